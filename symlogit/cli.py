@@ -100,7 +100,7 @@ def _print_table(claim_results, control_results, ok):
 
 
 @cli.command()
-@click.argument("model", type=click.Choice(["binary", "multinomial"]))
+@click.argument("model", metavar="MODEL", type=click.Choice(["binary", "multinomial"]))
 @click.option("--format", "fmt", type=click.Choice(["text", "latex", "markdown"]), default="text", show_default=True,
               help="Output format; markdown renders on GitHub (math in $...$).")
 def derive(model, fmt):
