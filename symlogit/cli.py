@@ -41,6 +41,7 @@ def cli():
     Examples:
       symlogit verify
       symlogit derive multinomial --format markdown
+      symlogit generate --check
     """
 
 
@@ -117,6 +118,43 @@ def derive(model, fmt):
 
     derivation = derive_binary() if model == "binary" else derive_multinomial()
     click.echo(render(derivation, fmt), nl=False)
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=str), default=None,
+              help="Directory for the kernel modules (default: generated/ at the repository root).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 naming each file that is stale or was edited.")
+@click.pass_context
+def generate(ctx, out_dir, check):
+    """Print the verified per-sample formulas into numba kernel modules (generated/).
+
+    \b
+    Examples:
+      symlogit generate
+      symlogit generate --check
+      symlogit generate --out /tmp/kernels
+    """
+    from pathlib import Path
+
+    from .codegen.writer import GenerateError, default_out_dir, stale_files, write
+
+    target = Path(out_dir) if out_dir else default_out_dir()
+    if target is None:
+        fail("no repository checkout found for the default generated/ directory; pass --out DIR")
+    if check:
+        stale = stale_files(target)
+        for name in stale:
+            click.echo(f"stale: {name} (differs from what the sources produce; run `symlogit generate`)", err=True)
+        if stale:
+            ctx.exit(1)
+        click.echo(f"generated/ is up to date ({target})")
+        return
+    try:
+        written = write(target)
+    except GenerateError as exc:
+        fail(str(exc))
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 def main():

@@ -96,7 +96,8 @@ def derive_binary() -> Derivation:
              sp.Symbol("g_j"), grad, "B4"),
         Step("Chain rule again: Hessian entry (j, k).", sp.Symbol("H_jk"), hess, "B6"),
     )
-    kernel = {name: to_accurate(expr) for name, expr in (("loss", h), ("gradient_weight", h1), ("hessian_weight", h2))}
+    kernel = {name: to_accurate(expr) for name, expr in
+              (("loss", h), ("gradient_weight", h1), ("hessian_weight", h2), ("probability", sigmoid(u)))}
     steps += tuple(
         Step(f"Per-sample {name.replace('_', ' ')} printed into the kernels (stable form, C4).",
              sp.Symbol(name), expr, "C4")
@@ -146,7 +147,6 @@ def derive_multinomial(n_classes: int = 3) -> Derivation:
     xhat, wt = sp.IndexedBase("xhat"), sp.IndexedBase("w")
     P, Y = sp.IndexedBase("p"), sp.IndexedBase("y")
     f = sp.Function
-    uvec = sp.Matrix(us).T
     steps = (
         Step("The softmax, as defined in the multinomial document (K = %d shown)." % K,
              f("S_1")(*us), raw_softmax(us)[0], "M2"),
@@ -168,10 +168,10 @@ def derive_multinomial(n_classes: int = 3) -> Derivation:
              sp.Sum(wt[i] * P[i, k] * (sp.KroneckerDelta(k, l) - P[i, l]) * xhat[i, j] * xhat[i, sp.Symbol("m")],
                     (i, 1, n)), "M13"),
     )
+    uk = sp.Symbol("u_k", real=True)
     kernel = {
-        "lse": logsumexp(*us),
-        "probability": sp.exp(us[0] - lse),
-        "loss_term": yk * (lse - us[0]),
+        "probability": sp.exp(uk - lse),
+        "loss_term": yk * (lse - uk),
         "gradient_weight": grad_pattern,
         "hessian_weight": hess_pattern,
     }
@@ -179,4 +179,5 @@ def derive_multinomial(n_classes: int = 3) -> Derivation:
         Step("Per-sample loss printed into the kernels: sum_k y_k (LSE(u) - u_k), each term >= 0 (C4).",
              f("h")(*us), sp.Add(*[y * (lse - u) for y, u in zip(ys, us)]), "C4"),
     )
-    return Derivation("multinomial", steps, kernel, {"u": us, "y": ys, "u_vector": uvec})
+    return Derivation("multinomial", steps, kernel,
+                      {"u": us, "y": ys, "u_k": uk, "y_k": yk, "p_k": pk, "p_l": pl, "delta_kl": delta, "lse": lse})

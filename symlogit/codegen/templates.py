@@ -1,0 +1,472 @@
+"""Kernel templates: the loops, chunking and validation, written once per model.
+
+Templates hold no per-sample mathematics: ``{per_sample}`` is filled with functions printed
+from the verified derivation (``printer.scalar_function``). The only arithmetic typed here is
+the chain rule's bookkeeping (u = x̂ᵀβ, accumulate weight * x̂), and, for the multinomial LSE
+over a runtime number of classes, the C4 stable form m + log1p(sum_(k != argmax) e^(u_k - m))
+as a loop.
+
+Conventions (shared by every kernel):
+    X        (N, d) float64 or float32, C-contiguous, no column of ones; float32 is read as is
+             and promoted to float64 per element, so accumulation is float64.
+    intercept  when True, coefficient row 0 is the intercept (x̂ = [1; x]); when False, the
+             coefficients have d rows and no intercept is fitted.
+    weights  (N,) float64 sample weights (ones when None).
+    Results are SUMS over the given rows (not means): chunks and workers combine by adding.
+Parallelism: rows are cut into fixed chunks of CHUNK rows; numba.prange runs the chunks, each
+with a private accumulator; partial sums are added in chunk order afterwards. The chunking does
+not depend on the thread count, so results are bit-identical for any number of threads.
+"""
+
+COMMON = '''
+import math
+
+import numba
+import numpy as np
+
+CHUNK = 4096
+
+
+def _check_X(X):
+    if not isinstance(X, np.ndarray) or X.ndim != 2:
+        raise ValueError(f"X must be a 2-D numpy array (N, d), got {{type(X).__name__}} with shape {{np.shape(X)}}")
+    if X.dtype not in (np.float64, np.float32):
+        raise ValueError(f"X must have dtype float64 or float32, got {{X.dtype}}")
+    if not X.flags.c_contiguous:
+        raise ValueError("X must be C-contiguous (np.ascontiguousarray(X)); the kernels do not copy it")
+    return X.shape
+
+
+def _check_vector(name, v, n):
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    if v.shape != (n,):
+        raise ValueError(f"{{name}} must have shape ({{n}},), got {{v.shape}}")
+    return v
+
+
+def _weights(sample_weight, n):
+    if sample_weight is None:
+        return np.ones(n)
+    return _check_vector("sample_weight", sample_weight, n)
+
+
+def _n_chunks(n):
+    return (n + CHUNK - 1) // CHUNK
+'''
+
+BINARY = '''"""Binary logistic regression kernels (sigmoid + cross-entropy).
+
+Objective (a sum over rows, weighted):
+    L(beta) = sum_i w_i h(u_i, y_i),  u_i = x̂_iᵀ beta,  h(u, y) = -y u + softplus(u)
+    gradient = sum_i w_i h'(u_i) x̂_i,        h'(u) = sigma(u) - y
+    Hessian  = sum_i w_i h''(u_i) x̂_i x̂_iᵀ,  h''(u) = sigma(u) sigma(-u)
+Shapes: X (N, d); y (N,) in [0, 1]; beta (d+1,) with the intercept first (or (d,) without).
+"""
+{common}
+
+# ---- per-sample formulas, printed from the verified derivation --------------------------
+{per_sample}
+
+# ---- loops --------------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def _u(X, i, beta, intercept):
+    off = 1 if intercept else 0
+    u = beta[0] if intercept else 0.0
+    for j in range(X.shape[1]):
+        u += X[i, j] * beta[j + off]
+    return u
+
+
+@numba.njit(cache=True, parallel=True)
+def _scores_kernel(X, beta, intercept, out, probabilities):
+    n = X.shape[0]
+    for c in numba.prange(_n_chunks_jit(n)):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            u = _u(X, i, beta, intercept)
+            out[i] = _probability(u) if probabilities else u
+
+
+@numba.njit(cache=True)
+def _n_chunks_jit(n):
+    return (n + CHUNK - 1) // CHUNK
+
+
+@numba.njit(cache=True, parallel=True)
+def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
+    n, d = X.shape
+    off = 1 if intercept else 0
+    m = _n_chunks_jit(n)
+    losses = np.zeros(m)
+    grads = np.zeros((m, d + off))
+    for c in numba.prange(m):
+        acc = 0.0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            u = _u(X, i, beta, intercept)
+            if with_gradient:
+                loss_i, g_i = _loss_and_gradient_weight(u, y[i])
+                acc += w[i] * loss_i
+                s = w[i] * g_i
+                if intercept:
+                    grads[c, 0] += s
+                for j in range(d):
+                    grads[c, j + off] += s * X[i, j]
+            else:
+                acc += w[i] * _loss(u, y[i])
+        losses[c] = acc
+    loss = 0.0
+    grad = np.zeros(d + off)
+    for c in range(m):  # in chunk order: deterministic
+        loss += losses[c]
+        grad += grads[c]
+    return loss, grad
+
+
+@numba.njit(cache=True, parallel=True)
+def _hessian_weights_kernel(X, y, w, beta, intercept, grads, hw):
+    n, d = X.shape
+    off = 1 if intercept else 0
+    for c in numba.prange(_n_chunks_jit(n)):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            u = _u(X, i, beta, intercept)
+            s = w[i] * _gradient_weight(u, y[i])
+            if intercept:
+                grads[c, 0] += s
+            for j in range(d):
+                grads[c, j + off] += s * X[i, j]
+            hw[i] = w[i] * _hessian_weight(u)
+
+
+@numba.njit(cache=True)
+def _weighted_gram(X, hw, intercept):
+    """sum_i hw_i x̂_i x̂_iᵀ by BLAS, one chunk at a time (a chunk-sized float64 copy of X̂ and
+    its weighted version; X itself is never copied whole). BLAS GEMM beats numba loops here."""
+    n, d = X.shape
+    off = 1 if intercept else 0
+    H = np.zeros((d + off, d + off))
+    for c in range(_n_chunks_jit(n)):
+        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+        Xh = np.ones((hi - lo, d + off))
+        Xh[:, off:] = X[lo:hi]
+        H += np.dot((Xh * hw[lo:hi].reshape(-1, 1)).T, Xh)
+    return H
+
+
+@numba.njit(cache=True, parallel=True)
+def _hessp_kernel(X, y, w, beta, intercept, v):
+    n, d = X.shape
+    off = 1 if intercept else 0
+    m = _n_chunks_jit(n)
+    parts = np.zeros((m, d + off))
+    for c in numba.prange(m):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            u = _u(X, i, beta, intercept)
+            z = _u(X, i, v, intercept)
+            s = w[i] * _hessian_weight(u) * z
+            if intercept:
+                parts[c, 0] += s
+            for j in range(d):
+                parts[c, j + off] += s * X[i, j]
+    out = np.zeros(d + off)
+    for c in range(m):
+        out += parts[c]
+    return out
+
+
+# ---- public, validated entry points ---------------------------------------------------------
+
+def _check(X, y, beta, sample_weight, intercept):
+    n, d = _check_X(X)
+    beta = _check_vector("beta", beta, d + (1 if intercept else 0))
+    y = _check_vector("y", y, n) if y is not None else np.zeros(n)
+    return y, beta, _weights(sample_weight, n)
+
+
+def loss(X, y, beta, sample_weight=None, intercept=True):
+    """sum_i w_i h(u_i, y_i)."""
+    y, beta, w = _check(X, y, beta, sample_weight, intercept)
+    return _loss_grad_kernel(X, y, w, beta, intercept, False)[0]
+
+
+def loss_grad(X, y, beta, sample_weight=None, intercept=True):
+    """(loss, gradient) in one pass over X."""
+    y, beta, w = _check(X, y, beta, sample_weight, intercept)
+    return _loss_grad_kernel(X, y, w, beta, intercept, True)
+
+
+def grad_hess(X, y, beta, sample_weight=None, intercept=True):
+    """(gradient, full symmetric Hessian)."""
+    y, beta, w = _check(X, y, beta, sample_weight, intercept)
+    n, d = X.shape
+    grads = np.zeros((_n_chunks(n), d + (1 if intercept else 0)))
+    hw = np.empty(n)
+    _hessian_weights_kernel(X, y, w, beta, intercept, grads, hw)
+    return grads.sum(axis=0), _weighted_gram(X, hw, intercept)
+
+
+def hessp(X, beta, v, sample_weight=None, intercept=True):
+    """Hessian-vector product H v (the Hessian does not depend on y)."""
+    _, beta, w = _check(X, None, beta, sample_weight, intercept)
+    v = _check_vector("v", v, beta.shape[0])
+    return _hessp_kernel(X, np.zeros(X.shape[0]), w, beta, intercept, v)
+
+
+def scores(X, beta, intercept=True):
+    """Raw scores u = X̂ beta, shape (N,)."""
+    _, beta, _ = _check(X, None, beta, None, intercept)
+    out = np.empty(X.shape[0])
+    _scores_kernel(X, beta, intercept, out, False)
+    return out
+
+
+def probabilities(X, beta, intercept=True):
+    """sigma(X̂ beta), shape (N,)."""
+    _, beta, _ = _check(X, None, beta, None, intercept)
+    out = np.empty(X.shape[0])
+    _scores_kernel(X, beta, intercept, out, True)
+    return out
+'''
+
+MULTINOMIAL = '''"""Multinomial logistic regression kernels (softmax + cross-entropy), K classes at run time.
+
+Objective (a sum over rows, weighted), u_i = Bᵀ x̂_i in R^K, p_i = softmax(u_i):
+    L(B) = sum_i w_i sum_k y_ik (LSE(u_i) - u_ik)          (= LSE(u_i) - y_iᵀu_i, 1ᵀy_i = 1)
+    gradient (d+1, K):  G[:, k] = sum_i w_i (p_ik - y_ik) x̂_i
+    Hessian, β = vec(B) (columns stacked, class-major blocks of size d+1):
+        block (k, l) = sum_i w_i p_ik (delta_kl - p_il) x̂_i x̂_iᵀ   (singular: claim C1)
+Shapes: X (N, d); Y (N, K) probability rows (or integer labels (N,) in [0, K)); B (d+1, K)
+with the intercept in row 0 (or (d, K) without).
+"""
+{common}
+
+# ---- per-sample formulas, printed from the verified derivation --------------------------
+{per_sample}
+
+# ---- loops --------------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def _n_chunks_jit(n):
+    return (n + CHUNK - 1) // CHUNK
+
+
+@numba.njit(cache=True)
+def _scores_row(X, i, B, intercept, u):
+    off = 1 if intercept else 0
+    K = B.shape[1]
+    for k in range(K):
+        u[k] = B[0, k] if intercept else 0.0
+    for j in range(X.shape[1]):
+        x = X[i, j]
+        for k in range(K):
+            u[k] += x * B[j + off, k]
+
+
+@numba.njit(cache=True)
+def _lse(u):
+    """LSE over a runtime K in the stable form of claim C4: m + log1p(sum_(k != argmax) e^(u_k - m))."""
+    top = 0
+    for k in range(1, u.shape[0]):
+        if u[k] > u[top]:
+            top = k
+    m = u[top]
+    rest = 0.0
+    for k in range(u.shape[0]):
+        if k != top:
+            rest += math.exp(u[k] - m)
+    return m + math.log1p(rest)
+
+
+@numba.njit(cache=True, parallel=True)
+def _probabilities_kernel(X, B, intercept, out, probabilities):
+    n = X.shape[0]
+    K = B.shape[1]
+    for c in numba.prange(_n_chunks_jit(n)):
+        u = np.empty(K)
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            _scores_row(X, i, B, intercept, u)
+            if probabilities:
+                lse = _lse(u)
+                for k in range(K):
+                    out[i, k] = _probability(u[k], lse)
+            else:
+                out[i, :] = u
+
+
+@numba.njit(cache=True, parallel=True)
+def _loss_grad_kernel(X, Y, w, B, intercept, with_gradient, P):
+    """Loss and (optionally) gradient; also stores probabilities in P when P has N rows."""
+    n, d = X.shape
+    off = 1 if intercept else 0
+    K = B.shape[1]
+    m = _n_chunks_jit(n)
+    losses = np.zeros(m)
+    grads = np.zeros((m, d + off, K))
+    store = P.shape[0] == n
+    for c in numba.prange(m):
+        u = np.empty(K)
+        r = np.empty(K)
+        acc = 0.0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            _scores_row(X, i, B, intercept, u)
+            lse = _lse(u)
+            for k in range(K):
+                acc += w[i] * _loss_term(u[k], Y[i, k], lse)
+                p = _probability(u[k], lse)
+                r[k] = w[i] * _gradient_weight(p, Y[i, k])
+                if store:
+                    P[i, k] = p
+            if with_gradient:
+                for k in range(K):
+                    if intercept:
+                        grads[c, 0, k] += r[k]
+                for j in range(d):
+                    x = X[i, j]
+                    for k in range(K):
+                        grads[c, j + off, k] += r[k] * x
+        losses[c] = acc
+    loss = 0.0
+    grad = np.zeros((d + off, K))
+    for c in range(m):
+        loss += losses[c]
+        grad += grads[c]
+    return loss, grad
+
+
+@numba.njit(cache=True)
+def _hessian_blocks(X, w, P, intercept):
+    """Blocks (k, l), k <= l, of sum_i w_i p_ik(delta_kl - p_il) x̂_i x̂_iᵀ by BLAS per chunk;
+    K(K+1)/2 weighted GEMMs per chunk beat per-row K² outer products in numba loops."""
+    n, d = X.shape
+    off = 1 if intercept else 0
+    K = P.shape[1]
+    p = d + off
+    H = np.zeros((K * p, K * p))
+    for c in range(_n_chunks_jit(n)):
+        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+        Xh = np.ones((hi - lo, p))
+        Xh[:, off:] = X[lo:hi]
+        weight = np.empty(hi - lo)
+        for k in range(K):
+            for l in range(k, K):
+                delta = 1.0 if k == l else 0.0
+                for i in range(lo, hi):
+                    weight[i - lo] = w[i] * _hessian_weight(P[i, k], P[i, l], delta)
+                block = np.dot((Xh * weight.reshape(-1, 1)).T, Xh)
+                H[k * p:(k + 1) * p, l * p:(l + 1) * p] += block
+                if l != k:
+                    H[l * p:(l + 1) * p, k * p:(k + 1) * p] += block.T
+    return H
+
+
+@numba.njit(cache=True, parallel=True)
+def _hessp_kernel(X, w, B, intercept, V):
+    n, d = X.shape
+    off = 1 if intercept else 0
+    K = B.shape[1]
+    m = _n_chunks_jit(n)
+    parts = np.zeros((m, d + off, K))
+    for c in numba.prange(m):
+        u = np.empty(K)
+        z = np.empty(K)
+        a = np.empty(K)
+        prob = np.empty(K)
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            _scores_row(X, i, B, intercept, u)
+            _scores_row(X, i, V, intercept, z)
+            lse = _lse(u)
+            for k in range(K):
+                prob[k] = _probability(u[k], lse)
+            for k in range(K):
+                s = 0.0
+                for l in range(K):
+                    s += _hessian_weight(prob[k], prob[l], 1.0 if k == l else 0.0) * z[l]
+                a[k] = w[i] * s
+            for k in range(K):
+                if intercept:
+                    parts[c, 0, k] += a[k]
+            for j in range(d):
+                x = X[i, j]
+                for k in range(K):
+                    parts[c, j + off, k] += a[k] * x
+    out = np.zeros((d + off, K))
+    for c in range(m):
+        out += parts[c]
+    return out
+
+
+# ---- public, validated entry points ---------------------------------------------------------
+
+def _check_coef(name, B, rows):
+    B = np.ascontiguousarray(B, dtype=np.float64)
+    if B.ndim != 2 or B.shape[0] != rows or B.shape[1] < 2:
+        raise ValueError(f"{{name}} must have shape ({{rows}}, K) with K >= 2, got {{B.shape}}")
+    return B
+
+
+def _targets(Y, n, K):
+    Y = np.asarray(Y)
+    if Y.ndim == 1:
+        if Y.shape != (n,) or not np.issubdtype(Y.dtype, np.integer):
+            raise ValueError(f"integer labels must have shape ({{n}},) and an integer dtype, got {{Y.shape}} {{Y.dtype}}")
+        if n and (Y.min() < 0 or Y.max() >= K):
+            raise ValueError(f"labels must lie in [0, {{K}}), got values in [{{Y.min()}}, {{Y.max()}}]")
+        onehot = np.zeros((n, K))
+        onehot[np.arange(n), Y] = 1.0
+        return onehot
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    if Y.shape != (n, K):
+        raise ValueError(f"Y must have shape ({{n}}, {{K}}) (probability rows) or ({{n}},) (labels), got {{Y.shape}}")
+    return Y
+
+
+def _check(X, Y, B, sample_weight, intercept):
+    n, d = _check_X(X)
+    B = _check_coef("B", B, d + (1 if intercept else 0))
+    Y = _targets(Y, n, B.shape[1]) if Y is not None else np.zeros((n, B.shape[1]))
+    return Y, B, _weights(sample_weight, n)
+
+
+def loss(X, Y, B, sample_weight=None, intercept=True):
+    """sum_i w_i (LSE(u_i) - y_iᵀu_i)."""
+    Y, B, w = _check(X, Y, B, sample_weight, intercept)
+    return _loss_grad_kernel(X, Y, w, B, intercept, False, np.empty((0, B.shape[1])))[0]
+
+
+def loss_grad(X, Y, B, sample_weight=None, intercept=True):
+    """(loss, gradient (d+1, K)) in one pass over X."""
+    Y, B, w = _check(X, Y, B, sample_weight, intercept)
+    return _loss_grad_kernel(X, Y, w, B, intercept, True, np.empty((0, B.shape[1])))
+
+
+def grad_hess(X, Y, B, sample_weight=None, intercept=True):
+    """(gradient (d+1, K), Hessian (K(d+1), K(d+1)) in vec(B) order)."""
+    Y, B, w = _check(X, Y, B, sample_weight, intercept)
+    P = np.empty((X.shape[0], B.shape[1]))
+    _, grad = _loss_grad_kernel(X, Y, w, B, intercept, True, P)
+    return grad, _hessian_blocks(X, w, P, intercept)
+
+
+def hessp(X, B, V, sample_weight=None, intercept=True):
+    """Hessian-vector product, V and the result shaped like B (i.e. H vec(V), unvec'ed)."""
+    _, B, w = _check(X, None, B, sample_weight, intercept)
+    V = _check_coef("V", V, B.shape[0])
+    if V.shape != B.shape:
+        raise ValueError(f"V must have the shape of B {{B.shape}}, got {{V.shape}}")
+    return _hessp_kernel(X, w, B, intercept, V)
+
+
+def scores(X, B, intercept=True):
+    """Raw scores U = X̂ B, shape (N, K)."""
+    _, B, _ = _check(X, None, B, None, intercept)
+    out = np.empty((X.shape[0], B.shape[1]))
+    _probabilities_kernel(X, B, intercept, out, False)
+    return out
+
+
+def probabilities(X, B, intercept=True):
+    """softmax(X̂ B) row by row, shape (N, K)."""
+    _, B, _ = _check(X, None, B, None, intercept)
+    out = np.empty((X.shape[0], B.shape[1]))
+    _probabilities_kernel(X, B, intercept, out, True)
+    return out
+'''
