@@ -1,0 +1,171 @@
+"""Generated kernels against plain numpy evaluations of the closed forms B4, B6, M9, M16,
+finite differences, the Hessian-vector product, and mpmath at extreme scores."""
+
+import mpmath
+import numpy as np
+import pytest
+
+from symlogit.kernels import binary, multinomial
+
+CHUNK = binary.CHUNK
+
+
+def _augment(X):
+    return np.hstack([np.ones((X.shape[0], 1)), X.astype(np.float64)])
+
+
+def _sigmoid(u):
+    return np.where(u >= 0, 1 / (1 + np.exp(-np.abs(u))), np.exp(-np.abs(u)) / (1 + np.exp(-np.abs(u))))
+
+
+def _softmax(U):
+    E = np.exp(U - U.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+@pytest.fixture(params=[1, 7, CHUNK + 3], ids=lambda n: f"N={n}")
+def n_rows(request):
+    return request.param
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("intercept", [True, False])
+def test_binary_kernels_match_closed_forms(n_rows, dtype, weighted, intercept):
+    rng = np.random.default_rng(n_rows)
+    X = rng.normal(size=(n_rows, 4)).astype(dtype)
+    y = rng.random(n_rows)
+    w = rng.random(n_rows) * 2 if weighted else None
+    ww = w if weighted else np.ones(n_rows)
+    Xh = _augment(X) if intercept else X.astype(np.float64)
+    beta = rng.normal(size=Xh.shape[1])
+    u = Xh @ beta
+    s = _sigmoid(u)
+    loss_ref = np.sum(ww * (np.logaddexp(0, u) - y * u))
+    grad_ref = Xh.T @ (ww * (s - y))                      # B4 (times N: kernels return sums)
+    hess_ref = (Xh.T * (ww * (s - s ** 2))) @ Xh          # B6
+    loss, grad = binary.loss_grad(X, y, beta, w, intercept)
+    assert loss == pytest.approx(loss_ref, rel=1e-12)
+    assert binary.loss(X, y, beta, w, intercept) == pytest.approx(loss_ref, rel=1e-12)
+    np.testing.assert_allclose(grad, grad_ref, rtol=1e-10, atol=1e-10)
+    g2, H = binary.grad_hess(X, y, beta, w, intercept)
+    np.testing.assert_allclose(g2, grad_ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(H, hess_ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(H, H.T)
+    v = rng.normal(size=beta.shape)
+    np.testing.assert_allclose(binary.hessp(X, beta, v, w, intercept), H @ v, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(binary.scores(X, beta, intercept), u, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(binary.probabilities(X, beta, intercept), s, rtol=1e-12)
+
+
+@pytest.mark.parametrize("K", [2, 3, 5, 7])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multinomial_kernels_match_closed_forms(n_rows, K, dtype, weighted):
+    rng = np.random.default_rng(K * 100 + n_rows)
+    X = rng.normal(size=(n_rows, 3)).astype(dtype)
+    Xh = _augment(X)
+    labels = rng.integers(0, K, n_rows)
+    soft = rng.dirichlet(np.ones(K), n_rows)
+    w = rng.random(n_rows) * 2 if weighted else None
+    ww = w if weighted else np.ones(n_rows)
+    B = rng.normal(size=(Xh.shape[1], K))
+    U = Xh @ B
+    P = _softmax(U)
+    for Y_in, Y in ((labels, np.eye(K)[labels]), (soft, soft)):
+        lse = np.log(np.exp(U - U.max(1, keepdims=True)).sum(1)) + U.max(1)
+        loss_ref = np.sum(ww * (lse - (Y * U).sum(1)))
+        grad_ref = sum(ww[i] * np.kron(P[i] - Y[i], Xh[i]) for i in range(n_rows)) if n_rows < 100 else \
+            (Xh.T @ (ww[:, None] * (P - Y))).T.ravel()           # M9 (vec order), times N
+        loss, grad = multinomial.loss_grad(X, Y_in, B, w)
+        assert loss == pytest.approx(loss_ref, rel=1e-12)
+        np.testing.assert_allclose(grad.T.ravel(), grad_ref, rtol=1e-10, atol=1e-10)
+    if n_rows > 100:
+        return  # the O(N K^2 d^2) numpy reference below is for small N only
+    hess_ref = sum(ww[i] * np.kron(np.diag(P[i]) - np.outer(P[i], P[i]), np.outer(Xh[i], Xh[i]))
+                   for i in range(n_rows))                       # M16, times N
+    _, H = multinomial.grad_hess(X, soft, B, w)
+    np.testing.assert_allclose(H, hess_ref, rtol=1e-10, atol=1e-10)
+    V = rng.normal(size=B.shape)
+    np.testing.assert_allclose(multinomial.hessp(X, B, V, w).T.ravel(), H @ V.T.ravel(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(multinomial.probabilities(X, B), P, rtol=1e-12)
+    np.testing.assert_allclose(multinomial.scores(X, B), U, rtol=1e-12, atol=1e-12)
+
+
+def test_gradients_match_finite_differences_of_the_loss():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3))
+    y = rng.random(50)
+    beta = rng.normal(size=4)
+    _, grad = binary.loss_grad(X, y, beta)
+    h = 1e-6
+    fd = [(binary.loss(X, y, beta + h * e) - binary.loss(X, y, beta - h * e)) / (2 * h) for e in np.eye(4)]
+    np.testing.assert_allclose(grad, fd, rtol=1e-7, atol=1e-7)
+    B = rng.normal(size=(4, 3))
+    labels = rng.integers(0, 3, 50)
+    _, G = multinomial.loss_grad(X, labels, B)
+    for j, k in np.ndindex(B.shape):
+        E = np.zeros_like(B)
+        E[j, k] = h
+        fd = (multinomial.loss(X, labels, B + E) - multinomial.loss(X, labels, B - E)) / (2 * h)
+        assert G[j, k] == pytest.approx(fd, rel=1e-7, abs=1e-7)
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    import numba
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3 * CHUNK + 5, 6))
+    y = rng.random(X.shape[0])
+    beta = rng.normal(size=7)
+    numba.set_num_threads(1)
+    one = binary.loss_grad(X, y, beta)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    many = binary.loss_grad(X, y, beta)
+    assert one[0] == many[0] and np.array_equal(one[1], many[1])
+
+
+@pytest.mark.parametrize("u", [-1e5, -1000.0, -30.0, 30.0, 1000.0, 1e5])
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_binary_extremes_against_mpmath(u, y):
+    """Loss, gradient weight and Hessian weight to 1e-12 relative at huge |u| (one row, x = 0)."""
+    X = np.zeros((1, 1))
+    beta = np.array([u, 0.0])
+    with mpmath.workdps(60):
+        uu = mpmath.mpf(u)
+        sig = 1 / (1 + mpmath.exp(-uu))
+        sig_neg = 1 / (1 + mpmath.exp(uu))
+        loss_ref = (1 - y) * mpmath.log1p(mpmath.exp(uu)) + y * mpmath.log1p(mpmath.exp(-uu))
+        grad_ref = (1 - y) * sig - y * sig_neg
+        hess_ref = sig * sig_neg
+    loss, grad = binary.loss_grad(X, np.array([y]), beta)
+    _, H = binary.grad_hess(X, np.array([y]), beta)
+    for got, ref in ((loss, loss_ref), (grad[0], grad_ref), (H[0, 0], hess_ref)):
+        assert np.isfinite(got)
+        assert got == pytest.approx(float(ref), rel=1e-12, abs=1e-300)
+
+
+def test_multinomial_extremes_are_finite_and_accurate():
+    X = np.zeros((1, 1))
+    B = np.array([[1e5, -1e5, 0.0], [0.0, 0.0, 0.0]])
+    loss, G = multinomial.loss_grad(X, np.array([1]), B)
+    assert loss == pytest.approx(2e5, rel=1e-15)
+    assert np.all(np.isfinite(G)) and G[0, 0] == pytest.approx(1.0) and G[0, 1] == pytest.approx(-1.0)
+    _, H = multinomial.grad_hess(X, np.array([0]), B)
+    assert np.all(np.isfinite(H))
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: binary.loss(np.ones(3), np.ones(3), np.ones(2)), "2-D"),
+    (lambda: binary.loss(np.ones((3, 2), dtype=np.int64), np.ones(3), np.ones(3)), "float64 or float32"),
+    (lambda: binary.loss(np.ones((3, 4))[:, ::2], np.ones(3), np.ones(3)), "C-contiguous"),
+    (lambda: binary.loss(np.ones((3, 2)), np.ones(4), np.ones(3)), "y must have shape (3,)"),
+    (lambda: binary.loss(np.ones((3, 2)), np.ones(3), np.ones(2)), "beta must have shape (3,)"),
+    (lambda: binary.loss(np.ones((3, 2)), np.ones(3), np.ones(3), np.ones(2)), "sample_weight"),
+    (lambda: multinomial.loss(np.ones((3, 2)), np.array([0, 1, 5]), np.ones((3, 3))), "labels must lie in [0, 3)"),
+    (lambda: multinomial.loss(np.ones((3, 2)), np.ones((3, 2)), np.ones((3, 3))), "Y must have shape (3, 3)"),
+    (lambda: multinomial.loss(np.ones((3, 2)), np.array([0, 1, 1]), np.ones((2, 3))), "B must have shape (3, K)"),
+])
+def test_wrong_shapes_and_dtypes_raise_clear_errors(call, message):
+    with pytest.raises(ValueError, match=None) as info:
+        call()
+    assert message in str(info.value)
