@@ -101,6 +101,7 @@ def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
     grads = np.zeros((m, d + off))
     for c in numba.prange(m):
         acc = 0.0
+        g = np.zeros(d + off)  # private to the chunk: no shared-array races, stays in cache
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             u = _u(X, i, beta, intercept)
             if with_gradient:
@@ -108,12 +109,13 @@ def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
                 acc += w[i] * loss_i
                 s = w[i] * g_i
                 if intercept:
-                    grads[c, 0] += s
+                    g[0] += s
                 for j in range(d):
-                    grads[c, j + off] += s * X[i, j]
+                    g[j + off] += s * X[i, j]
             else:
                 acc += w[i] * _loss(u, y[i])
         losses[c] = acc
+        grads[c, :] = g
     loss = 0.0
     grad = np.zeros(d + off)
     for c in range(m):  # in chunk order: deterministic
