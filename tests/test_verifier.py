@@ -3,7 +3,6 @@ checker demonstrably fails on wrong formulas."""
 
 import numpy as np
 import pytest
-import sympy as sp
 
 from symlogit.symbolic.checking import Claim, Numeric, Symbolic
 from symlogit.symbolic.claims import CLAIMS, CONTROLS

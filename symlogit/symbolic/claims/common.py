@@ -116,13 +116,3 @@ def binary_numeric_case() -> BinaryCase:
 def multinomial_numeric_case() -> MultinomialCase:
     from ..cases import multinomial_case
     return multinomial_case(3, 2, 3)
-
-
-def u_vectors_numeric(f64, reference, points, *, floor=1.0, tol=1e-12, what="") -> Numeric:
-    """Compare a float64 function of u-vectors with an mpmath reference at the given points."""
-    errors = [relative_error(f64(p), reference(p), floor) for p in points]
-    return numeric_verdict(errors, tol, what)
-
-
-def np_array(x):
-    return np.asarray(x, dtype=float)

@@ -302,7 +302,7 @@ def _m15_numeric(rng) -> Numeric:
         values, (beta, _, _) = case.sample(rng, scale)
         direction = rng.normal(size=dB.shape)
         values.update(zip(list(dB), direction.ravel()))
-        syms = [s for s in list(case.B) + case.x_symbols]
+        syms = list(case.B) + case.x_symbols
         comps = [mp_function([syms], s) for s in u_raw]
         point = [values[s] for s in syms]
         n_b = len(list(case.B))
