@@ -50,7 +50,9 @@ def _weights(sample_weight, n):
     return _check_vector("sample_weight", sample_weight, n)
 
 
+@numba.njit(cache=True)
 def _n_chunks(n):
+    """Rows are cut into fixed chunks of CHUNK (callable from Python and from kernels)."""
     return (n + CHUNK - 1) // CHUNK
 '''
 
@@ -81,22 +83,17 @@ def _u(X, i, beta, intercept):
 @numba.njit(cache=True, parallel=True)
 def _scores_kernel(X, beta, intercept, out, probabilities):
     n = X.shape[0]
-    for c in numba.prange(_n_chunks_jit(n)):
+    for c in numba.prange(_n_chunks(n)):
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             u = _u(X, i, beta, intercept)
             out[i] = _probability(u) if probabilities else u
-
-
-@numba.njit(cache=True)
-def _n_chunks_jit(n):
-    return (n + CHUNK - 1) // CHUNK
 
 
 @numba.njit(cache=True, parallel=True)
 def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
     n, d = X.shape
     off = 1 if intercept else 0
-    m = _n_chunks_jit(n)
+    m = _n_chunks(n)
     losses = np.zeros(m)
     grads = np.zeros((m, d + off))
     for c in numba.prange(m):
@@ -128,7 +125,7 @@ def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
 def _hessian_weights_kernel(X, y, w, beta, intercept, grads, hw):
     n, d = X.shape
     off = 1 if intercept else 0
-    for c in numba.prange(_n_chunks_jit(n)):
+    for c in numba.prange(_n_chunks(n)):
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             u = _u(X, i, beta, intercept)
             s = w[i] * _gradient_weight(u, y[i])
@@ -146,7 +143,7 @@ def _weighted_gram(X, hw, intercept):
     n, d = X.shape
     off = 1 if intercept else 0
     H = np.zeros((d + off, d + off))
-    for c in range(_n_chunks_jit(n)):
+    for c in range(_n_chunks(n)):
         lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
         Xh = np.ones((hi - lo, d + off))
         Xh[:, off:] = X[lo:hi]
@@ -158,7 +155,7 @@ def _weighted_gram(X, hw, intercept):
 def _hessp_kernel(X, y, w, beta, intercept, v):
     n, d = X.shape
     off = 1 if intercept else 0
-    m = _n_chunks_jit(n)
+    m = _n_chunks(n)
     parts = np.zeros((m, d + off))
     for c in numba.prange(m):
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
@@ -247,11 +244,6 @@ with the intercept in row 0 (or (d, K) without).
 # ---- loops --------------------------------------------------------------------------------
 
 @numba.njit(cache=True)
-def _n_chunks_jit(n):
-    return (n + CHUNK - 1) // CHUNK
-
-
-@numba.njit(cache=True)
 def _scores_row(X, i, B, intercept, u):
     off = 1 if intercept else 0
     K = B.shape[1]
@@ -282,7 +274,7 @@ def _lse(u):
 def _probabilities_kernel(X, B, intercept, out, probabilities):
     n = X.shape[0]
     K = B.shape[1]
-    for c in numba.prange(_n_chunks_jit(n)):
+    for c in numba.prange(_n_chunks(n)):
         u = np.empty(K)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             _scores_row(X, i, B, intercept, u)
@@ -300,7 +292,7 @@ def _loss_grad_kernel(X, Y, w, B, intercept, with_gradient, P):
     n, d = X.shape
     off = 1 if intercept else 0
     K = B.shape[1]
-    m = _n_chunks_jit(n)
+    m = _n_chunks(n)
     losses = np.zeros(m)
     grads = np.zeros((m, d + off, K))
     store = P.shape[0] == n
@@ -343,7 +335,7 @@ def _hessian_blocks(X, w, P, intercept):
     K = P.shape[1]
     p = d + off
     H = np.zeros((K * p, K * p))
-    for c in range(_n_chunks_jit(n)):
+    for c in range(_n_chunks(n)):
         lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
         Xh = np.ones((hi - lo, p))
         Xh[:, off:] = X[lo:hi]
@@ -365,7 +357,7 @@ def _hessp_kernel(X, w, B, intercept, V):
     n, d = X.shape
     off = 1 if intercept else 0
     K = B.shape[1]
-    m = _n_chunks_jit(n)
+    m = _n_chunks(n)
     parts = np.zeros((m, d + off, K))
     for c in numba.prange(m):
         u = np.empty(K)
