@@ -47,6 +47,7 @@ def test_binary_kernels_match_closed_forms(n_rows, dtype, weighted, intercept):
     loss, grad = binary.loss_grad(X, y, beta, w, intercept)
     assert loss == pytest.approx(loss_ref, rel=1e-12)
     assert binary.loss(X, y, beta, w, intercept) == pytest.approx(loss_ref, rel=1e-12)
+    assert binary.loss_from_scores(u, y, w) == pytest.approx(loss_ref, rel=1e-12)
     np.testing.assert_allclose(grad, grad_ref, rtol=1e-10, atol=1e-10)
     g2, H = binary.grad_hess(X, y, beta, w, intercept)
     np.testing.assert_allclose(g2, grad_ref, rtol=1e-10, atol=1e-10)
@@ -79,6 +80,7 @@ def test_multinomial_kernels_match_closed_forms(n_rows, K, dtype, weighted):
             (Xh.T @ (ww[:, None] * (P - Y))).T.ravel()           # M9 (vec order), times N
         loss, grad = multinomial.loss_grad(X, Y_in, B, w)
         assert loss == pytest.approx(loss_ref, rel=1e-12)
+        assert multinomial.loss_from_scores(U, Y_in, w) == pytest.approx(loss_ref, rel=1e-12)
         np.testing.assert_allclose(grad.T.ravel(), grad_ref, rtol=1e-10, atol=1e-10)
     if n_rows > 100:
         return  # the O(N K^2 d^2) numpy reference below is for small N only

@@ -172,6 +172,19 @@ def _hessp_kernel(X, y, w, beta, intercept, v):
     return out
 
 
+@numba.njit(cache=True, parallel=True)
+def _scores_loss_kernel(u, y, w):
+    n = u.shape[0]
+    m = _n_chunks(n)
+    losses = np.zeros(m)
+    for c in numba.prange(m):
+        acc = 0.0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            acc += w[i] * _loss(u[i], y[i])
+        losses[c] = acc
+    return losses.sum()
+
+
 # ---- public, validated entry points ---------------------------------------------------------
 
 def _check(X, y, beta, sample_weight, intercept):
@@ -224,6 +237,16 @@ def probabilities(X, beta, intercept=True):
     out = np.empty(X.shape[0])
     _scores_kernel(X, beta, intercept, out, True)
     return out
+
+
+def loss_from_scores(u, y, sample_weight=None):
+    """sum_i w_i h(u_i, y_i) from raw scores u (N,), without a pass over X: a line search
+    along beta + t d evaluates u + t X̂d, with X̂d computed once."""
+    u = np.ascontiguousarray(u, dtype=np.float64)
+    if u.ndim != 1:
+        raise ValueError(f"u must have shape (N,), got {{u.shape}}")
+    n = u.shape[0]
+    return _scores_loss_kernel(u, _check_vector("y", y, n), _weights(sample_weight, n))
 '''
 
 MULTINOMIAL = '''"""Multinomial logistic regression kernels (softmax + cross-entropy), K classes at run time.
@@ -388,6 +411,21 @@ def _hessp_kernel(X, w, B, intercept, V):
     return out
 
 
+@numba.njit(cache=True, parallel=True)
+def _scores_loss_kernel(U, Y, w):
+    n, K = U.shape
+    m = _n_chunks(n)
+    losses = np.zeros(m)
+    for c in numba.prange(m):
+        acc = 0.0
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            lse = _lse(U[i])
+            for k in range(K):
+                acc += w[i] * _loss_term(U[i, k], Y[i, k], lse)
+        losses[c] = acc
+    return losses.sum()
+
+
 # ---- public, validated entry points ---------------------------------------------------------
 
 def _check_coef(name, B, rows):
@@ -463,4 +501,14 @@ def probabilities(X, B, intercept=True):
     out = np.empty((X.shape[0], B.shape[1]))
     _probabilities_kernel(X, B, intercept, out, True)
     return out
+
+
+def loss_from_scores(U, Y, sample_weight=None):
+    """sum_i w_i (LSE(u_i) - y_iᵀu_i) from raw scores U (N, K), without a pass over X: a line
+    search along B + t D evaluates U + t X̂D, with X̂D computed once."""
+    U = np.ascontiguousarray(U, dtype=np.float64)
+    if U.ndim != 2 or U.shape[1] < 2:
+        raise ValueError(f"U must have shape (N, K) with K >= 2, got {{U.shape}}")
+    n, K = U.shape
+    return _scores_loss_kernel(U, _targets(Y, n, K), _weights(sample_weight, n))
 '''
