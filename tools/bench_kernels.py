@@ -5,7 +5,7 @@ binary      N = 10^6, d = 100:      fused loss+grad / one X @ b; grad+Hessian / 
                                     same weighted X̂; Hessian-vector product / one X @ b
 multinomial N = 2x10^5, d = 50, K = 10: loss+grad / X @ B; Hessian / (K(K+1)/2 dsyrk of the
                                     weighted X̂: the BLAS work of the block sandwich); hessp / X @ B
-Needs SciPy (pip install -e .[bench]).
+SciPy (a core dependency) provides the dsyrk baseline.
 """
 
 from __future__ import annotations

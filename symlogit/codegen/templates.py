@@ -173,6 +173,17 @@ def _hessp_kernel(X, y, w, beta, intercept, v):
 
 
 @numba.njit(cache=True, parallel=True)
+def _log_probabilities_kernel(X, beta, intercept, out):
+    """log(1 - sigma(u)) = -h(u, 0) and log sigma(u) = -h(u, 1): the printed loss, no new formula."""
+    n = X.shape[0]
+    for c in numba.prange(_n_chunks(n)):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            u = _u(X, i, beta, intercept)
+            out[i, 0] = -_loss(u, 0.0)
+            out[i, 1] = -_loss(u, 1.0)
+
+
+@numba.njit(cache=True, parallel=True)
 def _scores_loss_kernel(u, y, w):
     n = u.shape[0]
     m = _n_chunks(n)
@@ -236,6 +247,14 @@ def probabilities(X, beta, intercept=True):
     _, beta, _ = _check(X, None, beta, None, intercept)
     out = np.empty(X.shape[0])
     _scores_kernel(X, beta, intercept, out, True)
+    return out
+
+
+def log_probabilities(X, beta, intercept=True):
+    """[log(1 - sigma(u)), log sigma(u)] per row, shape (N, 2), accurate where sigma underflows."""
+    _, beta, _ = _check(X, None, beta, None, intercept)
+    out = np.empty((X.shape[0], 2))
+    _log_probabilities_kernel(X, beta, intercept, out)
     return out
 
 
@@ -412,6 +431,20 @@ def _hessp_kernel(X, w, B, intercept, V):
 
 
 @numba.njit(cache=True, parallel=True)
+def _log_probabilities_kernel(X, B, intercept, out):
+    """log p_k = -(LSE(u) - u_k): the printed loss term with y_k = 1, no new formula."""
+    n = X.shape[0]
+    K = B.shape[1]
+    for c in numba.prange(_n_chunks(n)):
+        u = np.empty(K)
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            _scores_row(X, i, B, intercept, u)
+            lse = _lse(u)
+            for k in range(K):
+                out[i, k] = -_loss_term(u[k], 1.0, lse)
+
+
+@numba.njit(cache=True, parallel=True)
 def _scores_loss_kernel(U, Y, w):
     n, K = U.shape
     m = _n_chunks(n)
@@ -500,6 +533,14 @@ def probabilities(X, B, intercept=True):
     _, B, _ = _check(X, None, B, None, intercept)
     out = np.empty((X.shape[0], B.shape[1]))
     _probabilities_kernel(X, B, intercept, out, True)
+    return out
+
+
+def log_probabilities(X, B, intercept=True):
+    """log softmax(X̂ B) row by row, shape (N, K), accurate where a probability underflows."""
+    _, B, _ = _check(X, None, B, None, intercept)
+    out = np.empty((X.shape[0], B.shape[1]))
+    _log_probabilities_kernel(X, B, intercept, out)
     return out
 
 

@@ -1,0 +1,131 @@
+"""Wald inference for a fitted model, in statsmodels' layout (Logit, MNLogit).
+
+Parameters are in the reference parameterisation: binary θ = [intercept, coef] (d+1,);
+multinomial θ = B[:, k] - B[:, 0] for k = 1..K-1, an array (d+1, K-1) with ``classes_[0]``
+the reference class (statsmodels' MNLogit). The covariance is the inverse of the observed
+information, the Hessian of the summed negative log-likelihood
+    I(θ) = Σ_i w_i x̂_i x̂_iᵀ σ(u_i)σ(-u_i)           (binary, B6)
+    I(θ) = the (k, l ≥ 1) blocks of Σ_i w_i (diag p_i - p_i p_iᵀ) ⊗ x̂_i x̂_iᵀ   (M16)
+from the generated ``grad_hess`` kernel. Without an intercept there is no row 0.
+
+Then bse = sqrt(diag cov), z = θ / bse, p = 2 Φ(-|z|), intervals θ ± Φ⁻¹(1 - α/2) bse,
+llf = -Σ w h, llnull the same for the intercept-only model (the weighted class shares),
+McFadden's pseudo R² = 1 - llf/llnull, AIC = -2 llf + 2k, BIC = -2 llf + k log(nobs), with
+k = θ.size and nobs = Σ w (= N without weights, as statsmodels' frequency weights).
+"""
+
+import warnings
+
+import numpy as np
+import scipy.linalg
+import scipy.stats
+
+from . import kernels
+
+
+class InferenceWarning(UserWarning):
+    """The standard errors are not what they would be for an unpenalised, regular fit."""
+
+
+class Inference:
+    """params, bse, z, pvalues, cov, llf, llnull, pseudo_r2, aic, bic; conf_int(); summary()."""
+
+    def __init__(self, params, cov, llf, llnull, nobs, names, classes, penalised, converged):
+        self.params, self.cov = params, cov
+        self.llf, self.llnull, self.nobs = llf, llnull, nobs
+        self.names, self.classes = names, classes
+        self.penalised, self.converged = penalised, converged
+        variances = np.diag(cov).reshape(params.shape[::-1]).T if params.ndim == 2 else np.diag(cov)
+        self.bse = np.sqrt(np.clip(variances, 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.z = params / self.bse
+        self.pvalues = 2 * scipy.stats.norm.sf(np.abs(self.z))
+        k = params.size
+        self.pseudo_r2 = 1 - llf / llnull if llnull != 0 else np.nan
+        self.aic = -2 * llf + 2 * k
+        self.bic = -2 * llf + k * np.log(nobs)
+
+    def conf_int(self, alpha=0.05):
+        """Wald intervals, shape params.shape + (2,): [..., 0] lower, [..., 1] upper."""
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        q = scipy.stats.norm.ppf(1 - alpha / 2)
+        return np.stack([self.params - q * self.bse, self.params + q * self.bse], axis=-1)
+
+    @classmethod
+    def from_model(cls, model, X, targets, weights):
+        binary = len(model.classes_) == 2
+        family = kernels.binary if binary else kernels.multinomial
+        B = model._internal_coef()
+        intercept = bool(model.fit_intercept)
+        if not intercept:
+            B = B[1:]
+        if not binary:
+            B = B - B[:, [0]]
+        _, H = family.grad_hess(X, targets.values, B, weights, intercept)
+        loss = family.loss(X, targets.values, B, weights, intercept)
+        p = B.shape[0]
+        if not binary:
+            H = H[p:, p:]  # drop the reference class's blocks
+        params = B if binary else B[:, 1:]
+        cov = _inverse(H)
+        llnull = -family.loss_from_scores(_null_scores(targets, weights), targets.values, weights)
+        names = (["const"] if intercept else []) + list(
+            getattr(model, "feature_names_in_", [f"x{j + 1}" for j in range(X.shape[1])]))
+        penalised = model.penalty is not None
+        if penalised:
+            warnings.warn(f"This fit is penalised (L2, C={model.C:g}): its coefficients are shrunk towards 0, so the "
+                          "Wald z, p-values and intervals below (from the likelihood's curvature at the penalised "
+                          "estimate) do not test the unpenalised model. Fit with penalty=None for valid inference.",
+                          InferenceWarning, stacklevel=3)
+        return cls(params, cov, -loss, llnull, float(weights.sum()), names, model.classes_, penalised,
+                   bool(model.converged_))
+
+    def summary(self):
+        """A statsmodels-like text table."""
+        kind = "Logit" if self.params.ndim == 1 else "MNLogit"
+        lines = [
+            f"{kind} results (symlogit)".center(78), "=" * 78,
+            f"{'No. observations:':<22}{self.nobs:>14g}    {'Log-likelihood:':<22}{self.llf:>16.6g}",
+            f"{'Parameters:':<22}{self.params.size:>14d}    {'LL-null:':<22}{self.llnull:>16.6g}",
+            f"{'Converged:':<22}{str(self.converged):>14}    {'Pseudo R-squ.:':<22}{self.pseudo_r2:>16.4g}",
+            f"{'Penalised:':<22}{str(self.penalised):>14}    {'AIC / BIC:':<22}{self.aic:>8.5g} / {self.bic:<.5g}",
+        ]
+        ci = self.conf_int()
+        header = f"{'':<18}{'coef':>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{'[0.025':>10}{'0.975]':>10}"
+        columns = [(None, slice(None))] if self.params.ndim == 1 else [
+            (f"y={self.classes[k + 1]} (vs {self.classes[0]})", (slice(None), k)) for k in range(self.params.shape[1])]
+        for title, index in columns:
+            lines += ["=" * 78] + ([title] if title else []) + [header, "-" * 78]
+            for name, b, s, z, pv, (lo, hi) in zip(self.names, self.params[index], self.bse[index], self.z[index],
+                                                   self.pvalues[index], ci[index]):
+                lines.append(f"{str(name)[:17]:<18}{b:>11.4f}{s:>11.3f}{z:>9.3f}{pv:>9.3f}{lo:>10.3f}{hi:>10.3f}")
+        lines.append("=" * 78)
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.summary()
+
+
+def _inverse(H):
+    """H⁻¹ by Cholesky; for a singular H a pseudo-inverse and a warning saying what it means."""
+    try:
+        factor = scipy.linalg.cho_factor(H, check_finite=False)
+        eig = np.linalg.eigvalsh(H)
+        if eig[0] > 1e-12 * eig[-1]:
+            return scipy.linalg.cho_solve(factor, np.eye(H.shape[0]), check_finite=False)
+    except np.linalg.LinAlgError:
+        pass
+    warnings.warn("The Hessian (observed information) is singular: some parameters are not identified (collinear or "
+                  "constant features, or separated classes). Their standard errors are unreliable; the pseudo-inverse "
+                  "was used.", InferenceWarning, stacklevel=4)
+    return np.linalg.pinv(H, hermitian=True)
+
+
+def _null_scores(targets, weights):
+    """Scores of the intercept-only model, whose fitted probabilities are the weighted class
+    shares m_k: u = log m_k (multinomial), log m₁ - log m₀ (binary)."""
+    Y = targets.values if targets.values.ndim == 2 else np.column_stack([1 - targets.values, targets.values])
+    shares = np.maximum(weights @ Y / weights.sum(), 1e-300)
+    U = np.broadcast_to(np.log(shares), Y.shape)
+    return U[:, 1] - U[:, 0] if targets.values.ndim == 1 else np.ascontiguousarray(U)

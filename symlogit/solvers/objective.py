@@ -1,0 +1,121 @@
+"""The objective every solver minimises, evaluated only through ``symlogit.kernels``.
+
+    f(θ) = (1/W) Σ_i w_i h(u_i, y_i) + (λ/2) ‖coefficients‖²,    W = Σ_i w_i,  λ = 1/(C W)
+
+This is scikit-learn's scaling of ``C`` (the minimiser of C Σ w h + ½‖coef‖²); dividing by W
+keeps the gradient tolerance independent of N. The intercept row is never penalised.
+
+Coefficients B: (d+1,) for binary, (d+1, K) for multinomial, intercept in row 0 (no row 0
+without an intercept). θ is the vector of *free* parameters: vec(B) (class-major, as the
+kernels order the Hessian) less the entries pinned at 0 to remove the multinomial's flat
+directions (claim C1: the Hessian is singular along B → B + c 1ᵀ):
+    unpenalised multinomial          the whole column of the reference class 0;
+    penalised, with an intercept     the intercept of class 0 only (the penalty already
+                                     pins the coefficient rows).
+"""
+
+import numpy as np
+
+from .. import kernels
+
+REFERENCE_CLASS = 0
+
+
+class Objective:
+    """Loss, gradient, Hessian and Hessian-vector products of f over the free parameters θ.
+
+    X: (N, d) float64/float32, C-contiguous. targets: binary (N,) in [0, 1]; multinomial
+    (N, K) probability rows. weights: (N,) float64, nonnegative, positive sum.
+    """
+
+    def __init__(self, X, targets, weights, n_classes, fit_intercept, l2_strength):
+        self.X, self.targets, self.weights = X, targets, weights
+        self.n_classes, self.fit_intercept = n_classes, fit_intercept
+        self.kernels = kernels.binary if n_classes == 2 else kernels.multinomial
+        self.total_weight = float(weights.sum())
+        self.l2 = float(l2_strength)
+        rows = X.shape[1] + (1 if fit_intercept else 0)
+        self.coef_shape = (rows,) if n_classes == 2 else (rows, n_classes)
+        free = np.ones(self.coef_shape, dtype=bool)
+        penalised = np.ones(self.coef_shape, dtype=bool)
+        if fit_intercept:
+            penalised[0] = False
+        if n_classes > 2:
+            if self.l2 == 0:
+                free[:, REFERENCE_CLASS] = False
+            elif fit_intercept:
+                free[0, REFERENCE_CLASS] = False
+        self._free = free.ravel(order="F")
+        self._penalty = (penalised.ravel(order="F") & (self.l2 > 0))[self._free] * self.l2
+        self.n_params = int(self._free.sum())
+
+    # ---- θ <-> B -------------------------------------------------------------------------------
+    def coef(self, theta):
+        """B with the pinned entries at 0, shape ``coef_shape``."""
+        flat = np.zeros(self._free.shape[0])
+        flat[self._free] = theta
+        return flat.reshape(self.coef_shape, order="F")
+
+    def theta(self, B):
+        """θ for coefficients B, first moved along the flat directions (which change neither
+        probabilities nor penalty-free loss) so that the pinned entries are 0."""
+        B = np.array(B, dtype=np.float64).reshape(self.coef_shape)
+        if self.n_classes > 2:
+            if self.l2 == 0:
+                B = B - B[:, [REFERENCE_CLASS]]
+            elif self.fit_intercept:
+                B[0] -= B[0, REFERENCE_CLASS]
+        return B.ravel(order="F")[self._free].copy()
+
+    def _free_part(self, G):
+        return np.asarray(G).ravel(order="F")[self._free]
+
+    # ---- values and derivatives -----------------------------------------------------------------
+    def _penalty_value(self, theta):
+        return 0.5 * float(np.dot(self._penalty * theta, theta))
+
+    def value(self, theta):
+        loss = self.kernels.loss(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept)
+        return loss / self.total_weight + self._penalty_value(theta)
+
+    def value_grad(self, theta):
+        loss, G = self.kernels.loss_grad(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept)
+        grad = self._free_part(G) / self.total_weight + self._penalty * theta
+        return loss / self.total_weight + self._penalty_value(theta), grad
+
+    def grad_hess(self, theta):
+        G, H = self.kernels.grad_hess(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept)
+        H = H[np.ix_(self._free, self._free)] / self.total_weight
+        H[np.diag_indices_from(H)] += self._penalty
+        return self._free_part(G) / self.total_weight + self._penalty * theta, H
+
+    def hessp(self, theta, v):
+        Hv = self.kernels.hessp(self.X, self.coef(theta), self.coef(v), self.weights, self.fit_intercept)
+        return self._free_part(Hv) / self.total_weight + self._penalty * v
+
+    # ---- along a line: reuse scores ------------------------------------------------------------
+    def scores(self, theta):
+        """U = X̂ B(θ): (N,) or (N, K). Linear in θ, so X̂ B(θ + t d) = U + t scores(d)."""
+        return self.kernels.scores(self.X, self.coef(theta), self.fit_intercept)
+
+    def value_from_scores(self, U, theta):
+        """f(θ) given U = scores(θ): O(N K) with no pass over X (for line searches)."""
+        loss = self.kernels.loss_from_scores(U, self.targets, self.weights)
+        return loss / self.total_weight + self._penalty_value(theta)
+
+    # ---- mini-batches (SGD) ---------------------------------------------------------------------
+    def batch_grad(self, theta, rows):
+        """Unbiased estimate of ∇f from the given rows: (N/|rows|)(1/W) Σ_rows w_i ∇h_i + λθ."""
+        X = np.ascontiguousarray(self.X[rows])
+        _, G = self.kernels.loss_grad(X, self.targets[rows], self.coef(theta), self.weights[rows], self.fit_intercept)
+        scale = self.X.shape[0] / (len(rows) * self.total_weight)
+        return self._free_part(G) * scale + self._penalty * theta
+
+    def smoothness(self):
+        """The average per-row curvature bound, mean_i ‖x̂_i‖² · max h'' + λ, with max h'' = 1/4
+        (binary, claim B5) and 1/2 (multinomial: the largest eigenvalue of diag(p) - ppᵀ is at
+        most 1/2): the scale for SGD's step. (The worst row's bound is safer, but a single
+        outlying row then makes every step tiny; averaging absorbs the occasional overshoot.)"""
+        sq = float(np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64).mean()) if self.X.shape[0] else 0.0
+        curvature = 0.25 if self.n_classes == 2 else 0.5
+        return curvature * (sq + (1.0 if self.fit_intercept else 0.0)) + self.l2

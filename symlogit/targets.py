@@ -1,0 +1,101 @@
+"""Turning a user's y into what the kernels take, with a clear error for each bad input.
+
+    hard labels (any sortable values, ≥ 2 classes)  -> classes_ = np.unique(y)
+    soft binary y, floats in [0, 1] not all 0/1      -> classes_ = [0, 1], targets y
+    soft (N, K) probability matrix, K ≥ 2            -> classes_ = [0, ..., K-1], targets rows
+
+Kernel targets: binary (N,) float64 in [0, 1] (probability of classes_[1]); multinomial
+(N, K) float64 probability rows (one-hot for hard labels).
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.multiclass import type_of_target
+
+ROW_SUM_TOLERANCE = 1e-6
+
+
+@dataclass
+class Targets:
+    classes: np.ndarray
+    values: np.ndarray              # what the kernels take (see module docstring)
+    labels: np.ndarray | None       # integer codes in [0, K) for hard labels; None for soft targets
+
+    @property
+    def n_classes(self):
+        return len(self.classes)
+
+
+def encode_targets(y):
+    """Targets from y (already checked finite/numeric where sklearn could); raise ValueError."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected; it was ravelled to shape "
+                      f"({y.shape[0]},).", DataConversionWarning, stacklevel=3)
+        y = y.ravel()
+    if y.ndim == 2:
+        return _probability_rows(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D labels or an (N, K) probability matrix, got shape {y.shape}")
+    kind = type_of_target(y)
+    if kind == "continuous":
+        return _soft_binary(y)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"Unknown label type: {kind!r}. y must hold class labels, binary probabilities in [0, 1] "
+                         "or an (N, K) probability matrix")
+    classes, labels = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"y needs samples of at least 2 classes, but the data contain only one class: {classes[0]!r}")
+    if len(classes) == 2:
+        return Targets(classes, labels.astype(np.float64), labels)
+    return Targets(classes, np.eye(len(classes))[labels], labels)
+
+
+def _soft_binary(y):
+    y = y.astype(np.float64)
+    if y.min() < 0 or y.max() > 1:
+        raise ValueError("a continuous y is read as binary soft targets, which must lie in [0, 1] (the probability "
+                         "of class 1); "
+                         f"got values in [{y.min():g}, {y.max():g}]")
+    return Targets(np.array([0, 1]), y, None)
+
+
+def _probability_rows(Y):
+    if Y.shape[1] < 2:
+        raise ValueError(f"a probability matrix y needs K >= 2 columns, got shape {Y.shape}")
+    if not np.issubdtype(Y.dtype, np.number):
+        raise ValueError(f"a 2-D y must be a numeric (N, K) probability matrix, got dtype {Y.dtype}")
+    Y = Y.astype(np.float64)
+    if Y.min() < 0:
+        row = int(np.argmax(np.any(Y < 0, axis=1)))
+        raise ValueError(f"probability rows of y must be nonnegative; row {row} is {Y[row].tolist()}")
+    sums = Y.sum(axis=1)
+    bad = np.abs(sums - 1) > ROW_SUM_TOLERANCE
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise ValueError(f"probability rows of y must sum to 1; row {row} sums to {sums[row]:.6g}")
+    classes = np.arange(Y.shape[1])
+    if Y.shape[1] == 2:
+        return Targets(classes, np.ascontiguousarray(Y[:, 1]), None)
+    return Targets(classes, Y, None)
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """(N,) float64 weights: finite, ≥ 0, positive sum; ones when None."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.shape != (n_samples,):
+        raise ValueError(f"sample_weight must have shape ({n_samples},) to match X, got {w.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"sample_weight must be finite; row {int(np.argmax(~np.isfinite(w)))} is {w[~np.isfinite(w)][0]}")
+    if np.any(w < 0):
+        raise ValueError(f"sample_weight must be nonnegative; row {int(np.argmax(w < 0))} is {w[w < 0][0]}")
+    if w.sum() <= 0:
+        raise ValueError("sample_weight must not be all zero: the weights must have a positive sum")
+    return w
