@@ -1,0 +1,95 @@
+"""Inference results and separation: warnings that say what the numbers mean."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_iris
+
+from symlogit import LogisticRegression, SeparationWarning
+from symlogit.inference import InferenceWarning
+from symlogit.separation import is_separable
+
+
+def test_complete_separation_warns_stops_early_and_stays_finite():
+    x = np.linspace(-3, 3, 40)[:, None]
+    y = (x[:, 0] > 0).astype(int)
+    with pytest.warns(SeparationWarning, match="perfectly separated.*penalty='l2'"):
+        model = LogisticRegression(penalty=None, tol=1e-12, max_iter=500).fit(x, y)
+    assert model.n_iter_[0] <= 16
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        penalised = LogisticRegression(penalty="l2", tol=1e-10).fit(x, y)
+    assert penalised.converged_
+
+
+def test_quasi_separation_is_detected():
+    x = np.r_[np.linspace(-3, 0, 20), np.linspace(0, 3, 20)][:, None]
+    y = np.r_[np.zeros(20), np.ones(20)].astype(int)  # both classes at x = 0: quasi-complete
+    assert is_separable(x, y, 2, np.ones(40))
+    with pytest.warns(SeparationWarning):
+        model = LogisticRegression(penalty=None, tol=1e-12, max_iter=500).fit(x, y)
+    assert np.all(np.isfinite(model.coef_))
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "newton-cg"])
+def test_multinomial_separation_warns_for_every_solver(solver):
+    X, y = load_iris(return_X_y=True)  # setosa is linearly separable from the rest
+    with pytest.warns(SeparationWarning):
+        model = LogisticRegression(penalty=None, solver=solver, tol=1e-10, max_iter=300).fit(X, y)
+    assert np.all(np.isfinite(model.coef_))
+
+
+def test_a_confidently_fitted_row_without_separation_does_not_warn():
+    """One row far out (fitted to within 1e-8) triggers the LP, which finds no separation."""
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(size=200), 40.0][:, None]
+    y = np.r_[(rng.random(200) < 1 / (1 + np.exp(-x[:200, 0]))), True].astype(int)
+    assert not is_separable(x, y, 2, np.ones(201))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LogisticRegression(penalty=None, tol=1e-10).fit(x, y)
+    assert model.converged_ and model.predict_proba(x[-1:])[0, 0] < 1e-8
+
+
+def test_inference_layout_summary_and_feature_names():
+    X, y = load_iris(return_X_y=True)
+    frame = pd.DataFrame(X[:, :2], columns=["sepal_length", "sepal_width"])
+    labels = np.where(y == 0, "setosa", np.where(y == 1, "versicolor", "virginica"))
+    keep = labels != "setosa"  # versicolor vs virginica on sepals is not separable
+    model = LogisticRegression(penalty=None, tol=1e-10).fit(frame[keep], labels[keep])
+    result = model.inference()
+    assert result.params.shape == result.bse.shape == (3,)
+    ci = result.conf_int(0.1)
+    assert ci.shape == (3, 2) and np.all(ci[:, 0] < result.params) and np.all(result.params < ci[:, 1])
+    wider = result.conf_int(0.01)
+    assert np.all(wider[:, 0] < ci[:, 0])
+    text = result.summary()
+    for needle in ("Logit", "sepal_length", "sepal_width", "const", "std err", "P>|z|", "Pseudo R-squ."):
+        assert needle in text
+    np.testing.assert_allclose(result.z, result.params / result.bse)
+    with pytest.raises(ValueError, match="alpha must be in"):
+        result.conf_int(1.5)
+
+
+def test_multinomial_summary_names_each_equation_against_the_reference_class():
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression(tol=1e-10).fit(X[:, :2], y)
+    with pytest.warns(InferenceWarning, match="penalised"):
+        result = model.inference()
+    assert result.params.shape == (3, 2)
+    text = result.summary()
+    assert "y=1 (vs 0)" in text and "y=2 (vs 0)" in text
+
+
+def test_singular_hessian_warns_and_says_why():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 2))
+    X = np.column_stack([X, 2 * X[:, 0]])
+    y = rng.random(200) < 1 / (1 + np.exp(-X[:, 0]))
+    model = LogisticRegression(penalty=None, tol=1e-8).fit(X, y)
+    with pytest.warns(InferenceWarning, match="singular.*collinear"):
+        result = model.inference()
+    assert np.all(np.isfinite(result.bse))

@@ -1,0 +1,175 @@
+"""Solvers: convergence, ill-conditioning, the Newton fallback, Armijo's reuse of X·d, SGD."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from symlogit import LogisticRegression
+from symlogit.solvers import Objective, choose_solver, make_solver
+from symlogit.solvers.newton import newton_direction
+from symlogit.solvers.search import Armijo, Schedule
+
+FIRST_ORDER = ("gd", "sgd")
+
+
+def ill_conditioned(n=2000, d=6, seed=0):
+    """Correlated features (one shared factor) scaled from 1e-2 to 1e3."""
+    rng = np.random.default_rng(seed)
+    X = 0.9 * rng.normal(size=(n, 1)) + 0.45 * rng.normal(size=(n, d))
+    y = rng.random(n) < 1 / (1 + np.exp(-(X @ rng.normal(size=d))))
+    return X * np.logspace(-2, 3, d), y
+
+
+def fit_quietly(X, y, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return LogisticRegression(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("penalty", ["l2", None])
+def test_newton_converges_on_ill_conditioned_data_where_first_order_solvers_stall(penalty):
+    X, y = ill_conditioned()
+    newton = fit_quietly(X, y, solver="newton", tol=1e-10, penalty=penalty)
+    assert newton.converged_ and newton.history_["grad_max"][-1] <= 1e-10
+    best = newton.history_["loss"][-1]
+    for solver in ("newton-cg", "lbfgs", "gd", "sgd"):
+        model = fit_quietly(X, y, solver=solver, tol=1e-10, penalty=penalty, max_iter=300 if solver != "sgd" else 30,
+                            random_state=0)
+        if solver in FIRST_ORDER:
+            assert not model.converged_, solver
+            assert model.history_["grad_max"][-1] > 1e-3, solver
+        if model.converged_:
+            assert abs(model.history_["loss"][-1] - best) <= 1e-8 * abs(best), solver
+
+
+@pytest.mark.parametrize("solver,max_iter,rtol", [("newton", 50, 1e-12), ("newton-cg", 100, 1e-10),
+                                                  ("lbfgs", 500, 1e-9), ("gd", 5000, 1e-7), ("sgd", 60, 1e-2)])
+@pytest.mark.parametrize("classes", [2, 4])
+def test_every_solver_reaches_newtons_objective_on_a_well_scaled_problem(solver, max_iter, rtol, classes):
+    rng = np.random.default_rng(classes)
+    X = rng.normal(size=(600, 5))
+    y = (X @ rng.normal(size=(5, classes)) + rng.gumbel(size=(600, classes))).argmax(axis=1)
+    reference = fit_quietly(X, y, solver="newton", tol=1e-12)
+    model = fit_quietly(X, y, solver=solver, tol=1e-8, max_iter=max_iter, random_state=0)
+    assert model.history_["loss"][-1] == pytest.approx(reference.history_["loss"][-1], rel=rtol)
+    np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X), atol=50 * rtol)
+
+
+def test_unpenalised_multinomial_pins_the_reference_class_and_reports_centred_coefficients():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 3))
+    y = (X @ rng.normal(size=(3, 3)) + rng.gumbel(size=(400, 3))).argmax(axis=1)
+    objective = Objective(X, np.eye(3)[y], np.ones(400), 3, True, 0.0)
+    assert objective.n_params == 4 * 2  # (d+1)(K-1): the singular directions of claim C1 removed
+    model = LogisticRegression(penalty=None, solver="newton", tol=1e-10).fit(X, y)
+    assert model.converged_
+    np.testing.assert_allclose(model.coef_.sum(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(model.intercept_.sum(), 0, atol=1e-12)
+
+
+def test_newton_direction_falls_back_to_damping_when_cholesky_fails():
+    g = np.array([1.0, -2.0, 0.5])
+    singular = np.outer([1.0, 1.0, 0.0], [1.0, 1.0, 0.0])
+    d, mu = newton_direction(singular, g)
+    assert mu > 0 and np.dot(g, d) < 0
+    indefinite = np.diag([1.0, -1.0, 2.0])
+    d, mu = newton_direction(indefinite, g)
+    assert mu > 1.0 and np.dot(g, d) < 0
+    d, mu = newton_direction(np.eye(3) * 2, g)
+    assert mu == 0 and np.allclose(d, -g / 2)
+
+
+def test_newton_converges_with_a_duplicated_column_singular_hessian():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 2))
+    X = np.column_stack([X, X[:, 0]])
+    y = rng.random(300) < 1 / (1 + np.exp(-X[:, 0]))
+    model = fit_quietly(X, y, penalty=None, solver="newton", tol=1e-9)
+    assert model.converged_
+    reference = fit_quietly(X[:, :2], y, penalty=None, solver="newton", tol=1e-12)
+    np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X[:, :2]), atol=1e-8)
+
+
+class CountingObjective(Objective):
+    """Counts passes over X by kind."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.calls = {"scores": 0, "value": 0, "value_grad": 0, "value_from_scores": 0}
+
+    def scores(self, theta):
+        self.calls["scores"] += 1
+        return super().scores(theta)
+
+    def value(self, theta):
+        self.calls["value"] += 1
+        return super().value(theta)
+
+    def value_from_scores(self, U, theta):
+        self.calls["value_from_scores"] += 1
+        return super().value_from_scores(U, theta)
+
+
+def test_armijo_reuses_x_times_direction():
+    """One pass over X (X̂d) per line search, however many trial steps: trials use U + t X̂d."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 3)) * 10
+    y = (rng.random(200) < 0.5).astype(float)
+    objective = CountingObjective(X, y, np.ones(200), 2, True, 0.0)
+    theta = np.zeros(4)
+    U = objective.scores(theta)
+    f0, g = objective.value_grad(theta)
+    objective.calls.update(scores=0, value_from_scores=0)
+    t, theta_t, U_t, f_t = Armijo()(objective, theta, U, f0, -np.dot(g, g), -g, t0=1e3)
+    assert t < 1e3  # it did backtrack
+    assert objective.calls["scores"] == 1 and objective.calls["value"] == 0
+    assert objective.calls["value_from_scores"] > 1
+    assert f_t == pytest.approx(objective.value(theta_t), rel=1e-13)
+    np.testing.assert_allclose(U_t, objective.scores(theta_t), atol=1e-9)
+
+
+def test_sgd_is_reproducible_with_a_seed_and_offers_batch_size_one():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(300, 3))
+    y = rng.random(300) < 1 / (1 + np.exp(-X @ [1.0, -1.0, 0.5]))
+    fits = [fit_quietly(X, y, solver="sgd", random_state=seed, max_iter=5,
+                        solver_options={"batch_size": 1, "learning_rate": rate})
+            for seed, rate in ((0, "invscaling"), (0, "invscaling"), (1, "invscaling"), (0, "constant"))]
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    assert not np.array_equal(fits[0].coef_, fits[2].coef_)
+    assert not np.array_equal(fits[0].coef_, fits[3].coef_)
+    newton = fit_quietly(X, y, solver="newton").coef_
+    longer = fit_quietly(X, y, solver="sgd", random_state=0, max_iter=50, solver_options={"batch_size": 1}).coef_
+    assert np.abs(longer - newton).max() < np.abs(fits[0].coef_ - newton).max() < 0.5
+
+
+def test_sgd_averaging_reduces_the_final_gradient():
+    X, y = ill_conditioned(d=3)
+    X = X / X.std(axis=0)
+    plain = fit_quietly(X, y, solver="sgd", random_state=0, max_iter=10, solver_options={"average": False})
+    averaged = fit_quietly(X, y, solver="sgd", random_state=0, max_iter=10, solver_options={"average": True})
+    assert averaged.history_["grad_max"][-1] < plain.history_["grad_max"][-1]
+
+
+@pytest.mark.parametrize("build,message", [
+    (lambda: Armijo(c=1.5), "Armijo c must be a float in (0, 1), got 1.5"),
+    (lambda: Armijo(shrink=1), "Armijo shrink must be a float in (0, 1), got 1"),
+    (lambda: Schedule("adaptive"), "learning_rate must be one of ('constant', 'invscaling'), got 'adaptive'"),
+    (lambda: Schedule("constant", eta0=-1.0), "eta0 must be a number > 0, got -1.0"),
+    (lambda: make_solver("sgd", {"average": 1}), "average must be True or False, got 1"),
+    (lambda: make_solver("newton-cg", {"max_cg": 2.5}), "max_cg must be an integer > 0, got 2.5"),
+    (lambda: make_solver("lbfgs", {"memory": 0}), "memory must be an integer > 0, got 0"),
+    (lambda: make_solver("trust-region"), "solver must be one of auto, newton"),
+])
+def test_solver_options_are_checked_when_built(build, message):
+    with pytest.raises(ValueError) as info:
+        build()
+    assert message in str(info.value)
+
+
+def test_auto_rule():
+    assert choose_solver(10**5, 100, 1e4) == "newton"
+    assert choose_solver(10**5, 5000, 2.0) == "lbfgs"
+    assert choose_solver(10**5, 5000, 1e4) == "newton-cg"
