@@ -157,6 +157,230 @@ def generate(ctx, out_dir, check):
         click.echo(f"wrote {path}")
 
 
+# ---- fit and predict -------------------------------------------------------------------------
+
+SOLVER_NAMES = ("auto", "newton", "newton-cg", "lbfgs", "gd", "sgd")  # symlogit.solvers.NAMES (kept light)
+
+
+def _check_output_file(path, what):
+    """Fail before any work when an output file could not be written."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        fail(f"{what} {path} is a directory; expected a file path")
+    if not path.parent.is_dir():
+        fail(f"{what} {path}: directory {path.parent} does not exist")
+
+
+def _collect_warnings(caught):
+    """Print each warning as one line on stderr (no source lines, no traceback)."""
+    seen = set()
+    for item in caught:
+        text = f"warning: {item.message}"
+        if text not in seen:
+            seen.add(text)
+            click.echo(text, err=True)
+
+
+@cli.command()
+@click.argument("data", required=False, type=click.Path(path_type=str))
+@click.option("--dataset", type=click.Choice(["breast_cancer", "iris", "wine", "digits"]), default=None,
+              help="A dataset bundled with scikit-learn, used when DATA is not given [default: breast_cancer].")
+@click.option("--target", default=None, help="Target column of DATA [default: the last column].")
+@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="auto", show_default=True)
+@click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Inverse L2 penalty strength (scikit-learn's C).")
+@click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True)
+@click.option("--max-iter", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Iterations (epochs for sgd).")
+@click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-8, show_default=True,
+              help="Stop when max|gradient| of the mean objective is below this.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (sgd's shuffling).")
+@click.option("--out", "out", type=click.Path(path_type=str), default=None, help="Write the model here (JSON).")
+@click.option("--report", "report_dir", type=click.Path(path_type=str), default=None,
+              help="Write report.md and convergence.png into this directory.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the result.")
+def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, report_dir, quiet):
+    """Fit logistic regression to DATA (CSV or Parquet) or a bundled dataset.
+
+    The target is the last column unless --target names another; every other column is a
+    feature and must be numeric. Prints a live table of iterations (a progress bar for
+    sgd), then the classes, iterations, time, training log-loss and accuracy, and for an
+    unpenalised fit (--penalty none) the coefficient table with standard errors.
+
+    \b
+    Examples:
+      symlogit fit --dataset breast_cancer
+      symlogit fit data.csv --target label --penalty none --out model.json --report report/
+      symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
+    """
+    import time
+    import warnings
+
+    import numpy as np
+
+    from .data import DEFAULT_DATASET, DataError, load_dataset, read_frame, read_table
+
+    if data is not None and dataset is not None:
+        fail("give either DATA or --dataset, not both")
+    if out is not None:
+        _check_output_file(out, "--out")
+    if report_dir is not None:
+        from pathlib import Path
+
+        if Path(report_dir).exists() and not Path(report_dir).is_dir():
+            fail(f"--report {report_dir} is a file; expected a directory")
+    try:
+        if data is not None:
+            frame, source = read_frame(data), data
+        else:
+            dataset = dataset or DEFAULT_DATASET
+            frame, source = load_dataset(dataset), f"dataset {dataset}"
+        table = read_table(frame, target, source)
+    except DataError as error:
+        fail(str(error))
+
+    from .estimator import LogisticRegression
+
+    live = _LiveOutput(quiet, solver, max_iter)
+    model = LogisticRegression(penalty=None if penalty == "none" else "l2", C=C, solver=solver, tol=tol,
+                               max_iter=max_iter, random_state=seed, callback=live)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(table.X, table.y)
+        except ValueError as error:
+            fail(f"{source}: {error}")
+        finally:
+            live.close()
+    seconds = time.perf_counter() - start
+    _collect_warnings(caught)
+
+    log_p = model.predict_log_proba(table.X)
+    codes = np.searchsorted(model.classes_, table.y)
+    log_loss = -float(np.mean(log_p[np.arange(len(codes)), codes]))
+    accuracy = float(np.mean(model.predict(table.X) == table.y))
+    summary = [
+        f"data: {source} ({table.X.shape[0]} rows, {table.X.shape[1]} features, target {table.target!r})",
+        f"classes: {', '.join(map(str, model.classes_))}",
+        f"solver: {model.solver_}; penalty: {penalty}" + (f" (C={C:g})" if penalty == "l2" else ""),
+        f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
+        f"max|gradient| {model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
+        f"training log-loss: {log_loss:.6f}; accuracy: {accuracy:.4f}",
+    ]
+    for line in summary:
+        click.echo(line)
+    inference, note = None, None
+    if penalty == "none" or report_dir is not None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.feature_names_in_ = np.asarray(table.feature_names, dtype=object)
+            inference = model.inference()
+        note = " ".join(str(w.message) for w in caught) or None
+        if penalty == "none":
+            _collect_warnings(caught)
+            click.echo(inference.summary())
+
+    if out is not None:
+        from .model_io import model_to_dict, write_atomically
+
+        options = {"solver": solver, "C": C, "penalty": penalty, "max_iter": max_iter, "tol": tol, "seed": seed,
+                   "data": source, "target": table.target}
+        record = {"solver": model.solver_, "n_iter": int(model.n_iter_[0]), "converged": bool(model.converged_),
+                  "seconds": seconds, "training_log_loss": log_loss, "training_accuracy": accuracy}
+        write_atomically(out, json.dumps(model_to_dict(model, table.feature_names, table.target, options, record),
+                                         indent=1) + "\n")
+        click.echo(f"model written to {out}")
+    if report_dir is not None:
+        from .report import write_report
+        from .symbolic.derivation import derive_binary, derive_multinomial
+        from .symbolic.printing import render
+
+        derivation = render(derive_binary() if len(model.classes_) == 2 else derive_multinomial(), "markdown")
+        path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
+                            inference_note=note, names=inference.names, classes=model.classes_, derivation=derivation)
+        click.echo(f"report written to {path}")
+
+
+class _LiveOutput:
+    """Per-iteration table (newton-type solvers) or an epoch progress bar with time left
+    (sgd), on stderr so that stdout holds only the result."""
+
+    def __init__(self, quiet, solver, max_iter):
+        self.quiet, self.solver = quiet, solver
+        self.bar = None
+        if not quiet and solver == "sgd":
+            self.bar = click.progressbar(length=max_iter, label="sgd epochs", show_eta=True, file=sys.stderr)
+            self.bar.__enter__()
+        elif not quiet:
+            click.echo(f"{'iter':>5}  {'loss':>18}  {'max|gradient|':>13}  {'step':>9}  {'time':>8}", err=True)
+
+    def __call__(self, point):
+        if self.quiet:
+            return
+        if self.bar is not None:
+            if point.iteration > 0:
+                self.bar.update(1)
+            return
+        click.echo(f"{point.iteration:>5}  {point.loss:>18.12g}  {point.grad_max:>13.3e}  {point.step:>9.3g}  "
+                   f"{point.elapsed:>7.3f}s", err=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@cli.command()
+@click.argument("model_file", metavar="MODEL", type=click.Path(path_type=str))
+@click.argument("data", type=click.Path(path_type=str))
+@click.option("--out", "out", type=click.Path(path_type=str), default=None,
+              help="Write the CSV here instead of stdout.")
+@click.option("--proba", is_flag=True, help="Write class probabilities (one column per class) instead of labels.")
+def predict(model_file, data, out, proba):
+    """Predict with MODEL (a JSON file from `symlogit fit --out`) on DATA (CSV or Parquet).
+
+    DATA needs the model's feature columns (extra columns, such as the target, are ignored).
+
+    \b
+    Examples:
+      symlogit predict model.json data.csv
+      symlogit predict model.json data.parquet --proba --out probabilities.csv
+    """
+    import warnings
+
+    import pandas as pd
+
+    from .data import DataError, features, read_frame
+    from .model_io import ModelFileError, kernels_hash, read_model, write_atomically
+
+    if out is not None:
+        _check_output_file(out, "--out")
+    try:
+        saved, model = read_model(model_file)
+        frame = read_frame(data)
+        X = features(frame, list(model.feature_names_in_), data)
+    except (ModelFileError, DataError) as error:
+        fail(str(error))
+    if saved.get("kernels_sha256") != kernels_hash():
+        click.echo("warning: the model was fitted with other generated kernels (kernels_sha256 differs); "
+                   "the formulas are verified either way", err=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # feature names are matched above, by name
+        if proba:
+            result = pd.DataFrame(model.predict_proba(X), columns=[f"p_{c}" for c in model.classes_])
+        else:
+            result = pd.DataFrame({"prediction": model.predict(X)})
+    text = result.to_csv(index=False)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(out, text)
+        click.echo(f"{len(result)} predictions written to {out}", err=True)
+
+
 def main():
     cli()
 

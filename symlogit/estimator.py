@@ -46,6 +46,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     'balanced' or {label: weight}), ``random_state`` (sgd's shuffling), ``warm_start``,
     ``verbose`` (print each iteration). ``solver_options`` is a dict of the chosen solver's
     own options (e.g. sgd's ``batch_size``, ``learning_rate``, ``eta0``, ``average``).
+    ``callback``, if given, is called with each ``solvers.Iteration`` (live displays).
 
     y: labels; binary soft targets in [0, 1]; or an (N, K) probability matrix.
 
@@ -56,7 +57,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, penalty="l2", C=1.0, fit_intercept=True, solver="auto", tol=1e-4, max_iter=100,
-                 class_weight=None, random_state=None, warm_start=False, verbose=0, solver_options=None):
+                 class_weight=None, random_state=None, warm_start=False, verbose=0, solver_options=None,
+                 callback=None):
         self.penalty = penalty
         self.C = C
         self.fit_intercept = fit_intercept
@@ -68,6 +70,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
         self.solver_options = solver_options
+        self.callback = callback
 
     # ---- fitting ---------------------------------------------------------------------------------
     def _check_params(self):
@@ -86,6 +89,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}, got {self.class_weight!r}")
         if self.solver_options is not None and not isinstance(self.solver_options, dict):
             raise ValueError(f"solver_options must be a dict or None, got {self.solver_options!r}")
+        if self.callback is not None and not callable(self.callback):
+            raise ValueError(f"callback must be callable or None, got {self.callback!r}")
 
     def fit(self, X, y, sample_weight=None):
         """Fit on X (N, d) and y; every input is checked before any work, and a failed fit
@@ -117,7 +122,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
         separation = _SeparationCheck(objective, targets, weights) if not penalised and targets.labels is not None else None
         result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
-                                 callback=self._print_iteration if self.verbose else None,
+                                 callback=self._report_iteration,
                                  stop=separation.during_fit if separation else None)
         if separation is not None and separation.check(result.theta, force=True):
             warnings.warn(separation.message(result), SeparationWarning, stacklevel=2)
@@ -163,8 +168,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             del self.feature_names_in_
         self._inference = None
 
-    def _print_iteration(self, point):
-        print(f"iter {point.iteration:4d}  loss {point.loss:.10g}  max|grad| {point.grad_max:.3e}  "
+    def _report_iteration(self, point):
+        if self.callback is not None:
+            self.callback(point)
+        if self.verbose:
+            print(f"iter {point.iteration:4d}  loss {point.loss:.10g}  max|grad| {point.grad_max:.3e}  "
               f"step {point.step:.3g}  {point.elapsed:.3f}s")
 
     # ---- prediction ------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+"""Reading a table for the command line: CSV or Parquet files, or scikit-learn's bundled
+datasets, into features X (float64) and a target column, with one clear error per problem.
+
+Every problem raises ``DataError`` whose message names the file, column and first row, and
+says what is expected; the CLI prints it as one line.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DATASETS = ("breast_cancer", "iris", "wine", "digits")
+DEFAULT_DATASET = "breast_cancer"
+
+
+class DataError(ValueError):
+    """The data cannot be used as given."""
+
+
+@dataclass
+class Table:
+    X: np.ndarray            # (N, d) float64, finite
+    y: np.ndarray | None     # (N,) target labels, or None when no target is read
+    feature_names: list
+    target: str | None
+    source: str
+
+
+def read_frame(path):
+    """A CSV (any other suffix) or Parquet (.parquet, .pq) file as a DataFrame."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, expected a CSV or Parquet file")
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    try:
+        frame = pd.read_parquet(path) if parquet else pd.read_csv(path)
+    except PermissionError:
+        raise DataError(f"{path}: not readable (permission denied)") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty, expected a header row and data rows") from None
+    except ImportError as error:
+        raise DataError(f"{path}: reading Parquet needs pyarrow ({error})") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as error:
+        kind = "Parquet" if parquet else "CSV"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(f"{path}: not a readable {kind} file ({first_line})") from None
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise DataError(f"{path}: no data rows, expected a header row and at least one data row")
+    return frame
+
+
+def load_dataset(name):
+    """One of scikit-learn's bundled datasets as a DataFrame, target in the last column."""
+    from sklearn import datasets
+
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
+    bunch = getattr(datasets, f"load_{name}")(as_frame=True)
+    return bunch.frame
+
+
+def features(frame, names, source):
+    """The named columns as a finite float64 (N, d) array; errors name the column and row."""
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise DataError(f"{source}: missing feature column(s) {', '.join(map(str, missing))}; "
+                        f"the model needs {', '.join(map(str, names))}")
+    part = frame[names]
+    text = [str(name) for name in names if not pd.api.types.is_numeric_dtype(part[name])]
+    if text:
+        raise DataError(f"{source}: non-numeric feature column(s) {', '.join(text)}; encode them as numbers first "
+                        "(e.g. one-hot columns with pandas.get_dummies)")
+    X = part.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(X)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DataError(f"{source}: column {names[col]!r} has {X[row, col]} at row {row + 1} (data rows count from 1); "
+                        "expected finite numbers (drop or impute those rows)")
+    return np.ascontiguousarray(X)
+
+
+def read_table(frame, target, source):
+    """Split a frame into features and target (default target: the last column)."""
+    target = frame.columns[-1] if target is None else target
+    if target not in frame.columns:
+        raise DataError(f"{source}: no target column {target!r}; columns are {', '.join(map(str, frame.columns))}")
+    names = [column for column in frame.columns if column != target]
+    if not names:
+        raise DataError(f"{source}: only the target column {target!r}; expected feature columns too")
+    y = frame[target]
+    if y.isna().any():
+        raise DataError(f"{source}: target column {target!r} is empty at row {int(np.argmax(y.isna().to_numpy())) + 1}")
+    labels = y.to_numpy()
+    if len(np.unique(labels)) < 2:
+        raise DataError(f"{source}: target column {target!r} has a single class ({labels[0]!r}); "
+                        "expected at least two classes")
+    return Table(features(frame, names, source), labels, names, str(target), source)

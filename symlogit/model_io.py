@@ -1,0 +1,120 @@
+"""Model files: JSON (never pickle), written atomically.
+
+A model file holds the format tag and version, the symlogit version, a SHA-256 of the
+generated kernels that fitted it, the classes, feature names, target name, coefficients
+(Python floats: JSON keeps every digit of a float64), the options used and a short fit record.
+Loading checks every field and raises ``ModelFileError`` naming what is wrong.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+FORMAT = "symlogit-model"
+FORMAT_VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file that is malformed, foreign or unreadable."""
+
+
+def kernels_hash():
+    """SHA-256 over the generated kernel modules, as shipped (symlogit._generated)."""
+    from . import _generated
+
+    digest = hashlib.sha256()
+    for name in ("binary.py", "multinomial.py"):
+        digest.update((Path(_generated.__file__).parent / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _plain(value):
+    """numpy scalars and arrays as JSON values."""
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()] if value.dtype == object else value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def model_to_dict(model, feature_names, target, options, fit_record):
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "symlogit_version": __version__,
+        "kernels_sha256": kernels_hash(),
+        "classes": _plain(model.classes_),
+        "feature_names": [str(name) for name in feature_names],
+        "target": target,
+        "coef": model.coef_.tolist(),
+        "intercept": model.intercept_.tolist(),
+        "fit_intercept": bool(model.fit_intercept),
+        "options": {key: _plain(value) for key, value in options.items()},
+        "fit": {key: _plain(value) for key, value in fit_record.items()},
+    }
+
+
+def model_from_dict(data, source):
+    """A fitted LogisticRegression from a model dict; ModelFileError when it is not one."""
+    from .estimator import LogisticRegression
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelFileError(f"{source}: not a symlogit model file (no \"format\": \"{FORMAT}\")")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{source}: model format version {data.get('format_version')!r} is not supported "
+                             f"(this symlogit reads version {FORMAT_VERSION})")
+    try:
+        classes = np.asarray(data["classes"])
+        names = [str(name) for name in data["feature_names"]]
+        coef = np.asarray(data["coef"], dtype=np.float64)
+        intercept = np.asarray(data["intercept"], dtype=np.float64)
+        fit_intercept = bool(data["fit_intercept"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelFileError(f"{source}: malformed model file ({type(error).__name__}: {error})") from None
+    rows = 1 if len(classes) == 2 else len(classes)
+    if len(classes) < 2 or coef.shape != (rows, len(names)) or intercept.shape != (rows,):
+        raise ModelFileError(f"{source}: inconsistent model file: {len(classes)} classes and {len(names)} features need "
+                             f"coef of shape ({rows}, {len(names)}) and intercept ({rows},), got {coef.shape} and "
+                             f"{intercept.shape}")
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise ModelFileError(f"{source}: the coefficients are not all finite")
+    model = LogisticRegression(fit_intercept=fit_intercept)
+    model.classes_, model.coef_, model.intercept_ = classes, coef, intercept
+    model.n_features_in_ = len(names)
+    model.feature_names_in_ = np.asarray(names, dtype=object)
+    return model
+
+
+def read_model(path):
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such model file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ModelFileError(f"{path}: cannot read the model file ({error})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ModelFileError(f"{path}: not JSON ({error})") from None
+    return data, model_from_dict(data, path)
+
+
+def write_atomically(path, text):
+    """Write text to path through a temporary file in the same directory and a rename, so a
+    failure leaves either the old file or the new one, never a partial one."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,217 @@
+"""`symlogit fit` and `symlogit predict`: output, model files, reports, and bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.datasets import load_iris, load_wine
+
+from symlogit.cli import cli
+from symlogit.model_io import write_atomically
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(map(str, args)), catch_exceptions=False, standalone_mode=True)
+
+
+@pytest.fixture
+def wine_csv(tmp_path):
+    path = tmp_path / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(path, index=False)
+    return path
+
+
+def assert_one_line_error(result, *needles):
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_fit_on_the_default_dataset_prints_the_result_and_a_live_table():
+    result = invoke("fit")
+    assert result.exit_code == 0, result.output
+    assert "dataset breast_cancer (569 rows, 30 features" in result.output
+    assert "classes: 0, 1" in result.output and "converged" in result.output
+    assert "training log-loss" in result.output and "accuracy" in result.output
+    assert "max|gradient|" in result.output  # the live table's header (stderr, mixed in by CliRunner)
+
+
+def test_quiet_prints_only_the_result():
+    result = invoke("fit", "--dataset", "iris", "--quiet")
+    assert result.exit_code == 0
+    assert "max|gradient|  " not in result.output
+    assert len(result.output.strip().splitlines()) == 5
+
+
+def test_unpenalised_fit_prints_the_coefficient_table(tmp_path):
+    frame = load_iris(as_frame=True).frame
+    frame = frame[frame.target > 0].drop(columns=["petal length (cm)", "petal width (cm)"])
+    path = tmp_path / "iris.csv"
+    frame.to_csv(path, index=False)
+    result = invoke("fit", path, "--penalty", "none", "-q")
+    assert result.exit_code == 0, result.output
+    for needle in ("std err", "P>|z|", "sepal length (cm)", "const"):
+        assert needle in result.output
+
+
+def test_model_file_round_trip_and_predict(tmp_path, wine_csv):
+    model = tmp_path / "model.json"
+    result = invoke("fit", wine_csv, "--out", model, "-q")
+    assert result.exit_code == 0, result.output
+    saved = json.loads(model.read_text())
+    assert saved["format"] == "symlogit-model" and saved["classes"] == [0, 1, 2]
+    assert len(saved["feature_names"]) == 13 and len(saved["kernels_sha256"]) == 64
+    assert saved["options"]["C"] == 1.0 and saved["fit"]["converged"] is True
+    labels = invoke("predict", model, wine_csv)
+    assert labels.exit_code == 0
+    predicted = pd.read_csv(pd.io.common.StringIO(labels.output))
+    assert list(predicted.columns) == ["prediction"] and len(predicted) == 178
+    assert (predicted.prediction.to_numpy() == load_wine().target).mean() > 0.95
+    out = tmp_path / "p.csv"
+    proba = invoke("predict", model, wine_csv, "--proba", "--out", out)
+    assert proba.exit_code == 0
+    P = pd.read_csv(out)
+    assert list(P.columns) == ["p_0", "p_1", "p_2"]
+    np.testing.assert_allclose(P.sum(axis=1), 1)
+
+
+def test_predict_reads_parquet_and_ignores_extra_columns(tmp_path, wine_csv):
+    model = tmp_path / "model.json"
+    invoke("fit", wine_csv, "--out", model, "-q")
+    frame = pd.read_csv(wine_csv).iloc[:, ::-1]  # reordered columns, target included
+    frame["extra"] = 1.0
+    path = tmp_path / "wine.parquet"
+    frame.to_parquet(path)
+    result = invoke("predict", model, path)
+    assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 179
+
+
+def test_report_has_plot_table_and_derivation(tmp_path, wine_csv):
+    report = tmp_path / "report"
+    result = invoke("fit", wine_csv, "--report", report, "-q")
+    assert result.exit_code == 0, result.output
+    text = (report / "report.md").read_text()
+    assert "![objective gap and max|gradient| per iteration](convergence.png)" in text
+    assert "| term | coef | std err |" in text and "[0.025" in text
+    assert "Derivation: multinomial" in text and "**M8**" in text
+    assert (report / "convergence.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(os.listdir(tmp_path)) == ["report", "wine.csv"]  # no staging leftovers
+
+
+def test_sgd_runs_with_a_progress_bar(wine_csv):
+    result = invoke("fit", wine_csv, "--solver", "sgd", "--max-iter", "3")
+    assert result.exit_code == 0, result.output
+    assert "sgd epochs" in result.output and "solver: sgd" in result.output
+
+
+def write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return path
+
+
+BAD_DATA = [
+    (lambda p: p / "missing.csv", ("missing.csv: no such file",)),
+    (lambda p: p, ("is a directory",)),
+    (lambda p: write(p, "empty.csv", ""), ("the file is empty",)),
+    (lambda p: write(p, "header.csv", "a,b,y\n"), ("no data rows",)),
+    (lambda p: write(p, "ragged.csv", "a,b,y\n1,2,0\n1,2,3,4,5\n"), ("not a readable CSV file",)),
+    (lambda p: write(p, "bad.parquet", "not parquet at all"), ("not a readable Parquet file",)),
+    (lambda p: write(p, "text.csv", "a,colour,y\n1,red,0\n2,blue,1\n"), ("non-numeric feature column(s) colour",
+                                                                           "encode them")),
+    (lambda p: write(p, "nan.csv", "a,b,y\n1,2,0\n3,,1\n4,5,1\n"), ("column 'b' has nan at row 2",)),
+    (lambda p: write(p, "inf.csv", "a,b,y\n1,2,0\ninf,1,1\n4,5,1\n"), ("column 'a' has inf at row 2",)),
+    (lambda p: write(p, "one.csv", "a,b,y\n1,2,1\n3,4,1\n"), ("single class",)),
+]
+
+
+@pytest.mark.parametrize("make,needles", BAD_DATA)
+def test_bad_data_is_one_line_exit_2_and_writes_nothing(tmp_path, make, needles):
+    data = make(tmp_path)
+    out = tmp_path / "model.json"
+    result = invoke("fit", data, "--out", out)
+    assert_one_line_error(result, *needles)
+    assert not out.exists()
+
+
+def test_unknown_target_column(wine_csv):
+    assert_one_line_error(invoke("fit", wine_csv, "--target", "colour"), "no target column 'colour'", "alcohol")
+
+
+def test_failed_fit_never_overwrites_an_existing_model(tmp_path, wine_csv):
+    out = tmp_path / "model.json"
+    out.write_text("precious")
+    bad = write(tmp_path, "one.csv", "a,b,y\n1,2,1\n3,4,1\n")
+    assert_one_line_error(invoke("fit", bad, "--out", out), "single class")
+    assert out.read_text() == "precious"
+
+
+def test_output_paths_are_checked_before_work(tmp_path, wine_csv):
+    assert_one_line_error(invoke("fit", wine_csv, "--out", tmp_path), "is a directory")
+    assert_one_line_error(invoke("fit", wine_csv, "--out", tmp_path / "no" / "m.json"), "does not exist")
+    assert_one_line_error(invoke("fit", wine_csv, "--report", wine_csv), "is a file")
+    assert_one_line_error(invoke("fit", wine_csv, "--dataset", "iris"), "either DATA or --dataset")
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("{not json", "not JSON"),
+    ('{"format": "sklearn"}', "not a symlogit model file"),
+    ('{"format": "symlogit-model", "format_version": 99}', "format version 99 is not supported"),
+    ('{"format": "symlogit-model", "format_version": 1, "classes": [0, 1]}', "malformed model file"),
+    ('{"format": "symlogit-model", "format_version": 1, "classes": [0, 1], "feature_names": ["a"], '
+     '"coef": [[1, 2]], "intercept": [0], "fit_intercept": true}', "inconsistent model file"),
+])
+def test_malformed_or_foreign_model_files(tmp_path, wine_csv, content, needle):
+    model = write(tmp_path, "model.json", content)
+    out = tmp_path / "p.csv"
+    assert_one_line_error(invoke("predict", model, wine_csv, "--out", out), needle)
+    assert not out.exists()
+
+
+def test_model_and_data_feature_mismatch(tmp_path, wine_csv):
+    model = tmp_path / "model.json"
+    invoke("fit", wine_csv, "--out", model, "-q")
+    frame = pd.read_csv(wine_csv).drop(columns=["ash", "hue"])
+    path = tmp_path / "less.csv"
+    frame.to_csv(path, index=False)
+    assert_one_line_error(invoke("predict", model, path), "missing feature column(s) ash, hue")
+
+
+def test_atomic_write_leaves_the_old_file_when_the_rename_fails(tmp_path, monkeypatch):
+    target = tmp_path / "model.json"
+    target.write_text("old")
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError):
+        write_atomically(target, "new")
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+@pytest.mark.parametrize("command", ["fit", "predict", "verify", "derive", "generate"])
+def test_every_subcommand_help_has_an_example(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0 and "Examples:" in result.output and "symlogit " + command in result.output
+
+
+def test_end_to_end_in_a_real_process(tmp_path, wine_csv):
+    model = tmp_path / "model.json"
+    run = subprocess.run([sys.executable, "-m", "symlogit.cli", "fit", str(wine_csv), "--out", str(model)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "iter" in run.stderr and "training log-loss" in run.stdout
+    bad = subprocess.run([sys.executable, "-m", "symlogit.cli", "predict", str(model), str(tmp_path / "none.csv")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "no such file" in bad.stderr
+    assert "Traceback" not in bad.stderr
