@@ -170,6 +170,7 @@ def test_solver_options_are_checked_when_built(build, message):
 
 
 def test_auto_rule():
-    assert choose_solver(10**5, 100, 1e4) == "newton"
-    assert choose_solver(10**5, 5000, 2.0) == "lbfgs"
-    assert choose_solver(10**5, 5000, 1e4) == "newton-cg"
+    assert choose_solver(10**5, 800, 1.0) == "newton"
+    assert choose_solver(10**5, 3000, 2.0) == "lbfgs"
+    assert choose_solver(10**5, 3000, 1e4) == "newton"
+    assert choose_solver(10**5, 8000, 1e4) == "lbfgs"
