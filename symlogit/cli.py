@@ -39,6 +39,9 @@ def cli():
 
     \b
     Examples:
+      symlogit fit --dataset breast_cancer
+      symlogit fit data.csv --target label --out model.json --report report/
+      symlogit predict model.json data.csv --proba
       symlogit verify
       symlogit derive multinomial --format markdown
       symlogit generate --check

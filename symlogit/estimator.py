@@ -124,7 +124,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
                                  callback=self._report_iteration,
                                  stop=separation.during_fit if separation else None)
-        if separation is not None and separation.check(result.theta, force=True):
+        if separation is not None and separation.check(result.theta):
             warnings.warn(separation.message(result), SeparationWarning, stacklevel=2)
         elif not result.converged:
             warnings.warn(f"{name} did not converge: {result.message}; max|gradient| = "
@@ -247,7 +247,7 @@ class _SeparationCheck:
         self.verdict = None
         self.at_iteration = None
 
-    def check(self, theta, force=False):
+    def check(self, theta):
         if self.verdict is not None:
             return self.verdict
         family = self.objective.kernels

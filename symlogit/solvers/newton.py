@@ -16,8 +16,7 @@ Cholesky of a matrix we already hold.
 import numpy as np
 import scipy.linalg
 
-from .base import Monitor, check_positive
-from .search import Armijo
+from .search import LineSearchDescent
 
 
 def newton_direction(H, g, max_damping_steps=30):
@@ -36,30 +35,12 @@ def newton_direction(H, g, max_damping_steps=30):
     return -g, np.inf  # H is numerically useless: a plain gradient step
 
 
-class Newton:
+class Newton(LineSearchDescent):
     name = "newton"
+    converged_message = "converged: max|gradient| and Newton decrement <= tol"
 
-    def __init__(self, search=None):
-        self.search = search if search is not None else Armijo()
-
-    def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
-        check_positive("tol", tol)
-        check_positive("max_iter", max_iter, integer=True)
-        monitor = Monitor(callback, stop)
-        U = objective.scores(theta)
-        f = objective.value_from_scores(U, theta)
-        step = 0.0
-        for it in range(max_iter + 1):
-            g, H = objective.grad_hess(theta)
-            if monitor.record(it, f, g, step, theta):
-                return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
-            d, _ = newton_direction(H, g)
-            if np.max(np.abs(g), initial=0.0) <= tol and -0.5 * np.dot(g, d) <= tol:
-                return monitor.result(theta, True, "converged: max|gradient| and Newton decrement <= tol")
-            if it == max_iter:
-                break
-            found = self.search(objective, theta, U, f, np.dot(g, d), d)
-            if found is None:
-                return monitor.result(theta, False, "line search failed: no decrease within rounding")
-            step, theta, U, f = found
-        return monitor.result(theta, False, f"max_iter={max_iter} reached")
+    def direction(self, objective, theta, tol):
+        g, H = objective.grad_hess(theta)
+        d, _ = newton_direction(H, g)
+        converged = np.max(np.abs(g), initial=0.0) <= tol and -0.5 * np.dot(g, d) <= tol
+        return g, (None if converged else d)

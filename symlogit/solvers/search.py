@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import check_positive
+from .base import Monitor, check_positive
 
 EPS = np.finfo(np.float64).eps
 
@@ -64,3 +64,42 @@ class Schedule:
         if self.kind == "constant":
             return eta0
         return eta0 / (1.0 + epochs) ** self.power_t
+
+
+class LineSearchDescent:
+    """A descent (``direction``: which way) combined with an Armijo search (how far); the loop
+    that newton, newton-cg and gd share. Subclasses define
+
+        direction(objective, theta, tol) -> (gradient, d), with d None once converged
+
+    and may override ``first_trial(last_step)``, the search's first step (default 1, the
+    Newton step)."""
+
+    converged_message = "converged: max|gradient| <= tol"
+
+    def __init__(self, search=None):
+        self.search = search if search is not None else Armijo()
+
+    def first_trial(self, last_step):
+        return 1.0
+
+    def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
+        check_positive("tol", tol)
+        check_positive("max_iter", max_iter, integer=True)
+        monitor = Monitor(callback, stop)
+        U = objective.scores(theta)
+        f = objective.value_from_scores(U, theta)
+        step = 0.0
+        for it in range(max_iter + 1):
+            g, d = self.direction(objective, theta, tol)
+            if monitor.record(it, f, g, step, theta):
+                return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
+            if d is None:
+                return monitor.result(theta, True, self.converged_message)
+            if it == max_iter:
+                break
+            found = self.search(objective, theta, U, f, np.dot(g, d), d, t0=self.first_trial(step))
+            if found is None:
+                return monitor.result(theta, False, "line search failed: no decrease within rounding")
+            step, theta, U, f = found
+        return monitor.result(theta, False, f"max_iter={max_iter} reached")
