@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -137,8 +138,6 @@ def generate(ctx, out_dir, check):
       symlogit generate --check
       symlogit generate --out /tmp/kernels
     """
-    from pathlib import Path
-
     from .codegen.writer import GenerateError, default_out_dir, stale_files, write
 
     target = Path(out_dir) if out_dir else default_out_dir()
@@ -167,8 +166,6 @@ SOLVER_NAMES = ("auto", "newton", "newton-cg", "lbfgs", "gd", "sgd")  # symlogit
 
 def _check_output_file(path, what):
     """Fail before any work when an output file could not be written."""
-    from pathlib import Path
-
     path = Path(path)
     if path.is_dir():
         fail(f"{what} {path} is a directory; expected a file path")
@@ -230,8 +227,6 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
     if out is not None:
         _check_output_file(out, "--out")
     if report_dir is not None:
-        from pathlib import Path
-
         if Path(report_dir).exists() and not Path(report_dir).is_dir():
             fail(f"--report {report_dir} is a file; expected a directory")
     try:

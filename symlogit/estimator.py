@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import kernels
 from .separation import is_separable, looks_separated
-from .solvers import NAMES, Objective, choose_solver, make_solver
+from .solvers import NAMES, Objective, choose_solver, column_scale_ratio, make_solver
 from .targets import check_sample_weight, encode_targets
 
 PENALTIES = ("l2", None)
@@ -113,10 +113,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                               1.0 / (self.C * weights.sum()) if penalised else 0.0)
         name = self.solver
         if name == "auto":
-            std = X.std(axis=0)
-            varying = std[std > 0]
-            ratio = float(varying.max() / varying.min()) if varying.size else 1.0
-            name = choose_solver(X.shape[0], objective.n_params, ratio)
+            name = choose_solver(X.shape[0], objective.n_params, lambda: column_scale_ratio(X))
         solver = make_solver(name, self.solver_options, self.random_state)
         theta0 = self._warm_theta(objective, targets) if self.warm_start else np.zeros(objective.n_params)
 
@@ -195,10 +192,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities (N, K), columns in the order of ``classes_``."""
         X = self._validated_X(X)
-        if len(self.classes_) == 2:
-            p = kernels.binary.probabilities(X, self._internal_coef())
-            return np.column_stack([kernels.binary.probabilities(X, -self._internal_coef()), p])
-        return kernels.multinomial.probabilities(X, self._internal_coef())
+        B = self._internal_coef()
+        if len(self.classes_) == 2:  # 1 - sigma(u) as sigma(-u): no cancellation
+            return np.column_stack([kernels.binary.probabilities(X, -B), kernels.binary.probabilities(X, B)])
+        return kernels.multinomial.probabilities(X, B)
 
     def predict_log_proba(self, X):
         """log of ``predict_proba``, computed without forming the probabilities (accurate where

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from symlogit import LogisticRegression
-from symlogit.solvers import NEWTON_MAX_PARAMS, choose_solver
+from symlogit.solvers import NEWTON_MAX_PARAMS, choose_solver, column_scale_ratio
 
 SOLVERS = ("newton", "newton-cg", "lbfgs")
 
@@ -57,9 +57,8 @@ def main():
         for spread in (0, 3):
             X, y = problem(n, d, k, spread)
             params = (d + 1) * (k if k > 2 else 1) - (1 if k > 2 else 0)
-            std = X.std(axis=0)
             row = {"N": n, "d": d, "K": k, "params": params, "scale_spread": 10 ** spread,
-                   "auto_picks": choose_solver(n, params, float(std.max() / std.min()))}
+                   "auto_picks": choose_solver(n, params, column_scale_ratio(X))}
             for solver in SOLVERS:
                 row[solver] = run(X, y, solver, repeats)
             row["fastest_converged"] = min((s for s in SOLVERS if row[s]["converged"]),

@@ -37,12 +37,24 @@ def choose_solver(n_samples, n_params, column_scale_ratio):
     """The solver ``auto`` runs: newton for p ≤ NEWTON_MAX_PARAMS free parameters, and up to
     NEWTON_MAX_PARAMS_BADLY_SCALED when the columns' standard deviations spread over more than
     WELL_SCALED_RATIO; lbfgs otherwise. (n_samples does not move the crossover: both
-    Newton's and L-BFGS's cost per iteration grow linearly in N.)"""
+    Newton's and L-BFGS's cost per iteration grow linearly in N.)
+
+    column_scale_ratio: a number, or a function of no arguments returning it (called only
+    when the rule needs it: ``column_scale_ratio(X)`` costs a pass over X)."""
     if n_params <= NEWTON_MAX_PARAMS:
         return "newton"
+    if callable(column_scale_ratio):
+        column_scale_ratio = column_scale_ratio()
     if column_scale_ratio > WELL_SCALED_RATIO and n_params <= NEWTON_MAX_PARAMS_BADLY_SCALED:
         return "newton"
     return "lbfgs"
+
+
+def column_scale_ratio(X):
+    """Largest over smallest standard deviation among the non-constant columns of X."""
+    std = X.std(axis=0)
+    varying = std[std > 0]
+    return float(varying.max() / varying.min()) if varying.size else 1.0
 
 
 def make_solver(name, options=None, random_state=None):
@@ -59,4 +71,5 @@ def make_solver(name, options=None, random_state=None):
 
 
 __all__ = ["Iteration", "Result", "Objective", "REFERENCE_CLASS", "SOLVERS", "NAMES", "choose_solver",
+           "column_scale_ratio",
            "make_solver"]

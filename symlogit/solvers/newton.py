@@ -24,8 +24,12 @@ def newton_direction(H, g, max_damping_steps=30):
     Cholesky factorisation and a descent direction (gᵀd < 0)."""
     mu, scale = 0.0, max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-300)
     for _ in range(max_damping_steps):
+        damped = H
+        if mu > 0:  # a copy only on the fallback path
+            damped = H.copy()
+            damped[np.diag_indices_from(damped)] += mu
         try:
-            factor = scipy.linalg.cho_factor(H + mu * np.eye(H.shape[0]), check_finite=False)
+            factor = scipy.linalg.cho_factor(damped, check_finite=False)
             d = scipy.linalg.cho_solve(factor, -g, check_finite=False)
             if np.all(np.isfinite(d)) and np.dot(g, d) < 0:
                 return d, mu

@@ -85,7 +85,9 @@ class Objective:
 
     def grad_hess(self, theta):
         G, H = self.kernels.grad_hess(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept)
-        H = H[np.ix_(self._free, self._free)] / self.total_weight
+        if not self._free.all():
+            H = H[np.ix_(self._free, self._free)]
+        H = H / self.total_weight
         H[np.diag_indices_from(H)] += self._penalty
         return self._free_part(G) / self.total_weight + self._penalty * theta, H
 
