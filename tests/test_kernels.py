@@ -166,6 +166,9 @@ def test_multinomial_extremes_are_finite_and_accurate():
     (lambda: multinomial.loss(np.ones((3, 2)), np.array([0, 1, 5]), np.ones((3, 3))), "labels must lie in [0, 3)"),
     (lambda: multinomial.loss(np.ones((3, 2)), np.ones((3, 2)), np.ones((3, 3))), "Y must have shape (3, 3)"),
     (lambda: multinomial.loss(np.ones((3, 2)), np.array([0, 1, 1]), np.ones((2, 3))), "B must have shape (3, K)"),
+    # the Hessians are sums of (sqrt(w h'') x̂)(sqrt(w h'') x̂)ᵀ: a negative weight has no root
+    (lambda: binary.grad_hess(np.ones((3, 2)), np.ones(3), np.ones(3), -np.ones(3)), "non-negative"),
+    (lambda: multinomial.grad_hess(np.ones((3, 2)), np.array([0, 1, 1]), np.ones((3, 2)), -np.ones(3)), "non-negative"),
 ])
 def test_wrong_shapes_and_dtypes_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=None) as info:

@@ -56,26 +56,11 @@ def _weights(sample_weight, n):
 def _n_chunks(n):
     """Rows are cut into fixed chunks of CHUNK (callable from Python and from kernels)."""
     return (n + CHUNK - 1) // CHUNK
-'''
 
-BINARY = '''"""Binary logistic regression kernels (sigmoid + cross-entropy).
-
-Objective (a sum over rows, weighted):
-    L(beta) = sum_i w_i h(u_i, y_i),  u_i = x̂_iᵀ beta,  h(u, y) = -y u + softplus(u)
-    gradient = sum_i w_i h'(u_i) x̂_i,        h'(u) = sigma(u) - y
-    Hessian  = sum_i w_i h''(u_i) x̂_i x̂_iᵀ,  h''(u) = sigma(u) sigma(-u)
-Shapes: X (N, d); y (N,) in [0, 1]; beta (d+1,) with the intercept first (or (d,) without).
-"""
-{common}
-
-# ---- per-sample formulas, printed from the verified derivation --------------------------
-{per_sample}
-
-# ---- loops --------------------------------------------------------------------------------
 
 @numba.njit(cache=True, fastmath={{"reassoc", "contract"}})
 def _u(X, i, beta, intercept):
-    """x̂_iᵀ beta. Reassociation lets LLVM split this dot product over several SIMD accumulators
+    """x̂_iᵀ beta for one row (beta of length d+1 with the intercept first, or d). Reassociation lets LLVM split this dot product over several SIMD accumulators
     (the one fast-math freedom taken: no nnan/ninf, so inf and nan checks stay honest)."""
     off = 1 if intercept else 0
     u = beta[0] if intercept else 0.0
@@ -92,7 +77,22 @@ def _add_scaled_row(g, s, X, i, intercept):
         g[0] += s
     for j in range(X.shape[1]):
         g[j + off] += s * X[i, j]
+'''
 
+BINARY = '''"""Binary logistic regression kernels (sigmoid + cross-entropy).
+
+Objective (a sum over rows, weighted):
+    L(beta) = sum_i w_i h(u_i, y_i),  u_i = x̂_iᵀ beta,  h(u, y) = -y u + softplus(u)
+    gradient = sum_i w_i h'(u_i) x̂_i,        h'(u) = sigma(u) - y
+    Hessian  = sum_i w_i h''(u_i) x̂_i x̂_iᵀ,  h''(u) = sigma(u) sigma(-u)
+Shapes: X (N, d); y (N,) in [0, 1]; beta (d+1,) with the intercept first (or (d,) without).
+"""
+{common}
+
+# ---- per-sample formulas, printed from the verified derivation --------------------------
+{per_sample}
+
+# ---- loops --------------------------------------------------------------------------------
 
 @numba.njit(cache=True, parallel=True)
 def _scores_kernel(X, beta, intercept, out, probabilities):
@@ -307,15 +307,10 @@ with the intercept in row 0 (or (d, K) without).
 # ---- loops --------------------------------------------------------------------------------
 
 @numba.njit(cache=True)
-def _scores_row(X, i, B, intercept, u):
-    off = 1 if intercept else 0
-    K = B.shape[1]
-    for k in range(K):
-        u[k] = B[0, k] if intercept else 0.0
-    for j in range(X.shape[1]):
-        x = X[i, j]
-        for k in range(K):
-            u[k] += x * B[j + off, k]
+def _scores_row(X, i, Bt, intercept, u):
+    """u = Bᵀ x̂_i, from Bt = Bᵀ (K, d+1) so that each class is one contiguous dot product."""
+    for k in range(Bt.shape[0]):
+        u[k] = _u(X, i, Bt[k], intercept)
 
 
 @numba.njit(cache=True)
@@ -334,13 +329,13 @@ def _lse(u):
 
 
 @numba.njit(cache=True, parallel=True)
-def _probabilities_kernel(X, B, intercept, out, probabilities):
+def _probabilities_kernel(X, Bt, intercept, out, probabilities):
     n = X.shape[0]
-    K = B.shape[1]
+    K = Bt.shape[0]
     for c in numba.prange(_n_chunks(n)):
         u = np.empty(K)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            _scores_row(X, i, B, intercept, u)
+            _scores_row(X, i, Bt, intercept, u)
             if probabilities:
                 lse = _lse(u)
                 for k in range(K):
@@ -350,86 +345,78 @@ def _probabilities_kernel(X, B, intercept, out, probabilities):
 
 
 @numba.njit(cache=True, parallel=True)
-def _loss_grad_kernel(X, Y, w, B, intercept, with_gradient, P):
-    """Loss and (optionally) gradient; also stores probabilities in P when P has N rows."""
+def _loss_grad_kernel(X, Y, w, Bt, intercept, with_gradient):
+    """Loss and (optionally) the gradient, transposed: Gᵀ (K, d+1), one contiguous row per class."""
     n, d = X.shape
     off = 1 if intercept else 0
-    K = B.shape[1]
+    K = Bt.shape[0]
     m = _n_chunks(n)
     losses = np.zeros(m)
-    grads = np.zeros((m, d + off, K))
-    store = P.shape[0] == n
+    grads = np.zeros((m, K, d + off))
     for c in numba.prange(m):
         u = np.empty(K)
-        r = np.empty(K)
         acc = 0.0
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            _scores_row(X, i, B, intercept, u)
+            _scores_row(X, i, Bt, intercept, u)
             lse = _lse(u)
             for k in range(K):
                 acc += w[i] * _loss_term(u[k], Y[i, k], lse)
-                p = _probability(u[k], lse)
-                r[k] = w[i] * _gradient_weight(p, Y[i, k])
-                if store:
-                    P[i, k] = p
-            if with_gradient:
-                for k in range(K):
-                    if intercept:
-                        grads[c, 0, k] += r[k]
-                for j in range(d):
-                    x = X[i, j]
-                    for k in range(K):
-                        grads[c, j + off, k] += r[k] * x
+                if with_gradient:
+                    s = w[i] * _gradient_weight(_probability(u[k], lse), Y[i, k])
+                    _add_scaled_row(grads[c, k], s, X, i, intercept)
         losses[c] = acc
     loss = 0.0
-    grad = np.zeros((d + off, K))
-    for c in range(m):
+    grad = np.zeros((K, d + off))
+    for c in range(m):  # in chunk order: deterministic
         loss += losses[c]
         grad += grads[c]
     return loss, grad
 
 
 @numba.njit(cache=True)
-def _hessian_blocks(X, w, P, intercept):
-    """Blocks (k, l), k <= l, of sum_i w_i p_ik(delta_kl - p_il) x̂_i x̂_iᵀ by BLAS per chunk;
-    K(K+1)/2 weighted GEMMs per chunk beat per-row K² outer products in numba loops."""
-    n, d = X.shape
+def _gradient_rows(X, Y, w, Bt, intercept, lo, hi, Xh, P, Gt):
+    """For rows lo..hi: Gᵀ += the rows' gradient; Xh[i - lo] = x̂_i in float64; P[i - lo] = p_i.
+    Serial for the reason given at the binary _gradient_and_root_rows: BLAS runs next."""
     off = 1 if intercept else 0
-    K = P.shape[1]
-    p = d + off
-    H = np.zeros((K * p, K * p))
-    for c in range(_n_chunks(n)):
-        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
-        Xh = np.ones((hi - lo, p))
-        Xh[:, off:] = X[lo:hi]
-        weight = np.empty(hi - lo)
+    K = Bt.shape[0]
+    u = np.empty(K)
+    for i in range(lo, hi):
+        _scores_row(X, i, Bt, intercept, u)
+        lse = _lse(u)
         for k in range(K):
-            for l in range(k, K):
-                delta = 1.0 if k == l else 0.0
-                for i in range(lo, hi):
-                    weight[i - lo] = w[i] * _hessian_weight(P[i, k], P[i, l], delta)
-                block = np.dot((Xh * weight.reshape(-1, 1)).T, Xh)
-                H[k * p:(k + 1) * p, l * p:(l + 1) * p] += block
-                if l != k:
-                    H[l * p:(l + 1) * p, k * p:(k + 1) * p] += block.T
-    return H
+            p = _probability(u[k], lse)
+            P[i - lo, k] = p
+            _add_scaled_row(Gt[k], w[i] * _gradient_weight(p, Y[i, k]), X, i, intercept)
+        if intercept:
+            Xh[i - lo, 0] = 1.0
+        for j in range(X.shape[1]):
+            Xh[i - lo, j + off] = X[i, j]
+
+
+@numba.njit(cache=True)
+def _root_hessian_weights(w, P, k, l, lo, roots):
+    """roots_i = sqrt(|w_i p_ik (delta_kl - p_il)|): the weight's sign is fixed (+ on the diagonal
+    blocks, - off it), so each block is ± (diag(roots) X̂)ᵀ (diag(roots) X̂), a SYRK."""
+    delta = 1.0 if k == l else 0.0
+    for i in range(roots.shape[0]):
+        roots[i] = math.sqrt(abs(w[lo + i] * _hessian_weight(P[i, k], P[i, l], delta)))
 
 
 @numba.njit(cache=True, parallel=True)
-def _hessp_kernel(X, w, B, intercept, V):
+def _hessp_kernel(X, w, Bt, intercept, Vt):
+    """(H vec(V)) transposed, (K, d+1)."""
     n, d = X.shape
     off = 1 if intercept else 0
-    K = B.shape[1]
+    K = Bt.shape[0]
     m = _n_chunks(n)
-    parts = np.zeros((m, d + off, K))
+    parts = np.zeros((m, K, d + off))
     for c in numba.prange(m):
         u = np.empty(K)
         z = np.empty(K)
-        a = np.empty(K)
         prob = np.empty(K)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            _scores_row(X, i, B, intercept, u)
-            _scores_row(X, i, V, intercept, z)
+            _scores_row(X, i, Bt, intercept, u)
+            _scores_row(X, i, Vt, intercept, z)
             lse = _lse(u)
             for k in range(K):
                 prob[k] = _probability(u[k], lse)
@@ -437,29 +424,22 @@ def _hessp_kernel(X, w, B, intercept, V):
                 s = 0.0
                 for l in range(K):
                     s += _hessian_weight(prob[k], prob[l], 1.0 if k == l else 0.0) * z[l]
-                a[k] = w[i] * s
-            for k in range(K):
-                if intercept:
-                    parts[c, 0, k] += a[k]
-            for j in range(d):
-                x = X[i, j]
-                for k in range(K):
-                    parts[c, j + off, k] += a[k] * x
-    out = np.zeros((d + off, K))
+                _add_scaled_row(parts[c, k], w[i] * s, X, i, intercept)
+    out = np.zeros((K, d + off))
     for c in range(m):
         out += parts[c]
     return out
 
 
 @numba.njit(cache=True, parallel=True)
-def _log_probabilities_kernel(X, B, intercept, out):
+def _log_probabilities_kernel(X, Bt, intercept, out):
     """log p_k = -(LSE(u) - u_k): the printed loss term with y_k = 1, no new formula."""
     n = X.shape[0]
-    K = B.shape[1]
+    K = Bt.shape[0]
     for c in numba.prange(_n_chunks(n)):
         u = np.empty(K)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            _scores_row(X, i, B, intercept, u)
+            _scores_row(X, i, Bt, intercept, u)
             lse = _lse(u)
             for k in range(K):
                 out[i, k] = -_loss_term(u[k], 1.0, lse)
@@ -505,6 +485,11 @@ def _targets(Y, n, K):
     return Y
 
 
+def _rows_per_class(B):
+    """Bᵀ, C-contiguous (K, d+1): the loops read one class's coefficients as one row."""
+    return np.ascontiguousarray(B.T)
+
+
 def _check(X, Y, B, sample_weight, intercept):
     n, d = _check_X(X)
     B = _check_coef("B", B, d + (1 if intercept else 0))
@@ -515,21 +500,46 @@ def _check(X, Y, B, sample_weight, intercept):
 def loss(X, Y, B, sample_weight=None, intercept=True):
     """sum_i w_i (LSE(u_i) - y_iᵀu_i)."""
     Y, B, w = _check(X, Y, B, sample_weight, intercept)
-    return _loss_grad_kernel(X, Y, w, B, intercept, False, np.empty((0, B.shape[1])))[0]
+    return _loss_grad_kernel(X, Y, w, _rows_per_class(B), intercept, False)[0]
 
 
 def loss_grad(X, Y, B, sample_weight=None, intercept=True):
     """(loss, gradient (d+1, K)) in one pass over X."""
     Y, B, w = _check(X, Y, B, sample_weight, intercept)
-    return _loss_grad_kernel(X, Y, w, B, intercept, True, np.empty((0, B.shape[1])))
+    loss, Gt = _loss_grad_kernel(X, Y, w, _rows_per_class(B), intercept, True)
+    return loss, np.ascontiguousarray(Gt.T)
 
 
 def grad_hess(X, Y, B, sample_weight=None, intercept=True):
-    """(gradient (d+1, K), Hessian (K(d+1), K(d+1)) in vec(B) order)."""
+    """(gradient (d+1, K), Hessian (K(d+1), K(d+1)) in vec(B) order). Block (k, l) is a sum
+    over row blocks of ± Aᵀ A, A = diag(roots) X̂_block (see _root_hessian_weights): numpy hands
+    Aᵀ A to BLAS SYRK. K(K+1)/2 SYRKs per block beat K² outer products per row in numba loops."""
     Y, B, w = _check(X, Y, B, sample_weight, intercept)
-    P = np.empty((X.shape[0], B.shape[1]))
-    _, grad = _loss_grad_kernel(X, Y, w, B, intercept, True, P)
-    return grad, _hessian_blocks(X, w, P, intercept)
+    if np.any(w < 0):
+        raise ValueError("sample_weight must be non-negative")
+    n = X.shape[0]
+    p, K = B.shape
+    Bt = _rows_per_class(B)
+    Gt = np.zeros((K, p))
+    H = np.zeros((K * p, K * p))
+    rows = min(n, GRAM_BLOCK)
+    Xh, A, P, roots = np.empty((rows, p)), np.empty((rows, p)), np.empty((rows, K)), np.empty(rows)
+    for lo in range(0, n, GRAM_BLOCK):
+        hi = min(n, lo + GRAM_BLOCK)
+        xh, a, r = Xh[:hi - lo], A[:hi - lo], roots[:hi - lo]
+        _gradient_rows(X, Y, w, Bt, intercept, lo, hi, xh, P, Gt)
+        for k in range(K):
+            for l in range(k, K):
+                _root_hessian_weights(w, P, k, l, lo, r)
+                np.multiply(xh, r[:, None], out=a)
+                if k == l:
+                    H[k * p:(k + 1) * p, k * p:(k + 1) * p] += a.T @ a
+                else:
+                    H[k * p:(k + 1) * p, l * p:(l + 1) * p] -= a.T @ a
+    for k in range(K):  # mirror the blocks above the diagonal
+        for l in range(k + 1, K):
+            H[l * p:(l + 1) * p, k * p:(k + 1) * p] = H[k * p:(k + 1) * p, l * p:(l + 1) * p].T
+    return np.ascontiguousarray(Gt.T), H
 
 
 def hessp(X, B, V, sample_weight=None, intercept=True):
@@ -538,14 +548,14 @@ def hessp(X, B, V, sample_weight=None, intercept=True):
     V = _check_coef("V", V, B.shape[0])
     if V.shape != B.shape:
         raise ValueError(f"V must have the shape of B {{B.shape}}, got {{V.shape}}")
-    return _hessp_kernel(X, w, B, intercept, V)
+    return np.ascontiguousarray(_hessp_kernel(X, w, _rows_per_class(B), intercept, _rows_per_class(V)).T)
 
 
 def scores(X, B, intercept=True):
     """Raw scores U = X̂ B, shape (N, K)."""
     _, B, _ = _check(X, None, B, None, intercept)
     out = np.empty((X.shape[0], B.shape[1]))
-    _probabilities_kernel(X, B, intercept, out, False)
+    _probabilities_kernel(X, _rows_per_class(B), intercept, out, False)
     return out
 
 
@@ -553,7 +563,7 @@ def probabilities(X, B, intercept=True):
     """softmax(X̂ B) row by row, shape (N, K)."""
     _, B, _ = _check(X, None, B, None, intercept)
     out = np.empty((X.shape[0], B.shape[1]))
-    _probabilities_kernel(X, B, intercept, out, True)
+    _probabilities_kernel(X, _rows_per_class(B), intercept, out, True)
     return out
 
 
@@ -561,7 +571,7 @@ def log_probabilities(X, B, intercept=True):
     """log softmax(X̂ B) row by row, shape (N, K), accurate where a probability underflows."""
     _, B, _ = _check(X, None, B, None, intercept)
     out = np.empty((X.shape[0], B.shape[1]))
-    _log_probabilities_kernel(X, B, intercept, out)
+    _log_probabilities_kernel(X, _rows_per_class(B), intercept, out)
     return out
 
 
