@@ -201,7 +201,11 @@ def _collect_warnings(caught):
 @click.option("--report", "report_dir", type=click.Path(path_type=str), default=None,
               help="Write report.md and convergence.png into this directory.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the result.")
-def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, report_dir, quiet):
+@click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
+              help="dask: DATA is a directory or glob of Parquet files, fitted on a Dask cluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: the scheduler to use (e.g. tcp://host:8786) [default: a new LocalCluster].")
+def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, report_dir, quiet, engine, scheduler):
     """Fit logistic regression to DATA (CSV or Parquet) or a bundled dataset.
 
     The target is the last column unless --target names another; every other column is a
@@ -214,8 +218,8 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
       symlogit fit --dataset breast_cancer
       symlogit fit data.csv --target label --penalty none --out model.json --report report/
       symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
+      symlogit fit 'parts/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out model.json
     """
-    import time
     import warnings
 
     import numpy as np
@@ -229,6 +233,15 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
     if report_dir is not None:
         if Path(report_dir).exists() and not Path(report_dir).is_dir():
             fail(f"--report {report_dir} is a file; expected a directory")
+    if scheduler is not None and engine != "dask":
+        fail("--scheduler needs --engine dask")
+    if engine == "dask":
+        if data is None:
+            fail("--engine dask needs DATA: a directory or glob of Parquet files")
+        if report_dir is not None:
+            fail("--report needs the in-memory engine (its coefficient table needs the data in memory)")
+        return _fit_on_dask(data, target, scheduler, options=dict(
+            solver=solver, C=C, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed, out=out, quiet=quiet))
     try:
         if data is not None:
             frame, source = read_frame(data), data
@@ -239,37 +252,13 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
     except DataError as error:
         fail(str(error))
 
-    from .estimator import LogisticRegression
-
-    live = _LiveOutput(quiet, solver, max_iter)
-    model = LogisticRegression(penalty=None if penalty == "none" else "l2", C=C, solver=solver, tol=tol,
-                               max_iter=max_iter, random_state=seed, callback=live)
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            model.fit(table.X, table.y)
-        except ValueError as error:
-            fail(f"{source}: {error}")
-        finally:
-            live.close()
-    seconds = time.perf_counter() - start
-    _collect_warnings(caught)
-
+    options = dict(solver=solver, C=C, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed)
+    model, seconds = _fit_model(table.X, table.y, source, options, quiet)
     log_p = model.predict_log_proba(table.X)
     codes = np.searchsorted(model.classes_, table.y)
     log_loss = -float(np.mean(log_p[np.arange(len(codes)), codes]))
     accuracy = float(np.mean(model.predict(table.X) == table.y))
-    summary = [
-        f"data: {source} ({table.X.shape[0]} rows, {table.X.shape[1]} features, target {table.target!r})",
-        f"classes: {', '.join(map(str, model.classes_))}",
-        f"solver: {model.solver_}; penalty: {penalty}" + (f" (C={C:g})" if penalty == "l2" else ""),
-        f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
-        f"max|gradient| {model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
-        f"training log-loss: {log_loss:.6f}; accuracy: {accuracy:.4f}",
-    ]
-    for line in summary:
-        click.echo(line)
+    summary = _summary(model, source, table.X.shape, table.target, options, seconds, log_loss, accuracy)
     inference, note = None, None
     if penalty == "none" or report_dir is not None:
         with warnings.catch_warnings(record=True) as caught:
@@ -282,15 +271,7 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
             click.echo(inference.summary())
 
     if out is not None:
-        from .model_io import model_to_dict, write_atomically
-
-        options = {"solver": solver, "C": C, "penalty": penalty, "max_iter": max_iter, "tol": tol, "seed": seed,
-                   "data": source, "target": table.target}
-        record = {"solver": model.solver_, "n_iter": int(model.n_iter_[0]), "converged": bool(model.converged_),
-                  "seconds": seconds, "training_log_loss": log_loss, "training_accuracy": accuracy}
-        write_atomically(out, json.dumps(model_to_dict(model, table.feature_names, table.target, options, record),
-                                         indent=1) + "\n")
-        click.echo(f"model written to {out}")
+        _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, log_loss, accuracy)
     if report_dir is not None:
         from .report import write_report
         from .symbolic.derivation import derive_binary, derive_multinomial
@@ -300,6 +281,90 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
         path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
                             inference_note=note, names=inference.names, classes=model.classes_, derivation=derivation)
         click.echo(f"report written to {path}")
+
+
+def _fit_model(X, y, source, options, quiet):
+    """Fit with the live table and one line per warning; a bad input fails with one line."""
+    import time
+    import warnings
+
+    from .estimator import LogisticRegression
+
+    live = _LiveOutput(quiet, options["solver"], options["max_iter"])
+    model = LogisticRegression(penalty=None if options["penalty"] == "none" else "l2", C=options["C"],
+                               solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
+                               random_state=options["seed"], callback=live)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(X, y)
+        except ValueError as error:
+            fail(f"{source}: {error}")
+        finally:
+            live.close()
+    seconds = time.perf_counter() - start
+    _collect_warnings(caught)
+    return model, seconds
+
+
+def _summary(model, source, shape, target, options, seconds, log_loss, accuracy):
+    penalty = options["penalty"]
+    summary = [
+        f"data: {source} ({shape[0]} rows, {shape[1]} features, target {target!r})",
+        f"classes: {', '.join(map(str, model.classes_))}",
+        f"solver: {model.solver_}; penalty: {penalty}" + (f" (C={options['C']:g})" if penalty == "l2" else ""),
+        f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
+        f"max|gradient| {model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
+        f"training log-loss: {log_loss:.6f}; accuracy: {accuracy:.4f}",
+    ]
+    for line in summary:
+        click.echo(line)
+    return summary
+
+
+def _save_model(out, model, feature_names, target, options, seconds, log_loss, accuracy):
+    from .model_io import model_to_dict, write_atomically
+
+    record = {"solver": model.solver_, "n_iter": int(model.n_iter_[0]), "converged": bool(model.converged_),
+              "seconds": seconds, "training_log_loss": log_loss, "training_accuracy": accuracy}
+    write_atomically(out, json.dumps(model_to_dict(model, feature_names, target, dict(options, target=target), record),
+                                     indent=1) + "\n")
+    click.echo(f"model written to {out}")
+
+
+def _fit_on_dask(data, target, scheduler, options):
+    """symlogit fit --engine dask: Parquet files read by the workers, the fit's sums reduced on
+    the cluster; log-loss and accuracy are computed there too."""
+    try:
+        from . import distributed
+    except ImportError as error:
+        fail(f"--engine dask needs dask and distributed ({error}); install them: pip install 'symlogit[dask]'")
+    from .data import DataError
+
+    out = options.pop("out")
+    quiet = options.pop("quiet")
+    if out is not None:
+        _check_output_file(out, "--out")
+    try:
+        distributed.parquet_files(data)  # a missing dataset fails before a cluster starts
+        client = distributed.connect(scheduler)
+    except (DataError, ConnectionError) as error:
+        fail(str(error))
+    try:
+        try:
+            X, y, names, target = distributed.read_parquet_dataset(data, target)
+        except DataError as error:
+            fail(str(error))
+        model, seconds = _fit_model(X, y, data, options, quiet)
+        log_loss, accuracy = distributed.log_loss_and_accuracy(model, X, y)
+        _summary(model, data, X.shape, target, options, seconds, log_loss, accuracy)
+        if out is not None:
+            _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, log_loss, accuracy)
+    finally:
+        client.close()
+        if hasattr(client, "close_cluster"):
+            client.close_cluster()
 
 
 class _LiveOutput:

@@ -12,6 +12,7 @@ Nothing here imports SymPy: fitting runs only the generated numba kernels.
 """
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -22,13 +23,18 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import kernels
 from .separation import is_separable, looks_separated
 from .solvers import NAMES, Objective, choose_solver, column_scale_ratio, make_solver
-from .targets import check_sample_weight, encode_targets
+from .targets import Targets, check_sample_weight, encode_targets
 
 PENALTIES = ("l2", None)
 
 
 class SeparationWarning(ConvergenceWarning):
     """The classes are (quasi-)perfectly separated: the unpenalised coefficients are infinite."""
+
+
+def _is_dask(value):
+    """A dask collection, recognised without importing dask (an optional dependency)."""
+    return type(value).__module__.partition(".")[0] == "dask"
 
 
 class _Validated(BaseEstimator):
@@ -98,22 +104,33 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self._check_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        shape = _Validated()
-        X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", multi_output=True,
-                             y_numeric=False, ensure_min_samples=1)
-        targets = encode_targets(y)
-        weights = check_sample_weight(sample_weight, X.shape[0])
-        if self.class_weight is not None:
-            if targets.labels is None:
-                raise ValueError("class_weight needs hard class labels; with soft targets use sample_weight")
-            per_class = compute_class_weight(self.class_weight, classes=targets.classes, y=targets.classes[targets.labels])
-            weights = weights * per_class[targets.labels]
+        if _is_dask(X):
+            from .distributed import DaskObjective, prepare_inputs
+            X, classes, labels, weights = prepare_inputs(X, y, sample_weight, self.class_weight)
+            targets = Targets(classes, labels.astype(np.float64) if len(classes) == 2 else labels, None)
+            shape = SimpleNamespace(n_features_in_=X.shape[1])
+            make_objective = DaskObjective
+        else:
+            shape = _Validated()
+            X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", multi_output=True,
+                                 y_numeric=False, ensure_min_samples=1)
+            targets = encode_targets(y)
+            weights = check_sample_weight(sample_weight, X.shape[0])
+            if self.class_weight is not None:
+                if targets.labels is None:
+                    raise ValueError("class_weight needs hard class labels; with soft targets use sample_weight")
+                per_class = compute_class_weight(self.class_weight, classes=targets.classes,
+                                                 y=targets.classes[targets.labels])
+                weights = weights * per_class[targets.labels]
+            make_objective = Objective
         penalised = self.penalty == "l2"
-        objective = Objective(X, targets.values, weights, targets.n_classes, bool(self.fit_intercept),
-                              1.0 / (self.C * weights.sum()) if penalised else 0.0)
+        objective = make_objective(X, targets.values, weights, targets.n_classes, bool(self.fit_intercept),
+                                   1.0 / (self.C * float(weights.sum())) if penalised else 0.0)
         name = self.solver
         if name == "auto":
             name = choose_solver(X.shape[0], objective.n_params, lambda: column_scale_ratio(X))
+        if name == "sgd" and make_objective is not Objective:
+            raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
         solver = make_solver(name, self.solver_options, self.random_state)
         theta0 = self._warm_theta(objective, targets) if self.warm_start else np.zeros(objective.n_params)
 
@@ -128,7 +145,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                           f"{result.history[-1].grad_max:.3g} > tol = {self.tol:g}. Increase max_iter, "
                           "scale the features, or use solver='newton'.", ConvergenceWarning, stacklevel=2)
         self._set_fitted(objective, targets, result, name, shape)
-        self._training = (X, targets, weights)  # for inference(); not pickled (see __getstate__)
+        # for inference() (not pickled, see __getstate__); on dask, inference is not offered
+        self._training = (X, targets, weights) if make_objective is Objective else None
         return self
 
     def _warm_theta(self, objective, targets):
@@ -183,14 +201,25 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
 
+    def _on_dask(self, method, X, columns, dtype=np.float64):
+        """method applied chunk by chunk to a dask array X: a dask array, computed nowhere yet."""
+        check_is_fitted(self)
+        from .distributed import map_rows
+        return map_rows(method, X, columns, dtype)
+
     def decision_function(self, X):
-        """Raw scores X̂ B: (N,) for two classes (the log-odds of classes_[1]), else (N, K)."""
+        """Raw scores X̂ B: (N,) for two classes (the log-odds of classes_[1]), else (N, K).
+        A dask array X gives a dask array (the same for every predict method)."""
+        if _is_dask(X):
+            return self._on_dask(self.decision_function, X, None if len(self.classes_) == 2 else len(self.classes_))
         X = self._validated_X(X)
         family = kernels.binary if len(self.classes_) == 2 else kernels.multinomial
         return family.scores(X, self._internal_coef())
 
     def predict_proba(self, X):
         """Class probabilities (N, K), columns in the order of ``classes_``."""
+        if _is_dask(X):
+            return self._on_dask(self.predict_proba, X, len(self.classes_))
         X = self._validated_X(X)
         B = self._internal_coef()
         if len(self.classes_) == 2:  # 1 - sigma(u) as sigma(-u): no cancellation
@@ -200,11 +229,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X):
         """log of ``predict_proba``, computed without forming the probabilities (accurate where
         a probability underflows)."""
+        if _is_dask(X):
+            return self._on_dask(self.predict_log_proba, X, len(self.classes_))
         X = self._validated_X(X)
         family = kernels.binary if len(self.classes_) == 2 else kernels.multinomial
         return family.log_probabilities(X, self._internal_coef())
 
     def predict(self, X):
+        if _is_dask(X):
+            return self._on_dask(self.predict, X, None, self.classes_.dtype)
         scores = self.decision_function(X)
         index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[index]
@@ -215,7 +248,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         statsmodels' layout (see ``symlogit.inference``). Needs the fit in this session."""
         check_is_fitted(self)
         if getattr(self, "_training", None) is None:
-            raise ValueError("inference() needs the training data of this fit; refit the model in this session")
+            raise ValueError("inference() needs the in-memory training data of this fit: refit the model in this "
+                             "session on numpy arrays (fits on dask arrays do not keep them)")
         if self._inference is None:
             from .inference import Inference
             X, targets, weights = self._training

@@ -100,6 +100,10 @@ class Objective:
         """U = X̂ B(θ): (N,) or (N, K). Linear in θ, so X̂ B(θ + t d) = U + t scores(d)."""
         return self.kernels.scores(self.X, self.coef(theta), self.fit_intercept)
 
+    def along(self, U, Z, t):
+        """Scores at θ + t d from U = scores(θ) and Z = scores(d)."""
+        return U + t * Z
+
     def value_from_scores(self, U, theta):
         """f(θ) given U = scores(θ): O(N K) with no pass over X (for line searches)."""
         loss = self.kernels.loss_from_scores(U, self.targets, self.weights)

@@ -35,7 +35,7 @@ class Armijo:
         t = t0
         for _ in range(self.max_trials):
             theta_t = theta + t * direction
-            U_t = U + t * Z
+            U_t = objective.along(U, Z, t)
             f_t = objective.value_from_scores(U_t, theta_t)
             if np.isfinite(f_t) and f_t <= f0 + self.c * t * slope + slack:
                 return t, theta_t, U_t, f_t

@@ -1,0 +1,165 @@
+"""Fitting on dask arrays on a real LocalCluster (2 worker processes): the same coefficients
+as in memory, predictions as dask arrays, a worker killed mid-fit, `symlogit fit --engine dask`
+on Parquet files, and clear errors for bad input."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array", reason="the test extra installs dask; CI runs these")  # noqa: F841
+from distributed import Client, LocalCluster  # noqa: E402
+
+from symlogit import LogisticRegression  # noqa: E402
+
+CHUNK_ROWS = 1500
+
+
+@pytest.fixture(scope="module")
+def client():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def _data(n_classes, n=9000, d=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * np.logspace(-0.5, 0.5, d)
+    scores = X @ rng.normal(size=(d, n_classes))
+    y = np.argmax(scores + rng.gumbel(size=scores.shape), axis=1)
+    return X, y, rng.random(n) * 2
+
+
+def _dask(array):
+    return da.from_array(array, chunks=(CHUNK_ROWS,) + array.shape[1:])
+
+
+def _relative(a, b):
+    return np.max(np.abs(a - b)) / np.max(np.abs(b))
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("solver", ["newton", "newton-cg"])
+def test_dask_fit_equals_in_memory_fit(client, n_classes, weighted, solver):
+    X, y, w = _data(n_classes)
+    # both fits stop within tol of the optimum; newton-cg's inexact steps need a tighter tol for the
+    # two stopping points to agree to 1e-8
+    kwargs = dict(solver=solver, tol=1e-12 if solver == "newton-cg" else 1e-10, max_iter=200,
+                  penalty=None if solver == "newton" else "l2")
+    memory = LogisticRegression(**kwargs).fit(X, y, sample_weight=w if weighted else None)
+    on_dask = LogisticRegression(**kwargs).fit(_dask(X), _dask(y), sample_weight=_dask(w) if weighted else None)
+    assert _relative(on_dask.coef_, memory.coef_) < 1e-8
+    assert _relative(on_dask.intercept_, memory.intercept_) < 1e-8
+    assert on_dask.converged_ and np.array_equal(on_dask.classes_, memory.classes_)
+
+
+def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):
+    X, y, _ = _data(3)
+    model = LogisticRegression(tol=1e-10).fit(X, y)
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        lazy = getattr(model, method)(_dask(X))
+        assert isinstance(lazy, da.Array), method
+        np.testing.assert_allclose(lazy.compute(), getattr(model, method)(X), rtol=1e-12, atol=1e-15)
+
+
+def test_a_worker_killed_mid_fit_changes_nothing(client):
+    X, y, w = _data(2, seed=3)
+    expected = LogisticRegression(penalty=None, solver="newton", tol=1e-10).fit(X, y, sample_weight=w)
+    pids = client.run(os.getpid)
+    victim = next(iter(pids.values()))
+    killed = []
+
+    def kill_one_worker(point):
+        if point.iteration == 2 and not killed:
+            os.kill(victim, signal.SIGKILL)  # its nanny restarts it; lost chunks are recomputed
+            killed.append(point.iteration)
+
+    model = LogisticRegression(penalty=None, solver="newton", tol=1e-10, callback=kill_one_worker)
+    model.fit(_dask(X), _dask(y), sample_weight=_dask(w))
+    assert killed == [2]
+    assert victim not in client.run(os.getpid).values()  # the worker really died
+    assert model.converged_ and _relative(model.coef_, expected.coef_) < 1e-8
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda X, y: (X[X[:, 0] > -10], y), "unknown chunk sizes"),
+    (lambda X, y: (X, y.rechunk(1000)), "chunked differently"),
+    (lambda X, y: (X, y.compute()), "must be a 1-D dask array"),
+    (lambda X, y: (X.map_blocks(lambda b: np.where(b > 3, np.nan, b)), y), "NaN or infinity"),
+    (lambda X, y: (X, da.zeros_like(y)), "only one class"),
+])
+def test_bad_dask_input_fails_before_the_solve(client, make, message):
+    X, y, _ = _data(2, n=3000)
+    X, y = make(_dask(X), _dask(y))
+    calls = []
+    with pytest.raises(ValueError, match=message):
+        LogisticRegression(callback=calls.append).fit(X, y)
+    assert calls == []  # no iteration ran
+
+
+def test_sgd_on_dask_is_refused_clearly(client):
+    X, y, _ = _data(2, n=3000)
+    with pytest.raises(ValueError, match="sgd.*does not run on dask"):
+        LogisticRegression(solver="sgd").fit(_dask(X), _dask(y))
+
+
+# ---- symlogit fit --engine dask ------------------------------------------------------------------
+
+def _parquet_parts(directory, n_files=3, rows=400, seed=1, rename=None):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    directory.mkdir(exist_ok=True)
+    for f in range(n_files):
+        X = rng.normal(size=(rows, 3))
+        frame = pd.DataFrame(X, columns=["a", "b", "c"])
+        frame["label"] = np.where(X @ [1.0, -2.0, 0.5] + rng.logistic(size=rows) > 0, "yes", "no")
+        if rename and f == n_files - 1:
+            frame = frame.rename(columns=rename)
+        frame.to_parquet(directory / f"part{f}.parquet")
+    return directory
+
+
+def _invoke(*args):
+    from click.testing import CliRunner
+
+    from symlogit.cli import cli
+    return CliRunner().invoke(cli, list(map(str, args)), catch_exceptions=False)
+
+
+def test_cli_fits_a_parquet_directory_on_a_scheduler_and_matches_memory(client, tmp_path):
+    import json
+
+    import pandas as pd
+
+    parts = _parquet_parts(tmp_path / "parts")
+    out = tmp_path / "model.json"
+    result = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty", "none",
+                     "--tol", "1e-10", "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "1200 rows, 3 features" in result.output and "converged" in result.output
+    frame = pd.concat([pd.read_parquet(p) for p in sorted(parts.iterdir())])
+    memory = LogisticRegression(penalty=None, tol=1e-10).fit(frame[["a", "b", "c"]].to_numpy(), frame["label"])
+    coef = np.array(json.loads(out.read_text())["coef"])
+    assert _relative(coef, memory.coef_) < 1e-8
+
+
+@pytest.mark.parametrize("setup,needles", [
+    (lambda tmp: [_parquet_parts(tmp / "p", rename={"c": "z"})], ["schemas disagree", "part2.parquet"]),
+    (lambda tmp: [tmp / "nothing-here"], ["no Parquet files"]),
+    (lambda tmp: [_parquet_parts(tmp / "p"), "--scheduler", "tcp://127.0.0.1:9"], ["--scheduler", "no Dask scheduler"]),
+    (lambda tmp: [_parquet_parts(tmp / "p"), "--target", "nope"], ["no target column 'nope'"]),
+], ids=["schemas", "missing", "no-scheduler", "target"])
+def test_cli_dask_bad_input_is_one_line_and_exit_2(client, tmp_path, setup, needles):
+    paths = setup(tmp_path)
+    extra = [] if "--scheduler" in map(str, paths) else ["--scheduler", client.scheduler.address]
+    out = tmp_path / "model.json"
+    result = _invoke("fit", *paths, "--engine", "dask", *extra, "--out", out)
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert "\n" not in line and "Traceback" not in line
+    for needle in needles:
+        assert needle in line
+    assert not out.exists()
