@@ -21,14 +21,6 @@ import numpy as np
 
 from .solvers import Objective
 
-PAIRWISE = 2  # partial sums are added two at a time: a tree of depth log2(chunks)
-
-
-def is_dask_collection(value):
-    """True for dask arrays (checked without importing dask for other inputs)."""
-    return type(value).__module__.split(".")[0] == "dask" and dask.is_dask_collection(value)
-
-
 def _add(a, b):
     if isinstance(a, tuple):
         return tuple(map(operator.add, a, b))
@@ -36,8 +28,9 @@ def _add(a, b):
 
 
 def _tree_sum(parts):
+    """Pairwise sums, a tree of depth log2(len(parts)), in a fixed order."""
     while len(parts) > 1:
-        paired = [dask.delayed(_add, pure=True)(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, PAIRWISE)]
+        paired = [dask.delayed(_add, pure=True)(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
         if len(parts) % 2:
             paired.append(parts[-1])
         parts = paired
@@ -55,7 +48,7 @@ class ChunkedKernels:
     def _summed(self, name, *args):
         """Σ over row chunks c of family.name(args with every dask array replaced by its chunk c)."""
         fn = getattr(self.family, name)
-        chunked = {i: a.to_delayed().ravel() for i, a in enumerate(args) if is_dask_collection(a)}
+        chunked = {i: a.to_delayed().ravel() for i, a in enumerate(args) if isinstance(a, da.Array)}
         n_chunks = len(next(iter(chunked.values())))
         parts = [dask.delayed(_on_chunk, pure=True)(fn, *(chunked[i][c] if i in chunked else a for i, a in enumerate(args)))
                  for c in range(n_chunks)]
@@ -79,17 +72,13 @@ class ChunkedKernels:
     def scores(self, X, B, intercept):
         """U = X̂B as a dask array with X's row chunks, persisted on the workers."""
         shape = (X.chunks[0],) if B.ndim == 1 else (X.chunks[0], (B.shape[1],))
-        return X.map_blocks(_on_chunk_scores, self.family.scores, B, intercept, chunks=shape,
-                            drop_axis=1 if B.ndim == 1 else None, dtype=np.float64).persist()
+        return da.map_blocks(_on_chunk, self.family.scores, X, B, intercept, chunks=shape,
+                             drop_axis=1 if B.ndim == 1 else None, dtype=np.float64).persist()
 
 
 def _on_chunk(fn, X, *args):
     """fn on one chunk; the chunk is made C-contiguous here, in the worker."""
     return fn(np.ascontiguousarray(X), *args)
-
-
-def _on_chunk_scores(X, fn, B, intercept):
-    return fn(np.ascontiguousarray(X), B, intercept)
 
 
 class DaskObjective(Objective):
@@ -115,7 +104,7 @@ def _known_rows(name, array):
 
 def check_X(X):
     """X as a float dask array with known row chunks and one chunk across the columns."""
-    if not dask.is_dask_collection(X) or not isinstance(X, da.Array) or X.ndim != 2:
+    if not isinstance(X, da.Array) or X.ndim != 2:
         raise ValueError(f"X must be a 2-D dask array (N, d), got {type(X).__name__} with {getattr(X, 'ndim', '?')} dims")
     _known_rows("X", X)
     if X.dtype not in (np.float64, np.float32):
@@ -267,8 +256,9 @@ def read_parquet_dataset(source, target):
         raise DataError(f"{source}: only the target column {target!r}; expected feature columns too")
     # One chunk per Parquet row group, read by the workers; the row counts come from the files'
     # footers, so the chunk sizes are known without a pass over the data.
-    groups = [(str(path), g, pq.read_metadata(path).row_group(g).num_rows)
-              for path in files for g in range(pq.read_metadata(path).num_row_groups)]
+    footers = {path: pq.read_metadata(path) for path in files}
+    groups = [(str(path), g, footer.row_group(g).num_rows)
+              for path, footer in footers.items() for g in range(footer.num_row_groups)]
     X = da.concatenate([da.from_delayed(dask.delayed(_read_features)(path, g, names), shape=(rows, len(names)),
                                         dtype=np.float64) for path, g, rows in groups if rows])
     y_type = np.dtype(first.field(target).type.to_pandas_dtype())
