@@ -272,7 +272,10 @@ def _read_features(path, group, names):
     import pyarrow.parquet as pq
 
     table = pq.ParquetFile(path).read_row_group(group, columns=names)
-    return np.column_stack([table.column(j).to_numpy(zero_copy_only=False).astype(np.float64) for j in range(len(names))])
+    X = np.empty((table.num_rows, len(names)))
+    for j, column in enumerate(table.itercolumns()):  # one copy, straight into the C-order block
+        X[:, j] = column.to_numpy(zero_copy_only=False)
+    return X
 
 
 def _read_target(path, group, target):
