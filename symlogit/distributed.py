@@ -5,7 +5,7 @@ The kernels return sums over the rows they are given, so for X = [X_1; ...; X_m]
     loss = Σ_c loss(X_c),   gradient = Σ_c gradient(X_c),   Hessian = Σ_c Hessian(X_c),   Hv = Σ_c Hv(X_c).
 
 Each chunk's partial sum is computed where the chunk lives and the partial sums are added on the
-cluster, pairwise in a fixed order (so the result does not depend on which worker ran what);
+cluster, eight at a time in a fixed order (so the result does not depend on which worker ran what);
 only the total, of size (d+1) or K(d+1) squared at most, comes to the client, which solves the
 small Newton system. Scores U = X̂B (N×K, small next to X) stay on the cluster as persisted dask
 arrays, so a line-search trial costs O(NK) there, as in memory.
@@ -21,25 +21,28 @@ import numpy as np
 
 from .solvers import Objective
 
-def _add(a, b):
-    if isinstance(a, tuple):
-        return tuple(map(operator.add, a, b))
-    return a + b
+SPLIT_EVERY = 8  # partial sums added per task: each level of the tree costs a scheduler round
+
+
+def _add_all(*parts):
+    """The sum of partial results (numbers, arrays or tuples of them), left to right."""
+    total = parts[0]
+    for part in parts[1:]:
+        total = tuple(map(operator.add, total, part)) if isinstance(total, tuple) else total + part
+    return total
 
 
 def _tree_sum(parts):
-    """Pairwise sums, a tree of depth log2(len(parts)), in a fixed order."""
+    """Sums of SPLIT_EVERY neighbours at a time, a tree of depth log_8(len(parts)), in a fixed order."""
     while len(parts) > 1:
-        paired = [dask.delayed(_add, pure=True)(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
-        if len(parts) % 2:
-            paired.append(parts[-1])
-        parts = paired
+        parts = [dask.delayed(_add_all, pure=True)(*parts[i:i + SPLIT_EVERY])
+                 for i in range(0, len(parts), SPLIT_EVERY)]
     return parts[0]
 
 
 class ChunkedKernels:
     """The interface of a generated kernel module on dask arrays whose row chunks agree: sums
-    (loss, loss_grad, grad_hess, hessp, loss_from_scores) are mapped over the chunks and reduced
+    (loss, loss_grad, loss_grad_hess, hessp, loss_from_scores) are mapped over the chunks and reduced
     on the cluster, and ``compute`` brings back only the total; ``scores`` stays on the cluster."""
 
     def __init__(self, family):
@@ -60,8 +63,8 @@ class ChunkedKernels:
     def loss_grad(self, X, Y, B, w, intercept):
         return self._summed("loss_grad", X, Y, B, w, intercept)
 
-    def grad_hess(self, X, Y, B, w, intercept):
-        return self._summed("grad_hess", X, Y, B, w, intercept)
+    def loss_grad_hess(self, X, Y, B, w, intercept):
+        return self._summed("loss_grad_hess", X, Y, B, w, intercept)
 
     def hessp(self, X, B, V, w, intercept):
         return self._summed("hessp", X, B, V, w, intercept)

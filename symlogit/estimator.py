@@ -46,7 +46,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     """Binary and multinomial logistic regression with derived, verified, generated kernels.
 
     Parameters follow scikit-learn's ``LogisticRegression``: ``penalty`` ('l2' or None),
-    ``C`` (> 0, inverse penalty strength), ``fit_intercept``, ``solver`` ('auto', 'newton',
+    ``C`` (> 0, inverse penalty strength; ``np.inf`` means no penalty, as ``penalty=None``
+    and as in scikit-learn >= 1.8), ``fit_intercept``, ``solver`` ('auto', 'newton',
     'newton-cg', 'lbfgs', 'gd', 'sgd'), ``tol`` (on max|∇f| of the weight-averaged
     objective), ``max_iter`` (iterations; epochs for sgd), ``class_weight`` (None,
     'balanced' or {label: weight}), ``random_state`` (sgd's shuffling), ``warm_start``,
@@ -82,9 +83,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         if self.penalty not in PENALTIES:
             raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
-        if isinstance(self.C, bool) or not isinstance(self.C, (int, float, np.number)) or not (
-                np.isfinite(self.C) and self.C > 0):
-            raise ValueError(f"C must be a finite number > 0, got {self.C!r}")
+        if isinstance(self.C, bool) or not isinstance(self.C, (int, float, np.number)) or np.isnan(self.C) or \
+                not self.C > 0:
+            raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {self.C!r}")
         if self.solver not in NAMES:
             raise ValueError(f"solver must be one of {', '.join(NAMES)}; got {self.solver!r}")
         if isinstance(self.tol, bool) or not isinstance(self.tol, (int, float, np.number)) or not self.tol > 0:
@@ -123,7 +124,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                                                  y=targets.classes[targets.labels])
                 weights = weights * per_class[targets.labels]
             make_objective = Objective
-        penalised = self.penalty == "l2"
+        penalised = self.penalty == "l2" and np.isfinite(self.C)  # C = inf: scikit-learn >= 1.8's "no penalty"
         objective = make_objective(X, targets.values, weights, targets.n_classes, bool(self.fit_intercept),
                                    1.0 / (self.C * float(weights.sum())) if penalised else 0.0)
         name = self.solver

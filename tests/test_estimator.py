@@ -165,7 +165,8 @@ def test_bad_input_raises_before_work_and_keeps_the_fitted_model(iris, make, mes
 @pytest.mark.parametrize("params,message", [
     ({"solver": "bfgs"}, "solver must be one of auto, newton, newton-cg, lbfgs, gd, sgd; got 'bfgs'"),
     ({"penalty": "l1"}, "penalty must be 'l2' or None, got 'l1'"),
-    ({"C": 0}, "C must be a finite number > 0"),
+    ({"C": 0}, "C must be a number > 0"),
+    ({"C": float("nan")}, "C must be a number > 0"),
     ({"tol": -1.0}, "tol must be a number > 0"),
     ({"max_iter": 0}, "max_iter must be an integer >= 1"),
     ({"class_weight": "auto"}, "class_weight must be None, 'balanced' or a dict"),
@@ -185,3 +186,12 @@ def test_wrong_number_of_features_at_predict_time(iris):
     model = LogisticRegression().fit(X, y)
     with pytest.raises(ValueError, match="X has 3 features, but LogisticRegression is expecting 4"):
         model.predict(X[:, :3])
+
+
+def test_C_infinity_means_no_penalty_as_in_scikit_learn(iris):
+    X, y = iris
+    unpenalised = LogisticRegression(penalty=None, tol=1e-10).fit(X, y)
+    infinite_C = LogisticRegression(C=np.inf, tol=1e-10).fit(X, y)
+    penalised = LogisticRegression(C=1e6, tol=1e-10).fit(X, y)
+    np.testing.assert_array_equal(infinite_C.coef_, unpenalised.coef_)
+    assert not np.allclose(penalised.coef_, unpenalised.coef_, rtol=1e-9, atol=0)

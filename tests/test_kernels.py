@@ -49,8 +49,10 @@ def test_binary_kernels_match_closed_forms(n_rows, dtype, weighted, intercept):
     assert binary.loss(X, y, beta, w, intercept) == pytest.approx(loss_ref, rel=1e-12)
     assert binary.loss_from_scores(u, y, w) == pytest.approx(loss_ref, rel=1e-12)
     np.testing.assert_allclose(grad, grad_ref, rtol=1e-10, atol=1e-10)
-    g2, H = binary.grad_hess(X, y, beta, w, intercept)
+    loss3, g2, H = binary.loss_grad_hess(X, y, beta, w, intercept)
+    assert loss3 == pytest.approx(loss_ref, rel=1e-12)
     np.testing.assert_allclose(g2, grad_ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(binary.grad_hess(X, y, beta, w, intercept)[1], H)
     np.testing.assert_allclose(H, hess_ref, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(H, H.T)
     v = rng.normal(size=beta.shape)
@@ -80,6 +82,9 @@ def test_multinomial_kernels_match_closed_forms(n_rows, K, dtype, weighted):
             (Xh.T @ (ww[:, None] * (P - Y))).T.ravel()           # M9 (vec order), times N
         loss, grad = multinomial.loss_grad(X, Y_in, B, w)
         assert loss == pytest.approx(loss_ref, rel=1e-12)
+        loss3, grad3, _ = multinomial.loss_grad_hess(X, Y_in, B, w)
+        assert loss3 == pytest.approx(loss_ref, rel=1e-12)
+        np.testing.assert_allclose(grad3, grad, rtol=1e-12, atol=1e-12)
         assert multinomial.loss_from_scores(U, Y_in, w) == pytest.approx(loss_ref, rel=1e-12)
         np.testing.assert_allclose(grad.T.ravel(), grad_ref, rtol=1e-10, atol=1e-10)
     if n_rows > 100:

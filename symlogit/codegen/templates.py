@@ -147,18 +147,23 @@ def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
 @numba.njit(cache=True)
 def _gradient_and_root_rows(X, y, w, beta, intercept, lo, hi, A, g):
     """For rows lo..hi: g += sum_i w_i h'(u_i) x̂_i, and A[i - lo] = sqrt(w_i h''(u_i)) x̂_i,
-    so that Aᵀ A is those rows' Hessian. Serial on purpose: the caller's BLAS call uses the
-    cores next, and a numba thread pool spinning beside BLAS threads slowed it up to 10x."""
+    so that Aᵀ A is those rows' Hessian; returns sum_i w_i h(u_i). Serial on purpose: the
+    caller's BLAS call uses the cores next, and a numba thread pool spinning beside BLAS
+    threads slowed it up to 10x."""
     off = 1 if intercept else 0
+    loss = 0.0
     for i in range(lo, hi):
         u = _u(X, i, beta, intercept)
-        _add_scaled_row(g, w[i] * _gradient_weight(u, y[i]), X, i, intercept)
+        loss_i, g_i = _loss_and_gradient_weight(u, y[i])
+        loss += w[i] * loss_i
+        _add_scaled_row(g, w[i] * g_i, X, i, intercept)
         root = math.sqrt(w[i] * _hessian_weight(u))
         a = A[i - lo]
         if intercept:
             a[0] = root
         for j in range(X.shape[1]):
             a[j + off] = root * X[i, j]
+    return loss
 
 
 @numba.njit(cache=True, parallel=True)
@@ -229,9 +234,14 @@ def loss_grad(X, y, beta, sample_weight=None, intercept=True):
 
 
 def grad_hess(X, y, beta, sample_weight=None, intercept=True):
-    """(gradient, full symmetric Hessian). The Hessian is sum over blocks of Aᵀ A with
-    A = diag(sqrt(w h'')) X̂_block: numpy hands Aᵀ A to BLAS SYRK, half the flops of GEMM.
-    Blocks of GRAM_BLOCK rows keep A in L2 between the numba fill and SYRK."""
+    """(gradient, full symmetric Hessian): ``loss_grad_hess`` without the loss."""
+    return loss_grad_hess(X, y, beta, sample_weight, intercept)[1:]
+
+
+def loss_grad_hess(X, y, beta, sample_weight=None, intercept=True):
+    """(loss, gradient, full symmetric Hessian) in one pass over X. The Hessian is a sum over
+    blocks of Aᵀ A with A = diag(sqrt(w h'')) X̂_block: numpy hands Aᵀ A to BLAS SYRK, half
+    the flops of GEMM. Blocks of GRAM_BLOCK rows keep A in L2 between the numba fill and SYRK."""
     y, beta, w = _check(X, y, beta, sample_weight, intercept)
     if np.any(w < 0):
         raise ValueError("sample_weight must be non-negative")
@@ -240,12 +250,13 @@ def grad_hess(X, y, beta, sample_weight=None, intercept=True):
     g = np.zeros(p)
     H = np.zeros((p, p))
     A = np.empty((min(n, GRAM_BLOCK), p))
+    loss = 0.0
     for lo in range(0, n, GRAM_BLOCK):
         hi = min(n, lo + GRAM_BLOCK)
         a = A[:hi - lo]
-        _gradient_and_root_rows(X, y, w, beta, intercept, lo, hi, a, g)
+        loss += _gradient_and_root_rows(X, y, w, beta, intercept, lo, hi, a, g)
         H += a.T @ a
-    return g, H
+    return loss, g, H
 
 
 def hessp(X, beta, v, sample_weight=None, intercept=True):
@@ -375,15 +386,18 @@ def _loss_grad_kernel(X, Y, w, Bt, intercept, with_gradient):
 
 @numba.njit(cache=True)
 def _gradient_rows(X, Y, w, Bt, intercept, lo, hi, Xh, P, Gt):
-    """For rows lo..hi: Gᵀ += the rows' gradient; Xh[i - lo] = x̂_i in float64; P[i - lo] = p_i.
-    Serial for the reason given at the binary _gradient_and_root_rows: BLAS runs next."""
+    """For rows lo..hi: Gᵀ += the rows' gradient; Xh[i - lo] = x̂_i in float64; P[i - lo] = p_i;
+    returns the rows' loss. Serial for the reason given at the binary _gradient_and_root_rows:
+    BLAS runs next."""
     off = 1 if intercept else 0
     K = Bt.shape[0]
     u = np.empty(K)
+    loss = 0.0
     for i in range(lo, hi):
         _scores_row(X, i, Bt, intercept, u)
         lse = _lse(u)
         for k in range(K):
+            loss += w[i] * _loss_term(u[k], Y[i, k], lse)
             p = _probability(u[k], lse)
             P[i - lo, k] = p
             _add_scaled_row(Gt[k], w[i] * _gradient_weight(p, Y[i, k]), X, i, intercept)
@@ -391,6 +405,7 @@ def _gradient_rows(X, Y, w, Bt, intercept, lo, hi, Xh, P, Gt):
             Xh[i - lo, 0] = 1.0
         for j in range(X.shape[1]):
             Xh[i - lo, j + off] = X[i, j]
+    return loss
 
 
 @numba.njit(cache=True)
@@ -511,9 +526,15 @@ def loss_grad(X, Y, B, sample_weight=None, intercept=True):
 
 
 def grad_hess(X, Y, B, sample_weight=None, intercept=True):
-    """(gradient (d+1, K), Hessian (K(d+1), K(d+1)) in vec(B) order). Block (k, l) is a sum
-    over row blocks of ± Aᵀ A, A = diag(roots) X̂_block (see _root_hessian_weights): numpy hands
-    Aᵀ A to BLAS SYRK. K(K+1)/2 SYRKs per block beat K² outer products per row in numba loops."""
+    """(gradient (d+1, K), Hessian): ``loss_grad_hess`` without the loss."""
+    return loss_grad_hess(X, Y, B, sample_weight, intercept)[1:]
+
+
+def loss_grad_hess(X, Y, B, sample_weight=None, intercept=True):
+    """(loss, gradient (d+1, K), Hessian (K(d+1), K(d+1)) in vec(B) order) in one pass over X.
+    Block (k, l) is a sum over row blocks of ± Aᵀ A, A = diag(roots) X̂_block (see
+    _root_hessian_weights): numpy hands Aᵀ A to BLAS SYRK. K(K+1)/2 SYRKs per block beat K²
+    outer products per row in numba loops."""
     Y, B, w = _check(X, Y, B, sample_weight, intercept)
     if np.any(w < 0):
         raise ValueError("sample_weight must be non-negative")
@@ -524,10 +545,11 @@ def grad_hess(X, Y, B, sample_weight=None, intercept=True):
     H = np.zeros((K * p, K * p))
     rows = min(n, GRAM_BLOCK)
     Xh, A, P, roots = np.empty((rows, p)), np.empty((rows, p)), np.empty((rows, K)), np.empty(rows)
+    loss = 0.0
     for lo in range(0, n, GRAM_BLOCK):
         hi = min(n, lo + GRAM_BLOCK)
         xh, a, r = Xh[:hi - lo], A[:hi - lo], roots[:hi - lo]
-        _gradient_rows(X, Y, w, Bt, intercept, lo, hi, xh, P, Gt)
+        loss += _gradient_rows(X, Y, w, Bt, intercept, lo, hi, xh, P, Gt)
         for k in range(K):
             for l in range(k, K):
                 _root_hessian_weights(w, P, k, l, lo, r)
@@ -539,7 +561,7 @@ def grad_hess(X, Y, B, sample_weight=None, intercept=True):
     for k in range(K):  # mirror the blocks above the diagonal
         for l in range(k + 1, K):
             H[l * p:(l + 1) * p, k * p:(k + 1) * p] = H[k * p:(k + 1) * p, l * p:(l + 1) * p].T
-    return np.ascontiguousarray(Gt.T), H
+    return loss, np.ascontiguousarray(Gt.T), H
 
 
 def hessp(X, B, V, sample_weight=None, intercept=True):

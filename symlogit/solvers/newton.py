@@ -1,7 +1,7 @@
 """Newton's method with the full Hessian, a Cholesky solve and Armijo backtracking.
 
-Each iteration: g, H = ∇f, ∇²f (generated kernels); d solves H d = -g; t by Armijo along d
-(reusing X̂d); θ ← θ + t d. Converged when max|g| ≤ tol and the Newton decrement
+Each iteration: g, H = ∇f, ∇²f (generated kernels); d solves H d = -g; t by Armijo along d;
+θ ← θ + t d. Converged when max|g| ≤ tol and the Newton decrement
 ½ gᵀH⁻¹g = -½ gᵀd ≤ tol.
 
 Fallback when the Cholesky factorisation fails (H singular or indefinite in floating point:
@@ -16,6 +16,7 @@ Cholesky of a matrix we already hold.
 import numpy as np
 import scipy.linalg
 
+from .base import Monitor, check_positive
 from .search import LineSearchDescent
 
 
@@ -40,11 +41,41 @@ def newton_direction(H, g, max_damping_steps=30):
 
 
 class Newton(LineSearchDescent):
+    """Each iteration tries the full step t = 1 first, with ``value_grad_hess(θ + d)``: one pass
+    over X gives f there, to test Armijo's condition, and ∇f and ∇²f, which the next iteration
+    needs when the step is taken (near the optimum, always). After a step shorter than 1 the
+    next iteration searches first instead (X̂d once, trials from the scores), since a full step
+    that fails wastes a Hessian."""
+
     name = "newton"
     converged_message = "converged: max|gradient| and Newton decrement <= tol"
 
-    def direction(self, objective, theta, tol):
-        g, H = objective.grad_hess(theta)
-        d, _ = newton_direction(H, g)
-        converged = np.max(np.abs(g), initial=0.0) <= tol and -0.5 * np.dot(g, d) <= tol
-        return g, (None if converged else d)
+    def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
+        check_positive("tol", tol)
+        check_positive("max_iter", max_iter, integer=True)
+        monitor = Monitor(callback, stop)
+        f, g, H = objective.value_grad_hess(theta)
+        U, step = None, 0.0  # U: the scores X̂θ, when a search has left them
+        for it in range(max_iter + 1):
+            d, _ = newton_direction(H, g)
+            if monitor.record(it, f, g, step, theta):
+                return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
+            if np.max(np.abs(g), initial=0.0) <= tol and -0.5 * np.dot(g, d) <= tol:
+                return monitor.result(theta, True, self.converged_message)
+            if it == max_iter:
+                break
+            slope = np.dot(g, d)
+            full_step_first = step in (0.0, 1.0)
+            if full_step_first:
+                f_1, g_1, H_1 = objective.value_grad_hess(theta + d)
+                if self.search.accepts(f, f_1, slope, 1.0):
+                    theta, f, g, H, U, step = theta + d, f_1, g_1, H_1, None, 1.0
+                    continue
+            if U is None:
+                U = objective.scores(theta)
+            found = self.search(objective, theta, U, f, slope, d, t0=self.search.shrink if full_step_first else 1.0)
+            if found is None:
+                return monitor.result(theta, False, "line search failed: no decrease within rounding")
+            step, theta, U, _ = found
+            f, g, H = objective.value_grad_hess(theta)
+        return monitor.result(theta, False, f"max_iter={max_iter} reached")

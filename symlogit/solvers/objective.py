@@ -83,13 +83,19 @@ class Objective:
         grad = self._free_part(G) / self.total_weight + self._penalty * theta
         return loss / self.total_weight + self._penalty_value(theta), grad
 
-    def grad_hess(self, theta):
-        G, H = self.kernels.grad_hess(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept)
+    def value_grad_hess(self, theta):
+        """(f, ∇f, ∇²f) at θ from one pass over X."""
+        loss, G, H = self.kernels.loss_grad_hess(self.X, self.targets, self.coef(theta), self.weights,
+                                                 self.fit_intercept)
         if not self._free.all():
             H = H[np.ix_(self._free, self._free)]
         H = H / self.total_weight
         H[np.diag_indices_from(H)] += self._penalty
-        return self._free_part(G) / self.total_weight + self._penalty * theta, H
+        grad = self._free_part(G) / self.total_weight + self._penalty * theta
+        return loss / self.total_weight + self._penalty_value(theta), grad, H
+
+    def grad_hess(self, theta):
+        return self.value_grad_hess(theta)[1:]
 
     def hessp(self, theta, v):
         Hv = self.kernels.hessp(self.X, self.coef(theta), self.coef(v), self.weights, self.fit_intercept)

@@ -31,16 +31,19 @@ class Armijo:
     def __call__(self, objective, theta, U, f0, slope, direction, t0=1.0):
         """Return (t, θ + t d, U + t X̂d, f(θ + t d)), or None when no trial step is accepted."""
         Z = objective.scores(direction)
-        slack = 8 * EPS * abs(f0)
         t = t0
         for _ in range(self.max_trials):
             theta_t = theta + t * direction
             U_t = objective.along(U, Z, t)
             f_t = objective.value_from_scores(U_t, theta_t)
-            if np.isfinite(f_t) and f_t <= f0 + self.c * t * slope + slack:
+            if self.accepts(f0, f_t, slope, t):
                 return t, theta_t, U_t, f_t
             t *= self.shrink
         return None
+
+    def accepts(self, f0, f_t, slope, t):
+        """Armijo's condition for step t, given f(θ) = f0, ∇f(θ)ᵀd = slope and f(θ + t d) = f_t."""
+        return bool(np.isfinite(f_t) and f_t <= f0 + self.c * t * slope + 8 * EPS * abs(f0))
 
 
 class Schedule:

@@ -1,0 +1,322 @@
+"""Time to solution: symlogit's solvers against scikit-learn, statsmodels and glum, side by side.
+
+Every solver fits the same objective from zero coefficients, with its own tightest sensible
+tolerance and a generous iteration limit. Each (case, solver) runs in a fresh process (so one
+library's threads or caches cannot slow another's), which loads the data and warms up (imports,
+numba's cache) untimed, then fits --repeats times; we report the median wall time of the fit.
+A fit still running after --timeout seconds is stopped and counts as not reached. The gap of
+a fit is (f - f*) / |f*|, f evaluated by ``objective`` below for every library alike, f* the
+lowest f any fit reached; a fit "reached" when its gap is <= 1e-8.
+
+Cases (the issue's table). B1, B2, M1 are unpenalised. R1 and R2 are linearly separable
+(symlogit.separation.is_separable says so), so their unpenalised optimum is at infinity; they
+use scikit-learn's default L2 penalty instead, C = 1:  C Σ_i h_i + ½‖coef‖², intercept free.
+
+How each peer's options map to that objective:
+  scikit-learn  LogisticRegression(C=inf, or 1 for R*; solver; tol=1e-10; max_iter=10000)
+  statsmodels   Logit / MNLogit(y, [1, X]).fit(method="newton", tol=1e-10, maxiter=100): the
+                summed log-likelihood, same minimiser; unpenalised only, so not run on R1, R2
+  glum          GeneralizedLinearRegressor(family="binomial", alpha=0, or 1/(C N) for R1, since
+                glum minimises mean deviance/2 + alpha/2 ‖coef‖²; gradient_tol=1e-10), binary only
+  symlogit      LogisticRegression(penalty=None or "l2", C=1; solver; tol=1e-10; max_iter=500)
+
+    python tools/bench_peers.py [--cases B1 B2 M1 R1 R2] [--repeats 3] [--timeout 120]
+                                [--scale 1.0] [--plot peers.png] [--json]
+
+--scale multiplies N of the synthetic cases (for a quick look; the README's table uses 1).
+Requires the bench extra: pip install -e ".[bench]".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from scipy.special import logsumexp
+
+REACHED = 1e-8
+TOL = 1e-10
+
+
+# ---- the cases -------------------------------------------------------------------------------------
+
+def _labels(scores, rng):
+    """Binary labels drawn from sigmoid(scores), or multinomial from softmax(scores) (Gumbel)."""
+    if scores.ndim == 1:
+        return (rng.random(scores.shape[0]) < 1 / (1 + np.exp(-scores))).astype(np.int64)
+    return np.argmax(scores + rng.gumbel(size=scores.shape), axis=1)
+
+
+def make_case(name, scale=1.0, seed=0):
+    """(X (N, d) float64 C-contiguous, y integer labels, C or None for unpenalised)."""
+    from sklearn.datasets import load_breast_cancer, load_digits
+
+    rng = np.random.default_rng(seed)
+    if name == "B1":  # well-conditioned Gaussian features
+        n, d = int(1e6 * scale), 100
+        X = rng.normal(size=(n, d))
+        return X, _labels(X @ rng.normal(size=d) * 2 / np.sqrt(d), rng), None
+    if name == "B2":  # correlated (one shared factor) and scaled from 1e-2 to 1e3
+        n, d = int(3e5 * scale), 60
+        Z = 0.8 * rng.normal(size=(n, 1)) + 0.6 * rng.normal(size=(n, d))
+        y = _labels(Z @ rng.normal(size=d) * 2 / np.sqrt(d), rng)
+        return np.ascontiguousarray(Z * np.logspace(-2, 3, d)), y, None
+    if name == "M1":
+        n, d, k = int(2e5 * scale), 50, 10
+        X = rng.normal(size=(n, d))
+        return X, _labels(X @ rng.normal(size=(d, k)) * 2 / np.sqrt(d), rng), None
+    if name in ("R1", "R2"):
+        X, y = (load_breast_cancer if name == "R1" else load_digits)(return_X_y=True)
+        return np.ascontiguousarray(X, dtype=np.float64), y, 1.0
+    raise ValueError(f"unknown case {name!r}; expected B1, B2, M1, R1 or R2")
+
+
+def objective(X, y, intercept, coef, C):
+    """Mean log-loss (1/N) Σ -log p(y_i | x_i), plus ½‖coef‖² / (C N) when C is given.
+    intercept (K',), coef (K', d) with K' = 1 for two classes (scikit-learn's layout)."""
+    U = X @ coef.T + intercept
+    if U.shape[1] == 1:
+        u = U[:, 0]
+        loss = np.mean(np.logaddexp(0.0, u) - (y == 1) * u)
+    else:
+        loss = np.mean(logsumexp(U, axis=1) - U[np.arange(len(y)), y])
+    return float(loss + (0.5 * np.sum(coef ** 2) / (C * len(y)) if C is not None else 0.0))
+
+
+# ---- the solvers: name -> (applies to the case?, fit returning (intercept, coef, iterations)) --------
+
+def _symlogit(solver):
+    def fit(X, y, C):
+        from symlogit import LogisticRegression
+
+        model = LogisticRegression(penalty=None if C is None else "l2", C=C or 1.0, solver=solver, tol=TOL,
+                                   max_iter=500).fit(X, y)
+        return model.intercept_, model.coef_, int(model.n_iter_[0])
+    return fit
+
+
+def _sklearn(solver):
+    def fit(X, y, C):
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=np.inf if C is None else C, solver=solver, tol=TOL, max_iter=10000).fit(X, y)
+        return model.intercept_, model.coef_, int(np.max(model.n_iter_))
+    return fit
+
+
+def _statsmodels(X, y, C):
+    import statsmodels.api as sm
+
+    model = (sm.Logit if len(np.unique(y)) == 2 else sm.MNLogit)(y, sm.add_constant(X, has_constant="add"))
+    result = model.fit(method="newton", tol=TOL, maxiter=100, disp=0)
+    params = np.asarray(result.params).reshape(X.shape[1] + 1, -1)  # MNLogit: (d+1, K-1), class 0 at 0
+    if params.shape[1] > 1:
+        params = np.column_stack([np.zeros(X.shape[1] + 1), params])
+    return params[0], params[1:].T, int(result.mle_retvals["iterations"])
+
+
+def _glum(X, y, C):
+    from glum import GeneralizedLinearRegressor
+
+    alpha = 0.0 if C is None else 1.0 / (C * len(y))
+    model = GeneralizedLinearRegressor(family="binomial", alpha=alpha, gradient_tol=TOL, max_iter=1000,
+                                       fit_intercept=True).fit(X, y)
+    return np.atleast_1d(model.intercept_), np.atleast_2d(model.coef_), int(model.n_iter_)
+
+
+SOLVERS = {
+    "symlogit newton": (lambda k, C: True, _symlogit("newton")),
+    "symlogit newton-cg": (lambda k, C: True, _symlogit("newton-cg")),
+    "symlogit lbfgs": (lambda k, C: True, _symlogit("lbfgs")),
+    "symlogit auto": (lambda k, C: True, _symlogit("auto")),
+    "sklearn lbfgs": (lambda k, C: True, _sklearn("lbfgs")),
+    "sklearn newton-cholesky": (lambda k, C: True, _sklearn("newton-cholesky")),
+    "sklearn newton-cg": (lambda k, C: True, _sklearn("newton-cg")),
+    "sklearn sag": (lambda k, C: True, _sklearn("sag")),
+    "statsmodels newton": (lambda k, C: C is None, _statsmodels),
+    "glum": (lambda k, C: k == 2, _glum),
+}
+SYMLOGIT = [name for name in SOLVERS if name.startswith("symlogit") and name != "symlogit auto"]
+PEERS = [name for name in SOLVERS if not name.startswith("symlogit")]
+
+
+# ---- one solver in its own process ----------------------------------------------------------------
+
+def _child(connection, data_path, name, repeats):
+    """Load the case, warm up on its first rows (untimed), then send one (seconds, intercept,
+    coef, iterations) per timed fit."""
+    with np.load(data_path) as data:
+        X, y = np.ascontiguousarray(data["X"]), data["y"]
+        C = float(data["C"][0]) if data["C"].size else None
+    fit = SOLVERS[name][1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        head = np.concatenate([np.flatnonzero(y == label)[:50] for label in np.unique(y)])
+        try:
+            fit(np.ascontiguousarray(X[head]), y[head], C)
+        except Exception:  # a warm-up on a few rows may fail where the full fit does not
+            pass
+        for _ in range(repeats):
+            start = time.perf_counter()
+            try:
+                intercept, coef, n_iter = fit(X, y, C)
+            except Exception as error:  # reported as not reached, with the reason
+                connection.send(("error", f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"))
+                return
+            connection.send((time.perf_counter() - start, np.asarray(intercept, float), np.asarray(coef, float), n_iter))
+
+
+def run_solver(data_path, name, repeats, timeout):
+    """The timed fits of one solver: a list of dicts (seconds, intercept, coef, n_iter), or a
+    dict with 'failed' (timeout or error) for the fit that did not finish."""
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(child, str(data_path), name, repeats), daemon=True)
+    process.start()
+    runs = []
+    warm_up_allowance = 60.0  # loading the case and the untimed warm-up come before the first fit
+    for i in range(repeats):
+        deadline = time.perf_counter() + timeout + (warm_up_allowance if i == 0 else 5.0)
+        while not parent.poll(0.2) and process.is_alive() and time.perf_counter() < deadline:
+            pass
+        if not parent.poll():
+            runs.append({"failed": f"stopped after {timeout:.0f} s" if process.is_alive() else "the process died"})
+            break
+        message = parent.recv()
+        if message[0] == "error":
+            runs.append({"failed": message[1]})
+            break
+        seconds, intercept, coef, n_iter = message
+        runs.append({"seconds": seconds, "intercept": intercept, "coef": coef, "n_iter": n_iter})
+    process.kill()
+    process.join()
+    return runs
+
+
+# ---- the benchmark --------------------------------------------------------------------------------
+
+def bench_case(case, args, directory):
+    X, y, C = make_case(case, args.scale)
+    data_path = Path(directory) / f"{case}.npz"
+    np.savez(data_path, X=X, y=y, C=np.array([] if C is None else [C]))
+    k = len(np.unique(y))
+    rows = []
+    for name, (applies, _) in SOLVERS.items():
+        if not applies(k, C):
+            continue
+        runs = run_solver(data_path, name, args.repeats, args.timeout)
+        done = [r for r in runs if "seconds" in r]
+        row = {"case": case, "solver": name, "N": X.shape[0], "d": X.shape[1], "K": k,
+               "times": [r["seconds"] for r in done],
+               "seconds": statistics.median(r["seconds"] for r in done) if done else None,
+               "n_iter": done[-1]["n_iter"] if done else None,
+               "objective": objective(X, y, done[-1]["intercept"], done[-1]["coef"], C) if done else None,
+               "failed": next((r["failed"] for r in runs if "failed" in r), None)}
+        rows.append(row)
+        if not args.json:
+            shown = f"{row['seconds']:8.3f} s" if done else "       -  "
+            print(f"{case} {name:26s} {shown}  iterations {row['n_iter']}  objective {row['objective']}"
+                  f"{'  ' + row['failed'] if row['failed'] else ''}", flush=True)
+    best = min(r["objective"] for r in rows if r["objective"] is not None)
+    for row in rows:
+        # a fit that was stopped or failed in any repeat is not counted as reaching the optimum
+        row["gap"] = None if row["objective"] is None else (row["objective"] - best) / abs(best)
+        row["reached"] = row["gap"] is not None and row["gap"] <= REACHED and row["failed"] is None
+    return rows
+
+
+def summarise(rows):
+    """Per case: symlogit's best reached time, the fastest peer's, their ratio, and auto's."""
+    summary = {}
+    for case in dict.fromkeys(r["case"] for r in rows):
+        reached = {r["solver"]: r["seconds"] for r in rows if r["case"] == case and r["reached"]}
+        ours = min((reached[s] for s in SYMLOGIT if s in reached), default=None)
+        peer = min((reached[s] for s in PEERS if s in reached), default=None)
+        auto = reached.get("symlogit auto")
+        summary[case] = {"symlogit_best": ours, "peer_best": peer,
+                         "ratio": ours / peer if ours and peer else None, "auto": auto,
+                         "auto_over_best": auto / ours if auto and ours else None}
+    return summary
+
+
+def markdown(rows, summary):
+    cases = list(summary)
+    solvers = list(dict.fromkeys(r["solver"] for r in rows))
+    cell = {(r["case"], r["solver"]): r for r in rows}
+
+    def shown(row):
+        if row is None:
+            return "n/a"
+        if row["reached"]:
+            return f"{row['seconds']:.3g} s"
+        if row["seconds"] is None:
+            return f"not reached ({row['failed']})"
+        return f"not reached: {row['seconds']:.3g} s, gap {row['gap']:.1e}"
+
+    lines = ["| solver | " + " | ".join(cases) + " |", "|---" * (len(cases) + 1) + "|"]
+    lines += [f"| {s} | " + " | ".join(shown(cell.get((c, s))) for c in cases) + " |" for s in solvers]
+    lines.append("| **symlogit best / fastest peer** | " + " | ".join(
+        f"**{summary[c]['ratio']:.2f}**" if summary[c]["ratio"] else "–" for c in cases) + " |")
+    lines.append("| **auto / symlogit best** | " + " | ".join(
+        f"{summary[c]['auto_over_best']:.2f}" if summary[c]["auto_over_best"] else "–" for c in cases) + " |")
+    return "\n".join(lines)
+
+
+def plot(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = list(dict.fromkeys(r["case"] for r in rows))
+    fig, axes = plt.subplots(1, len(cases), figsize=(3.2 * len(cases), 4.5), sharey=False)
+    for ax, case in zip(np.atleast_1d(axes), cases):
+        mine = [r for r in rows if r["case"] == case]
+        seconds = [r["seconds"] if r["seconds"] is not None else np.nan for r in mine]
+        colours = ["tab:blue" if r["solver"].startswith("symlogit") else "tab:gray" for r in mine]
+        bars = ax.barh([r["solver"] for r in mine], seconds, color=colours)
+        for bar, row in zip(bars, mine):
+            if not row["reached"]:
+                bar.set_hatch("//")
+                bar.set_alpha(0.4)
+        ax.set_xscale("log")
+        ax.set_title(case)
+        ax.set_xlabel("seconds (hatched: gap > 1e-8)")
+        ax.invert_yaxis()
+        if ax is not np.atleast_1d(axes)[0]:
+            ax.set_yticklabels([])
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="+", default=["B1", "B2", "M1", "R1", "R2"])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--plot", default="peers.png", help="where to write the bar chart (PNG)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="symlogit-peers-") as directory:
+        for case in args.cases:
+            rows += bench_case(case, args, directory)
+    summary = summarise(rows)
+    plot(rows, args.plot)
+    if args.json:
+        print(json.dumps({"rows": rows, "summary": summary}, indent=1))
+    else:
+        print(markdown(rows, summary))
+        print(f"chart: {args.plot}")
+
+
+if __name__ == "__main__":
+    main()
