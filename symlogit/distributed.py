@@ -87,8 +87,8 @@ def _on_chunk(fn, X, *args):
 class DaskObjective(Objective):
     """``Objective`` over dask arrays X (N, d), targets and weights with the same row chunks."""
 
-    def __init__(self, X, targets, weights, n_classes, fit_intercept, l2_strength):
-        super().__init__(X, targets, weights, n_classes, fit_intercept, l2_strength)
+    def __init__(self, X, targets, weights, n_classes, fit_intercept, l2_strength, pin_reference=True):
+        super().__init__(X, targets, weights, n_classes, fit_intercept, l2_strength, pin_reference)
         self.kernels = ChunkedKernels(self.kernels)
 
     def along(self, U, Z, t):

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import kernels
 from .separation import is_separable, looks_separated
-from .solvers import NAMES, Objective, choose_solver, column_scale_ratio, make_solver
+from .solvers import NAMES, Objective, choose_solver, make_solver
 from .targets import Targets, check_sample_weight, encode_targets
 
 PENALTIES = ("l2", None)
@@ -129,10 +129,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                                    1.0 / (self.C * float(weights.sum())) if penalised else 0.0)
         name = self.solver
         if name == "auto":
-            name = choose_solver(X.shape[0], objective.n_params, lambda: column_scale_ratio(X))
+            name = choose_solver(X.shape[0], objective.n_params)
         if name == "sgd" and make_objective is not Objective:
             raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
         solver = make_solver(name, self.solver_options, self.random_state)
+        if not solver.pins_reference and targets.n_classes > 2:
+            objective = make_objective(X, targets.values, weights, targets.n_classes, bool(self.fit_intercept),
+                                       objective.l2, pin_reference=False)
         theta0 = self._warm_theta(objective, targets) if self.warm_start else np.zeros(objective.n_params)
 
         separation = _SeparationCheck(objective, targets, weights) if not penalised and targets.labels is not None else None

@@ -33,6 +33,7 @@ import argparse
 import json
 import multiprocessing
 import statistics
+import sys
 import tempfile
 import time
 import warnings
@@ -220,10 +221,9 @@ def bench_case(case, args, directory):
                "objective": objective(X, y, done[-1]["intercept"], done[-1]["coef"], C) if done else None,
                "failed": next((r["failed"] for r in runs if "failed" in r), None)}
         rows.append(row)
-        if not args.json:
-            shown = f"{row['seconds']:8.3f} s" if done else "       -  "
-            print(f"{case} {name:26s} {shown}  iterations {row['n_iter']}  objective {row['objective']}"
-                  f"{'  ' + row['failed'] if row['failed'] else ''}", flush=True)
+        shown = f"{row['seconds']:8.3f} s" if done else "       -  "
+        print(f"{case} {name:26s} {shown}  iterations {row['n_iter']}  objective {row['objective']}"
+              f"{'  ' + row['failed'] if row['failed'] else ''}", file=sys.stderr, flush=True)  # progress
     best = min(r["objective"] for r in rows if r["objective"] is not None)
     for row in rows:
         # a fit that was stopped or failed in any repeat is not counted as reaching the optimum

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from symlogit import LogisticRegression
-from symlogit.solvers import NEWTON_MAX_PARAMS, choose_solver, column_scale_ratio
+from symlogit.solvers import choose_solver
 
 SOLVERS = ("newton", "newton-cg", "lbfgs")
 
@@ -58,7 +58,7 @@ def main():
             X, y = problem(n, d, k, spread)
             params = (d + 1) * (k if k > 2 else 1) - (1 if k > 2 else 0)
             row = {"N": n, "d": d, "K": k, "params": params, "scale_spread": 10 ** spread,
-                   "auto_picks": choose_solver(n, params, column_scale_ratio(X))}
+                   "auto_picks": choose_solver(n, params)}
             for solver in SOLVERS:
                 row[solver] = run(X, y, solver, repeats)
             row["fastest_converged"] = min((s for s in SOLVERS if row[s]["converged"]),
@@ -70,7 +70,7 @@ def main():
                 print(f"N={n} d={d:4d} K={k:2d} p={params:5d} spread=1e{spread}  {cells}  "
                       f"fastest={row['fastest_converged']}  auto={row['auto_picks']}", flush=True)
     if args.json:
-        print(json.dumps({"newton_max_params": NEWTON_MAX_PARAMS, "rows": rows}, indent=1))
+        print(json.dumps({"rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

@@ -22,39 +22,26 @@ from .sgd import SGD
 SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, LBFGS, GradientDescent, SGD)}
 NAMES = ("auto", *SOLVERS)
 
-# The auto rule, from tools/bench_solvers.py (N = 5000, tol 1e-8; README "Solvers"): newton
-# converged on every problem measured, in 5-9 iterations, and was fastest or within 5x of the
-# fastest (newton-cg, on well-scaled data only) up to p = 801 parameters; on badly scaled
-# columns (spread 1e3) lbfgs did not converge in 300 iterations and newton-cg took 50-400 s
-# against newton's 0.3-1.3 s. Newton's price is the p x p Hessian (N p² flops, 8 p² bytes),
-# so beyond NEWTON_MAX_PARAMS it is kept only for badly scaled data, up to a 200 MB Hessian.
-NEWTON_MAX_PARAMS = 2000
-NEWTON_MAX_PARAMS_BADLY_SCALED = 5000
-WELL_SCALED_RATIO = 100.0
+# The auto rule, from tools/bench_peers.py and tools/bench_solvers.py. A Newton iteration costs
+# a SYRK, N p² multiply-adds (measured: ~4e-11 s each on 2 cores), and converges in 5-7
+# iterations; an L-BFGS iteration costs about 1.5 passes of ~1e-9 s per entry of X, and the
+# whitened L-BFGS converges in 10-25 iterations on well or badly scaled columns alike. Newton
+# wins while its Hessian is cheap next to those passes: p up to about 80, or any p while the
+# Hessian's N p² stays below 2e9 (small data, where per-iteration overheads decide). Measured:
+# B2 (N = 3e5, p = 61) newton 0.44 s, lbfgs 0.88 s; B1 (N = 1e6, p = 101) newton 2.9 s, lbfgs 1.1 s.
+NEWTON_ALWAYS_PARAMS = 80
+NEWTON_MAX_HESSIAN_WORK = 2e9
+NEWTON_MAX_PARAMS = 5000  # beyond, the Hessian (8 p² bytes) and its Cholesky (p³/3) are too big
 
 
-def choose_solver(n_samples, n_params, column_scale_ratio):
-    """The solver ``auto`` runs: newton for p ≤ NEWTON_MAX_PARAMS free parameters, and up to
-    NEWTON_MAX_PARAMS_BADLY_SCALED when the columns' standard deviations spread over more than
-    WELL_SCALED_RATIO; lbfgs otherwise. (n_samples does not move the crossover: both
-    Newton's and L-BFGS's cost per iteration grow linearly in N.)
-
-    column_scale_ratio: a number, or a function of no arguments returning it (called only
-    when the rule needs it: ``column_scale_ratio(X)`` costs a pass over X)."""
-    if n_params <= NEWTON_MAX_PARAMS:
+def choose_solver(n_samples, n_params):
+    """The solver ``auto`` runs: newton when p ≤ NEWTON_ALWAYS_PARAMS, or when N p² ≤
+    NEWTON_MAX_HESSIAN_WORK and p ≤ NEWTON_MAX_PARAMS; lbfgs (whitened) otherwise."""
+    if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
-    if callable(column_scale_ratio):
-        column_scale_ratio = column_scale_ratio()
-    if column_scale_ratio > WELL_SCALED_RATIO and n_params <= NEWTON_MAX_PARAMS_BADLY_SCALED:
+    if n_samples * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK and n_params <= NEWTON_MAX_PARAMS:
         return "newton"
     return "lbfgs"
-
-
-def column_scale_ratio(X):
-    """Largest over smallest standard deviation among the non-constant columns of X."""
-    std = X.std(axis=0)
-    varying = std[std > 0]
-    return float(varying.max() / varying.min()) if varying.size else 1.0
 
 
 def make_solver(name, options=None, random_state=None):
@@ -70,6 +57,4 @@ def make_solver(name, options=None, random_state=None):
         raise ValueError(f"bad solver_options for {name!r}: {error}") from None
 
 
-__all__ = ["Iteration", "Result", "Objective", "REFERENCE_CLASS", "SOLVERS", "NAMES", "choose_solver",
-           "column_scale_ratio",
-           "make_solver"]
+__all__ = ["Iteration", "Result", "Objective", "REFERENCE_CLASS", "SOLVERS", "NAMES", "choose_solver", "make_solver"]

@@ -12,6 +12,7 @@ from .search import LineSearchDescent
 
 class GradientDescent(LineSearchDescent):
     name = "gd"
+    pins_reference = False
 
     def first_trial(self, last_step):
         return 2.0 * last_step if last_step > 0 else 1.0

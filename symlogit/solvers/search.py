@@ -79,6 +79,7 @@ class LineSearchDescent:
     Newton step)."""
 
     converged_message = "converged: max|gradient| <= tol"
+    pins_reference = True  # see Objective: a solve with the Hessian needs the flat directions pinned
 
     def __init__(self, search=None):
         self.search = search if search is not None else Armijo()

@@ -23,6 +23,7 @@ from .search import Schedule
 
 class SGD:
     name = "sgd"
+    pins_reference = False
 
     def __init__(self, batch_size=32, learning_rate="invscaling", eta0=None, power_t=0.5, average=True,
                  n_iter_no_change=5, random_state=None):

@@ -1,0 +1,64 @@
+"""Feature whitening for L-BFGS: the same objective, solved in coordinates where the columns of
+X̂ are uncorrelated and of unit scale.
+
+With G = X̂_sᵀ X̂_s / m, the Gram matrix of m sampled rows (X̂ = [1, X]), and its UL
+factorisation G = U Uᵀ (U upper triangular), we substitute
+
+    B = T Z,    T = U⁻ᵀ (lower triangular),    so that    Tᵀ G T = I.
+
+At B = 0 the binary Hessian is ¼ G (the multinomial's, per class, a multiple of G), so in Z the
+curvature starts as a multiple of the identity, whatever the scales and correlations of the
+columns: badly scaled data (columns from 1e-2 to 1e3) stop stalling L-BFGS. The Gram matrix
+is a preconditioner only, so a row sample is enough, and f and ∇f stay exact:
+∇_Z f = Tᵀ ∇_B f.
+
+T is lower triangular, so row 0 of B (the intercepts) depends on row 0 of Z alone: the entries
+that ``Objective`` pins at 0 (the reference class's column, or its intercept) are pinned at 0
+in Z as well, and θ and z have the same free entries.
+"""
+
+import numpy as np
+import scipy.linalg
+
+SAMPLE_ROWS = 20_000  # the Gram matrix of d ≤ a few hundred columns is well estimated by then
+
+
+class Whitening:
+    """Maps between θ (the objective's free parameters) and z (the same entries of Z)."""
+
+    def __init__(self, objective, sample_rows=SAMPLE_ROWS, seed=0):
+        X = objective.X
+        n = X.shape[0]
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=min(n, sample_rows), replace=False))
+        sample = np.asarray(X[rows], dtype=np.float64)  # a dask X computes just these rows
+        if objective.fit_intercept:
+            sample = np.column_stack([np.ones(len(rows)), sample])
+        self.T = _inverse_transposed_ul_factor(sample.T @ sample / max(len(rows), 1))
+        self.objective = objective
+
+    def theta(self, z):
+        objective = self.objective
+        return objective.free_part(self.T @ objective.coef(z))
+
+    def z(self, theta):
+        objective = self.objective
+        return objective.free_part(scipy.linalg.solve_triangular(self.T, objective.coef(theta), lower=True))
+
+    def gradient(self, grad_theta):
+        """∇_z f from ∇_θ f."""
+        objective = self.objective
+        return objective.free_part(self.T.T @ objective.coef(grad_theta))
+
+
+def _inverse_transposed_ul_factor(G):
+    """T = U⁻ᵀ for G = U Uᵀ, U upper triangular (Cholesky of G with rows and columns reversed).
+    A ridge of 1e-10 · max diag(G) keeps collinear or constant columns factorable; if even that
+    fails, T is the diagonal scaling 1/sqrt(diag G)."""
+    diagonal = np.diag(G).copy()
+    ridge = 1e-10 * max(float(diagonal.max(initial=0.0)), 1e-300)
+    try:
+        L = np.linalg.cholesky(G[::-1, ::-1] + ridge * np.eye(len(G)))
+    except np.linalg.LinAlgError:
+        return np.diag(1.0 / np.sqrt(np.where(diagonal > 0, diagonal, 1.0)))
+    U = L[::-1, ::-1]
+    return scipy.linalg.solve_triangular(U, np.eye(len(G)), lower=False).T
