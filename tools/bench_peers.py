@@ -165,6 +165,7 @@ def _child(connection, data_path, name, repeats):
         except Exception:  # a warm-up on a few rows may fail where the full fit does not
             pass
         for _ in range(repeats):
+            connection.send(("start",))  # the parent's clock for the time limit starts here
             start = time.perf_counter()
             try:
                 intercept, coef, n_iter = fit(X, y, C)
@@ -182,15 +183,19 @@ def run_solver(data_path, name, repeats, timeout):
     process = context.Process(target=_child, args=(child, str(data_path), name, repeats), daemon=True)
     process.start()
     runs = []
-    warm_up_allowance = 60.0  # loading the case and the untimed warm-up come before the first fit
-    for i in range(repeats):
-        deadline = time.perf_counter() + timeout + (warm_up_allowance if i == 0 else 5.0)
-        while not parent.poll(0.2) and process.is_alive() and time.perf_counter() < deadline:
+
+    def receive(seconds):
+        deadline = time.perf_counter() + seconds
+        while not parent.poll(0.05) and process.is_alive() and time.perf_counter() < deadline:
             pass
-        if not parent.poll():
+        return parent.recv() if parent.poll() else None
+
+    for _ in range(repeats):
+        started = receive(600.0)  # loading the case and the untimed warm-up come first
+        message = receive(timeout) if started else None
+        if message is None:
             runs.append({"failed": f"stopped after {timeout:.0f} s" if process.is_alive() else "the process died"})
             break
-        message = parent.recv()
         if message[0] == "error":
             runs.append({"failed": message[1]})
             break
