@@ -1,16 +1,15 @@
 """Feature whitening for L-BFGS: the same objective, solved in coordinates where the columns of
 X̂ are uncorrelated and of unit scale.
 
-With G = X̂_sᵀ X̂_s / m, the Gram matrix of m sampled rows (X̂ = [1, X]), and its UL
-factorisation G = U Uᵀ (U upper triangular), we substitute
+With G = X̂_sᵀ X̂_s / m, the Gram matrix of m sampled rows (X̂ = [1, X]), H0 = h'' G + λ P
+(the Hessian at B = 0 of one class's coefficients: h'' = 1/4 for two classes, P the penalised
+rows) and its UL factorisation H0 = U Uᵀ (U upper triangular), we substitute
 
-    B = T Z,    T = U⁻ᵀ (lower triangular),    so that    Tᵀ G T = I.
+    B = T Z,    T = U⁻ᵀ (lower triangular),    so that    Tᵀ H0 T = I.
 
-At B = 0 the binary Hessian is ¼ G (the multinomial's, per class, a multiple of G), so in Z the
-curvature starts as a multiple of the identity, whatever the scales and correlations of the
-columns: badly scaled data (columns from 1e-2 to 1e3) stop stalling L-BFGS. The Gram matrix
-is a preconditioner only, so a row sample is enough, and f and ∇f stay exact:
-∇_Z f = Tᵀ ∇_B f.
+So in Z the curvature starts as the identity, whatever the scales and correlations of the
+columns: badly scaled data (columns from 1e-2 to 1e3) stop stalling L-BFGS. H0 is a
+preconditioner only, so a row sample is enough, and f and ∇f stay exact: ∇_Z f = Tᵀ ∇_B f.
 
 T is lower triangular, so row 0 of B (the intercepts) depends on row 0 of Z alone: the entries
 that ``Objective`` pins at 0 (the reference class's column, or its intercept) are pinned at 0
@@ -20,7 +19,7 @@ in Z as well, and θ and z have the same free entries.
 import numpy as np
 import scipy.linalg
 
-SAMPLE_ROWS = 20_000  # the Gram matrix of d ≤ a few hundred columns is well estimated by then
+SAMPLE_ROWS = 20_000  # the Gram matrix of d up to a few hundred columns is well estimated by then
 
 
 class Whitening:
@@ -33,7 +32,17 @@ class Whitening:
         sample = np.asarray(X[rows], dtype=np.float64)  # a dask X computes just these rows
         if objective.fit_intercept:
             sample = np.column_stack([np.ones(len(rows)), sample])
-        self.T = _inverse_transposed_ul_factor(sample.T @ sample / max(len(rows), 1))
+        # The Hessian at B = 0, per class: h'' G + λ on the penalised rows, h'' = 1/4 for two
+        # classes and p(1 - p) = (K - 1)/K² for K. The penalty matters where G is singular
+        # (constant columns, such as digits' blank pixels): it keeps those directions at unit
+        # curvature in Z instead of λ / ridge.
+        K = objective.n_classes
+        curvature = 0.25 if K == 2 else (K - 1) / K ** 2
+        H0 = curvature * (sample.T @ sample) / max(len(rows), 1)
+        H0[np.diag_indices_from(H0)] += objective.l2
+        if objective.fit_intercept:
+            H0[0, 0] -= objective.l2  # the intercept is not penalised
+        self.T = _inverse_transposed_ul_factor(H0)
         self.objective = objective
 
     def theta(self, z):
