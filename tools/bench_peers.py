@@ -280,23 +280,28 @@ def plot(rows, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from matplotlib.ticker import NullFormatter
+
     cases = list(dict.fromkeys(r["case"] for r in rows))
-    fig, axes = plt.subplots(1, len(cases), figsize=(3.2 * len(cases), 4.5), sharey=False)
+    solvers = list(dict.fromkeys(r["solver"] for r in rows))
+    cell = {(r["case"], r["solver"]): r for r in rows}
+    fig, axes = plt.subplots(1, len(cases), figsize=(3.2 * len(cases), 4.5), sharey=True)
     for ax, case in zip(np.atleast_1d(axes), cases):
-        mine = [r for r in rows if r["case"] == case]
-        seconds = [r["seconds"] if r["seconds"] is not None else np.nan for r in mine]
-        colours = ["tab:blue" if r["solver"].startswith("symlogit") else "tab:gray" for r in mine]
-        bars = ax.barh([r["solver"] for r in mine], seconds, color=colours)
+        mine = [cell.get((case, s)) for s in solvers]  # None: the solver does not apply
+        seconds = [r["seconds"] if r and r["seconds"] is not None else np.nan for r in mine]
+        colours = ["tab:blue" if s.startswith("symlogit") else "tab:gray" for s in solvers]
+        bars = ax.barh(range(len(solvers)), seconds, color=colours)
         for bar, row in zip(bars, mine):
-            if not row["reached"]:
+            if row and not row["reached"]:
                 bar.set_hatch("//")
                 bar.set_alpha(0.4)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(case)
         ax.set_xlabel("seconds (hatched: gap > 1e-8)")
-        ax.invert_yaxis()
-        if ax is not np.atleast_1d(axes)[0]:
-            ax.set_yticklabels([])
+    first = np.atleast_1d(axes)[0]
+    first.set_yticks(range(len(solvers)), solvers)
+    first.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
