@@ -65,13 +65,13 @@ def mean_log_loss(X, y, intercept, coef):
 # ---- speed: symlogit against dask-ml ---------------------------------------------------------------
 
 def dask_data(rows, features, chunks):
+    """(X, y) persisted on the cluster in `chunks` row chunks, each made by ``synthetic_rows``
+    on a worker from its own seed."""
     size = -(-rows // chunks)
-    blocks = [dask.delayed(synthetic_rows, nout=2)(min(size, rows - start), features, 1000 + i)
-              for i, start in enumerate(range(0, rows, size))]
-    X = da.concatenate([da.from_delayed(b[0], shape=(min(size, rows - s), features), dtype=np.float64)
-                        for b, s in zip(blocks, range(0, rows, size))])
-    y = da.concatenate([da.from_delayed(b[1], shape=(min(size, rows - s),), dtype=np.int64)
-                        for b, s in zip(blocks, range(0, rows, size))])
+    lengths = [min(size, rows - start) for start in range(0, rows, size)]
+    blocks = [dask.delayed(synthetic_rows, nout=2)(n, features, 1000 + i) for i, n in enumerate(lengths)]
+    X = da.concatenate([da.from_delayed(b[0], shape=(n, features), dtype=np.float64) for b, n in zip(blocks, lengths)])
+    y = da.concatenate([da.from_delayed(b[1], shape=(n,), dtype=np.int64) for b, n in zip(blocks, lengths)])
     return dask.persist(X, y)
 
 

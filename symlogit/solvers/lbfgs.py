@@ -49,9 +49,10 @@ class LBFGS:
 
         f0, g0 = objective.value_grad(theta)
         state = {"x": theta.copy(), "it": 0, "stopped": monitor.record(0, f0, g0, 0.0, theta), "converged": False}
-        if state["stopped"] or monitor.history[-1].grad_max <= tol:
-            return monitor.result(theta, not state["stopped"], f"stopped: {monitor.stopped_by}" if state["stopped"]
-                                  else "converged: max|gradient| <= tol")
+        if state["stopped"]:
+            return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
+        if monitor.history[-1].grad_max <= tol:
+            return monitor.result(theta, True, "converged: max|gradient| <= tol")
 
         def on_iteration(intermediate_result):
             z = intermediate_result.x

@@ -67,9 +67,10 @@ class Newton(LineSearchDescent):
             slope = np.dot(g, d)
             full_step_first = step in (0.0, 1.0)
             if full_step_first:
-                f_1, g_1, H_1 = objective.value_grad_hess(theta + d)
+                trial = theta + d
+                f_1, g_1, H_1 = objective.value_grad_hess(trial)
                 if self.search.accepts(f, f_1, slope, 1.0):
-                    theta, f, g, H, U, step = theta + d, f_1, g_1, H_1, None, 1.0
+                    theta, f, g, H, U, step = trial, f_1, g_1, H_1, None, 1.0
                     continue
             if U is None:
                 U = objective.scores(theta)

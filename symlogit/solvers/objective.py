@@ -110,10 +110,6 @@ class Objective:
         H[np.diag_indices_from(H)] += self._penalty
         grad = self.free_part(G) / self.total_weight + self._penalty * theta
         return loss / self.total_weight + self._penalty_value(theta), grad, H
-
-    def grad_hess(self, theta):
-        return self.value_grad_hess(theta)[1:]
-
     def hessp(self, theta, v):
         Hv = self.kernels.hessp(self.X, self.coef(theta), self.coef(v), self.weights, self.fit_intercept)
         return self.free_part(Hv) / self.total_weight + self._penalty * v
