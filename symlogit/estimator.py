@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import kernels
 from .separation import is_separable, looks_separated
 from .solvers import NAMES, Objective, choose_solver, make_solver
+from .solvers.objective import one_blas_thread
 from .targets import Targets, check_sample_weight, encode_targets
 
 PENALTIES = ("l2", None)
@@ -139,9 +140,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         theta0 = self._warm_theta(objective, targets) if self.warm_start else np.zeros(objective.n_params)
 
         separation = _SeparationCheck(objective, targets, weights) if not penalised and targets.labels is not None else None
-        result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
-                                 callback=self._report_iteration,
-                                 stop=separation.during_fit if separation else None)
+        with one_blas_thread():
+            result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
+                                     callback=self._report_iteration,
+                                     stop=separation.during_fit if separation else None)
         if separation is not None and separation.check(result.theta):
             warnings.warn(separation.message(result), SeparationWarning, stacklevel=2)
         elif not result.converged:
@@ -273,7 +275,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
 
 class _SeparationCheck:
-    """Stops a solve early once the data are shown to be separated: at iterations 8, 16, 32, ...
+    """Stops a solve early once the data are shown to be separated: at iterations 16, 32, 64, ...
     the fitted probabilities are looked at (one pass over X), and only if some row is fitted to
     within 1e-8 of its label is the exact linear-programme test run (once)."""
 
@@ -287,8 +289,6 @@ class _SeparationCheck:
             return self.verdict
         family = self.objective.kernels
         P = family.probabilities(self.objective.X, self.objective.coef(theta), self.objective.fit_intercept)
-        if P.ndim == 1:
-            P = np.column_stack([1 - P, P])
         if not looks_separated(P, self.targets.labels, self.weights):
             return False
         self.verdict = is_separable(self.objective.X, self.targets.labels, self.targets.n_classes, self.weights,
@@ -297,7 +297,7 @@ class _SeparationCheck:
 
     def during_fit(self, point, theta):
         it = point.iteration
-        if it >= 8 and it & (it - 1) == 0 and self.check(theta):
+        if it >= 16 and it & (it - 1) == 0 and self.check(theta):
             self.at_iteration = it
             return "separation"
         return None

@@ -19,9 +19,13 @@ import scipy.sparse
 
 def looks_separated(probabilities, labels, weights, threshold=1e-8):
     """Cheap trigger: some row with positive weight is fitted to within ``threshold`` of its own
-    label (its probability of every other class is below threshold)."""
-    own = probabilities[np.arange(labels.shape[0]), labels]
-    return bool(np.any((1.0 - own[weights > 0]) < threshold))
+    label (its probability of every other class is below threshold). probabilities: (N, K),
+    or (N,) of class 1 for two classes."""
+    if probabilities.ndim == 1:
+        others = np.where(labels == 1, 1.0 - probabilities, probabilities)
+    else:
+        others = 1.0 - probabilities[np.arange(labels.shape[0]), labels]
+    return bool(np.any(others[weights > 0] < threshold))
 
 
 def is_separable(X, labels, n_classes, weights, fit_intercept=True, threshold=1e-7):

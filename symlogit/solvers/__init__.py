@@ -49,7 +49,7 @@ def make_solver(name, options=None, random_state=None):
     if name not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(NAMES)}; got {name!r}")
     options = dict(options or {})
-    if name == "sgd":
+    if name in ("sgd", "newton", "newton-cg"):  # the solvers that draw random rows
         options.setdefault("random_state", random_state)
     try:
         return SOLVERS[name](**options)

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.linalg
 
 from .base import Monitor, check_positive
+from .curvature import check_option, with_sampled_curvature
 from .search import LineSearchDescent
 
 
@@ -41,26 +42,46 @@ def newton_direction(H, g, max_damping_steps=30):
 
 
 class Newton(LineSearchDescent):
-    """Each iteration tries the full step t = 1 first, with ``value_grad_hess(θ + d)``: one pass
-    over X gives f there, to test Armijo's condition, and ∇f and ∇²f, which the next iteration
-    needs when the step is taken (near the optimum, always). After a step shorter than 1 the
-    next iteration searches first instead (X̂d once, trials from the scores), since a full step
-    that fails wastes a Hessian."""
+    """Each iteration tries the full step t = 1 first, with ``evaluate(θ + d)``: one pass over X
+    gives f there, to test Armijo's condition, and ∇f and ∇²f, which the next iteration needs
+    when the step is taken (near the optimum, always). After a step shorter than 1 the next
+    iteration searches first instead (X̂d once, trials from the scores), since a full step that
+    fails wastes a Hessian.
+
+    hessian_rows: the rows the Hessian is taken over (``curvature.py``): "auto" samples
+    200 p of them once N is large enough, None takes all, an int m samples m; random_state
+    seeds the sample (default 0, so that a fit is reproducible)."""
 
     name = "newton"
     converged_message = "converged: max|gradient| and Newton decrement <= tol"
 
+    def __init__(self, hessian_rows="auto", random_state=None, search=None):
+        super().__init__(search)
+        self.hessian_rows = check_option(hessian_rows)
+        self.random_state = 0 if random_state is None else random_state
+
+    def evaluate(self, objective, theta):
+        """(f, ∇f, curvature) at θ: here the Hessian."""
+        return objective.value_grad_hess(theta)
+
+    def direction(self, objective, theta, g, H, tol):
+        return newton_direction(H, g)[0]
+
+    def converged(self, g, d, tol):
+        return np.max(np.abs(g), initial=0.0) <= tol and -0.5 * np.dot(g, d) <= tol
+
     def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
         check_positive("tol", tol)
         check_positive("max_iter", max_iter, integer=True)
+        objective = with_sampled_curvature(objective, self.hessian_rows, self.random_state)
         monitor = Monitor(callback, stop)
-        f, g, H = objective.value_grad_hess(theta)
+        f, g, H = self.evaluate(objective, theta)
         U, step = None, 0.0  # U: the scores X̂θ, when a search has left them
         for it in range(max_iter + 1):
-            d, _ = newton_direction(H, g)
+            d = self.direction(objective, theta, g, H, tol)
             if monitor.record(it, f, g, step, theta):
                 return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
-            if np.max(np.abs(g), initial=0.0) <= tol and -0.5 * np.dot(g, d) <= tol:
+            if self.converged(g, d, tol):
                 return monitor.result(theta, True, self.converged_message)
             if it == max_iter:
                 break
@@ -68,7 +89,7 @@ class Newton(LineSearchDescent):
             full_step_first = step in (0.0, 1.0)
             if full_step_first:
                 trial = theta + d
-                f_1, g_1, H_1 = objective.value_grad_hess(trial)
+                f_1, g_1, H_1 = self.evaluate(objective, trial)
                 if self.search.accepts(f, f_1, slope, 1.0):
                     theta, f, g, H, U, step = trial, f_1, g_1, H_1, None, 1.0
                     continue
@@ -78,5 +99,5 @@ class Newton(LineSearchDescent):
             if found is None:
                 return monitor.result(theta, False, "line search failed: no decrease within rounding")
             step, theta, U, _ = found
-            f, g, H = objective.value_grad_hess(theta)
+            f, g, H = self.evaluate(objective, theta)
         return monitor.result(theta, False, f"max_iter={max_iter} reached")

@@ -17,6 +17,7 @@ Only solvers that factor or invert the Hessian need the pins; first-order solver
 problem is better conditioned (L-BFGS on 10 classes: 48 iterations pinned, 25 not).
 """
 
+import copy
 from functools import lru_cache
 
 import numpy as np
@@ -31,6 +32,14 @@ REFERENCE_CLASS = 0
 def _blas():
     """The BLAS thread pools of this process, found once (a search costs ~0.3 ms; a limit then ~10 µs)."""
     return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which BLAS runs on one thread. The kernels run on numba's threads, and an
+    idle OpenBLAS thread spins for a while after each call, taking a core from them: a solve's
+    small BLAS calls (p-vectors, whitening, Cholesky) between kernel passes made the passes up
+    to 1.7x slower (N = 1e6, d = 100: L-BFGS 1.18 s, 0.74 s with one BLAS thread)."""
+    return _blas().limit(limits=1, user_api="blas")
 
 
 class Objective:
@@ -83,6 +92,19 @@ class Objective:
         """The free entries of a coefficient-shaped array (the inverse of ``coef``)."""
         return np.asarray(G).ravel(order="F")[self._free]
 
+    def on_rows(self, rows):
+        """The same objective (penalty, pins, scaling) over the given rows only, their weights
+        scaled to the full total W so that its loss, gradient and Hessian estimate f's; None
+        when the rows carry no weight. X's rows are copied (contiguous for the kernels)."""
+        weights = self.weights[rows]
+        total = float(weights.sum())
+        if total <= 0:
+            return None
+        sample = copy.copy(self)
+        sample.X, sample.targets = np.ascontiguousarray(self.X[rows]), self.targets[rows]
+        sample.weights = weights * (self.total_weight / total)
+        return sample
+
     # ---- values and derivatives -----------------------------------------------------------------
     def _penalty_value(self, theta):
         return 0.5 * float(np.dot(self._penalty * theta, theta))
@@ -101,7 +123,7 @@ class Objective:
         # The kernel adds up the Hessian by many small BLAS SYRKs (blocks of 1024 rows, blocks of
         # d+1 columns): BLAS threads cost more to wake than they save there. Measured with one
         # BLAS thread: digits (K = 10) Newton 1.7 s -> 0.4 s; N = 1e6, d = 100 unchanged.
-        with _blas().limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             loss, G, H = self.kernels.loss_grad_hess(self.X, self.targets, self.coef(theta), self.weights,
                                                      self.fit_intercept)
         if not self._free.all():
@@ -110,6 +132,7 @@ class Objective:
         H[np.diag_indices_from(H)] += self._penalty
         grad = self.free_part(G) / self.total_weight + self._penalty * theta
         return loss / self.total_weight + self._penalty_value(theta), grad, H
+
     def hessp(self, theta, v):
         Hv = self.kernels.hessp(self.X, self.coef(theta), self.coef(v), self.weights, self.fit_intercept)
         return self.free_part(Hv) / self.total_weight + self._penalty * v

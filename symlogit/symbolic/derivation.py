@@ -143,6 +143,27 @@ def derive_multinomial(n_classes: int = 3) -> Derivation:
             if sp.expand(h_ce - expected) != 0:
                 raise RuntimeError(f"Hessian block ({c + 1}, {e + 1}) breaks the pattern: {h_ce}")
 
+    # The kernels compute e_j = exp(u_j - m), m = max u, once per class and row, and take both
+    # LSE (claim C4) and the probabilities from them: p_k = e_k / sum_j e_j, the raw softmax
+    # with the shift m cancelled (K - 1 exps per row instead of 2K - 1).
+    shift = sp.Symbol("m", real=True)
+    shifted = [sp.exp(u - shift) for u in us]
+    for c, raw in enumerate(raw_softmax(us)):
+        if sp.simplify(shifted[c] / sp.Add(*shifted) - raw) != 0:
+            raise RuntimeError(f"the shifted softmax of class {c + 1} differs from the raw one")
+    ek, esum = sp.symbols("e_k e_sum", positive=True)
+
+    # Newton-CG needs the u-space Hessian times a vector z; by M11 it has an O(K) form.
+    zs = sp.symbols(f"z1:{K + 1}", real=True)
+    zk, pz = sp.symbols("z_k pz", real=True)
+    hvp_pattern = pk * (zk - pz)
+    p_dot_z = sp.Add(*[sp.Symbol(f"p{e + 1}") * zs[e] for e in range(K)])
+    for c in range(K):
+        hvp_c = sp.Add(*[hess[c][e].xreplace(probs) * zs[e] for e in range(K)])
+        expected = hvp_pattern.subs({pk: sp.Symbol(f"p{c + 1}"), zk: zs[c], pz: p_dot_z})
+        if sp.expand(hvp_c - expected) != 0:
+            raise RuntimeError(f"Hessian-vector product of class {c + 1} breaks the pattern: {hvp_c}")
+
     i, j, k, l, n = sp.symbols("i j k l N", integer=True, positive=True)
     xhat, wt = sp.IndexedBase("xhat"), sp.IndexedBase("w")
     P, Y = sp.IndexedBase("p"), sp.IndexedBase("y")
@@ -157,11 +178,15 @@ def derive_multinomial(n_classes: int = 3) -> Derivation:
              f("h")(*us), h, "M7"),
         Step("Gradient in u-space: the derivative of LSE is the softmax p_k = exp(u_k - LSE(u)).",
              sp.Derivative(f("h")(*us), us[0]), grad[0], "M8"),
+        Step("The softmax is unchanged by a shift m of every score (kernels: m = max u, no overflow).",
+             f("S_1")(*us), shifted[0] / sp.Add(*shifted), "M2"),
         Step("Hessian in u-space, diagonal entry.", sp.Derivative(f("h")(*us), us[0], us[0]), hess[0][0], "M11"),
         Step("Hessian in u-space, off-diagonal entry.", sp.Derivative(f("h")(*us), us[0], us[1]), hess[0][1], "M11"),
         Step("Every class follows one pattern (checked for each k, l): per-sample gradient weight.",
              sp.Symbol("r_k"), grad_pattern, "M8"),
         Step("Per-sample Hessian weight for the class pair (k, l).", sp.Symbol("w_kl"), hess_pattern, "M13"),
+        Step("The u-space Hessian times a vector z, entry k (checked for each k): O(K) per sample, "
+             "with pz = sum_l p_l z_l.", sp.Symbol("(S'(u) z)_k"), hvp_pattern, "M11"),
         Step("Chain rule with u_i = Bᵀx̂_i: gradient entry (j, k) of the (d+1) x K gradient.",
              sp.Symbol("G_jk"), sp.Sum(wt[i] * (P[i, k] - Y[i, k]) * xhat[i, j], (i, 1, n)), "M10"),
         Step("Hessian block (k, l), entry (j, m).", sp.Symbol("H_kl_jm"),
@@ -170,14 +195,16 @@ def derive_multinomial(n_classes: int = 3) -> Derivation:
     )
     uk = sp.Symbol("u_k", real=True)
     kernel = {
-        "probability": sp.exp(uk - lse),
+        "probability": ek / esum,
         "loss_term": yk * (lse - uk),
         "gradient_weight": grad_pattern,
         "hessian_weight": hess_pattern,
+        "hessian_vector_weight": hvp_pattern,
     }
     steps += (
         Step("Per-sample loss printed into the kernels: sum_k y_k (LSE(u) - u_k), each term >= 0 (C4).",
              f("h")(*us), sp.Add(*[y * (lse - u) for y, u in zip(ys, us)]), "C4"),
     )
     return Derivation("multinomial", steps, kernel,
-                      {"u": us, "y": ys, "u_k": uk, "y_k": yk, "p_k": pk, "p_l": pl, "delta_kl": delta, "lse": lse})
+                      {"u": us, "y": ys, "u_k": uk, "y_k": yk, "p_k": pk, "p_l": pl, "delta_kl": delta, "lse": lse,
+                       "z_k": zk, "pz": pz, "e_k": ek, "e_sum": esum})
