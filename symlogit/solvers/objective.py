@@ -35,10 +35,12 @@ def _blas():
 
 
 def one_blas_thread():
-    """A context in which BLAS runs on one thread. The kernels run on numba's threads, and an
-    idle OpenBLAS thread spins for a while after each call, taking a core from them: a solve's
-    small BLAS calls (p-vectors, whitening, Cholesky) between kernel passes made the passes up
-    to 1.7x slower (N = 1e6, d = 100: L-BFGS 1.18 s, 0.74 s with one BLAS thread)."""
+    """A context in which BLAS runs on one thread, for a whole solve. The kernels run on
+    numba's threads, and an idle OpenBLAS thread spins for a while (~0.1 s) after each call,
+    taking a core from them: a solve's small BLAS calls (p-vectors, whitening, Cholesky)
+    between kernel passes made the passes up to 1.7x slower (N = 1e6, d = 100: L-BFGS 1.18 s,
+    0.74 s with one BLAS thread). The Hessian's own SYRKs are small and run best on one thread
+    too (see ``value_grad_hess``)."""
     return _blas().limit(limits=1, user_api="blas")
 
 
@@ -119,13 +121,12 @@ class Objective:
         return loss / self.total_weight + self._penalty_value(theta), grad
 
     def value_grad_hess(self, theta):
-        """(f, ∇f, ∇²f) at θ from one pass over X."""
-        # The kernel adds up the Hessian by many small BLAS SYRKs (blocks of 1024 rows, blocks of
-        # d+1 columns): BLAS threads cost more to wake than they save there. Measured with one
-        # BLAS thread: digits (K = 10) Newton 1.7 s -> 0.4 s; N = 1e6, d = 100 unchanged.
-        with one_blas_thread():
-            loss, G, H = self.kernels.loss_grad_hess(self.X, self.targets, self.coef(theta), self.weights,
-                                                     self.fit_intercept)
+        """(f, ∇f, ∇²f) at θ from one pass over X. Best run inside ``one_blas_thread()`` (the
+        estimator runs whole solves in it): the kernel adds up the Hessian by many small BLAS
+        SYRKs (blocks of 1024 rows, blocks of d+1 columns), where BLAS threads cost more to wake
+        than they save (digits, K = 10: Newton 1.7 s with them, 0.4 s without)."""
+        loss, G, H = self.kernels.loss_grad_hess(self.X, self.targets, self.coef(theta), self.weights,
+                                                 self.fit_intercept)
         if not self._free.all():
             H = H[np.ix_(self._free, self._free)]
         H = H / self.total_weight
