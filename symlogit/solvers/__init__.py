@@ -1,7 +1,7 @@
 """Solvers: a descent (which direction) combined with a search (how far).
 
-    newton      full Hessian, Cholesky, Armijo              (newton.py)
-    newton-cg   Hessian-vector products, CG, Armijo         (newton_cg.py)
+    newton      Hessian (row-sampled once N is large), Cholesky, Armijo       (newton.py)
+    newton-cg   Hessian-vector products, preconditioned CG, Armijo          (newton_cg.py)
     lbfgs       SciPy L-BFGS-B on the fused loss+gradient    (lbfgs.py)
     gd          steepest descent, Armijo                     (gradient.py)
     sgd         mini-batch SGD, schedules, averaging         (sgd.py)
@@ -22,13 +22,15 @@ from .sgd import SGD
 SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, LBFGS, GradientDescent, SGD)}
 NAMES = ("auto", *SOLVERS)
 
-# The auto rule, from tools/bench_peers.py and tools/bench_solvers.py. A Newton iteration costs
-# a SYRK, N p² multiply-adds (measured: ~4e-11 s each on 2 cores), and converges in 5-7
-# iterations; an L-BFGS iteration costs about 1.5 passes of ~1e-9 s per entry of X, and the
-# whitened L-BFGS converges in 10-25 iterations on well or badly scaled columns alike. Newton
-# wins while its Hessian is cheap next to those passes: p up to about 80, or any p while the
-# Hessian's N p² stays below 2e9 (small data, where per-iteration overheads decide). Measured:
-# B2 (N = 3e5, p = 61) newton 0.44 s, lbfgs 0.88 s; B1 (N = 1e6, p = 101) newton 2.9 s, lbfgs 1.1 s.
+# The auto rule, from tools/bench_peers.py and tools/bench_solvers.py. An L-BFGS iteration costs
+# about one pass over X (~1e-9 s per entry of X on 2 cores), and the whitened L-BFGS converges
+# in 10-25 iterations on well or badly scaled columns alike. A Newton iteration costs a pass
+# plus the Hessian: N p² multiply-adds (~4e-11 s each), or 200 p³ once N is large enough to
+# sample its rows (``curvature.py``), and Newton takes 5-12 iterations. Newton wins while its
+# Hessian is cheap next to those passes: p up to about 80, or any p while N p² stays below 2e9
+# (small data, where per-iteration overheads decide). Measured on 2026-11-23: B2 (N = 3e5,
+# p = 61) newton 0.29 s, lbfgs 0.31 s; B1 (N = 1e6, p = 101) newton 0.87 s, lbfgs 0.70 s;
+# M1 (N = 2e5, p = 459) newton 7.5 s, lbfgs 0.90 s.
 NEWTON_ALWAYS_PARAMS = 80
 NEWTON_MAX_HESSIAN_WORK = 2e9
 NEWTON_MAX_PARAMS = 5000  # beyond, the Hessian (8 p² bytes) and its Cholesky (p³/3) are too big

@@ -24,12 +24,12 @@ from .search import LineSearchDescent
 def newton_direction(H, g, max_damping_steps=30):
     """(d, μ): d = -(H + μ I)⁻¹ g with the smallest μ in {0, μ0, 10 μ0, ...} that gives a
     Cholesky factorisation and a descent direction (gᵀd < 0)."""
-    mu, scale = 0.0, max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1e-300)
+    mu, scale = 0.0, max(float(np.abs(H.diagonal()).max(initial=0.0)), 1e-300)
     for _ in range(max_damping_steps):
         damped = H
         if mu > 0:  # a copy only on the fallback path
             damped = H.copy()
-            damped[np.diag_indices_from(damped)] += mu
+            damped.flat[:: damped.shape[0] + 1] += mu
         # LAPACK's Cholesky directly: scipy.linalg's checking wrappers cost more than the
         # factorisation itself at small p, where Newton's iterations take ~0.2 ms each.
         factor, info = scipy.linalg.lapack.dpotrf(damped, clean=False)
@@ -60,11 +60,15 @@ class Newton(LineSearchDescent):
         self.hessian_rows = check_option(hessian_rows)
         self.random_state = 0 if random_state is None else random_state
 
+    def prepare(self, objective):
+        """(the objective to minimise, what ``direction`` needs besides): the Hessian's row sample."""
+        return with_sampled_curvature(objective, self.hessian_rows, self.random_state), None
+
     def evaluate(self, objective, theta):
         """(f, ∇f, curvature) at θ: here the Hessian."""
         return objective.value_grad_hess(theta)
 
-    def direction(self, objective, theta, g, H, tol):
+    def direction(self, objective, theta, g, H, tol, prepared):
         return newton_direction(H, g)[0]
 
     def converged(self, g, d, tol):
@@ -73,12 +77,12 @@ class Newton(LineSearchDescent):
     def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
         check_positive("tol", tol)
         check_positive("max_iter", max_iter, integer=True)
-        objective = with_sampled_curvature(objective, self.hessian_rows, self.random_state)
+        objective, prepared = self.prepare(objective)
         monitor = Monitor(callback, stop)
         f, g, H = self.evaluate(objective, theta)
         U, step = None, 0.0  # U: the scores X̂θ, when a search has left them
         for it in range(max_iter + 1):
-            d = self.direction(objective, theta, g, H, tol)
+            d = self.direction(objective, theta, g, H, tol, prepared)
             if monitor.record(it, f, g, step, theta):
                 return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
             if self.converged(g, d, tol):

@@ -130,7 +130,7 @@ class Objective:
         if not self._free.all():
             H = H[np.ix_(self._free, self._free)]
         H = H / self.total_weight
-        H[np.diag_indices_from(H)] += self._penalty
+        H.flat[:: H.shape[0] + 1] += self._penalty  # the diagonal (flat: no index arrays per call)
         grad = self.free_part(G) / self.total_weight + self._penalty * theta
         return loss / self.total_weight + self._penalty_value(theta), grad, H
 

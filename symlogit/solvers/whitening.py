@@ -58,6 +58,10 @@ class Whitening:
         objective = self.objective
         return objective.free_part(self.T.T @ objective.coef(grad_theta))
 
+    def precondition(self, v):
+        """T Tᵀ v = H0⁻¹ v (per class, on the free entries): Newton-CG's preconditioner."""
+        return self.theta(self.gradient(v))
+
 
 def _inverse_transposed_ul_factor(G):
     """T = U⁻ᵀ for G = U Uᵀ, U upper triangular (Cholesky of G with rows and columns reversed).
