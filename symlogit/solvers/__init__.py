@@ -1,7 +1,7 @@
 """Solvers: a descent (which direction) combined with a search (how far).
 
-    newton      Hessian (row-sampled once N is large), Cholesky, Armijo       (newton.py)
-    newton-cg   Hessian-vector products, preconditioned CG, Armijo          (newton_cg.py)
+    newton      Hessian (rows sampled for large N), Cholesky  (newton.py)
+    newton-cg   Hessian-vector products, preconditioned CG (newton_cg.py)
     lbfgs       SciPy L-BFGS-B on the fused loss+gradient    (lbfgs.py)
     gd          steepest descent, Armijo                     (gradient.py)
     sgd         mini-batch SGD, schedules, averaging         (sgd.py)
