@@ -4,7 +4,7 @@ For each problem (N rows, d features, K classes, well or badly scaled columns) e
 second-order-capable solver is run to tol = 1e-8 on max|gradient| from zero (at most 300
 iterations); we report the median wall time of 3 runs after a warm-up (compilation excluded),
 the iterations, and whether it converged ("!" when not). Slow: newton-cg on badly scaled
-columns takes minutes (that is one of the findings); --quick takes about 5 minutes. Usage: python tools/bench_solvers.py [--json] [--quick]
+columns took minutes before its CG was preconditioned; --quick takes about 15 seconds. Usage: python tools/bench_solvers.py [--json] [--quick]
 """
 
 from __future__ import annotations
