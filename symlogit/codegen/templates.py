@@ -378,8 +378,8 @@ def _loss_grad_kernel(X, Y, w, B, intercept, with_gradient):
     """Loss and (optionally) the gradient (d+1, K). Per tile of GEMM_TILE rows: the scores by
     BLAS (_tile_scores), the per-sample formulas turning each row of scores into its loss and
     residuals w (p - y) in place, and the gradient update x̂ᵀR by BLAS again. Measured at
-    N = 2e5, d = 50, K = 10: 26 ms, against 40 ms for K dot products and K row updates per row
-    in numba loops; what remains is the 2K - 1 exps per row."""
+    N = 2e5, d = 50, K = 10: 27-34 ms, against 40 ms for K dot products and K row updates per
+    row in numba loops; most of what remains is the K - 1 exps per row."""
     n, d = X.shape
     off = 1 if intercept else 0
     K = B.shape[1]

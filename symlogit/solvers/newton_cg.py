@@ -38,6 +38,7 @@ class NewtonCG(Newton):
         self.precondition = precondition
 
     def prepare(self, objective):
+        """Newton's row sample, and CG's preconditioner H0⁻¹ (None when off or too wide)."""
         objective, _ = super().prepare(objective)
         columns = objective.X.shape[1] + (1 if objective.fit_intercept else 0)
         if not self.precondition or columns > PRECONDITION_MAX_COLUMNS:
