@@ -13,7 +13,10 @@ N = 1e6, p = 101: ~0.1, 11 iterations against exact Newton's 6), each iteration 
 once N is much larger than m (the Hessian costs N p² for Newton, and every CG product a pass
 over X for Newton-CG).
 
-Only in-memory data are sampled: a dask objective keeps its exact curvature.
+Only in-memory data are sampled: a dask objective keeps its exact curvature. On dask an
+iteration's cost is mostly its scheduler round, and the Hessian rides on the gradient's round
+for free; sampling doubled the rounds (tried: N = 5e6, d = 50, 2 workers: 12.5 s against
+4.4 s exact).
 """
 
 import numbers
