@@ -1,5 +1,5 @@
-"""Feature whitening for L-BFGS: the same objective, solved in coordinates where the columns of
-X̂ are uncorrelated and of unit scale.
+"""Feature whitening for L-BFGS (and, as T Tᵀ = H0⁻¹, Newton-CG's preconditioner): the same
+objective, solved in coordinates where the columns of X̂ are uncorrelated and of unit scale.
 
 With G = X̂_sᵀ X̂_s / m, the Gram matrix of m sampled rows (X̂ = [1, X]), H0 = h'' G + λ P
 (the Hessian at B = 0 of one class's coefficients: h'' = 1/4 for two classes, P the penalised
