@@ -179,3 +179,36 @@ def test_wrong_shapes_and_dtypes_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=None) as info:
         call()
     assert message in str(info.value)
+
+
+def test_polynomial_exp_and_log1p_are_the_verified_scheme_bit_for_bit():
+    """The kernels' _exp_nonpositive and _log1p_unit compute exactly what claims F4 and F5 check
+    against mpmath (the numpy arithmetic of symbolic/elementary.py), so the verifier's bound
+    holds for the code that runs; and they agree with mpmath themselves at the extremes."""
+    from symlogit.symbolic.elementary import exp_nonpositive_float64, log1p_unit_float64
+    rng = np.random.default_rng(5)
+    x = np.concatenate([[0.0, -1e-300, -0.34657359027997264, -708.4, -709.0, -745.13, -745.14, -746.0,
+                         -1000.0, -1e5, -1e300, -np.inf], -rng.uniform(0, 746, 2000),
+                        -10.0 ** rng.uniform(-300, 3, 1000)])
+    e = np.concatenate([[0.0, 5e-324, 1e-310, 0.41421356237309503, 0.4142135623730951, 1.0], rng.random(2000),
+                        10.0 ** rng.uniform(-320, 0, 1000)])
+    for module in (binary, multinomial):
+        assert np.array_equal([module._exp_nonpositive(v) for v in x], exp_nonpositive_float64(x))
+        assert np.array_equal([module._log1p_unit(v) for v in e], log1p_unit_float64(e))
+    with mpmath.workdps(50):
+        for v in (-1e-300, -0.34657359027997264, -30.0, -708.4, -745.0):
+            assert binary._exp_nonpositive(v) == pytest.approx(float(mpmath.exp(v)), rel=2 ** -51, abs=5e-324)
+        for v in (5e-324, 1e-20, 0.41421356237309503, 0.9):
+            assert binary._log1p_unit(v) == pytest.approx(float(mpmath.log1p(v)), rel=2 ** -51)
+    assert binary._exp_nonpositive(-np.inf) == 0.0 and binary._exp_nonpositive(-1e300) == 0.0
+    assert np.isnan(binary._exp_nonpositive(np.nan)) and np.isnan(binary._log1p_unit(np.nan))
+
+
+def test_a_nan_score_gives_a_nan_loss_not_a_plausible_number():
+    """The polynomial exp clamps its argument; nan must still come through (a diverged solver
+    has to see it)."""
+    X = np.ones((3, 2))
+    loss, grad = binary.loss_grad(X, np.ones(3), np.array([np.nan, 0.0, 0.0]))
+    assert np.isnan(loss) and np.all(np.isnan(grad))
+    loss, grad = multinomial.loss_grad(X, np.array([0, 1, 1]), np.array([[np.nan, 0.0], [0.0, 0.0], [0.0, 0.0]]))
+    assert np.isnan(loss)

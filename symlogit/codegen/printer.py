@@ -1,21 +1,55 @@
 """Print per-sample SymPy expressions as the body of a scalar numba function.
 
 The expressions arrive with the special functions in place (sigmoid, softplus, exp of
-u - LSE); ``to_numeric`` applies the verified stable rewrites (claim C4), common
-subexpressions are eliminated across all outputs of one function, and SymPy's Python printer
-writes the result with ``math`` calls, which numba compiles to scalar code.
+u - LSE); ``to_numeric`` applies the verified stable rewrites (claim C4), ``to_polynomial_calls``
+routes e^x with x <= 0 and log1p(e^x) to the kernels' polynomial evaluations (claims F4, F5),
+common subexpressions are eliminated across all outputs of one function, and SymPy's Python
+printer writes the result, which numba compiles to scalar code that LLVM can vectorise.
 """
 
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.cfunctions import log1p
 from sympy.printing.pycode import PythonCodePrinter
 
+from ..symbolic import elementary
 from ..symbolic.stable import to_numeric
+
+#: Options of every printed function. error_model="numpy": a division is IEEE (numba's default
+#: "python" model tests each divisor for zero and raises, and that branch keeps LLVM from
+#: vectorising the loop). inline="always": numba inlines the function into its loop, which LLVM
+#: then vectorises; left to LLVM's inliner, the larger formulas stayed calls (and loops with a
+#: call in them run one row at a time).
+NJIT_OPTIONS = 'cache=True, error_model="numpy", inline="always"'
+
+
+class exp_nonpositive(sp.Function):
+    """e^x for x <= 0, printed as the kernels' ``_exp_nonpositive`` (claim F4)."""
+
+    nargs = 1
+
+
+class log1p_unit(sp.Function):
+    """log(1 + e) for 0 <= e <= 1, printed as the kernels' ``_log1p_unit`` (claim F5)."""
+
+    nargs = 1
+
+
+def to_polynomial_calls(expr):
+    """log1p(e^x) -> log1p_unit(e^x) and e^x -> exp_nonpositive(x), wherever SymPy's assumptions
+    prove x <= 0 (the stable forms of C4 only ever exponentiate -|u| or u_k - max u); any other
+    exp or log1p is left to math.exp and math.log1p."""
+    def unit_exponential(e):
+        return isinstance(e, sp.exp) and e.args[0].is_nonpositive is True
+
+    expr = expr.replace(lambda e: isinstance(e, log1p) and unit_exponential(e.args[0]), lambda e: log1p_unit(e.args[0]))
+    return expr.replace(unit_exponential, lambda e: exp_nonpositive(e.args[0]))
 
 
 class ScalarNumbaPrinter(PythonCodePrinter):
-    """Python printer for scalar code under numba: math.* calls, ``max``/``abs`` builtins."""
+    """Python printer for scalar code under numba: math.* calls, ``max``/``abs`` builtins,
+    floats for rationals (no division at run time), the polynomial exp and log1p by name."""
 
     def _print_Max(self, expr):
         args = [self._print(a) for a in expr.args]
@@ -30,16 +64,29 @@ class ScalarNumbaPrinter(PythonCodePrinter):
     def _print_log1p(self, expr):
         return f"math.log1p({self._print(expr.args[0])})"
 
+    def _print_exp_nonpositive(self, expr):
+        return f"_exp_nonpositive({self._print(expr.args[0])})"
+
+    def _print_log1p_unit(self, expr):
+        return f"_log1p_unit({self._print(expr.args[0])})"
+
     def _print_Float(self, expr):
         return repr(float(expr))
+
+    def _print_Rational(self, expr):
+        return repr(float(expr))
+
+
+def _printer():
+    return ScalarNumbaPrinter({"fully_qualified_modules": True, "standard": "python3"})
 
 
 def scalar_function(name: str, args: list[sp.Symbol], outputs: list[sp.Expr], doc: str) -> str:
     """Source of ``def name(args): ... return outputs`` with CSE over all outputs."""
-    printer = ScalarNumbaPrinter({"fully_qualified_modules": True, "standard": "python3"})
-    numeric = [to_numeric(e) for e in outputs]
+    printer = _printer()
+    numeric = [to_polynomial_calls(to_numeric(e)) for e in outputs]
     replacements, reduced = sp.cse(numeric, symbols=sp.numbered_symbols("t"), optimizations="basic")
-    lines = ["@numba.njit(cache=True)",
+    lines = [f"@numba.njit({NJIT_OPTIONS})",
              f"def {name}({', '.join(str(a) for a in args)}):",
              f'    """{doc}"""']
     for sym, expr in replacements:
@@ -47,3 +94,18 @@ def scalar_function(name: str, args: list[sp.Symbol], outputs: list[sp.Expr], do
     result = ", ".join(printer.doprint(e) for e in reduced)
     lines.append(f"    return {result}")
     return "\n".join(lines) + "\n"
+
+
+def elementary_polynomials() -> dict[str, str]:
+    """The values the kernel template's ``_exp_nonpositive`` and ``_log1p_unit`` are filled with:
+    T(r) and A(z) in Horner form, printed from ``symbolic.elementary``, and its constants."""
+    printer = _printer()
+    r, z = sp.Symbol("r"), sp.Symbol("z")
+    e = elementary
+    return {
+        "exp_polynomial": printer.doprint(e.horner(e.exp_polynomial(r), r)),
+        "atanh_polynomial": printer.doprint(e.horner(e.atanh_polynomial(z), z)),
+        "exp_degree": e.EXP_DEGREE, "atanh_terms": e.ATANH_TERMS,
+        **{name.lower(): repr(getattr(e, name)) for name in ("EXP_CLAMP", "LOG2_E", "LN2_HI", "LN2_LO", "LN2",
+                                                              "LOG1P_SPLIT")},
+    }

@@ -2,9 +2,13 @@
 
 Templates hold no per-sample mathematics: ``{per_sample}`` is filled with functions printed
 from the verified derivation (``printer.scalar_function``). The only arithmetic typed here is
-the chain rule's bookkeeping (u = x̂ᵀβ, accumulate weight * x̂), and, for the multinomial LSE
-over a runtime number of classes, the C4 stable form m + log1p(sum_(k != argmax) e^(u_k - m))
-as a loop.
+the chain rule's bookkeeping (u = x̂ᵀβ, accumulate weight * x̂), for the multinomial LSE over a
+runtime number of classes the C4 stable form m + log1p(sum_(k != argmax) e^(u_k - m)) as a loop,
+and the range reductions around the printed exp and log1p polynomials (claims F4, F5).
+
+Vectorisation: the per-sample loops run over a tile of rows with no call, no division check
+(error_model="numpy") and no floating-point sum inside (a sum needs reassociation to vectorise;
+it gets its own loop), so LLVM evaluates the formulas 8 rows at a time (AVX-512) or 4 (AVX2).
 
 Conventions (shared by every kernel):
     X        (N, d) float64 or float32, C-contiguous, no column of ones; float32 is read as is
@@ -52,7 +56,7 @@ def _weights(sample_weight, n):
     return _check_vector("sample_weight", sample_weight, n)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _n_chunks(n):
     """Rows are cut into fixed chunks of CHUNK (callable from Python and from kernels)."""
     return (n + CHUNK - 1) // CHUNK
@@ -69,7 +73,7 @@ def _u(X, i, beta, intercept):
     return u
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _add_scaled_row(g, s, X, i, intercept):
     """g += s x̂_i."""
     off = 1 if intercept else 0
@@ -77,6 +81,44 @@ def _add_scaled_row(g, s, X, i, intercept):
         g[0] += s
     for j in range(X.shape[1]):
         g[j + off] += s * X[i, j]
+
+
+# ---- exp and log1p as polynomials (claims F4, F5): no libm call, so loops using them vectorise ----
+
+@numba.extending.intrinsic
+def _float_from_bits(typingctx, bits):
+    """The float64 whose IEEE-754 bits are the int64 ``bits`` (an LLVM bitcast): 2^k without
+    a library call."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(numba.types.float64))
+    return numba.types.float64(numba.types.int64), codegen
+
+
+@numba.njit({njit})
+def _exp_nonpositive(x):
+    """e^x for x <= 0 (claim F4): 2^k T(r), k = round(x / ln 2), r = x - k ln 2 with ln 2 split
+    in two (k LN2_HI is exact), T the Taylor polynomial of degree {exp_degree}, printed. Below
+    {exp_clamp} the result is 0 (e^x underflows from -745.2); nan stays nan."""
+    c = x if x > {exp_clamp} else {exp_clamp}
+    k = math.floor(c*{log2_e} + 0.5)
+    r = c - k*{ln2_hi} - k*{ln2_lo}
+    t = {exp_polynomial}
+    # 2^k as two normal factors: k goes down to -1443, past the smallest normal exponent -1022,
+    # and the product rounds once, where the result is subnormal
+    half = np.int64(k) >> 1
+    scaled = t*_float_from_bits((half + 1023) << 52)*_float_from_bits((np.int64(k) - half + 1023) << 52)
+    return scaled if x == x else x
+
+
+@numba.njit({njit})
+def _log1p_unit(e):
+    """log(1 + e) for 0 <= e <= 1 (claim F5): 2 s A(s^2), s = e/(2 + e), up to sqrt(2) - 1; above
+    it ln 2 + 2 s A(s^2), s = (e - 1)/(e + 3). A: {atanh_terms} terms of atanh(s)/s, printed. The
+    branch is a 0/1 factor, so there is no branch to stop vectorisation."""
+    big = 1.0 if e > {log1p_split} else 0.0
+    two_s = (2.0*e - 2.0*big)/(e + 2.0 + big)
+    z = 0.25*two_s*two_s
+    return two_s*({atanh_polynomial}) + {ln2}*big
 '''
 
 BINARY = '''"""Binary logistic regression kernels (sigmoid + cross-entropy).
@@ -94,7 +136,7 @@ Shapes: X (N, d); y (N,) in [0, 1]; beta (d+1,) with the intercept first (or (d,
 
 # ---- loops --------------------------------------------------------------------------------
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _scores_kernel(X, beta, intercept, out, probabilities):
     n = X.shape[0]
     for c in numba.prange(_n_chunks(n)):
@@ -103,7 +145,7 @@ def _scores_kernel(X, beta, intercept, out, probabilities):
             out[i] = _probability(u) if probabilities else u
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
     n, d = X.shape
     off = 1 if intercept else 0
@@ -113,24 +155,26 @@ def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
     for c in numba.prange(m):
         acc = 0.0
         g = np.zeros(d + off)  # private to the chunk: no shared-array races, stays in cache
-        s = np.empty(TILE)
+        s, q = np.empty(TILE), np.empty(TILE)
         hi = min(n, (c + 1) * CHUNK)
-        # Each tile of rows goes through three loops: dot products, per-sample functions,
-        # gradient updates. A loop of independent exp/log1p calls overlaps them; interleaved
-        # with the row arithmetic they stall the stream over X (measured: 1.5x one X @ b
-        # per row against 1.2x tiled). The tile stays in L1 for the second read of X.
+        # Each tile of rows goes through four loops: dot products; the per-sample formulas,
+        # vectorised (see the module's docstring); the loss sum; gradient updates. The tile
+        # stays in cache for the second read of X. Measured at N = 1e6, d = 100: 40-44 ms,
+        # against 50-55 ms with libm's exp and log1p, and 35-40 ms for one X @ b.
         for t in range(c * CHUNK, hi, TILE):
             rows = min(TILE, hi - t)
             for r in range(rows):
                 s[r] = _u(X, t + r, beta, intercept)
+            if with_gradient:
+                for r in range(rows):
+                    loss_i, g_i = _loss_and_gradient_weight(s[r], y[t + r])
+                    q[r] = w[t + r] * loss_i
+                    s[r] = w[t + r] * g_i
+            else:
+                for r in range(rows):
+                    q[r] = w[t + r] * _loss(s[r], y[t + r])
             for r in range(rows):
-                i = t + r
-                if with_gradient:
-                    loss_i, g_i = _loss_and_gradient_weight(s[r], y[i])
-                    s[r] = w[i] * g_i
-                else:
-                    loss_i = _loss(s[r], y[i])
-                acc += w[i] * loss_i
+                acc += q[r]
             if with_gradient:
                 for r in range(rows):
                     _add_scaled_row(g, s[r], X, t + r, intercept)
@@ -144,7 +188,7 @@ def _loss_grad_kernel(X, y, w, beta, intercept, with_gradient):
     return loss, grad
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gradient_and_root_rows(X, y, w, beta, intercept, lo, hi, A, g):
     """For rows lo..hi: g += sum_i w_i h'(u_i) x̂_i, and A[i - lo] = sqrt(w_i h''(u_i)) x̂_i,
     so that Aᵀ A is those rows' Hessian; returns sum_i w_i h(u_i). Serial on purpose: the
@@ -166,20 +210,22 @@ def _gradient_and_root_rows(X, y, w, beta, intercept, lo, hi, A, g):
     return loss
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _hessp_kernel(X, y, w, beta, intercept, v):
     n, d = X.shape
     off = 1 if intercept else 0
     m = _n_chunks(n)
     parts = np.zeros((m, d + off))
     for c in numba.prange(m):
-        s = np.empty(TILE)
+        s, z = np.empty(TILE), np.empty(TILE)
         hi = min(n, (c + 1) * CHUNK)
         for t in range(c * CHUNK, hi, TILE):  # tiled as in _loss_grad_kernel
             rows = min(TILE, hi - t)
             for r in range(rows):
-                i = t + r
-                s[r] = w[i] * _hessian_weight(_u(X, i, beta, intercept)) * _u(X, i, v, intercept)
+                s[r] = _u(X, t + r, beta, intercept)
+                z[r] = _u(X, t + r, v, intercept)
+            for r in range(rows):
+                s[r] = w[t + r] * _hessian_weight(s[r]) * z[r]
             for r in range(rows):
                 _add_scaled_row(parts[c], s[r], X, t + r, intercept)
     out = np.zeros(d + off)
@@ -188,7 +234,7 @@ def _hessp_kernel(X, y, w, beta, intercept, v):
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _log_probabilities_kernel(X, beta, intercept, out):
     """log(1 - sigma(u)) = -h(u, 0) and log sigma(u) = -h(u, 1): the printed loss, no new formula."""
     n = X.shape[0]
@@ -199,7 +245,7 @@ def _log_probabilities_kernel(X, beta, intercept, out):
             out[i, 1] = -_loss(u, 1.0)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _scores_loss_kernel(u, y, w):
     n = u.shape[0]
     m = _n_chunks(n)
@@ -318,14 +364,14 @@ GEMM_TILE = 128  # rows per BLAS product in the tiled loops (_loss_grad_kernel, 
 
 # ---- loops --------------------------------------------------------------------------------
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _scores_row(X, i, Bt, intercept, u):
     """u = Bᵀ x̂_i, from Bt = Bᵀ (K, d+1) so that each class is one contiguous dot product."""
     for k in range(Bt.shape[0]):
         u[k] = _u(X, i, Bt[k], intercept)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _shifted_exps(u, e):
     """e_k = exp(u_k - m), m = max_k u_k (so e = 1 at the argmax, and nothing overflows), and
     returns (LSE(u), sum_k e_k) with LSE in the stable form of claim C4:
@@ -338,13 +384,13 @@ def _shifted_exps(u, e):
     rest = 0.0
     for k in range(u.shape[0]):
         if k != top:
-            e[k] = math.exp(u[k] - m)
+            e[k] = _exp_nonpositive(u[k] - m)
             rest += e[k]
     e[top] = 1.0
     return m + math.log1p(rest), 1.0 + rest
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _probabilities_kernel(X, Bt, intercept, out, probabilities):
     n = X.shape[0]
     K = Bt.shape[0]
@@ -360,7 +406,7 @@ def _probabilities_kernel(X, Bt, intercept, out, probabilities):
                 out[i, :] = u
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _tile_scores(X, lo, rows, W, b0, intercept, x):
     """x[:rows] = X[lo:lo+rows] in float64, and U = x̂ᵀB for those rows, (rows, K), by one
     BLAS product (numba's np.dot: DGEMM) with W = B without its intercept row b0. DGEMM needs
@@ -373,7 +419,7 @@ def _tile_scores(X, lo, rows, W, b0, intercept, x):
     return U
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _loss_grad_kernel(X, Y, w, B, intercept, with_gradient):
     """Loss and (optionally) the gradient (d+1, K). Per tile of GEMM_TILE rows: the scores by
     BLAS (_tile_scores), the per-sample formulas turning each row of scores into its loss and
@@ -415,7 +461,7 @@ def _loss_grad_kernel(X, Y, w, B, intercept, with_gradient):
     return loss, grad
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _gradient_rows(X, Y, w, Bt, intercept, lo, hi, Xh, P, Gt):
     """For rows lo..hi: Gᵀ += the rows' gradient; Xh[i - lo] = x̂_i in float64; P[i - lo] = p_i;
     returns the rows' loss. Serial for the reason given at the binary _gradient_and_root_rows:
@@ -439,7 +485,7 @@ def _gradient_rows(X, Y, w, Bt, intercept, lo, hi, Xh, P, Gt):
     return loss
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _root_hessian_weights(w, P, k, l, lo, roots):
     """roots_i = sqrt(|w_i p_ik (delta_kl - p_il)|): the weight's sign is fixed (+ on the diagonal
     blocks, - off it), so each block is ± (diag(roots) X̂)ᵀ (diag(roots) X̂), a SYRK."""
@@ -448,7 +494,7 @@ def _root_hessian_weights(w, P, k, l, lo, roots):
         roots[i] = math.sqrt(abs(w[lo + i] * _hessian_weight(P[i, k], P[i, l], delta)))
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _hessp_kernel(X, w, B, intercept, V):
     """H vec(V), shaped like B (d+1, K). Tiled as _loss_grad_kernel: U = X̂_t B and Z = X̂_t V by
     BLAS, then per row r_k = w p_k (z_k - pᵀz), the Hessian applied in O(K) (the derivation's
@@ -487,7 +533,7 @@ def _hessp_kernel(X, w, B, intercept, V):
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _log_probabilities_kernel(X, Bt, intercept, out):
     """log p_k = -(LSE(u) - u_k): the printed loss term with y_k = 1, no new formula."""
     n = X.shape[0]
@@ -501,7 +547,7 @@ def _log_probabilities_kernel(X, Bt, intercept, out):
                 out[i, k] = -_loss_term(u[k], 1.0, lse)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _scores_loss_kernel(U, Y, w):
     n, K = U.shape
     m = _n_chunks(n)

@@ -18,7 +18,7 @@ import sympy as sp
 
 from .. import __version__
 from ..symbolic.derivation import derive_binary, derive_multinomial
-from .printer import scalar_function
+from .printer import NJIT_OPTIONS, elementary_polynomials, scalar_function
 from .templates import BINARY, COMMON, MULTINOMIAL
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -49,6 +49,10 @@ def _header(what: str) -> str:
             "# Do not edit; run `symlogit generate`.\n")
 
 
+def _common() -> str:
+    return COMMON.format(njit=NJIT_OPTIONS, **elementary_polynomials())
+
+
 def _binary_source() -> str:
     d = derive_binary()
     u, y, k = d.symbols["u"], d.symbols["y"], d.kernel
@@ -60,7 +64,7 @@ def _binary_source() -> str:
         scalar_function("_hessian_weight", [u], [k["hessian_weight"]], "h''(u) = sigma(u) sigma(-u) (B5, C4)."),
         scalar_function("_probability", [u], [k["probability"]], "sigma(u) (B1, C4)."),
     ])
-    return _header("Binary logistic-regression kernels.") + BINARY.format(common=COMMON.format(), per_sample=per_sample)
+    return _header("Binary logistic-regression kernels.") + BINARY.format(common=_common(), per_sample=per_sample)
 
 
 def _multinomial_source() -> str:
@@ -77,7 +81,7 @@ def _multinomial_source() -> str:
         scalar_function("_hessian_vector_weight", [s["p_k"], s["z_k"], s["pz"]], [k["hessian_vector_weight"]],
                         "(S'(u) z)_k = p_k (z_k - pᵀz), pz = pᵀz (M11)."),
     ])
-    return _header("Multinomial logistic-regression kernels.") + MULTINOMIAL.format(common=COMMON.format(),
+    return _header("Multinomial logistic-regression kernels.") + MULTINOMIAL.format(common=_common(),
                                                                                     per_sample=per_sample)
 
 
