@@ -6,7 +6,9 @@ Each ratio compares medians measured one block after the other, see ``paired``.
 binary      N = 10^6, d = 100:      fused loss+grad / one X @ b; grad+Hessian / SciPy dsyrk on the
                                     same weighted X̂; Hessian-vector product / one X @ b
 multinomial N = 2x10^5, d = 50, K = 10: loss+grad / X @ B; Hessian / (K(K+1)/2 dsyrk of the
-                                    weighted X̂: the BLAS work of the block sandwich); hessp / X @ B
+                                    weighted X̂: the BLAS work of the block sandwich); hessp / X @ B.
+                                    Targets one-hot (N, K), as the solvers pass them (integer
+                                    labels would add their conversion, ~4 ms, to every call)
 SciPy (a core dependency) provides the dsyrk baseline.
 
 Baselines run with BLAS's default threads. The kernels run as the solvers run them, inside
@@ -79,7 +81,7 @@ def bench_binary(n, d, rng):
 
 def bench_multinomial(n, d, k, rng):
     X = rng.normal(size=(n, d))
-    labels = rng.integers(0, k, n)
+    labels = np.eye(k)[rng.integers(0, k, n)]  # one-hot (N, K), as the solvers pass them
     B = rng.normal(size=(d + 1, k)) * 0.1
     Xw = np.hstack([np.ones((n, 1)), X]) * 0.5
     matvec = lambda: X @ B[1:]  # noqa: E731
