@@ -28,6 +28,7 @@ bound, and the numeric comparison with mpmath, reject a polynomial that is too s
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 EXP_DEGREE = 13
@@ -85,8 +86,6 @@ def horner(poly, x):
 
 def exp_nonpositive_float64(x, degree: int = EXP_DEGREE):
     """exp(x) for x <= 0 by the reduction and T(r) above, elementwise in float64; nan stays nan."""
-    import numpy as np
-
     r_sym = sp.Symbol("r")
     poly = sp.lambdify(r_sym, horner(exp_polynomial(r_sym, degree), r_sym), "numpy")
     x = np.asarray(x, dtype=np.float64)
@@ -98,8 +97,6 @@ def exp_nonpositive_float64(x, degree: int = EXP_DEGREE):
 
 def log1p_unit_float64(e, terms: int = ATANH_TERMS):
     """log(1 + e) for 0 <= e <= 1 by the two reductions and A(z) above, elementwise in float64."""
-    import numpy as np
-
     z_sym = sp.Symbol("z")
     poly = sp.lambdify(z_sym, horner(atanh_polynomial(z_sym, terms), z_sym), "numpy")
     e = np.asarray(e, dtype=np.float64)
