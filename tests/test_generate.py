@@ -140,3 +140,19 @@ def test_numba_cache_works_from_a_read_only_package(tmp_path):
     finally:
         if mounted != tmp_path / "src":
             subprocess.run(["umount", str(mounted)])
+
+
+def test_only_provably_nonpositive_exponents_go_to_the_polynomial_exp():
+    """F4's polynomial holds for x <= 0 only, F5's for arguments in [0, 1]: the printer routes an
+    exp (or log1p of an exp) to them only where SymPy's assumptions prove the exponent <= 0."""
+    import sympy as sp
+    from sympy.codegen.cfunctions import log1p
+
+    from symlogit.codegen.printer import exp_nonpositive, log1p_unit, to_polynomial_calls
+    u = sp.Symbol("u", real=True)
+    assert to_polynomial_calls(sp.exp(-sp.Abs(u))) == exp_nonpositive(-sp.Abs(u))
+    assert to_polynomial_calls(log1p(sp.exp(-sp.Abs(u)))) == log1p_unit(exp_nonpositive(-sp.Abs(u)))
+    assert to_polynomial_calls(sp.exp(u)) == sp.exp(u)
+    assert to_polynomial_calls(log1p(sp.exp(u))) == log1p(sp.exp(u))
+    # undecided (SymPy cannot prove u - max(u, 1) <= 0): left to libm, on the safe side
+    assert to_polynomial_calls(sp.exp(u - sp.Max(u, 1))) == sp.exp(u - sp.Max(u, 1))

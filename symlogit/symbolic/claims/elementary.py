@@ -62,25 +62,26 @@ def _exp_points(rng) -> np.ndarray:
     return np.concatenate([fixed, -rng.uniform(0, 746, 400), -10.0 ** rng.uniform(-300, 2.8, 200)])
 
 
+def _against_mpmath(got, points, reference, what: str) -> Numeric:
+    """The float64 values ``got`` at ``points`` against mpmath's ``reference`` at 50 digits."""
+    with mpmath.workdps(50):
+        expected = [float(reference(mpmath.mpf(v))) for v in points]
+    errors = [relative_error(g, r, FLOOR) for g, r in zip(got, expected)]
+    return numeric_verdict(errors, TOL, f"{what} vs mpmath at {len(points)} points")
+
+
 def _exp_numeric(degree: int, rng) -> Numeric:
     x = _exp_points(rng)
-    got = exp_nonpositive_float64(x, degree)
-    with mpmath.workdps(50):
-        ref = [float(mpmath.exp(mpmath.mpf(v))) for v in x]
-    errors = [relative_error(g, r, FLOOR) for g, r in zip(got, ref)]
-    return numeric_verdict(errors, TOL, f"float64 2^k T(r), degree {degree}, vs mpmath at {len(x)} points in "
-                                        "[-1e300, 0] (subnormal and underflowing results included)")
+    return _against_mpmath(exp_nonpositive_float64(x, degree), x, mpmath.exp,
+                           f"float64 2^k T(r), degree {degree}, in [-1e300, 0] (subnormal and underflowing "
+                           "results included),")
 
 
 def _log1p_numeric(terms: int, rng) -> Numeric:
     e = np.concatenate([[0.0, 5e-324, 1e-310, 1e-200, 1e-16, 0.41421356237309503, 0.414213562373095,
                          0.4142135623730951, 0.5, 1.0], rng.random(400), 10.0 ** rng.uniform(-320, 0, 200)])
-    got = log1p_unit_float64(e, terms)
-    with mpmath.workdps(50):
-        ref = [float(mpmath.log1p(mpmath.mpf(v))) for v in e]
-    errors = [relative_error(g, r, FLOOR) for g, r in zip(got, ref)]
-    return numeric_verdict(errors, TOL, f"float64 2 s A(s^2) with {terms} terms vs mpmath at {len(e)} points "
-                                        "in [0, 1] (subnormal arguments included)")
+    return _against_mpmath(log1p_unit_float64(e, terms), e, mpmath.log1p,
+                           f"float64 2 s A(s^2) with {terms} terms, in [0, 1] (subnormal arguments included),")
 
 
 CLAIMS = [
