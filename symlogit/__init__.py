@@ -1,5 +1,5 @@
-"""symlogit: logistic regression derived by SymPy, verified against its source documents,
-and run as generated numba kernels.
+"""symlogit: regression models (logit, softmax, probit, cloglog, Poisson: a table of families)
+derived by SymPy, verified against their closed forms, and run as generated numba kernels.
 
 Importing this package stays light: the symbolic layer (``symlogit.symbolic``) imports SymPy
 and is only loaded by the commands that need it (``verify``, ``derive``, ``generate``); the
@@ -8,7 +8,8 @@ estimator (numba, scikit-learn) is loaded on first use of ``symlogit.LogisticReg
 
 __version__ = "0.1.0"
 
-_LAZY = {"LogisticRegression": "estimator", "SeparationWarning": "estimator", "Inference": "inference"}
+_LAZY = {"LogisticRegression": "estimator", "GLMClassifier": "estimator", "GLMRegressor": "estimator",
+         "SeparationWarning": "estimator", "Inference": "inference"}
 
 
 def __getattr__(name):
@@ -19,4 +20,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["LogisticRegression", "SeparationWarning", "Inference", "__version__"]
+__all__ = ["LogisticRegression", "GLMClassifier", "GLMRegressor", "SeparationWarning", "Inference", "__version__"]

@@ -33,18 +33,41 @@ def fail(message: str):
     raise click.UsageError(message)
 
 
+class ListedChoice(click.Choice):
+    """A click.Choice over a list owned by another module (one list per concept), imported when
+    a command's options are parsed or shown rather than when the CLI starts: `symlogit verify`
+    needs neither numba nor pandas to know the solver and dataset names."""
+
+    def __init__(self, module: str, attribute: str):
+        self._source = (module, attribute)
+        super().__init__(())
+
+    @property
+    def choices(self):
+        import importlib
+
+        module, attribute = self._source
+        return tuple(getattr(importlib.import_module(module, __package__), attribute))
+
+    @choices.setter
+    def choices(self, _value):
+        pass  # click.Choice.__init__ assigns; the list stays where it is owned
+
+
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="symlogit")
 def cli():
-    """symlogit: logistic regression whose formulas SymPy derives and verifies.
+    """symlogit: regression models (logit, softmax, probit, cloglog, poisson) whose formulas SymPy
+    derives and verifies.
 
     \b
     Examples:
       symlogit fit --dataset breast_cancer
       symlogit fit data.csv --target label --out model.json --report report/
       symlogit predict model.json data.csv --proba
-      symlogit verify
-      symlogit derive multinomial --format markdown
+      symlogit verify --write-doc docs/claims.md
+      symlogit fit counts.csv --family poisson --offset log_exposure
+      symlogit derive softmax --format markdown
       symlogit generate --check
     """
 
@@ -52,22 +75,31 @@ def cli():
 @cli.command()
 @click.option("--only", "only", metavar="ID,...", help="Check only these claim or control IDs (comma-separated).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object instead of the table.")
+@click.option("--write-doc", "doc_path", type=click.Path(path_type=str), default=None, metavar="PATH",
+              help="Also write the claims document (every claim and control with this run's status) to PATH, "
+                   "e.g. docs/claims.md. Not with --only.")
 @click.pass_context
-def verify(ctx, only, as_json):
-    """Check every claim of REFERENCES.md and reject every wrong formula.
+def verify(ctx, only, as_json, doc_path):
+    """Check every claim of the registry and reject every wrong formula (negative control).
 
-    Each claim is proven symbolically where SymPy can, and always cross-checked in float64
-    against an mpmath reference at random points with |u| up to 700. Exit code 0 only when
-    every claim holds and every negative control (W1..W5) is rejected.
+    The claims, their sources and how each is checked are listed in docs/claims.md. Each claim
+    is proven symbolically where SymPy can, and always cross-checked in float64 against an
+    mpmath reference at random points with |u| up to 700. Exit code 0 only when every claim
+    holds and every negative control (the W IDs) is rejected.
 
     \b
     Examples:
       symlogit verify
       symlogit verify --only B3,M13,W4 --json
+      symlogit verify --write-doc docs/claims.md
     """
     from .symbolic.claims import BY_ID, CLAIMS, CONTROLS
     from .symbolic.verifier import passed, run
 
+    if doc_path is not None:
+        if only is not None:
+            fail("--write-doc documents every claim; drop --only")
+        _check_output_file(doc_path, "--write-doc")
     claims, controls = CLAIMS, CONTROLS
     if only is not None:
         wanted = [s.strip() for s in only.split(",") if s.strip()]
@@ -78,6 +110,11 @@ def verify(ctx, only, as_json):
         controls = [c for c in CONTROLS if c.id in wanted]
     claim_results, control_results = run(claims, controls)
     ok = passed(claim_results, control_results)
+    if doc_path is not None:  # the statuses of this run, failures included
+        from .symbolic import claims_doc
+
+        claims_doc.write(doc_path, (claim_results, control_results))
+        click.echo(f"claims document written to {doc_path}", err=True)
     if as_json:
         click.echo(json.dumps({"claims": [r.as_dict() for r in claim_results],
                                "controls": [r.as_dict() for r in control_results]}))
@@ -105,22 +142,23 @@ def _print_table(claim_results, control_results, ok):
 
 
 @cli.command()
-@click.argument("model", metavar="MODEL", type=click.Choice(["binary", "multinomial"]))
-@click.option("--format", "fmt", type=click.Choice(["text", "latex", "markdown"]), default="text", show_default=True,
+@click.argument("model", metavar="FAMILY", type=ListedChoice(".symbolic.families", "NAMES"))
+@click.option("--format", "fmt", type=ListedChoice(".symbolic.printing", "FORMATS"), default="text", show_default=True,
               help="Output format; markdown renders on GitHub (math in $...$).")
 def derive(model, fmt):
-    """Show the derivation of MODEL step by step, from the raw cross-entropy to the per-sample
-    formulas the kernels use.
+    """Show the derivation of FAMILY step by step, from its raw negative log-likelihood to the
+    per-sample formulas the kernels use.
 
     \b
     Examples:
-      symlogit derive binary
-      symlogit derive multinomial --format markdown > multinomial.md
+      symlogit derive logit
+      symlogit derive probit
+      symlogit derive softmax --format markdown > softmax.md
     """
-    from .symbolic.derivation import derive_binary, derive_multinomial
+    from .symbolic.families import derive_family
     from .symbolic.printing import render
 
-    derivation = derive_binary() if model == "binary" else derive_multinomial()
+    derivation = derive_family(model)
     click.echo(render(derivation, fmt), nl=False)
 
 
@@ -161,9 +199,6 @@ def generate(ctx, out_dir, check):
 
 # ---- fit and predict -------------------------------------------------------------------------
 
-SOLVER_NAMES = ("auto", "newton", "newton-cg", "lbfgs", "gd", "sgd")  # symlogit.solvers.NAMES (kept light)
-
-
 def _check_output_file(path, what):
     """Fail before any work when an output file could not be written."""
     path = Path(path)
@@ -185,12 +220,18 @@ def _collect_warnings(caught):
 
 @cli.command()
 @click.argument("data", required=False, type=click.Path(path_type=str))
-@click.option("--dataset", type=click.Choice(["breast_cancer", "iris", "wine", "digits"]), default=None,
+@click.option("--dataset", type=ListedChoice(".data", "DATASETS"), default=None,
               help="A dataset bundled with scikit-learn, used when DATA is not given [default: breast_cancer].")
 @click.option("--target", default=None, help="Target column of DATA [default: the last column].")
-@click.option("--solver", type=click.Choice(SOLVER_NAMES), default="auto", show_default=True)
+@click.option("--family", type=ListedChoice(".family", "ESTIMATOR_NAMES"), default="logit", show_default=True,
+              help="The model: logit (multinomial for K > 2 classes), probit, cloglog (binary), poisson (counts).")
+@click.option("--offset", "offset_column", default=None, metavar="COL",
+              help="A column added to every score and kept out of the features (log exposure for poisson).")
+@click.option("--solver", type=ListedChoice(".solvers", "NAMES"), default="auto", show_default=True)
 @click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Inverse L2 penalty strength (scikit-learn's C).")
+@click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="L2 strength of a regression family (scikit-learn's PoissonRegressor alpha); classifiers use --C.")
 @click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True)
 @click.option("--max-iter", type=click.IntRange(min=1), default=100, show_default=True,
               help="Iterations (epochs for sgd).")
@@ -205,19 +246,22 @@ def _collect_warnings(caught):
               help="dask: DATA is a directory or glob of Parquet files, fitted on a Dask cluster.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: the scheduler to use (e.g. tcp://host:8786) [default: a new LocalCluster].")
-def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, report_dir, quiet, engine, scheduler):
-    """Fit logistic regression to DATA (CSV or Parquet) or a bundled dataset.
+def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty, max_iter, tol, seed, out, report_dir,
+        quiet, engine, scheduler):
+    """Fit a family's model to DATA (CSV or Parquet) or a bundled dataset.
 
-    The target is the last column unless --target names another; every other column is a
-    feature and must be numeric. Prints a live table of iterations (a progress bar for
-    sgd), then the classes, iterations, time, training log-loss and accuracy, and for an
-    unpenalised fit (--penalty none) the coefficient table with standard errors.
+    The target is the last column unless --target names another; every other column (but an
+    --offset column) is a feature and must be numeric. Prints a live table of iterations (a
+    progress bar for sgd), then the classes, iterations, time, training log-loss and accuracy
+    (mean deviance and D² for poisson), and for an unpenalised fit (--penalty none) the
+    coefficient table with standard errors.
 
     \b
     Examples:
       symlogit fit --dataset breast_cancer
       symlogit fit data.csv --target label --penalty none --out model.json --report report/
       symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
+      symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
       symlogit fit 'parts/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out model.json
     """
     import warnings
@@ -225,6 +269,9 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
     import numpy as np
 
     from .data import DEFAULT_DATASET, DataError, load_dataset, read_frame, read_table
+    from .family import get_family
+
+    classifier = get_family(family).is_classifier
 
     if data is not None and dataset is not None:
         fail("give either DATA or --dataset, not both")
@@ -240,25 +287,26 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
         if report_dir is not None:
             fail("--report needs the in-memory engine (its coefficient table needs the data in memory)")
+        if offset_column is not None:
+            fail("--offset needs the in-memory engine")
         return _fit_on_dask(data, target, scheduler, options=dict(
-            solver=solver, C=C, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed, out=out, quiet=quiet))
+            family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
+            out=out, quiet=quiet))
     try:
         if data is not None:
             frame, source = read_frame(data), data
         else:
             dataset = dataset or DEFAULT_DATASET
             frame, source = load_dataset(dataset), f"dataset {dataset}"
-        table = read_table(frame, target, source)
+        table = read_table(frame, target, source, offset_column, classes=classifier)
     except DataError as error:
         fail(str(error))
 
-    options = dict(solver=solver, C=C, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed)
-    model, seconds = _fit_model(table.X, table.y, source, options, quiet)
-    log_p = model.predict_log_proba(table.X)
-    codes = np.searchsorted(model.classes_, table.y)
-    log_loss = -float(np.mean(log_p[np.arange(len(codes)), codes]))
-    accuracy = float(np.mean(model.predict(table.X) == table.y))
-    summary = _summary(model, source, table.X.shape, table.target, options, seconds, log_loss, accuracy)
+    options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
+                   seed=seed, offset=offset_column)
+    model, seconds = _fit_model(table.X, table.y, source, options, quiet, table.offset)
+    figures = _training_figures(model, table.X, table.y, table.offset)
+    summary = _summary(model, source, table.X.shape, table.target, options, seconds, figures)
     inference, note = None, None
     if penalty == "none" or report_dir is not None:
         with warnings.catch_warnings(record=True) as caught:
@@ -271,34 +319,38 @@ def fit(data, dataset, target, solver, C, penalty, max_iter, tol, seed, out, rep
             click.echo(inference.summary())
 
     if out is not None:
-        _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, log_loss, accuracy)
+        _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures)
     if report_dir is not None:
         from .report import write_report
-        from .symbolic.derivation import derive_binary, derive_multinomial
+        from .symbolic.families import derive_family
         from .symbolic.printing import render
 
-        derivation = render(derive_binary() if len(model.classes_) == 2 else derive_multinomial(), "markdown")
+        derivation = render(derive_family(model.family_), "markdown")
         path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
-                            inference_note=note, names=inference.names, classes=model.classes_, derivation=derivation)
+                            inference_note=note, names=inference.names, classes=getattr(model, "classes_", None),
+                            derivation=derivation)
         click.echo(f"report written to {path}")
 
 
-def _fit_model(X, y, source, options, quiet):
+def _fit_model(X, y, source, options, quiet, offset=None):
     """Fit with the live table and one line per warning; a bad input fails with one line."""
     import time
     import warnings
 
-    from .estimator import LogisticRegression
+    from .family import get_family
 
     live = _LiveOutput(quiet, options["solver"], options["max_iter"])
-    model = LogisticRegression(penalty=None if options["penalty"] == "none" else "l2", C=options["C"],
-                               solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
-                               random_state=options["seed"], callback=live)
+    family = get_family(options["family"])
+    unpenalised = options["penalty"] == "none"
+    strength = {"penalty": None if unpenalised else "l2", "C": options["C"]} if family.is_classifier else \
+        {"alpha": 0.0 if unpenalised else options["alpha"]}
+    model = family.estimator(solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
+                             random_state=options["seed"], callback=live, **strength)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model.fit(X, y)
+            model.fit(X, y, offset=offset)
         except ValueError as error:
             fail(f"{source}: {error}")
         finally:
@@ -308,26 +360,49 @@ def _fit_model(X, y, source, options, quiet):
     return model, seconds
 
 
-def _summary(model, source, shape, target, options, seconds, log_loss, accuracy):
+def _training_figures(model, X, y, offset):
+    """Classifiers: mean log-loss and accuracy; regressors: mean deviance and D²."""
+    import numpy as np
+
+    if hasattr(model, "classes_"):
+        log_p = model.predict_log_proba(X, offset)
+        codes = np.searchsorted(model.classes_, y)
+        return {"training_log_loss": -float(np.mean(log_p[np.arange(len(codes)), codes])),
+                "training_accuracy": float(np.mean(model.classes_[log_p.argmax(axis=1)] == y))}
+    family = model._fitted_family()
+    y = family.check_targets(y)
+    u = model.linear_predictor(X, offset)
+    k = family.kernels
+    deviance = 2 * (k.loss_from_scores(u, y) - float(k.target_terms(y)[0].sum())) / len(y)
+    return {"training_mean_deviance": deviance, "training_d2": float(model.score(X, y, offset=offset))}
+
+
+_FIGURE_LABELS = {"training_log_loss": ("training log-loss", ".6f"), "training_accuracy": ("accuracy", ".4f"),
+                  "training_mean_deviance": ("training mean deviance", ".6g"), "training_d2": ("D²", ".4f")}
+
+
+def _summary(model, source, shape, target, options, seconds, figures):
     penalty = options["penalty"]
+    strength = f" (C={options['C']:g})" if hasattr(model, "classes_") else f" (alpha={options['alpha']:g})"
     summary = [
         f"data: {source} ({shape[0]} rows, {shape[1]} features, target {target!r})",
-        f"classes: {', '.join(map(str, model.classes_))}",
-        f"solver: {model.solver_}; penalty: {penalty}" + (f" (C={options['C']:g})" if penalty == "l2" else ""),
+        f"family: {model.family_}" + (f"; classes: {', '.join(map(str, model.classes_))}"
+                                      if hasattr(model, "classes_") else ""),
+        f"solver: {model.solver_}; penalty: {penalty}" + (strength if penalty == "l2" else ""),
         f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
         f"max|gradient| {model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
-        f"training log-loss: {log_loss:.6f}; accuracy: {accuracy:.4f}",
+        "; ".join(f"{_FIGURE_LABELS[key][0]}: {value:{_FIGURE_LABELS[key][1]}}" for key, value in figures.items()),
     ]
     for line in summary:
         click.echo(line)
     return summary
 
 
-def _save_model(out, model, feature_names, target, options, seconds, log_loss, accuracy):
+def _save_model(out, model, feature_names, target, options, seconds, figures):
     from .model_io import model_to_dict, write_atomically
 
     record = {"solver": model.solver_, "n_iter": int(model.n_iter_[0]), "converged": bool(model.converged_),
-              "seconds": seconds, "training_log_loss": log_loss, "training_accuracy": accuracy}
+              "seconds": seconds, **figures}
     write_atomically(out, json.dumps(model_to_dict(model, feature_names, target, dict(options, target=target), record),
                                      indent=1) + "\n")
     click.echo(f"model written to {out}")
@@ -337,7 +412,7 @@ def _fit_on_dask(data, target, scheduler, options):
     """symlogit fit --engine dask: Parquet files read by the workers, the fit's sums reduced on
     the cluster; log-loss and accuracy are computed there too."""
     try:
-        from . import distributed
+        from . import dask_data, distributed
     except ImportError as error:
         fail(f"--engine dask needs dask and distributed ({error}); install them: pip install 'symlogit[dask]'")
     from .data import DataError
@@ -347,20 +422,22 @@ def _fit_on_dask(data, target, scheduler, options):
     if out is not None:
         _check_output_file(out, "--out")
     try:
-        distributed.parquet_files(data)  # a missing dataset fails before a cluster starts
-        client = distributed.connect(scheduler)
-    except (DataError, ConnectionError) as error:
+        dask_data.parquet_files(data)  # a missing dataset fails before a cluster starts
+        client = dask_data.connect(scheduler)
+    except DataError as error:
         fail(str(error))
+    except dask_data.SchedulerConnectionError as error:
+        fail(f"--scheduler {error.address}: {error.problem}")
     try:
         try:
-            X, y, names, target = distributed.read_parquet_dataset(data, target)
+            X, y, names, target = dask_data.read_parquet_dataset(data, target)
         except DataError as error:
             fail(str(error))
         model, seconds = _fit_model(X, y, data, options, quiet)
-        log_loss, accuracy = distributed.log_loss_and_accuracy(model, X, y)
-        _summary(model, data, X.shape, target, options, seconds, log_loss, accuracy)
+        figures = distributed.training_figures(model, X, y)
+        _summary(model, data, X.shape, target, options, seconds, figures)
         if out is not None:
-            _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, log_loss, accuracy)
+            _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
     finally:
         client.close()
         if hasattr(client, "close_cluster"):
@@ -425,17 +502,22 @@ def predict(model_file, data, out, proba):
         saved, model = read_model(model_file)
         frame = read_frame(data)
         X = features(frame, list(model.feature_names_in_), data)
+        offset_column = saved.get("options", {}).get("offset")
+        offset = None if offset_column is None else features(frame, [offset_column], data)[:, 0]
     except (ModelFileError, DataError) as error:
         fail(str(error))
+    if proba and not hasattr(model, "classes_"):
+        fail(f"--proba needs a classifier; {model_file} holds a {model.family_} regression model (its prediction is "
+             "the mean)")
     if saved.get("kernels_sha256") != kernels_hash():
         click.echo("warning: the model was fitted with other generated kernels (kernels_sha256 differs); "
                    "the formulas are verified either way", err=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # feature names are matched above, by name
         if proba:
-            result = pd.DataFrame(model.predict_proba(X), columns=[f"p_{c}" for c in model.classes_])
+            result = pd.DataFrame(model.predict_proba(X, offset), columns=[f"p_{c}" for c in model.classes_])
         else:
-            result = pd.DataFrame({"prediction": model.predict(X)})
+            result = pd.DataFrame({"prediction": model.predict(X, offset)})
     text = result.to_csv(index=False)
     if out is None:
         click.echo(text, nl=False)

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DATASETS = ("breast_cancer", "iris", "wine", "digits")
+DATASETS = ("breast_cancer", "iris", "wine", "digits")  # scikit-learn's load_<name>
 DEFAULT_DATASET = "breast_cancer"
+PARQUET_SUFFIXES = (".parquet", ".pq")  # any other suffix is read as CSV
 
 
 class DataError(ValueError):
@@ -26,16 +27,17 @@ class Table:
     feature_names: list
     target: str | None
     source: str
+    offset: np.ndarray | None = None  # (N,) finite, from --offset COL
 
 
 def read_frame(path):
-    """A CSV (any other suffix) or Parquet (.parquet, .pq) file as a DataFrame."""
+    """A Parquet (a suffix in PARQUET_SUFFIXES) or CSV (any other suffix) file as a DataFrame."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
     if path.is_dir():
         raise DataError(f"{path}: is a directory, expected a CSV or Parquet file")
-    parquet = path.suffix.lower() in (".parquet", ".pq")
+    parquet = path.suffix.lower() in PARQUET_SUFFIXES
     try:
         frame = pd.read_parquet(path) if parquet else pd.read_csv(path)
     except PermissionError:
@@ -83,19 +85,23 @@ def features(frame, names, source):
     return np.ascontiguousarray(X)
 
 
-def read_table(frame, target, source):
-    """Split a frame into features and target (default target: the last column)."""
+def read_table(frame, target, source, offset=None, classes=True):
+    """Split a frame into features and target (default target: the last column), and the offset
+    column when one is named (kept out of the features). ``classes``: the target holds class
+    labels, so at least two are needed."""
     target = frame.columns[-1] if target is None else target
-    if target not in frame.columns:
-        raise DataError(f"{source}: no target column {target!r}; columns are {', '.join(map(str, frame.columns))}")
-    names = [column for column in frame.columns if column != target]
+    for what, column in (("target", target), ("offset", offset)):
+        if column is not None and column not in frame.columns:
+            raise DataError(f"{source}: no {what} column {column!r}; columns are {', '.join(map(str, frame.columns))}")
+    names = [column for column in frame.columns if column not in (target, offset)]
     if not names:
         raise DataError(f"{source}: only the target column {target!r}; expected feature columns too")
     y = frame[target]
     if y.isna().any():
         raise DataError(f"{source}: target column {target!r} is empty at row {int(np.argmax(y.isna().to_numpy())) + 1}")
     labels = y.to_numpy()
-    if len(np.unique(labels)) < 2:
+    if classes and len(np.unique(labels)) < 2:
         raise DataError(f"{source}: target column {target!r} has a single class ({labels[0]!r}); "
                         "expected at least two classes")
-    return Table(features(frame, names, source), labels, names, str(target), source)
+    offsets = None if offset is None else features(frame, [offset], source)[:, 0]
+    return Table(features(frame, names, source), labels, names, str(target), source, offsets)

@@ -10,7 +10,9 @@ only the total, of size (d+1) or K(d+1) squared at most, comes to the client, wh
 small Newton system. Scores U = X̂B (N×K, small next to X) stay on the cluster as persisted dask
 arrays, so a line-search trial costs O(NK) there, as in memory.
 
-Dask is optional: nothing here is imported unless a dask array is passed to ``fit``.
+Dask is optional: nothing here is imported unless a dask array is passed to ``fit``. This module
+reads no files and starts no clusters: it takes dask arrays and runs on whatever client is current.
+Reading Parquet files into dask arrays and connecting to a scheduler are ``symlogit.dask_data``'s.
 """
 
 import operator
@@ -57,26 +59,27 @@ class ChunkedKernels:
                  for c in range(n_chunks)]
         return dask.compute(_tree_sum(parts))[0]
 
-    def loss(self, X, Y, B, w, intercept):
-        return self._summed("loss", X, Y, B, w, intercept)
+    def loss(self, X, Y, B, w, intercept, **offset):
+        return self._summed("loss", X, Y, B, w, intercept, *offset.values())
 
-    def loss_grad(self, X, Y, B, w, intercept):
-        return self._summed("loss_grad", X, Y, B, w, intercept)
+    def loss_grad(self, X, Y, B, w, intercept, **offset):
+        return self._summed("loss_grad", X, Y, B, w, intercept, *offset.values())
 
-    def loss_grad_hess(self, X, Y, B, w, intercept):
-        return self._summed("loss_grad_hess", X, Y, B, w, intercept)
+    def loss_grad_hess(self, X, Y, B, w, intercept, **offset):
+        return self._summed("loss_grad_hess", X, Y, B, w, intercept, *offset.values())
 
-    def hessp(self, X, B, V, w, intercept):
-        return self._summed("hessp", X, B, V, w, intercept)
+    def hessp(self, X, Y, B, V, w, intercept, **offset):
+        return self._summed("hessp", X, Y, B, V, w, intercept, *offset.values())
 
     def loss_from_scores(self, U, Y, w):
         return self._summed("loss_from_scores", U, Y, w)
 
-    def scores(self, X, B, intercept):
-        """U = X̂B as a dask array with X's row chunks, persisted on the workers."""
+    def scores(self, X, B, intercept, offset=None):
+        """U = X̂B (+ offset) as a dask array with X's row chunks, persisted on the workers."""
         shape = (X.chunks[0],) if B.ndim == 1 else (X.chunks[0], (B.shape[1],))
-        return da.map_blocks(_on_chunk, self.family.scores, X, B, intercept, chunks=shape,
-                             drop_axis=1 if B.ndim == 1 else None, dtype=np.float64).persist()
+        U = da.map_blocks(_on_chunk, self.family.scores, X, B, intercept, chunks=shape,
+                          drop_axis=1 if B.ndim == 1 else None, dtype=np.float64)
+        return (U if offset is None else U + offset).persist()
 
 
 def _on_chunk(fn, X, *args):
@@ -87,8 +90,9 @@ def _on_chunk(fn, X, *args):
 class DaskObjective(Objective):
     """``Objective`` over dask arrays X (N, d), targets and weights with the same row chunks."""
 
-    def __init__(self, X, targets, weights, n_classes, fit_intercept, l2_strength, pin_reference=True):
-        super().__init__(X, targets, weights, n_classes, fit_intercept, l2_strength, pin_reference)
+    def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
+                 offset=None):
+        super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset)
         self.kernels = ChunkedKernels(self.kernels)
 
     def along(self, U, Z, t):
@@ -182,12 +186,25 @@ def _per_class(class_weight, classes, labels):
     raise ValueError(f"class_weight must be 'balanced', a dict or None, got {class_weight!r}")
 
 
-def log_loss_and_accuracy(model, X, y):
-    """Mean log-loss and accuracy of a fitted model on dask X, y, computed on the cluster."""
-    codes = y.map_blocks(_codes, model.classes_, dtype=np.int64)
-    picked = da.map_blocks(_pick, model.predict_log_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
-    log_loss, accuracy = dask.compute(-picked.mean(), (model.predict(X) == y).mean())
-    return float(log_loss), float(accuracy)
+def training_figures(model, X, y):
+    """A fitted model's figures on dask X, y, computed on the cluster: mean log-loss and accuracy
+    for a classifier, mean deviance for a regressor."""
+    if hasattr(model, "classes_"):
+        codes = y.map_blocks(_codes, model.classes_, dtype=np.int64)
+        picked = da.map_blocks(_pick, model.predict_log_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
+        log_loss, accuracy = dask.compute(-picked.mean(), (model.predict(X) == y).mean())
+        return {"training_log_loss": float(log_loss), "training_accuracy": float(accuracy)}
+    k = model._fitted_family().kernels
+    y = y.astype(np.float64)
+    u = model.linear_predictor(X)
+    rows = da.map_blocks(_deviance_rows, u, y, k, dtype=np.float64)
+    return {"training_mean_deviance": float(rows.mean().compute())}
+
+
+def _deviance_rows(u, y, k):
+    """2 (h(u, y) - h_saturated(y)) per row of a chunk."""
+    h = k.row_weights(u, y)[0]
+    return 2 * (h - k.target_terms(y)[0])
 
 
 def _pick(log_p, codes):
@@ -204,102 +221,23 @@ def map_rows(method, X, columns, dtype):
     return X.map_blocks(method, chunks=(X.chunks[0], (columns,)), dtype=dtype)
 
 
-# ---- Parquet datasets and clusters (symlogit fit --engine dask) -----------------------------------
-
-def parquet_files(source):
-    """The Parquet files of a directory (its *.parquet / *.pq files), a glob, or one file."""
-    from pathlib import Path
-    import glob
-
-    from .data import DataError
-
-    path = Path(source)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".parquet", ".pq"))
-    elif path.is_file():
-        files = [path]
-    else:
-        files = sorted(Path(p) for p in glob.glob(source))
-    if not files:
-        raise DataError(f"{source}: no Parquet files (expected a directory of .parquet files, a glob or a file)")
-    return files
-
-
-def read_parquet_dataset(source, target):
-    """(X, y, feature names, target) as dask arrays with known row chunks, one per Parquet row
-    group. Every file's schema must agree with the first; raise DataError otherwise."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .data import DataError
-
-    files = parquet_files(source)
-    schemas = []
-    for path in files:
-        try:
-            schemas.append(pq.read_schema(path))
-        except (pa.ArrowInvalid, OSError) as error:
-            raise DataError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
-    first = schemas[0]
-    for path, schema in zip(files[1:], schemas[1:]):
-        if not schema.equals(first, check_metadata=False):
-            ours, theirs = {f.name: str(f.type) for f in first}, {f.name: str(f.type) for f in schema}
-            differ = sorted(set(ours.items()) ^ set(theirs.items()))
-            raise DataError(f"Parquet schemas disagree: {path.name} differs from {files[0].name} in "
-                            + ", ".join(f"{name} ({kind})" for name, kind in differ[:6]))
-    columns = [field.name for field in first]
-    target = columns[-1] if target is None else target
-    if target not in columns:
-        raise DataError(f"{source}: no target column {target!r}; columns are {', '.join(columns)}")
-    names = [c for c in columns if c != target]
-    text = [f.name for f in first if f.name in names and not (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))]
-    if text:
-        raise DataError(f"{source}: non-numeric feature column(s) {', '.join(text)}; encode them as numbers first")
-    if not names:
-        raise DataError(f"{source}: only the target column {target!r}; expected feature columns too")
-    # One chunk per Parquet row group, read by the workers; the row counts come from the files'
-    # footers, so the chunk sizes are known without a pass over the data.
-    footers = {path: pq.read_metadata(path) for path in files}
-    groups = [(str(path), g, footer.row_group(g).num_rows)
-              for path, footer in footers.items() for g in range(footer.num_row_groups)]
-    X = da.concatenate([da.from_delayed(dask.delayed(_read_features)(path, g, names), shape=(rows, len(names)),
-                                        dtype=np.float64) for path, g, rows in groups if rows])
-    y_type = np.dtype(first.field(target).type.to_pandas_dtype())
-    y = da.concatenate([da.from_delayed(dask.delayed(_read_target)(path, g, target), shape=(rows,), dtype=y_type)
-                        for path, g, rows in groups if rows])
-    return X, y, names, target
-
-
-def _read_features(path, group, names):
-    """Row group `group` of a Parquet file's feature columns as (rows, d) float64."""
-    import pyarrow.parquet as pq
-
-    table = pq.ParquetFile(path).read_row_group(group, columns=names)
-    X = np.empty((table.num_rows, len(names)))
-    for j, column in enumerate(table.itercolumns()):  # one copy, straight into the C-order block
-        X[:, j] = column.to_numpy(zero_copy_only=False)
-    return X
-
-
-def _read_target(path, group, target):
-    """Row group `group` of a Parquet file's target column as (rows,)."""
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).read_row_group(group, columns=[target]).column(0).to_numpy(zero_copy_only=False)
-
-
-def connect(address, timeout_seconds=10):
-    """A dask.distributed Client for the scheduler at address, or for a new LocalCluster when
-    address is None (closed with the client). Raise ConnectionError naming the address."""
-    from distributed import Client, LocalCluster
-
-    if address is None:
-        cluster = LocalCluster(dashboard_address=None)
-        client = Client(cluster)
-        client.close_cluster = cluster.close
-        return client
-    try:
-        return Client(address, timeout=f"{timeout_seconds}s")
-    except (OSError, TimeoutError, ValueError) as error:
-        raise ConnectionError(f"--scheduler {address}: no Dask scheduler answered within {timeout_seconds} s "
-                              f"({str(error).splitlines()[0] if str(error) else type(error).__name__})") from None
+def prepare_regression_inputs(X, y, sample_weight, family):
+    """(X, y, weights) on the cluster for a regression family, checked in one pass: X and y
+    finite, y in the family's domain (>= 0 for Poisson), weights finite and >= 0 with a positive
+    sum. Raise ValueError naming the problem, before any solve."""
+    X = check_X(X)
+    y = _row_aligned("y", y, X).astype(np.float64)
+    w = da.ones(X.shape[0], chunks=X.chunks[0]) if sample_weight is None else \
+        _row_aligned("sample_weight", sample_weight, X).astype(np.float64)
+    y, w = dask.persist(y, w)
+    finite_X, finite_y, min_y, finite_w, min_w, total = dask.compute(
+        da.isfinite(X).all(), da.isfinite(y).all(), y.min(), da.isfinite(w).all(), w.min(), w.sum())
+    if not finite_X:
+        raise ValueError("X contains NaN or infinity; drop or impute those values")
+    if not finite_y:
+        raise ValueError("y contains NaN or infinity")
+    if family.domain == "nonnegative" and min_y < 0:
+        raise ValueError(f"y must be >= 0 for family {family.name!r} (counts or rates); its minimum is {min_y:g}")
+    if not finite_w or min_w < 0 or total <= 0:
+        raise ValueError("sample_weight must be finite, nonnegative and not all zero")
+    return X, y, w

@@ -1,12 +1,21 @@
-"""``LogisticRegression``: the scikit-learn estimator over the solvers and generated kernels.
+"""Estimators in scikit-learn's conventions over the solvers and generated kernels, for every
+family of the table (``symlogit.family``):
 
-Objective (scikit-learn's, so ``C`` means the same):  C Σ_i w_i h(x̂_iᵀB, y_i) + ½‖coef‖²
-(no penalty term with ``penalty=None``), w_i = sample_weight_i · class_weight[y_i].
+    GLMClassifier(family="logit" | "probit" | "cloglog")   LogisticRegression's parameters;
+                  "logit" on K > 2 classes is the multinomial softmax, as in LogisticRegression
+    LogisticRegression                                      GLMClassifier(family="logit")
+    GLMRegressor(family="poisson")                          PoissonRegressor's parameters
 
-Layout: ``coef_`` (1, d) for two classes and (K, d) for K > 2, ``intercept_`` (1,) or (K,),
-as scikit-learn. Multinomial coefficients are reported centred over classes (each feature's
-column of ``coef_`` sums to 0; with a penalty only the intercepts needed centring), which
-changes no probability. Internally B is (d+1, K) with the intercept in row 0.
+Objective: classifiers C Σ_i w_i h(u_i, y_i) + ½‖coef‖² (scikit-learn's meaning of C; no penalty
+term with ``penalty=None`` or C = inf); regressors (1/Σw) Σ_i w_i h(u_i, y_i) + (α/2)‖coef‖²
+(scikit-learn's PoissonRegressor: h is half the unit deviance up to terms free of u). u_i =
+x̂_iᵀB + offset_i, w_i = sample_weight_i (· class_weight[y_i] for classifiers).
+
+Layout: ``coef_`` (1, d) for a scalar-score classifier and (K, d) for K > 2 classes,
+``intercept_`` (1,) or (K,), as scikit-learn; a regressor's ``coef_`` is (d,) and ``intercept_``
+a float. Multinomial coefficients are reported centred over classes (each feature's column of
+``coef_`` sums to 0; with a penalty only the intercepts needed centring), which changes no
+probability. Internally B is (d+1,) or (d+1, K) with the intercept in row 0.
 
 Nothing here imports SymPy: fitting runs only the generated numba kernels.
 """
@@ -15,12 +24,12 @@ import warnings
 from types import SimpleNamespace
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import kernels
+from .family import CLASSIFIER_NAMES, REGRESSOR_NAMES, get_family
 from .separation import is_separable, looks_separated
 from .solvers import NAMES, Objective, choose_solver, make_solver
 from .solvers.objective import one_blas_thread
@@ -43,26 +52,344 @@ class _Validated(BaseEstimator):
     ``fit``, so that a fit that fails leaves the estimator's previous state untouched."""
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
-    """Binary and multinomial logistic regression with derived, verified, generated kernels.
+def _is_number(value):
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
 
-    Parameters follow scikit-learn's ``LogisticRegression``: ``penalty`` ('l2' or None),
-    ``C`` (> 0, inverse penalty strength; ``np.inf`` means no penalty, as ``penalty=None``
-    and as in scikit-learn >= 1.8), ``fit_intercept``, ``solver`` ('auto', 'newton',
-    'newton-cg', 'lbfgs', 'gd', 'sgd'), ``tol`` (on max|∇f| of the weight-averaged
-    objective), ``max_iter`` (iterations; epochs for sgd), ``class_weight`` (None,
-    'balanced' or {label: weight}), ``random_state`` (sgd's shuffling), ``warm_start``,
-    ``verbose`` (print each iteration). ``solver_options`` is a dict of the chosen solver's
-    own options (e.g. sgd's ``batch_size``, ``learning_rate``, ``eta0``, ``average``).
-    ``callback``, if given, is called with each ``solvers.Iteration`` (live displays).
 
-    y: labels; binary soft targets in [0, 1]; or an (N, K) probability matrix.
+def _check_offset(offset, n, family):
+    """offset (N,) float64, finite, or None."""
+    if offset is None:
+        return None
+    if _is_dask(offset):
+        return offset
+    if family.is_vector:
+        raise ValueError(f"offset is not supported for family {family.name!r} (vector scores); use a binary family "
+                         "or no offset")
+    o = np.asarray(offset, dtype=np.float64)
+    if o.shape != (n,):
+        raise ValueError(f"offset must have shape ({n},) to match X, got {o.shape}")
+    bad = ~np.isfinite(o)
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise ValueError(f"offset must be finite; row {row} is {o[row]}")
+    return np.ascontiguousarray(o)
+
+
+class _GLM(BaseEstimator):
+    """What every estimator shares: parameter checks, the solve, the fitted attributes, and
+    inference. A subclass says which family it fits (``_family``), how y becomes targets
+    (``_targets``) and how strong the L2 penalty is (``_l2``)."""
+
+    _family_names = ()
+
+    def _check_common(self):
+        if self._family_param() not in self._family_names:
+            raise ValueError(f"family must be one of {', '.join(map(repr, self._family_names))}; got "
+                             f"{self._family_param()!r}")
+        if self.solver not in NAMES:
+            raise ValueError(f"solver must be one of {', '.join(NAMES)}; got {self.solver!r}")
+        if not _is_number(self.tol) or not self.tol > 0:
+            raise ValueError(f"tol must be a number > 0, got {self.tol!r}")
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
+            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}")
+        options = getattr(self, "solver_options", None)
+        if options is not None and not isinstance(options, dict):
+            raise ValueError(f"solver_options must be a dict or None, got {options!r}")
+        callback = getattr(self, "callback", None)
+        if callback is not None and not callable(callback):
+            raise ValueError(f"callback must be callable or None, got {callback!r}")
+
+    def _family_param(self):
+        return self.family
+
+    def fit(self, X, y, sample_weight=None, offset=None):
+        """Fit on X (N, d) and y (offset: (N,) added to every score, e.g. log exposure); every
+        input is checked before any work, and a failed fit leaves a previously fitted model as
+        it was."""
+        self._check_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        family = get_family(self._family_param())
+        if _is_dask(X):
+            from .distributed import DaskObjective
+            X, targets, weights, family = self._dask_inputs(X, y, sample_weight, family)
+            shape = SimpleNamespace(n_features_in_=X.shape[1])
+            make_objective = DaskObjective
+        else:
+            shape = _Validated()
+            X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1,
+                                 **self._y_validation)
+            weights = check_sample_weight(sample_weight, X.shape[0])
+            targets, weights, family = self._targets(y, weights, family)
+            make_objective = Objective
+        offset = _check_offset(offset, X.shape[0], family)
+        l2 = self._l2(float(weights.sum()))
+        null = family.null_scores(targets.values, weights, offset) if (
+            self.fit_intercept and not family.is_vector and make_objective is Objective) else None
+
+        def objective_for(pin_reference):
+            return make_objective(X, targets.values, weights, family, bool(self.fit_intercept), l2, targets.n_classes,
+                                  pin_reference=pin_reference, offset=offset)
+
+        objective = objective_for(True)
+        name = self.solver
+        if name == "auto":
+            name = choose_solver(X.shape[0], objective.n_params)
+        if name == "sgd" and make_objective is not Objective:
+            raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
+        solver = make_solver(name, getattr(self, "solver_options", None), getattr(self, "random_state", None))
+        if not solver.pins_reference and family.is_vector:
+            objective = objective_for(False)
+        theta0 = self._start(objective, family, targets, null)
+
+        separation = _SeparationCheck(objective, targets, weights) if (
+            l2 == 0 and targets.labels is not None and family.is_classifier and make_objective is Objective) else None
+        with one_blas_thread():
+            result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
+                                     callback=self._report_iteration,
+                                     stop=separation.during_fit if separation else None)
+        if separation is not None and separation.check(result.theta):
+            warnings.warn(separation.message(result), SeparationWarning, stacklevel=2)
+            result.converged = False
+        elif not result.converged:
+            warnings.warn(f"{name} did not converge: {result.message}; max|gradient| = "
+                          f"{result.history[-1].grad_max:.3g} > tol = {self.tol:g}. Increase max_iter, "
+                          "scale the features, or use solver='newton'.", ConvergenceWarning, stacklevel=2)
+        self._set_fitted(objective, targets, result, name, shape, family)
+        # for inference() (not pickled, see __getstate__); on dask, inference is not offered
+        self._training = (X, targets, weights, offset) if make_objective is Objective else None
+        return self
+
+    def _start(self, objective, family, targets, null):
+        """θ0: the previous fit's coefficients (warm_start, same classes and features), else zero
+        slopes with the intercept of the intercept-only fit (scalar families, as scikit-learn's
+        GLMs start), else zeros."""
+        if self.warm_start and hasattr(self, "coef_") and self._same_problem(targets, objective):
+            B = self._internal_coef()
+            return objective.theta(B if self.fit_intercept else B[1:])
+        theta = np.zeros(objective.n_params)
+        if null is not None and self.fit_intercept:
+            offset = 0.0 if objective.offset is None else objective.offset[0]
+            theta[0] = null[0] - offset
+        return theta
+
+    def _set_fitted(self, objective, targets, result, name, shape, family):
+        B = objective.coef(result.theta)
+        if family.is_vector:
+            if objective.l2 == 0:
+                B = B - B.mean(axis=1, keepdims=True)
+            elif self.fit_intercept:
+                B[0] -= B[0].mean()
+        self._set_coef(B, targets)
+        self.family_ = family.name
+        self.n_iter_ = np.array([result.n_iter])
+        self.solver_ = name
+        self.converged_ = result.converged
+        self.history_ = {key: np.array([getattr(point, key) for point in result.history])
+                         for key in ("iteration", "loss", "grad_max", "step", "elapsed")}
+        self.n_features_in_ = shape.n_features_in_
+        if hasattr(shape, "feature_names_in_"):
+            self.feature_names_in_ = shape.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._inference = {}
+
+    def _report_iteration(self, point):
+        callback = getattr(self, "callback", None)
+        if callback is not None:
+            callback(point)
+        if self.verbose:
+            print(f"iter {point.iteration:4d}  loss {point.loss:.10g}  max|grad| {point.grad_max:.3e}  "
+                  f"step {point.step:.3g}  {point.elapsed:.3f}s")
+
+    # ---- prediction ------------------------------------------------------------------------------
+    def _fitted_family(self):
+        return get_family(self.family_)
+
+    def _validated_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+
+    def _on_dask(self, method, X, columns, dtype=np.float64):
+        """method applied chunk by chunk to a dask array X: a dask array, computed nowhere yet."""
+        check_is_fitted(self)
+        from .distributed import map_rows
+        return map_rows(method, X, columns, dtype)
+
+    def _kernel_call(self, name, X, offset):
+        """A kernel entry point of the fitted family at the fitted coefficients."""
+        family = self._fitted_family()
+        extra = {}
+        if offset is not None:
+            extra["offset"] = _check_offset(offset, X.shape[0], family)
+        return getattr(family.kernels, name)(X, self._internal_coef(), **extra)
+
+    def linear_predictor(self, X, offset=None):
+        """The scores u = x̂ᵀB + offset (the link scale), (N,) or (N, K); a dask X gives a dask
+        array. ``decision_function`` for a classifier."""
+        if _is_dask(X):
+            K = len(getattr(self, "classes_", ()))
+            return self._on_dask(self.linear_predictor, X, K if K > 2 else None)
+        return self._kernel_call("scores", self._validated_X(X), offset)
+
+    # ---- inference -------------------------------------------------------------------------------
+    def inference(self, alpha=0.05, information="observed"):
+        """Standard errors, z, p-values and a summary table in statsmodels' layout (see
+        ``symlogit.inference``), from the generated Hessian: the observed information by default
+        (statsmodels' Logit/Probit, GLM with method="newton"), or the expected information
+        (``information="expected"``, statsmodels GLM's IRLS default; equal for canonical links).
+        Needs the fit in this session."""
+        check_is_fitted(self)
+        if information not in ("observed", "expected"):
+            raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
+        if getattr(self, "_training", None) is None:
+            raise ValueError("inference() needs the in-memory training data of this fit: refit the model in this "
+                             "session on numpy arrays (fits on dask arrays do not keep them)")
+        if information not in self._inference:
+            from .inference import Inference
+            X, targets, weights, offset = self._training
+            self._inference[information] = Inference.from_model(self, X, targets, weights, offset, information)
+        return self._inference[information]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_training", None)
+        state.pop("_inference", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+class GLMClassifier(ClassifierMixin, _GLM):
+    """Classification by a Bernoulli family of the table, or the softmax for K > 2 classes.
+
+    ``family``: "logit" (binary logistic; multinomial softmax for K > 2 classes), "probit"
+    (p = Φ(u)) or "cloglog" (p = 1 - exp(-e^u)); the last two are binary only. Other
+    parameters follow scikit-learn's ``LogisticRegression``: ``penalty`` ('l2' or None), ``C``
+    (> 0, inverse penalty strength; ``np.inf`` means no penalty, as ``penalty=None`` and as in
+    scikit-learn >= 1.8), ``fit_intercept``, ``solver`` ('auto', 'newton', 'newton-cg',
+    'lbfgs', 'gd', 'sgd'), ``tol`` (on max|∇f| of the weight-averaged objective), ``max_iter``
+    (iterations; epochs for sgd), ``class_weight`` (None, 'balanced' or {label: weight}),
+    ``random_state`` (sgd's shuffling, sampled curvature), ``warm_start``, ``verbose`` (print
+    each iteration). ``solver_options`` is a dict of the chosen solver's own options (e.g.
+    sgd's ``batch_size``, ``learning_rate``, ``eta0``, ``average``). ``callback``, if given, is
+    called with each ``solvers.Iteration`` (live displays).
+
+    y: labels; binary soft targets in [0, 1]; or an (N, K) probability matrix (logit).
+    ``fit``, ``decision_function``, ``predict*`` take ``offset`` (N,) for the binary families.
 
     After ``fit``: ``classes_``, ``coef_``, ``intercept_``, ``n_iter_``, ``n_features_in_``,
-    ``feature_names_in_`` (DataFrame input), ``solver_`` (the solver run), ``converged_``,
-    and ``history_``: a dict of arrays over iterations, 'iteration', 'loss' (the
-    weight-averaged objective), 'grad_max', 'step' and 'elapsed' (seconds).
+    ``feature_names_in_`` (DataFrame input), ``family_`` (the family fitted: "softmax" for
+    K > 2 classes), ``solver_`` (the solver run), ``converged_``, and ``history_``: a dict of
+    arrays over iterations, 'iteration', 'loss' (the weight-averaged objective), 'grad_max',
+    'step' and 'elapsed' (seconds).
+
+    Raises ValueError, before any work, for an unknown family, more than two classes for a
+    binary-only family, y outside [0, 1] or not finite, and bad parameters.
     """
+
+    _family_names = CLASSIFIER_NAMES
+    #: y may be labels of any type or an (N, K) probability matrix.
+    _y_validation = {"multi_output": True, "y_numeric": False}
+
+    def __init__(self, family="logit", penalty="l2", C=1.0, fit_intercept=True, solver="auto", tol=1e-4,
+                 max_iter=100, class_weight=None, random_state=None, warm_start=False, verbose=0,
+                 solver_options=None, callback=None):
+        self.family = family
+        self.penalty = penalty
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.solver_options = solver_options
+        self.callback = callback
+
+    def _check_params(self):
+        self._check_common()
+        if self.penalty not in PENALTIES:
+            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
+        if not _is_number(self.C) or np.isnan(self.C) or not self.C > 0:
+            raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {self.C!r}")
+        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}, got {self.class_weight!r}")
+
+    def _l2(self, total_weight):
+        penalised = self.penalty == "l2" and np.isfinite(self.C)  # C = inf: scikit-learn >= 1.8's "no penalty"
+        return 1.0 / (self.C * total_weight) if penalised else 0.0
+
+    def _targets(self, y, weights, family):
+        targets = encode_targets(y)
+        family = family.for_classes(targets.n_classes)
+        if self.class_weight is not None:
+            if targets.labels is None:
+                raise ValueError("class_weight needs hard class labels; with soft targets use sample_weight")
+            per_class = compute_class_weight(self.class_weight, classes=targets.classes,
+                                             y=targets.classes[targets.labels])
+            weights = weights * per_class[targets.labels]
+        return targets, weights, family
+
+    def _dask_inputs(self, X, y, sample_weight, family):
+        from .distributed import prepare_inputs
+        X, classes, labels, weights = prepare_inputs(X, y, sample_weight, self.class_weight)
+        family = family.for_classes(len(classes))
+        values = labels if family.is_vector else labels.astype(np.float64)
+        return X, Targets(classes, values, None), weights, family
+
+    def _same_problem(self, targets, objective):
+        return np.array_equal(self.classes_, targets.classes) and self.coef_.shape[1] == objective.X.shape[1]
+
+    def _set_coef(self, B, targets):
+        self.classes_ = targets.classes
+        coef = B[1:] if self.fit_intercept else B
+        self.coef_ = np.atleast_2d(coef.T).copy()
+        if self.fit_intercept:
+            self.intercept_ = np.atleast_1d(B[0]).astype(np.float64)
+        else:
+            self.intercept_ = np.zeros(targets.n_classes if B.ndim == 2 else 1)
+
+    def _internal_coef(self):
+        """B (d+1, K) or (d+1,) for the kernels, intercept in row 0."""
+        if self.coef_.shape[0] > 1:
+            return np.vstack([self.intercept_[None, :], self.coef_.T])
+        return np.concatenate([self.intercept_, self.coef_[0]])
+
+    def decision_function(self, X, offset=None):
+        """Raw scores u = X̂ B (+ offset): (N,) for two classes (the score of classes_[1]), else
+        (N, K). A dask array X gives a dask array (the same for every predict method)."""
+        return self.linear_predictor(X, offset)
+
+    def predict_proba(self, X, offset=None):
+        """Class probabilities (N, K), columns in the order of ``classes_``; 1 - p evaluated as
+        its own stable form (no cancellation)."""
+        if _is_dask(X):
+            return self._on_dask(self.predict_proba, X, len(self.classes_))
+        return self._kernel_call("probabilities", self._validated_X(X), offset)
+
+    def predict_log_proba(self, X, offset=None):
+        """log of ``predict_proba``, computed without forming the probabilities (accurate where
+        a probability underflows)."""
+        if _is_dask(X):
+            return self._on_dask(self.predict_log_proba, X, len(self.classes_))
+        return self._kernel_call("log_probabilities", self._validated_X(X), offset)
+
+    def predict(self, X, offset=None):
+        if _is_dask(X):
+            return self._on_dask(self.predict, X, None, self.classes_.dtype)
+        index = self.predict_proba(X, offset).argmax(axis=1)
+        return self.classes_[index]
+
+
+class LogisticRegression(GLMClassifier):
+    """Binary and multinomial logistic regression: ``GLMClassifier(family="logit")``, with
+    scikit-learn's ``LogisticRegression`` parameters (see ``GLMClassifier``)."""
 
     def __init__(self, penalty="l2", C=1.0, fit_intercept=True, solver="auto", tol=1e-4, max_iter=100,
                  class_weight=None, random_state=None, warm_start=False, verbose=0, solver_options=None,
@@ -80,197 +407,97 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.solver_options = solver_options
         self.callback = callback
 
-    # ---- fitting ---------------------------------------------------------------------------------
+    def _family_param(self):
+        return "logit"
+
+
+class GLMRegressor(RegressorMixin, _GLM):
+    """Regression by a family of the table whose y is not a class: "poisson" (log link, y >= 0:
+    counts or non-negative rates, as scikit-learn's PoissonRegressor accepts).
+
+    Parameters follow scikit-learn's ``PoissonRegressor``: ``alpha`` (>= 0, the L2 strength
+    of (1/Σw) Σ w h + (α/2)‖coef‖²; 0: no penalty), ``fit_intercept``, ``solver`` (as
+    GLMClassifier's), ``tol``, ``max_iter``, ``warm_start``, ``verbose``; and
+    ``solver_options``, ``random_state``, ``callback`` as GLMClassifier's.
+    ``fit(X, y, sample_weight=None, offset=None)``: offset (N,) is added to every score (log
+    exposure). ``predict`` gives the mean μ = exp(x̂ᵀB + offset); ``score`` is D² (the fraction
+    of Poisson deviance explained, as scikit-learn's).
+
+    After ``fit``: ``coef_`` (d,), ``intercept_`` (float), ``n_iter_``, ``family_``,
+    ``solver_``, ``converged_``, ``history_``, ``n_features_in_``. Raises ValueError for y < 0,
+    non-finite y or offsets, an offset of the wrong length, or every count zero (no finite
+    optimum), before any work.
+    """
+
+    _family_names = REGRESSOR_NAMES
+    #: y is one numeric column.
+    _y_validation = {"multi_output": False, "y_numeric": True}
+
+    def __init__(self, family="poisson", alpha=1.0, fit_intercept=True, solver="auto", tol=1e-4, max_iter=100,
+                 warm_start=False, verbose=0, solver_options=None, random_state=None, callback=None):
+        self.family = family
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.solver_options = solver_options
+        self.random_state = random_state
+        self.callback = callback
+
     def _check_params(self):
-        if self.penalty not in PENALTIES:
-            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
-        if isinstance(self.C, bool) or not isinstance(self.C, (int, float, np.number)) or np.isnan(self.C) or \
-                not self.C > 0:
-            raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {self.C!r}")
-        if self.solver not in NAMES:
-            raise ValueError(f"solver must be one of {', '.join(NAMES)}; got {self.solver!r}")
-        if isinstance(self.tol, bool) or not isinstance(self.tol, (int, float, np.number)) or not self.tol > 0:
-            raise ValueError(f"tol must be a number > 0, got {self.tol!r}")
-        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
-            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}")
-        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
-            raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}, got {self.class_weight!r}")
-        if self.solver_options is not None and not isinstance(self.solver_options, dict):
-            raise ValueError(f"solver_options must be a dict or None, got {self.solver_options!r}")
-        if self.callback is not None and not callable(self.callback):
-            raise ValueError(f"callback must be callable or None, got {self.callback!r}")
+        self._check_common()
+        if not _is_number(self.alpha) or not np.isfinite(self.alpha) or self.alpha < 0:
+            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit on X (N, d) and y; every input is checked before any work, and a failed fit
-        leaves a previously fitted model as it was."""
-        self._check_params()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        if _is_dask(X):
-            from .distributed import DaskObjective, prepare_inputs
-            X, classes, labels, weights = prepare_inputs(X, y, sample_weight, self.class_weight)
-            targets = Targets(classes, labels.astype(np.float64) if len(classes) == 2 else labels, None)
-            shape = SimpleNamespace(n_features_in_=X.shape[1])
-            make_objective = DaskObjective
-        else:
-            shape = _Validated()
-            X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", multi_output=True,
-                                 y_numeric=False, ensure_min_samples=1)
-            targets = encode_targets(y)
-            weights = check_sample_weight(sample_weight, X.shape[0])
-            if self.class_weight is not None:
-                if targets.labels is None:
-                    raise ValueError("class_weight needs hard class labels; with soft targets use sample_weight")
-                per_class = compute_class_weight(self.class_weight, classes=targets.classes,
-                                                 y=targets.classes[targets.labels])
-                weights = weights * per_class[targets.labels]
-            make_objective = Objective
-        penalised = self.penalty == "l2" and np.isfinite(self.C)  # C = inf: scikit-learn >= 1.8's "no penalty"
-        objective = make_objective(X, targets.values, weights, targets.n_classes, bool(self.fit_intercept),
-                                   1.0 / (self.C * float(weights.sum())) if penalised else 0.0)
-        name = self.solver
-        if name == "auto":
-            name = choose_solver(X.shape[0], objective.n_params)
-        if name == "sgd" and make_objective is not Objective:
-            raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
-        solver = make_solver(name, self.solver_options, self.random_state)
-        if not solver.pins_reference and targets.n_classes > 2:
-            objective = make_objective(X, targets.values, weights, targets.n_classes, bool(self.fit_intercept),
-                                       objective.l2, pin_reference=False)
-        theta0 = self._warm_theta(objective, targets) if self.warm_start else np.zeros(objective.n_params)
+    def _l2(self, total_weight):
+        return float(self.alpha)
 
-        separation = _SeparationCheck(objective, targets, weights) if not penalised and targets.labels is not None else None
-        with one_blas_thread():
-            result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
-                                     callback=self._report_iteration,
-                                     stop=separation.during_fit if separation else None)
-        if separation is not None and separation.check(result.theta):
-            warnings.warn(separation.message(result), SeparationWarning, stacklevel=2)
-        elif not result.converged:
-            warnings.warn(f"{name} did not converge: {result.message}; max|gradient| = "
-                          f"{result.history[-1].grad_max:.3g} > tol = {self.tol:g}. Increase max_iter, "
-                          "scale the features, or use solver='newton'.", ConvergenceWarning, stacklevel=2)
-        self._set_fitted(objective, targets, result, name, shape)
-        # for inference() (not pickled, see __getstate__); on dask, inference is not offered
-        self._training = (X, targets, weights) if make_objective is Objective else None
-        return self
+    def _targets(self, y, weights, family):
+        values = family.check_targets(y)
+        return Targets(np.array([]), values, None), weights, family
 
-    def _warm_theta(self, objective, targets):
-        """θ from the previous fit when it has the same classes and features, else zeros."""
-        if not hasattr(self, "coef_") or not np.array_equal(self.classes_, targets.classes) or \
-                self.coef_.shape[1] != objective.X.shape[1]:
-            return np.zeros(objective.n_params)
-        B = self._internal_coef()
-        return objective.theta(B if self.fit_intercept else B[1:])
+    def _dask_inputs(self, X, y, sample_weight, family):
+        from .distributed import prepare_regression_inputs
+        X, values, weights = prepare_regression_inputs(X, y, sample_weight, family)
+        return X, Targets(np.array([]), values, None), weights, family
 
-    def _set_fitted(self, objective, targets, result, name, shape):
-        B = objective.coef(result.theta)
-        if targets.n_classes > 2:
-            if objective.l2 == 0:
-                B = B - B.mean(axis=1, keepdims=True)
-            elif self.fit_intercept:
-                B[0] -= B[0].mean()
-        coef = B[1:] if self.fit_intercept else B
-        self.classes_ = targets.classes
-        self.coef_ = np.atleast_2d(coef.T).copy()
-        if self.fit_intercept:
-            self.intercept_ = np.atleast_1d(B[0]).astype(np.float64)
-        else:
-            self.intercept_ = np.zeros(1 if targets.n_classes == 2 else targets.n_classes)
-        self.n_iter_ = np.array([result.n_iter])
-        self.solver_ = name
-        self.converged_ = result.converged
-        self.history_ = {key: np.array([getattr(point, key) for point in result.history])
-                         for key in ("iteration", "loss", "grad_max", "step", "elapsed")}
-        self.n_features_in_ = shape.n_features_in_
-        if hasattr(shape, "feature_names_in_"):
-            self.feature_names_in_ = shape.feature_names_in_
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self._inference = None
+    def _same_problem(self, targets, objective):
+        return self.coef_.shape[0] == objective.X.shape[1]
 
-    def _report_iteration(self, point):
-        if self.callback is not None:
-            self.callback(point)
-        if self.verbose:
-            print(f"iter {point.iteration:4d}  loss {point.loss:.10g}  max|grad| {point.grad_max:.3e}  "
-              f"step {point.step:.3g}  {point.elapsed:.3f}s")
+    def _set_coef(self, B, targets):
+        self.coef_ = (B[1:] if self.fit_intercept else B).copy()
+        self.intercept_ = float(B[0]) if self.fit_intercept else 0.0
 
-    # ---- prediction ------------------------------------------------------------------------------
     def _internal_coef(self):
-        """B (d+1, K) or (d+1,) for the kernels, intercept in row 0."""
-        if len(self.classes_) > 2:
-            return np.vstack([self.intercept_[None, :], self.coef_.T])
-        return np.concatenate([self.intercept_, self.coef_[0]])
+        return np.concatenate([[self.intercept_], self.coef_])
 
-    def _validated_X(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
-
-    def _on_dask(self, method, X, columns, dtype=np.float64):
-        """method applied chunk by chunk to a dask array X: a dask array, computed nowhere yet."""
-        check_is_fitted(self)
-        from .distributed import map_rows
-        return map_rows(method, X, columns, dtype)
-
-    def decision_function(self, X):
-        """Raw scores X̂ B: (N,) for two classes (the log-odds of classes_[1]), else (N, K).
-        A dask array X gives a dask array (the same for every predict method)."""
+    def predict(self, X, offset=None):
+        """The mean μ(x̂ᵀB + offset), (N,)."""
         if _is_dask(X):
-            return self._on_dask(self.decision_function, X, None if len(self.classes_) == 2 else len(self.classes_))
+            return self._on_dask(self.predict, X, None)
+        return self._kernel_call("means", self._validated_X(X), offset)
+
+    def score(self, X, y, sample_weight=None, offset=None):
+        """D² = 1 - D(y, μ̂)/D(y, ȳ): the fraction of deviance explained (scikit-learn's
+        ``d2`` score of GLM regressors), ȳ the weighted mean of y."""
         X = self._validated_X(X)
-        family = kernels.binary if len(self.classes_) == 2 else kernels.multinomial
-        return family.scores(X, self._internal_coef())
-
-    def predict_proba(self, X):
-        """Class probabilities (N, K), columns in the order of ``classes_``."""
-        if _is_dask(X):
-            return self._on_dask(self.predict_proba, X, len(self.classes_))
-        X = self._validated_X(X)
-        B = self._internal_coef()
-        if len(self.classes_) == 2:  # 1 - sigma(u) as sigma(-u): no cancellation
-            return np.column_stack([kernels.binary.probabilities(X, -B), kernels.binary.probabilities(X, B)])
-        return kernels.multinomial.probabilities(X, B)
-
-    def predict_log_proba(self, X):
-        """log of ``predict_proba``, computed without forming the probabilities (accurate where
-        a probability underflows)."""
-        if _is_dask(X):
-            return self._on_dask(self.predict_log_proba, X, len(self.classes_))
-        X = self._validated_X(X)
-        family = kernels.binary if len(self.classes_) == 2 else kernels.multinomial
-        return family.log_probabilities(X, self._internal_coef())
-
-    def predict(self, X):
-        if _is_dask(X):
-            return self._on_dask(self.predict, X, None, self.classes_.dtype)
-        scores = self.decision_function(X)
-        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[index]
-
-    # ---- inference -------------------------------------------------------------------------------
-    def inference(self, alpha=0.05):
-        """Standard errors, z, p-values and a summary table from the generated Hessian, in
-        statsmodels' layout (see ``symlogit.inference``). Needs the fit in this session."""
-        check_is_fitted(self)
-        if getattr(self, "_training", None) is None:
-            raise ValueError("inference() needs the in-memory training data of this fit: refit the model in this "
-                             "session on numpy arrays (fits on dask arrays do not keep them)")
-        if self._inference is None:
-            from .inference import Inference
-            X, targets, weights = self._training
-            self._inference = Inference.from_model(self, X, targets, weights)
-        return self._inference
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("_training", None)
-        state.pop("_inference", None)
-        return state
+        family = self._fitted_family()
+        y = family.check_targets(y)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        k = family.kernels
+        saturated = w @ k.target_terms(y)[0]
+        deviance = k.loss_from_scores(self._kernel_call("scores", X, offset), y, w) - saturated
+        null_u = family.null_scores(y, w, None)
+        null_deviance = k.loss_from_scores(null_u, y, w) - saturated
+        return 1.0 - deviance / null_deviance if null_deviance > 0 else (1.0 if deviance <= 0 else -np.inf)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.target_tags.positive_only = True
+        tags.regressor_tags.poor_score = True
         return tags
 
 

@@ -1,17 +1,23 @@
-"""Wald inference for a fitted model, in statsmodels' layout (Logit, MNLogit).
+"""Wald inference for a fitted model of any family, in statsmodels' layout (Logit, Probit,
+MNLogit, GLM).
 
-Parameters are in the reference parameterisation: binary θ = [intercept, coef] (d+1,);
-multinomial θ = B[:, k] - B[:, 0] for k = 1..K-1, an array (d+1, K-1) with ``classes_[0]``
-the reference class (statsmodels' MNLogit). The covariance is the inverse of the observed
-information, the Hessian of the summed negative log-likelihood
-    I(θ) = Σ_i w_i x̂_i x̂_iᵀ σ(u_i)σ(-u_i)           (binary, B6)
-    I(θ) = the (k, l ≥ 1) blocks of Σ_i w_i (diag p_i - p_i p_iᵀ) ⊗ x̂_i x̂_iᵀ   (M16)
-from the generated ``grad_hess`` kernel. Without an intercept there is no row 0.
+Parameters are in the reference parameterisation: a scalar family's θ = [intercept, coef]
+(d+1,); softmax θ = B[:, k] - B[:, 0] for k = 1..K-1, an array (d+1, K-1) with ``classes_[0]``
+the reference class (statsmodels' MNLogit). The covariance is the inverse of the information
+from the generated ``grad_hess`` kernel:
+    observed   I(θ) = Σ_i w_i h''(u_i, y_i) x̂_i x̂_iᵀ   (the Hessian of Σ w h: statsmodels'
+               Logit, Probit, and GLM fitted with method="newton"; B6, P3, G3, Q2)
+    expected   I(θ) = Σ_i w_i E[h''](u_i) x̂_i x̂_iᵀ     (Fisher scoring: statsmodels GLM's IRLS
+               default; P4, G4; equal to the observed one for the canonical links)
+    softmax    the (k, l ≥ 1) blocks of Σ_i w_i (diag p_i - p_i p_iᵀ) ⊗ x̂_i x̂_iᵀ   (M16)
+Without an intercept there is no row 0.
 
 Then bse = sqrt(diag cov), z = θ / bse, p = 2 Φ(-|z|), intervals θ ± Φ⁻¹(1 - α/2) bse,
-llf = -Σ w h, llnull the same for the intercept-only model (the weighted class shares),
-McFadden's pseudo R² = 1 - llf/llnull, AIC = -2 llf + 2k, BIC = -2 llf + k log(nobs), with
-k = θ.size and nobs = Σ w (= N without weights, as statsmodels' frequency weights).
+llf = Σ w (log measure - h) (the full log-likelihood: -log y! for Poisson), llnull the same
+for the intercept-only model (the family's null model, offsets kept), deviance = 2 Σ w (h -
+h_saturated), McFadden's pseudo R² = 1 - llf/llnull, AIC = -2 llf + 2k, BIC = -2 llf +
+k log(nobs), with k = θ.size and nobs = Σ w (= N without weights, as statsmodels' frequency
+weights).
 """
 
 import warnings
@@ -20,7 +26,6 @@ import numpy as np
 import scipy.linalg
 import scipy.stats
 
-from . import kernels
 
 
 class InferenceWarning(UserWarning):
@@ -28,9 +33,13 @@ class InferenceWarning(UserWarning):
 
 
 class Inference:
-    """params, bse, z, pvalues, cov, llf, llnull, pseudo_r2, aic, bic; conf_int(); summary()."""
+    """params, bse, z, pvalues, cov, llf, llnull, deviance (scalar families), pseudo_r2, aic, bic;
+    conf_int(); summary(). ``family`` and ``information`` ("observed" or "expected") say what
+    the covariance is of."""
 
-    def __init__(self, params, cov, llf, llnull, nobs, names, classes, penalised, converged):
+    def __init__(self, params, cov, llf, llnull, nobs, names, classes, penalised, converged, family="logit",
+                 information="observed", deviance=None):
+        self.family, self.information, self.deviance = family, information, deviance
         self.params, self.cov = params, cov
         self.llf, self.llnull, self.nobs = llf, llnull, nobs
         self.names, self.classes = names, classes
@@ -53,39 +62,48 @@ class Inference:
         return np.stack([self.params - q * self.bse, self.params + q * self.bse], axis=-1)
 
     @classmethod
-    def from_model(cls, model, X, targets, weights):
-        binary = len(model.classes_) == 2
-        family = kernels.binary if binary else kernels.multinomial
+    def from_model(cls, model, X, targets, weights, offset=None, information="observed"):
+        family = model._fitted_family()
+        k = family.kernels
         B = model._internal_coef()
         intercept = bool(model.fit_intercept)
         if not intercept:
             B = B[1:]
-        if not binary:
+        extra = {} if offset is None else {"offset": offset}
+        if family.is_vector:
             B = B - B[:, [0]]
-        _, H = family.grad_hess(X, targets.values, B, weights, intercept)
-        loss = family.loss(X, targets.values, B, weights, intercept)
-        p = B.shape[0]
-        if not binary:
+            _, H = k.grad_hess(X, targets.values, B, weights, intercept)
+            p = B.shape[0]
             H = H[p:, p:]  # drop the reference class's blocks
-        params = B if binary else B[:, 1:]
+            params = B[:, 1:]
+            measure = 0.0
+        else:
+            _, H = k.grad_hess(X, targets.values, B, weights, intercept, expected=information == "expected", **extra)
+            params = B
+            measure = float(weights @ k.target_terms(targets.values)[1])
+        loss = k.loss(X, targets.values, B, weights, intercept, **extra)
         cov = _inverse(H)
-        llnull = -family.loss_from_scores(_null_scores(targets, weights), targets.values, weights)
+        llnull = measure - k.loss_from_scores(family.null_scores(targets.values, weights, offset), targets.values,
+                                              weights)
+        deviance = None if family.is_vector else 2 * (loss - float(weights @ k.target_terms(targets.values)[0]))
         names = (["const"] if intercept else []) + list(
             getattr(model, "feature_names_in_", [f"x{j + 1}" for j in range(X.shape[1])]))
-        penalised = model.penalty is not None
+        penalised = model._l2(1.0) > 0
         if penalised:
-            warnings.warn(f"This fit is penalised (L2, C={model.C:g}): its coefficients are shrunk towards 0, so the "
-                          "Wald z, p-values and intervals below (from the likelihood's curvature at the penalised "
-                          "estimate) do not test the unpenalised model. Fit with penalty=None for valid inference.",
+            warnings.warn("This fit is penalised (L2): its coefficients are shrunk towards 0, so the Wald z, p-values "
+                          "and intervals below (from the likelihood's curvature at the penalised estimate) do not "
+                          "test the unpenalised model. Fit without a penalty for valid inference.",
                           InferenceWarning, stacklevel=3)
-        return cls(params, cov, -loss, llnull, float(weights.sum()), names, model.classes_, penalised,
-                   bool(model.converged_))
+        return cls(params, cov, measure - loss, llnull, float(weights.sum()), names, getattr(model, "classes_", None),
+                   penalised, bool(model.converged_), family.name, information, deviance)
 
     def summary(self):
         """A statsmodels-like text table."""
-        kind = "Logit" if self.params.ndim == 1 else "MNLogit"
+        kind = {"logit": "Logit", "softmax": "MNLogit", "probit": "Probit"}.get(
+            self.family, f"GLM {self.family}")
         lines = [
             f"{kind} results (symlogit)".center(78), "=" * 78,
+            f"{'Family:':<22}{self.family:>14}    {'Information:':<22}{self.information:>16}",
             f"{'No. observations:':<22}{self.nobs:>14g}    {'Log-likelihood:':<22}{self.llf:>16.6g}",
             f"{'Parameters:':<22}{self.params.size:>14d}    {'LL-null:':<22}{self.llnull:>16.6g}",
             f"{'Converged:':<22}{str(self.converged):>14}    {'Pseudo R-squ.:':<22}{self.pseudo_r2:>16.4g}",
@@ -120,12 +138,3 @@ def _inverse(H):
                   "constant features, or separated classes). Their standard errors are unreliable; the pseudo-inverse "
                   "was used.", InferenceWarning, stacklevel=4)
     return np.linalg.pinv(H, hermitian=True)
-
-
-def _null_scores(targets, weights):
-    """Scores of the intercept-only model, whose fitted probabilities are the weighted class
-    shares m_k: u = log m_k (multinomial), log m₁ - log m₀ (binary)."""
-    Y = targets.values if targets.values.ndim == 2 else np.column_stack([1 - targets.values, targets.values])
-    shares = np.maximum(weights @ Y / weights.sum(), 1e-300)
-    U = np.broadcast_to(np.log(shares), Y.shape)
-    return U[:, 1] - U[:, 0] if targets.values.ndim == 1 else np.ascontiguousarray(U)

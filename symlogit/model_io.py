@@ -1,7 +1,8 @@
 """Model files: JSON (never pickle), written atomically.
 
 A model file holds the format tag and version, the symlogit version, a SHA-256 of the
-generated kernels that fitted it, the classes, feature names, target name, coefficients
+generated kernels that fitted it, the family (absent in files of symlogit 0.1 before families:
+read as "logit"), the classes (classifiers), feature names, target name, coefficients
 (Python floats: JSON keeps every digit of a float64), the options used and a short fit record.
 Loading checks every field and raises ``ModelFileError`` naming what is wrong.
 """
@@ -29,8 +30,8 @@ def kernels_hash():
     from . import _generated
 
     digest = hashlib.sha256()
-    for name in ("binary.py", "multinomial.py"):
-        digest.update((Path(_generated.__file__).parent / name).read_bytes())
+    for name in _generated.FAMILIES:
+        digest.update((Path(_generated.__file__).parent / f"{name}.py").read_bytes())
     return digest.hexdigest()
 
 
@@ -49,11 +50,12 @@ def model_to_dict(model, feature_names, target, options, fit_record):
         "format_version": FORMAT_VERSION,
         "symlogit_version": __version__,
         "kernels_sha256": kernels_hash(),
-        "classes": _plain(model.classes_),
+        "family": model.family_,
+        "classes": _plain(getattr(model, "classes_", None)),
         "feature_names": [str(name) for name in feature_names],
         "target": target,
-        "coef": model.coef_.tolist(),
-        "intercept": model.intercept_.tolist(),
+        "coef": np.atleast_2d(model.coef_).tolist(),
+        "intercept": np.atleast_1d(model.intercept_).tolist(),
         "fit_intercept": bool(model.fit_intercept),
         "options": {key: _plain(value) for key, value in options.items()},
         "fit": {key: _plain(value) for key, value in fit_record.items()},
@@ -61,31 +63,44 @@ def model_to_dict(model, feature_names, target, options, fit_record):
 
 
 def model_from_dict(data, source):
-    """A fitted LogisticRegression from a model dict; ModelFileError when it is not one."""
-    from .estimator import LogisticRegression
+    """A fitted GLMClassifier or GLMRegressor from a model dict; ModelFileError when it is not one."""
+    from .estimator import GLMClassifier, GLMRegressor
+    from .family import NAMES, get_family
 
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ModelFileError(f"{source}: not a symlogit model file (no \"format\": \"{FORMAT}\")")
     if data.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(f"{source}: model format version {data.get('format_version')!r} is not supported "
                              f"(this symlogit reads version {FORMAT_VERSION})")
+    family_name = data.get("family", "logit")
+    if family_name not in NAMES:
+        raise ModelFileError(f"{source}: family {family_name!r} is not known to this symlogit {__version__} (it knows "
+                             f"{', '.join(NAMES)}); read it with the version that wrote it")
+    family = get_family(family_name)
     try:
-        classes = np.asarray(data["classes"])
         names = [str(name) for name in data["feature_names"]]
         coef = np.asarray(data["coef"], dtype=np.float64)
         intercept = np.asarray(data["intercept"], dtype=np.float64)
         fit_intercept = bool(data["fit_intercept"])
+        classes = np.asarray(data["classes"]) if family.is_classifier else None
     except (KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"{source}: malformed model file ({type(error).__name__}: {error})") from None
-    rows = 1 if len(classes) == 2 else len(classes)
-    if len(classes) < 2 or coef.shape != (rows, len(names)) or intercept.shape != (rows,):
-        raise ModelFileError(f"{source}: inconsistent model file: {len(classes)} classes and {len(names)} features need "
-                             f"coef of shape ({rows}, {len(names)}) and intercept ({rows},), got {coef.shape} and "
-                             f"{intercept.shape}")
+    rows = 1 if not family.is_vector else len(classes)
+    if (family.is_classifier and (classes.ndim != 1 or len(classes) < 2 or (len(classes) > 2) != family.is_vector)) \
+            or coef.shape != (rows, len(names)) or intercept.shape != (rows,):
+        raise ModelFileError(f"{source}: inconsistent model file: family {family_name!r}"
+                             + (f", {len(classes)} classes" if classes is not None else "")
+                             + f" and {len(names)} features need coef of shape ({rows}, {len(names)}) and intercept "
+                               f"({rows},), got {coef.shape} and {intercept.shape}")
     if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
         raise ModelFileError(f"{source}: the coefficients are not all finite")
-    model = LogisticRegression(fit_intercept=fit_intercept)
-    model.classes_, model.coef_, model.intercept_ = classes, coef, intercept
+    if family.is_classifier:
+        model = GLMClassifier(family=family_name if not family.is_vector else "logit", fit_intercept=fit_intercept)
+        model.classes_, model.coef_, model.intercept_ = classes, coef, intercept
+    else:
+        model = GLMRegressor(family=family_name, fit_intercept=fit_intercept)
+        model.coef_, model.intercept_ = coef[0], float(intercept[0])
+    model.family_ = family_name
     model.n_features_in_ = len(names)
     model.feature_names_in_ = np.asarray(names, dtype=object)
     return model

@@ -101,7 +101,7 @@ def test_report_has_plot_table_and_derivation(tmp_path, wine_csv):
     text = (report / "report.md").read_text()
     assert "![objective gap and max|gradient| per iteration](convergence.png)" in text
     assert "| term | coef | std err |" in text and "[0.025" in text
-    assert "Derivation: multinomial" in text and "**M8**" in text
+    assert "Derivation: family softmax" in text and "**M8**" in text
     assert (report / "convergence.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(os.listdir(tmp_path)) == ["report", "wine.csv"]  # no staging leftovers
 

@@ -11,7 +11,7 @@ import pytest
 import dask.array as da  # the test extra installs dask: these tests run, never skip
 from distributed import Client, LocalCluster
 
-from symlogit import LogisticRegression
+from symlogit import GLMClassifier, GLMRegressor, LogisticRegression
 
 CHUNK_ROWS = 1500
 
@@ -53,6 +53,23 @@ def test_dask_fit_equals_in_memory_fit(client, n_classes, weighted, solver):
     assert _relative(on_dask.coef_, memory.coef_) < 1e-8
     assert _relative(on_dask.intercept_, memory.intercept_) < 1e-8
     assert on_dask.converged_ and np.array_equal(on_dask.classes_, memory.classes_)
+
+
+@pytest.mark.parametrize("family", ["probit", "cloglog", "poisson"])
+def test_dask_fits_every_family_as_in_memory(client, family):
+    X, y, w = _data(2)
+    if family == "poisson":
+        y = np.random.default_rng(1).poisson(np.exp(0.3 + X @ np.linspace(-0.3, 0.3, X.shape[1]))).astype(float)
+        make = lambda: GLMRegressor(alpha=0, solver="newton", tol=1e-10)  # noqa: E731
+    else:
+        make = lambda: GLMClassifier(family=family, penalty=None, solver="newton", tol=1e-10)  # noqa: E731
+    memory = make().fit(X, y, sample_weight=w)
+    on_dask = make().fit(_dask(X), _dask(y), sample_weight=_dask(w))
+    assert _relative(on_dask.coef_, memory.coef_) < 1e-8 and on_dask.converged_
+    predicted = on_dask.predict_proba(_dask(X)) if family != "poisson" else on_dask.predict(_dask(X))
+    expected = memory.predict_proba(X) if family != "poisson" else memory.predict(X)
+    assert isinstance(predicted, da.Array)
+    np.testing.assert_allclose(predicted.compute(), expected, rtol=1e-7)
 
 
 def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):

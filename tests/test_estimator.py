@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_estimator
 
-from symlogit import LogisticRegression
+from symlogit import GLMClassifier, GLMRegressor, LogisticRegression
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +195,12 @@ def test_C_infinity_means_no_penalty_as_in_scikit_learn(iris):
     penalised = LogisticRegression(C=1e6, tol=1e-10).fit(X, y)
     np.testing.assert_array_equal(infinite_C.coef_, unpenalised.coef_)
     assert not np.allclose(penalised.coef_, unpenalised.coef_, rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("make", [lambda: GLMClassifier(family="probit"), lambda: GLMClassifier(family="cloglog"),
+                                  lambda: GLMRegressor(family="poisson")], ids=["probit", "cloglog", "poisson"])
+def test_check_estimator_passes_every_check_for_every_family(make):
+    results = check_estimator(make(), on_fail=None)
+    bad = [(r["check_name"], r["status"], str(r["exception"])[:300]) for r in results
+           if r["status"] != "passed" and r["check_name"] != "check_array_api_input"]
+    assert not bad

@@ -42,12 +42,13 @@ def test_header_names_generator_sympy_hash_and_instruction():
 def test_check_names_each_edited_or_missing_file(tmp_path):
     out = tmp_path / "gen"
     CliRunner().invoke(cli, ["generate", "--out", str(out)])
-    with open(out / "binary.py", "a") as fh:
+    with open(out / "logit.py", "a") as fh:
         fh.write("# a hand edit\n")
-    (out / "multinomial.py").unlink()
+    (out / "softmax.py").unlink()
     result = CliRunner().invoke(cli, ["generate", "--check", "--out", str(out)])
     assert result.exit_code == 1
-    assert "binary.py" in result.output and "multinomial.py" in result.output and "__init__.py" not in result.output
+    assert "logit.py" in result.output and "softmax.py" in result.output and "__init__.py" not in result.output
+    assert "poisson.py" not in result.output
 
 
 def test_out_to_a_file_is_a_one_line_error_and_writes_nothing(tmp_path):
@@ -69,20 +70,24 @@ def test_generated_modules_import_without_sympy():
         "import sys\n"
         "sys.modules['sympy'] = None  # any 'import sympy' now raises ImportError\n"
         "import numpy as np\n"
-        "from symlogit.kernels import binary, multinomial\n"
-        "print(binary.loss(np.ones((2, 1)), np.array([0.0, 1.0]), np.zeros(2)))\n"
+        "from symlogit.kernels import FAMILIES, module\n"
+        "print(module('logit').loss(np.ones((2, 1)), np.array([0.0, 1.0]), np.zeros(2)))\n"
+        "for name in FAMILIES: module(name)\n"
+        "import symlogit.family, symlogit.estimator\n"
         "assert not any(m.split('.')[0] == 'sympy' for m in sys.modules if sys.modules[m] is not None)\n"
-        "import symlogit.kernels as k; print(k.binary.__file__)\n"
+        "import symlogit.kernels as k; print(k.logit.__file__)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.split()
     assert float(lines[0]) == pytest.approx(2 * 0.6931471805599453)
-    assert lines[1].endswith("binary.py")
+    assert lines[1].endswith("logit.py")
 
 
 def test_generated_sources_import_only_numpy_and_numba():
-    for name in ("binary.py", "multinomial.py"):
+    names = [p.name for p in GENERATED.glob("*.py") if p.name != "__init__.py"]
+    assert len(names) >= 5, names
+    for name in names:
         imports = {line.split()[1].split(".")[0] for line in (GENERATED / name).read_text().splitlines()
                    if line.startswith(("import ", "from "))}
         assert imports == {"math", "numba", "numpy"}, imports
@@ -94,7 +99,7 @@ def test_wheel_contains_the_generated_modules(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     wheel = next(tmp_path.glob("symlogit-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for name in ("binary.py", "multinomial.py", "__init__.py"):
+    for name in ("logit.py", "softmax.py", "probit.py", "cloglog.py", "poisson.py", "__init__.py"):
         assert f"symlogit/_generated/{name}" in names
     assert "symlogit/kernels.py" in names
 
@@ -127,8 +132,8 @@ def test_numba_cache_works_from_a_read_only_package(tmp_path):
     home.mkdir()
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
     env.pop("NUMBA_CACHE_DIR", None)
-    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); from rokernels import binary\n"
-            "print(binary.loss_grad(np.ones((3, 2)), np.array([0., 1., 1.]), np.zeros(3))[0])")
+    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); from rokernels import logit\n"
+            "print(logit.loss_grad(np.ones((3, 2)), np.array([0., 1., 1.]), np.zeros(3))[0])")
     try:
         with pytest.raises(OSError):
             (mounted / "rokernels" / "probe").write_text("x")
@@ -142,17 +147,17 @@ def test_numba_cache_works_from_a_read_only_package(tmp_path):
             subprocess.run(["umount", str(mounted)])
 
 
-def test_only_provably_nonpositive_exponents_go_to_the_polynomial_exp():
-    """F4's polynomial holds for x <= 0 only, F5's for arguments in [0, 1]: the printer routes an
-    exp (or log1p of an exp) to them only where SymPy's assumptions prove the exponent <= 0."""
+def test_every_exp_goes_to_the_polynomial_and_log1p_only_of_provably_unit_arguments():
+    """F4's polynomial exp holds on the whole line; F5's log1p for arguments in [0, 1] only: the
+    printer routes log1p of an exp to it only where SymPy's assumptions prove the exponent <= 0."""
     import sympy as sp
     from sympy.codegen.cfunctions import log1p
 
-    from symlogit.codegen.printer import exp_nonpositive, log1p_unit, to_polynomial_calls
+    from symlogit.codegen.printer import exp_polynomial, log1p_unit, to_polynomial_calls
     u = sp.Symbol("u", real=True)
-    assert to_polynomial_calls(sp.exp(-sp.Abs(u))) == exp_nonpositive(-sp.Abs(u))
-    assert to_polynomial_calls(log1p(sp.exp(-sp.Abs(u)))) == log1p_unit(exp_nonpositive(-sp.Abs(u)))
-    assert to_polynomial_calls(sp.exp(u)) == sp.exp(u)
-    assert to_polynomial_calls(log1p(sp.exp(u))) == log1p(sp.exp(u))
-    # undecided (SymPy cannot prove u - max(u, 1) <= 0): left to libm, on the safe side
-    assert to_polynomial_calls(sp.exp(u - sp.Max(u, 1))) == sp.exp(u - sp.Max(u, 1))
+    assert to_polynomial_calls(sp.exp(-sp.Abs(u))) == exp_polynomial(-sp.Abs(u))
+    assert to_polynomial_calls(log1p(sp.exp(-sp.Abs(u)))) == log1p_unit(exp_polynomial(-sp.Abs(u)))
+    assert to_polynomial_calls(sp.exp(u)) == exp_polynomial(u)
+    assert to_polynomial_calls(log1p(sp.exp(u))) == log1p(exp_polynomial(u))
+    # undecided (SymPy cannot prove u - max(u, 1) <= 0): log1p is left to libm, on the safe side
+    assert to_polynomial_calls(log1p(sp.exp(u - sp.Max(u, 1)))) == log1p(exp_polynomial(u - sp.Max(u, 1)))

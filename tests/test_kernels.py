@@ -5,7 +5,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from symlogit.kernels import binary, multinomial
+from symlogit.kernels import logit as binary, softmax as multinomial
 
 CHUNK = binary.CHUNK
 
@@ -58,9 +58,9 @@ def test_binary_kernels_match_closed_forms(n_rows, dtype, weighted, intercept, d
     np.testing.assert_allclose(H, hess_ref, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(H, H.T)
     v = rng.normal(size=beta.shape)
-    np.testing.assert_allclose(binary.hessp(X, beta, v, w, intercept), H @ v, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(binary.hessp(X, y, beta, v, w, intercept), H @ v, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(binary.scores(X, beta, intercept), u, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(binary.probabilities(X, beta, intercept), s, rtol=1e-12)
+    np.testing.assert_allclose(binary.probabilities(X, beta, intercept)[:, 1], s, rtol=1e-12)
 
 
 @pytest.mark.parametrize("K", [2, 3, 5, 7])
@@ -96,7 +96,7 @@ def test_multinomial_kernels_match_closed_forms(n_rows, K, dtype, weighted):
     _, H = multinomial.grad_hess(X, soft, B, w)
     np.testing.assert_allclose(H, hess_ref, rtol=1e-10, atol=1e-10)
     V = rng.normal(size=B.shape)
-    np.testing.assert_allclose(multinomial.hessp(X, B, V, w).T.ravel(), H @ V.T.ravel(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(multinomial.hessp(X, None, B, V, w).T.ravel(), H @ V.T.ravel(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(multinomial.probabilities(X, B), P, rtol=1e-12)
     np.testing.assert_allclose(multinomial.scores(X, B), U, rtol=1e-12, atol=1e-12)
 
@@ -184,26 +184,27 @@ def test_wrong_shapes_and_dtypes_raise_clear_errors(call, message):
 
 
 def test_polynomial_exp_and_log1p_are_the_verified_scheme_bit_for_bit():
-    """The kernels' _exp_nonpositive and _log1p_unit compute exactly what claims F4 and F5 check
-    against mpmath (the numpy arithmetic of symbolic/elementary.py), so the verifier's bound
-    holds for the code that runs; and they agree with mpmath themselves at the extremes."""
-    from symlogit.symbolic.elementary import exp_nonpositive_float64, log1p_unit_float64
+    """The kernels' _exp and _log1p_unit compute exactly what claims F4 and F5 check against
+    mpmath (the numpy arithmetic of symbolic/elementary.py), so the verifier's bound holds for
+    the code that runs; and they agree with mpmath themselves at the extremes."""
+    from symlogit.symbolic.elementary import exp_float64, log1p_unit_float64
     rng = np.random.default_rng(5)
     x = np.concatenate([[0.0, -1e-300, -0.34657359027997264, -708.4, -709.0, -745.13, -745.14, -746.0,
-                         -1000.0, -1e5, -1e300, -np.inf], -rng.uniform(0, 746, 2000),
-                        -10.0 ** rng.uniform(-300, 3, 1000)])
+                         -1000.0, -1e5, -1e300, -np.inf, 1e-300, 1.0, 700.0, 709.78, 709.79, 1e5, np.inf],
+                        -rng.uniform(0, 746, 2000), -10.0 ** rng.uniform(-300, 3, 1000), rng.uniform(0, 709.7, 1000)])
     e = np.concatenate([[0.0, 5e-324, 1e-310, 0.41421356237309503, 0.4142135623730951, 1.0], rng.random(2000),
                         10.0 ** rng.uniform(-320, 0, 1000)])
     for module in (binary, multinomial):
-        assert np.array_equal([module._exp_nonpositive(v) for v in x], exp_nonpositive_float64(x))
+        assert np.array_equal([module._exp(v) for v in x], exp_float64(x))
         assert np.array_equal([module._log1p_unit(v) for v in e], log1p_unit_float64(e))
     with mpmath.workdps(50):
-        for v in (-1e-300, -0.34657359027997264, -30.0, -708.4, -745.0):
-            assert binary._exp_nonpositive(v) == pytest.approx(float(mpmath.exp(v)), rel=2 ** -51, abs=5e-324)
+        for v in (-1e-300, -0.34657359027997264, -30.0, -708.4, -745.0, 1e-300, 30.0, 709.78):
+            assert binary._exp(v) == pytest.approx(float(mpmath.exp(v)), rel=2 ** -51, abs=5e-324)
         for v in (5e-324, 1e-20, 0.41421356237309503, 0.9):
             assert binary._log1p_unit(v) == pytest.approx(float(mpmath.log1p(v)), rel=2 ** -51)
-    assert binary._exp_nonpositive(-np.inf) == 0.0 and binary._exp_nonpositive(-1e300) == 0.0
-    assert np.isnan(binary._exp_nonpositive(np.nan)) and np.isnan(binary._log1p_unit(np.nan))
+    assert binary._exp(-np.inf) == 0.0 and binary._exp(-1e300) == 0.0
+    assert binary._exp(np.inf) == np.inf and binary._exp(1e300) == np.inf
+    assert np.isnan(binary._exp(np.nan)) and np.isnan(binary._log1p_unit(np.nan))
 
 
 def test_a_nan_score_gives_a_nan_loss_not_a_plausible_number():

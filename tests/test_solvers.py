@@ -12,6 +12,12 @@ from symlogit.solvers.newton import newton_direction
 from symlogit.solvers.search import Armijo, Schedule
 
 FIRST_ORDER = ("gd", "sgd")
+from symlogit.family import get_family
+
+
+def _objective(X, targets, weights, classes, intercept, l2):
+    """The logit family's objective for K classes (softmax for K > 2)."""
+    return Objective(X, targets, weights, get_family("logit").for_classes(classes), intercept, l2, classes)
 
 
 def ill_conditioned(n=2000, d=6, seed=0):
@@ -61,7 +67,7 @@ def test_unpenalised_multinomial_pins_the_reference_class_and_reports_centred_co
     rng = np.random.default_rng(3)
     X = rng.normal(size=(400, 3))
     y = (X @ rng.normal(size=(3, 3)) + rng.gumbel(size=(400, 3))).argmax(axis=1)
-    objective = Objective(X, np.eye(3)[y], np.ones(400), 3, True, 0.0)
+    objective = _objective(X, np.eye(3)[y], np.ones(400), 3, True, 0.0)
     assert objective.n_params == 4 * 2  # (d+1)(K-1): the singular directions of claim C1 removed
     model = LogisticRegression(penalty=None, solver="newton", tol=1e-10).fit(X, y)
     assert model.converged_
@@ -103,6 +109,10 @@ class CountingObjective(Objective):
         self.calls["scores"] += 1
         return super().scores(theta)
 
+    def direction_scores(self, d):
+        self.calls["scores"] += 1
+        return super().direction_scores(d)
+
     def value(self, theta):
         self.calls["value"] += 1
         return super().value(theta)
@@ -117,7 +127,7 @@ def test_armijo_reuses_x_times_direction():
     rng = np.random.default_rng(5)
     X = rng.normal(size=(200, 3)) * 10
     y = (rng.random(200) < 0.5).astype(float)
-    objective = CountingObjective(X, y, np.ones(200), 2, True, 0.0)
+    objective = CountingObjective(X, y, np.ones(200), get_family("logit"), True, 0.0)
     theta = np.zeros(4)
     U = objective.scores(theta)
     f0, g = objective.value_grad(theta)
@@ -186,7 +196,7 @@ def test_whitening_maps_parameters_and_gradients_consistently(classes, penalty):
     X, y = ill_conditioned(n=500, d=4, seed=classes)
     labels = (np.digitize(X @ np.ones(4), np.quantile(X @ np.ones(4), [1 / 3, 2 / 3])) if classes == 3 else y).astype(int)
     targets = labels.astype(float) if classes == 2 else np.eye(3)[labels]
-    objective = Objective(X, targets, np.ones(500), classes, True, 0.0 if penalty is None else 1e-3)
+    objective = _objective(X, targets, np.ones(500), classes, True, 0.0 if penalty is None else 1e-3)
     whitening = Whitening(objective)
     rng = np.random.default_rng(0)
     z = rng.normal(size=objective.n_params)
@@ -222,7 +232,7 @@ def test_objective_on_rows_estimates_the_full_curvature(classes):
     labels = (y if classes == 2 else np.digitize(X[:, 0], np.quantile(X[:, 0], [1 / 3, 2 / 3]))).astype(int)
     targets = labels.astype(float) if classes == 2 else np.eye(3)[labels]
     weights = np.random.default_rng(1).uniform(0.5, 2.0, size=4000)
-    objective = Objective(X, targets, weights, classes, True, 1e-3)
+    objective = _objective(X, targets, weights, classes, True, 1e-3)
     theta = np.random.default_rng(2).normal(size=objective.n_params) * 1e-3
     _, _, H = objective.value_grad_hess(theta)
     rows = np.random.default_rng(3).permutation(4000)
@@ -254,7 +264,7 @@ def test_sampled_curvature_is_used_and_reaches_the_exact_newton_optimum():
         assert sampled.converged_, solver
         np.testing.assert_allclose(sampled.coef_, exact.coef_, rtol=1e-6, err_msg=solver)
         assert sampled.n_iter_[0] > exact.n_iter_[0]  # linear, not quadratic, convergence: the sample is in use
-    objective = Objective(X, y.astype(float), np.ones(20_000), 2, True, 0.0)
+    objective = _objective(X, y.astype(float), np.ones(20_000), 2, True, 0.0)
     wrapped = with_sampled_curvature(objective, 2000, seed=0)
     assert isinstance(wrapped, SampledCurvature) and wrapped.sample.X.shape == (2000, 8)
     assert wrapped.value(np.zeros(9)) == objective.value(np.zeros(9))  # the value stays exact

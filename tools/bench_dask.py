@@ -161,7 +161,7 @@ def fit_out_of_core(directory, workers, worker_memory, threads=1, tol=1e-8):
     every worker's peak RSS and whether the set of worker processes changed (a kill)."""
     from distributed import Client, LocalCluster
 
-    from symlogit.distributed import read_parquet_dataset
+    from symlogit.dask_data import read_parquet_dataset
 
     # Pausing (at 80%) waits for managed memory to be spilled; here the memory is the running
     # task's own, so a paused worker would wait forever: we let the limit itself (terminate at

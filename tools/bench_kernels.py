@@ -5,6 +5,8 @@ Each ratio compares medians measured one block after the other, see ``paired``.
 
 binary      N = 10^6, d = 100:      fused loss+grad / one X @ b; grad+Hessian / SciPy dsyrk on the
                                     same weighted X̂; Hessian-vector product / one X @ b
+probit, cloglog, poisson  N = 10^6, d = 100: fused loss+grad / one X @ b (targets: labels drawn
+                                    from the family at the scores; Poisson counts)
 multinomial N = 2x10^5, d = 50, K = 10: loss+grad / X @ B; Hessian / (K(K+1)/2 dsyrk of the
                                     weighted X̂: the BLAS work of the block sandwich); hessp / X @ B.
                                     Targets one-hot (N, K), as the solvers pass them (integer
@@ -28,7 +30,7 @@ import time
 import numpy as np
 from scipy.linalg.blas import dsyrk
 
-from symlogit.kernels import binary, multinomial
+from symlogit.kernels import logit as binary, module, softmax as multinomial
 from symlogit.solvers.objective import one_blas_thread
 
 
@@ -75,8 +77,24 @@ def bench_binary(n, d, rng):
     return {
         "loss_grad_over_matvec": paired(lambda: binary.loss_grad(X, y, beta), matvec),
         "hessian_over_syrk": paired(lambda: binary.grad_hess(X, y, beta), lambda: dsyrk(1.0, Xw.T)),
-        "hessp_over_matvec": paired(lambda: binary.hessp(X, beta, beta), matvec),
+        "hessp_over_matvec": paired(lambda: binary.hessp(X, y, beta, beta), matvec),
     }
+
+
+def bench_scalar_families(n, d, rng, names=("probit", "cloglog", "poisson")):
+    """Fused loss+gradient of each scalar family over one X @ b, on the same X, at scores of
+    standard deviation ~1 (where every family's formulas are exercised, none saturated)."""
+    X = rng.normal(size=(n, d))
+    beta = rng.normal(size=d + 1) * 0.1
+    u = beta[0] + X @ beta[1:]
+    matvec = lambda: X @ beta[1:]  # noqa: E731
+    out = {}
+    for name in names:
+        k = module(name)
+        mean = k.means_from_scores(u)
+        y = rng.poisson(mean).astype(float) if k.DOMAIN == "nonnegative" else (rng.random(n) < mean).astype(float)
+        out[f"{name}_loss_grad_over_matvec"] = paired(lambda: k.loss_grad(X, y, beta), matvec)
+    return out
 
 
 def bench_multinomial(n, d, k, rng):
@@ -89,7 +107,7 @@ def bench_multinomial(n, d, k, rng):
         "multinomial_loss_grad_over_matvec": paired(lambda: multinomial.loss_grad(X, labels, B), matvec),
         "multinomial_hessian_over_syrk": paired(lambda: multinomial.grad_hess(X, labels, B),
                                                 lambda: dsyrk(1.0, Xw.T), repeats=3, blocks=k * (k + 1) // 2),
-        "multinomial_hessp_over_matvec": paired(lambda: multinomial.hessp(X, B, B), matvec),
+        "multinomial_hessp_over_matvec": paired(lambda: multinomial.hessp(X, labels, B, B), matvec),
     }
 
 
@@ -100,7 +118,8 @@ def main():
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     rng = np.random.default_rng(0)
-    timings = {**bench_binary(1_000_000 // scale, 100, rng), **bench_multinomial(200_000 // scale, 50, 10, rng)}
+    timings = {**bench_binary(1_000_000 // scale, 100, rng), **bench_scalar_families(1_000_000 // scale, 100, rng),
+               **bench_multinomial(200_000 // scale, 50, 10, rng)}
     result = {name: t["ratio"] for name, t in timings.items()}
     result["seconds"] = {name: {"kernel": t["kernel"], "baseline": t["baseline"]} for name, t in timings.items()}
     if args.json:

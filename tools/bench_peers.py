@@ -12,7 +12,9 @@ A fit still running after --timeout seconds is stopped and counts as not reached
 a fit is (f - f*) / |f*|, f evaluated by ``objective`` below for every library alike, f* the
 lowest f any fit reached; a fit "reached" when its gap is <= 1e-8.
 
-Cases (the issue's table). B1, B2, M1 are unpenalised. R1 and R2 are linearly separable
+Cases (the issue's table). B1, B2, M1 are unpenalised; so are the other families' cases, P1
+(probit), G1 (cloglog) and Q1 (Poisson, log link), N = 10^6, d = 50 each, Gaussian features,
+targets drawn from the family at scores of standard deviation ~1. R1 and R2 are linearly separable
 (symlogit.separation.is_separable says so), so their unpenalised optimum is at infinity; they
 use scikit-learn's default L2 penalty instead, C = 1:  C Σ_i h_i + ½‖coef‖², intercept free.
 
@@ -22,9 +24,14 @@ How each peer's options map to that objective:
                 summed log-likelihood, same minimiser; unpenalised only, so not run on R1, R2
   glum          GeneralizedLinearRegressor(family="binomial", alpha=0, or 1/(C N) for R1, since
                 glum minimises mean deviance/2 + alpha/2 ‖coef‖²; gradient_tol=1e-10), binary only
-  symlogit      LogisticRegression(penalty=None or "l2", C=1; solver; tol=1e-10; max_iter=500)
+  symlogit      LogisticRegression(penalty=None or "l2", C=1; solver; tol=1e-10; max_iter=500), and
+                for P1, G1, Q1 GLMClassifier(family=...) / GLMRegressor(alpha=0) alike
+  P1, G1, Q1    statsmodels Probit(...).fit(method="newton") for P1, GLM(Binomial(CLogLog)) and
+                GLM(Poisson) with IRLS (its default) for G1 and Q1; glum with family binomial /
+                link cloglog, and family poisson; scikit-learn PoissonRegressor(alpha=0, solver
+                lbfgs or newton-cholesky) for Q1
 
-    python tools/bench_peers.py [--cases B1 B2 M1 R1 R2] [--repeats 3] [--timeout 120]
+    python tools/bench_peers.py [--cases B1 B2 M1 R1 R2 P1 G1 Q1] [--repeats 3] [--timeout 120]
                                 [--scale 1.0] [--plot peers.png] [--json]
 
 --scale multiplies N of the synthetic cases (for a quick look; the README's table uses 1).
@@ -44,7 +51,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import log_ndtr, logsumexp
 
 REACHED = 1e-8
 TOL = 1e-10
@@ -63,8 +70,13 @@ def _labels(scores, rng):
     return np.argmax(scores + rng.gumbel(size=scores.shape), axis=1)
 
 
+#: The family of each case (the logistic cases: "logit").
+FAMILY = {"P1": "probit", "G1": "cloglog", "Q1": "poisson"}
+
+
 def make_case(name, scale=1.0, seed=0):
-    """(X (N, d) float64 C-contiguous, y integer labels, C or None for unpenalised)."""
+    """(X (N, d) float64 C-contiguous, y integer labels (counts for Q1), C or None for
+    unpenalised)."""
     from sklearn.datasets import load_breast_cancer, load_digits
 
     rng = np.random.default_rng(seed)
@@ -81,16 +93,33 @@ def make_case(name, scale=1.0, seed=0):
         n, d, k = int(2e5 * scale), 50, 10
         X = rng.normal(size=(n, d))
         return X, _labels(X @ rng.normal(size=(d, k)) * 2 / np.sqrt(d), rng), None
+    if name in FAMILY:
+        n, d = int(1e6 * scale), 50
+        X = rng.normal(size=(n, d))
+        u = 0.2 + X @ rng.normal(size=d) / np.sqrt(d)
+        if name == "Q1":
+            return X, rng.poisson(np.exp(u)).astype(np.int64), None
+        p = np.exp(log_ndtr(u)) if name == "P1" else -np.expm1(-np.exp(u))
+        return X, (rng.random(n) < p).astype(np.int64), None
     if name in ("R1", "R2"):
         X, y = (load_breast_cancer if name == "R1" else load_digits)(return_X_y=True)
         return np.ascontiguousarray(X, dtype=np.float64), y, 1.0
-    raise ValueError(f"unknown case {name!r}; expected B1, B2, M1, R1 or R2")
+    raise ValueError(f"unknown case {name!r}; expected B1, B2, M1, R1, R2, P1, G1 or Q1")
 
 
-def objective(X, y, intercept, coef, C):
-    """Mean log-loss (1/N) Σ -log p(y_i | x_i), plus ½‖coef‖² / (C N) when C is given.
-    intercept (K',), coef (K', d) with K' = 1 for two classes (scikit-learn's layout)."""
-    U = X @ coef.T + intercept
+def objective(X, y, intercept, coef, C, family="logit"):
+    """Mean negative log-likelihood (1/N) Σ -log p(y_i | x_i) (less terms free of the
+    coefficients: y! for Poisson), plus ½‖coef‖² / (C N) when C is given. intercept (K',), coef
+    (K', d) with K' = 1 for two classes (scikit-learn's layout). Evaluated with SciPy's special
+    functions, independently of symlogit's kernels."""
+    U = X @ np.atleast_2d(coef).T + intercept
+    if family != "logit":
+        u = U[:, 0]
+        if family == "probit":
+            return float(-np.mean(y * log_ndtr(u) + (1 - y) * log_ndtr(-u)))
+        if family == "cloglog":
+            return float(np.mean(-y * np.log(-np.expm1(-np.exp(u))) + (1 - y) * np.exp(u)))
+        return float(np.mean(np.exp(u) - y * u))
     if U.shape[1] == 1:
         u = U[:, 0]
         loss = np.mean(np.logaddexp(0.0, u) - (y == 1) * u)
@@ -102,17 +131,20 @@ def objective(X, y, intercept, coef, C):
 # ---- the solvers: name -> (applies to the case?, fit returning (intercept, coef, iterations)) --------
 
 def _symlogit(solver):
-    def fit(X, y, C):
-        from symlogit import LogisticRegression
+    def fit(X, y, C, family="logit"):
+        from symlogit import GLMClassifier, GLMRegressor
 
-        model = LogisticRegression(penalty=None if C is None else "l2", C=C or 1.0, solver=solver, tol=TOL,
-                                   max_iter=500).fit(X, y)
+        if family == "poisson":
+            model = GLMRegressor(alpha=0.0, solver=solver, tol=TOL, max_iter=500).fit(X, y)
+            return np.atleast_1d(model.intercept_), np.atleast_2d(model.coef_), int(model.n_iter_[0])
+        model = GLMClassifier(family=family, penalty=None if C is None else "l2", C=C or 1.0, solver=solver, tol=TOL,
+                              max_iter=500).fit(X, y)
         return model.intercept_, model.coef_, int(model.n_iter_[0])
     return fit
 
 
 def _sklearn(solver):
-    def fit(X, y, C):
+    def fit(X, y, C, family="logit"):
         from sklearn.linear_model import LogisticRegression
 
         model = LogisticRegression(C=np.inf if C is None else C, solver=solver, tol=TOL, max_iter=10000).fit(X, y)
@@ -120,9 +152,30 @@ def _sklearn(solver):
     return fit
 
 
-def _statsmodels(X, y, C):
+def _sklearn_poisson(solver):
+    def fit(X, y, C, family):
+        from sklearn.linear_model import PoissonRegressor
+
+        model = PoissonRegressor(alpha=0.0, solver=solver, tol=TOL, max_iter=10000).fit(X, y)
+        return np.atleast_1d(model.intercept_), np.atleast_2d(model.coef_), int(model.n_iter_)
+    return fit
+
+
+def _statsmodels(X, y, C, family="logit"):
     import statsmodels.api as sm
 
+    if family != "logit":
+        Xc = sm.add_constant(X, has_constant="add")
+        if family == "probit":
+            result = sm.Probit(y, Xc).fit(method="newton", tol=TOL, maxiter=100, disp=0)
+            n_iter = int(result.mle_retvals["iterations"])
+        else:
+            dist = sm.families.Poisson() if family == "poisson" else \
+                sm.families.Binomial(link=sm.families.links.CLogLog())
+            result = sm.GLM(y, Xc, family=dist).fit(tol=TOL, maxiter=100)
+            n_iter = int(result.fit_history["iteration"])
+        params = np.asarray(result.params)
+        return params[:1], params[None, 1:], n_iter
     model = (sm.Logit if len(np.unique(y)) == 2 else sm.MNLogit)(y, sm.add_constant(X, has_constant="add"))
     result = model.fit(method="newton", tol=TOL, maxiter=100, disp=0)
     params = np.asarray(result.params).reshape(X.shape[1] + 1, -1)  # MNLogit: (d+1, K-1), class 0 at 0
@@ -131,26 +184,35 @@ def _statsmodels(X, y, C):
     return params[0], params[1:].T, int(result.mle_retvals["iterations"])
 
 
-def _glum(X, y, C):
+def _glum(X, y, C, family="logit"):
     from glum import GeneralizedLinearRegressor
 
     alpha = 0.0 if C is None else 1.0 / (C * len(y))
-    model = GeneralizedLinearRegressor(family="binomial", alpha=alpha, gradient_tol=TOL, max_iter=1000,
-                                       fit_intercept=True).fit(X, y)
+    options = {"poisson": {"family": "poisson"}, "cloglog": {"family": "binomial", "link": "cloglog"}}.get(
+        family, {"family": "binomial"})
+    model = GeneralizedLinearRegressor(alpha=alpha, gradient_tol=TOL, max_iter=1000, fit_intercept=True,
+                                       **options).fit(X, y)
     return np.atleast_1d(model.intercept_), np.atleast_2d(model.coef_), int(model.n_iter_)
 
 
+def _logistic(k, C, family):
+    return family == "logit"
+
+
+#: name -> (applies to (K, C, family)?, fit(X, y, C, family) -> (intercept, coef, iterations))
 SOLVERS = {
-    "symlogit newton": (lambda k, C: True, _symlogit("newton")),
-    "symlogit newton-cg": (lambda k, C: True, _symlogit("newton-cg")),
-    "symlogit lbfgs": (lambda k, C: True, _symlogit("lbfgs")),
-    "symlogit auto": (lambda k, C: True, _symlogit("auto")),
-    "sklearn lbfgs": (lambda k, C: True, _sklearn("lbfgs")),
-    "sklearn newton-cholesky": (lambda k, C: True, _sklearn("newton-cholesky")),
-    "sklearn newton-cg": (lambda k, C: True, _sklearn("newton-cg")),
-    "sklearn sag": (lambda k, C: True, _sklearn("sag")),
-    "statsmodels newton": (lambda k, C: C is None, _statsmodels),
-    "glum": (lambda k, C: k == 2, _glum),
+    "symlogit newton": (lambda k, C, f: True, _symlogit("newton")),
+    "symlogit newton-cg": (lambda k, C, f: True, _symlogit("newton-cg")),
+    "symlogit lbfgs": (lambda k, C, f: True, _symlogit("lbfgs")),
+    "symlogit auto": (lambda k, C, f: True, _symlogit("auto")),
+    "sklearn lbfgs": (_logistic, _sklearn("lbfgs")),
+    "sklearn newton-cholesky": (_logistic, _sklearn("newton-cholesky")),
+    "sklearn newton-cg": (_logistic, _sklearn("newton-cg")),
+    "sklearn sag": (_logistic, _sklearn("sag")),
+    "sklearn PoissonRegressor lbfgs": (lambda k, C, f: f == "poisson", _sklearn_poisson("lbfgs")),
+    "sklearn PoissonRegressor newton-cholesky": (lambda k, C, f: f == "poisson", _sklearn_poisson("newton-cholesky")),
+    "statsmodels": (lambda k, C, f: C is None, _statsmodels),
+    "glum": (lambda k, C, f: k == 2 and f != "probit", _glum),
 }
 SYMLOGIT = [name for name in SOLVERS if name.startswith("symlogit") and name != "symlogit auto"]
 PEERS = [name for name in SOLVERS if not name.startswith("symlogit")]
@@ -164,10 +226,14 @@ def _child(connection, data_path, name, repeats):
     with np.load(data_path) as data:
         X, y = np.ascontiguousarray(data["X"]), data["y"]
         C = float(data["C"][0]) if data["C"].size else None
-    fit = SOLVERS[name][1]
+        family = str(data["family"])
+    solver_fit = SOLVERS[name][1]
+
+    def fit(X, y, C):
+        return solver_fit(X, y, C, family)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        head = np.concatenate([np.flatnonzero(y == label)[:50] for label in np.unique(y)])
+        head = np.concatenate([np.flatnonzero(y == label)[:50] for label in np.unique(y)[:20]])
         try:
             fit(np.ascontiguousarray(X[head]), y[head], C)
         except Exception:  # a warm-up on a few rows may fail where the full fit does not
@@ -224,10 +290,11 @@ def run_solver(data_path, name, repeats, timeout):
 
 def bench_case(case, args, directory):
     X, y, C = make_case(case, args.scale)
+    family = FAMILY.get(case, "logit")
     data_path = Path(directory) / f"{case}.npz"
-    np.savez(data_path, X=X, y=y, C=np.array([] if C is None else [C]))
-    k = len(np.unique(y))
-    names = [name for name, (applies, _) in SOLVERS.items() if applies(k, C)]
+    np.savez(data_path, X=X, y=y, C=np.array([] if C is None else [C]), family=np.array(family))
+    k = len(np.unique(y)) if family != "poisson" else 0
+    names = [name for name, (applies, _) in SOLVERS.items() if applies(k, C, family)]
     runs, times = {name: [] for name in names}, {name: [] for name in names}
     # Rounds: every solver once per round, so that a slow stretch of the VM falls on several
     # solvers' processes rather than on all of one solver's.
@@ -248,7 +315,7 @@ def bench_case(case, args, directory):
                      "times": times[name],
                      "seconds": statistics.median(times[name]) if times[name] else None,
                      "n_iter": done[-1]["n_iter"] if done else None,
-                     "objective": objective(X, y, done[-1]["intercept"], done[-1]["coef"], C) if done else None,
+                     "objective": objective(X, y, done[-1]["intercept"], done[-1]["coef"], C, family) if done else None,
                      "failed": next((r["failed"] for r in runs[name] if "failed" in r), None)})
     best = min(r["objective"] for r in rows if r["objective"] is not None)
     for row in rows:
@@ -329,7 +396,7 @@ def plot(rows, path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="+", default=["B1", "B2", "M1", "R1", "R2"])
+    parser.add_argument("--cases", nargs="+", default=["B1", "B2", "M1", "R1", "R2", "P1", "G1", "Q1"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--scale", type=float, default=1.0)

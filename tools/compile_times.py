@@ -15,18 +15,27 @@ CALL_EVERY_KERNEL = """
 import time
 t0 = time.perf_counter()
 import numpy as np
-from symlogit.kernels import binary, multinomial
+from symlogit.kernels import FAMILIES, module
 t1 = time.perf_counter()
 X, y, b = np.ones((5, 2)), np.array([0., 1., 1., 0., 1.]), np.zeros(3)
-for dtype in (np.float64, np.float32):
-    Xd = X.astype(dtype)
-    binary.loss(Xd, y, b); binary.loss_grad(Xd, y, b); binary.grad_hess(Xd, y, b)
-    binary.hessp(Xd, b, b); binary.scores(Xd, b); binary.probabilities(Xd, b)
-    B, lab = np.zeros((3, 3)), np.array([0, 1, 2, 1, 0])
-    multinomial.loss(Xd, lab, B); multinomial.loss_grad(Xd, lab, B); multinomial.grad_hess(Xd, lab, B)
-    multinomial.hessp(Xd, B, B); multinomial.scores(Xd, B); multinomial.probabilities(Xd, B)
+seconds = {}
+for name in FAMILIES:
+    k = module(name)
+    start = time.perf_counter()
+    for dtype in (np.float64, np.float32):
+        Xd = X.astype(dtype)
+        if k.SCORE == "vector":
+            B, lab = np.zeros((3, 3)), np.array([0, 1, 2, 1, 0])
+            k.loss(Xd, lab, B); k.loss_grad(Xd, lab, B); k.grad_hess(Xd, lab, B)
+            k.hessp(Xd, lab, B, B); k.scores(Xd, B); k.probabilities(Xd, B)
+        else:
+            k.loss(Xd, y, b); k.loss_grad(Xd, y, b); k.grad_hess(Xd, y, b)
+            k.hessp(Xd, y, b, b); k.scores(Xd, b); k.means(Xd, b)
+            if hasattr(k, "probabilities"):
+                k.probabilities(Xd, b)
+    seconds[name] = round(time.perf_counter() - start, 2)
 t2 = time.perf_counter()
-print(f"import {t1 - t0:.2f}s, first call of every kernel (float64 and float32) {t2 - t1:.2f}s")
+print(f"import {t1 - t0:.2f}s, first call of every kernel (float64 and float32) {t2 - t1:.2f}s: {seconds}")
 """
 
 

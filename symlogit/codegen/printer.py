@@ -24,8 +24,8 @@ from ..symbolic.stable import to_numeric
 NJIT_OPTIONS = 'cache=True, error_model="numpy", inline="always"'
 
 
-class exp_nonpositive(sp.Function):
-    """e^x for x <= 0, printed as the kernels' ``_exp_nonpositive`` (claim F4)."""
+class exp_polynomial(sp.Function):
+    """e^x, printed as the kernels' ``_exp``: a polynomial after range reduction (claim F4)."""
 
     nargs = 1
 
@@ -37,14 +37,14 @@ class log1p_unit(sp.Function):
 
 
 def to_polynomial_calls(expr):
-    """log1p(e^x) -> log1p_unit(e^x) and e^x -> exp_nonpositive(x), wherever SymPy's assumptions
-    prove x <= 0 (the stable forms of C4 only ever exponentiate -|u| or u_k - max u); any other
-    exp or log1p is left to math.exp and math.log1p."""
+    """log1p(e^x) -> log1p_unit(e^x) wherever SymPy's assumptions prove x <= 0 (the stable forms
+    of C4 only ever exponentiate -|u| or u_k - max u), and every e^x -> exp_polynomial(x) (any
+    x: claim F4 covers the whole line); any other log1p is left to math.log1p."""
     def unit_exponential(e):
         return isinstance(e, sp.exp) and e.args[0].is_nonpositive is True
 
     expr = expr.replace(lambda e: isinstance(e, log1p) and unit_exponential(e.args[0]), lambda e: log1p_unit(e.args[0]))
-    return expr.replace(unit_exponential, lambda e: exp_nonpositive(e.args[0]))
+    return expr.replace(lambda e: isinstance(e, sp.exp), lambda e: exp_polynomial(e.args[0]))
 
 
 class ScalarNumbaPrinter(PythonCodePrinter):
@@ -64,11 +64,24 @@ class ScalarNumbaPrinter(PythonCodePrinter):
     def _print_log1p(self, expr):
         return f"math.log1p({self._print(expr.args[0])})"
 
-    def _print_exp_nonpositive(self, expr):
-        return f"_exp_nonpositive({self._print(expr.args[0])})"
+    def _print_exp_polynomial(self, expr):
+        return f"_exp({self._print(expr.args[0])})"
 
     def _print_log1p_unit(self, expr):
         return f"_log1p_unit({self._print(expr.args[0])})"
+
+    def _print_Function(self, expr):
+        """A special function the kernels evaluate themselves (``kernel_name``, e.g. log Φ)."""
+        name = getattr(expr.func, "kernel_name", None)
+        if name is None:
+            return super()._print_Function(expr)
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_erfc(self, expr):
+        return f"math.erfc({self._print(expr.args[0])})"
+
+    def _print_expm1(self, expr):
+        return f"math.expm1({self._print(expr.args[0])})"
 
     def _print_Float(self, expr):
         return repr(float(expr))
@@ -109,3 +122,27 @@ def elementary_polynomials() -> dict[str, str]:
         **{name.lower(): repr(getattr(e, name)) for name in ("EXP_CLAMP", "LOG2_E", "LN2_HI", "LN2_LO", "LN2",
                                                               "LOG1P_SPLIT")},
     }
+
+
+def kernel_functions_used(exprs) -> list[str]:
+    """The ``kernel_name`` of every special function the expressions call, sorted."""
+    names = set()
+    for expr in exprs:
+        for f in sp.sympify(expr).atoms(sp.Function):
+            if getattr(f.func, "kernel_name", None):
+                names.add(f.func.kernel_name)
+    return sorted(names)
+
+
+def special_functions_source(names: list[str]) -> str:
+    """The numba source of the named special functions (probit's and cloglog's stable forms,
+    claims F6+), or "" when none is used."""
+    if not names:
+        return ""
+    from .special import special_source
+    return special_source(names).strip("\n") + "\n"
+
+
+def python_expression(expr) -> str:
+    """A closed-form constant or expression (in n_classes) as a Python float expression."""
+    return _printer().doprint(sp.sympify(expr))

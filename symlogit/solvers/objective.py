@@ -5,11 +5,12 @@
 This is scikit-learn's scaling of ``C`` (the minimiser of C Σ w h + ½‖coef‖²); dividing by W
 keeps the gradient tolerance independent of N. The intercept row is never penalised.
 
-Coefficients B: (d+1,) for binary, (d+1, K) for multinomial, intercept in row 0 (no row 0
-without an intercept). θ is the vector of *free* parameters: vec(B) (class-major, as the
-kernels order the Hessian) less the entries pinned at 0 to remove the multinomial's flat
-directions (claim C1: the Hessian is singular along B → B + c 1ᵀ):
-    unpenalised multinomial          the whole column of the reference class 0;
+The per-sample loss h is the family's (``symlogit.family``); u_i = x̂_iᵀB (+ offset_i, scalar
+families). Coefficients B: (d+1,) for a scalar family, (d+1, K) for a vector family (softmax),
+intercept in row 0 (no row 0 without an intercept). θ is the vector of *free* parameters: vec(B)
+(class-major, as the kernels order the Hessian) less the entries pinned at 0 to remove a vector
+family's flat directions (claim C1: the Hessian is singular along B → B + c 1ᵀ):
+    unpenalised vector family        the whole column of the reference class 0;
     penalised, with an intercept     the intercept of class 0 only (the penalty already
                                      pins the coefficient rows).
 Only solvers that factor or invert the Hessian need the pins; first-order solvers run with
@@ -23,7 +24,6 @@ from functools import lru_cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from .. import kernels
 
 REFERENCE_CLASS = 0
 
@@ -47,23 +47,31 @@ def one_blas_thread():
 class Objective:
     """Loss, gradient, Hessian and Hessian-vector products of f over the free parameters θ.
 
-    X: (N, d) float64/float32, C-contiguous. targets: binary (N,) in [0, 1]; multinomial
-    (N, K) probability rows. weights: (N,) float64, nonnegative, positive sum.
+    X: (N, d) float64/float32, C-contiguous. family: a ``symlogit.family.Family``. targets: a
+    scalar family's y (N,); a vector family's (N, K) probability rows (or integer labels).
+    weights: (N,) float64, nonnegative, positive sum. n_classes: K for a vector family.
+    offset: (N,) added to every score (scalar families), or None.
     """
 
-    def __init__(self, X, targets, weights, n_classes, fit_intercept, l2_strength, pin_reference=True):
+    def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
+                 offset=None):
         self.X, self.targets, self.weights = X, targets, weights
-        self.n_classes, self.fit_intercept = n_classes, fit_intercept
-        self.kernels = kernels.binary if n_classes == 2 else kernels.multinomial
+        self.family, self.fit_intercept = family, fit_intercept
+        self.n_classes = n_classes if family.is_vector else None
+        self.kernels = family.kernels
+        if offset is not None and family.is_vector:
+            raise ValueError(f"offset is not supported for family {family.name!r} (vector scores)")
+        self.offset = offset
+        self._extra = {} if offset is None else {"offset": offset}
         self.total_weight = float(weights.sum())
         self.l2 = float(l2_strength)
         rows = X.shape[1] + (1 if fit_intercept else 0)
-        self.coef_shape = (rows,) if n_classes == 2 else (rows, n_classes)
+        self.coef_shape = (rows, n_classes) if family.is_vector else (rows,)
         free = np.ones(self.coef_shape, dtype=bool)
         penalised = np.ones(self.coef_shape, dtype=bool)
         if fit_intercept:
             penalised[0] = False
-        if n_classes > 2 and pin_reference:
+        if family.is_vector and pin_reference:
             if self.l2 == 0:
                 free[:, REFERENCE_CLASS] = False
             elif fit_intercept:
@@ -83,7 +91,7 @@ class Objective:
         """θ for coefficients B, first moved along the flat directions (which change neither
         probabilities nor penalty-free loss) so that the pinned entries are 0."""
         B = np.array(B, dtype=np.float64).reshape(self.coef_shape)
-        if self.n_classes > 2 and not self._free.all():
+        if self.family.is_vector and not self._free.all():
             if self.l2 == 0:
                 B = B - B[:, [REFERENCE_CLASS]]
             elif self.fit_intercept:
@@ -105,6 +113,9 @@ class Objective:
         sample = copy.copy(self)
         sample.X, sample.targets = np.ascontiguousarray(self.X[rows]), self.targets[rows]
         sample.weights = weights * (self.total_weight / total)
+        if self.offset is not None:
+            sample.offset = self.offset[rows]
+            sample._extra = {"offset": sample.offset}
         return sample
 
     # ---- values and derivatives -----------------------------------------------------------------
@@ -112,11 +123,13 @@ class Objective:
         return 0.5 * float(np.dot(self._penalty * theta, theta))
 
     def value(self, theta):
-        loss = self.kernels.loss(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept)
+        loss = self.kernels.loss(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept,
+                                 **self._extra)
         return loss / self.total_weight + self._penalty_value(theta)
 
     def value_grad(self, theta):
-        loss, G = self.kernels.loss_grad(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept)
+        loss, G = self.kernels.loss_grad(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept,
+                                         **self._extra)
         grad = self.free_part(G) / self.total_weight + self._penalty * theta
         return loss / self.total_weight + self._penalty_value(theta), grad
 
@@ -126,7 +139,7 @@ class Objective:
         SYRKs (blocks of 1024 rows, blocks of d+1 columns), where BLAS threads cost more to wake
         than they save (digits, K = 10: Newton 1.7 s with them, 0.4 s without)."""
         loss, G, H = self.kernels.loss_grad_hess(self.X, self.targets, self.coef(theta), self.weights,
-                                                 self.fit_intercept)
+                                                 self.fit_intercept, **self._extra)
         if not self._free.all():
             H = H[np.ix_(self._free, self._free)]
         H = H / self.total_weight
@@ -135,13 +148,19 @@ class Objective:
         return loss / self.total_weight + self._penalty_value(theta), grad, H
 
     def hessp(self, theta, v):
-        Hv = self.kernels.hessp(self.X, self.coef(theta), self.coef(v), self.weights, self.fit_intercept)
+        Hv = self.kernels.hessp(self.X, self.targets, self.coef(theta), self.coef(v), self.weights,
+                                self.fit_intercept, **self._extra)
         return self.free_part(Hv) / self.total_weight + self._penalty * v
 
     # ---- along a line: reuse scores ------------------------------------------------------------
     def scores(self, theta):
-        """U = X̂ B(θ): (N,) or (N, K). Linear in θ, so X̂ B(θ + t d) = U + t scores(d)."""
-        return self.kernels.scores(self.X, self.coef(theta), self.fit_intercept)
+        """U = X̂ B(θ) (+ offset): (N,) or (N, K). Affine in θ, so U(θ + t d) = U + t Z with
+        Z = X̂ B(d), ``direction_scores(d)``."""
+        return self.kernels.scores(self.X, self.coef(theta), self.fit_intercept, **self._extra)
+
+    def direction_scores(self, d):
+        """Z = X̂ B(d), no offset: how the scores move along the direction d."""
+        return self.kernels.scores(self.X, self.coef(d), self.fit_intercept)
 
     def along(self, U, Z, t):
         """Scores at θ + t d from U = scores(θ) and Z = scores(d)."""
@@ -156,15 +175,22 @@ class Objective:
     def batch_grad(self, theta, rows):
         """Unbiased estimate of ∇f from the given rows: (N/|rows|)(1/W) Σ_rows w_i ∇h_i + λθ."""
         X = np.ascontiguousarray(self.X[rows])
-        _, G = self.kernels.loss_grad(X, self.targets[rows], self.coef(theta), self.weights[rows], self.fit_intercept)
+        extra = {} if self.offset is None else {"offset": self.offset[rows]}
+        _, G = self.kernels.loss_grad(X, self.targets[rows], self.coef(theta), self.weights[rows], self.fit_intercept,
+                                      **extra)
         scale = self.X.shape[0] / (len(rows) * self.total_weight)
         return self.free_part(G) * scale + self._penalty * theta
 
-    def smoothness(self):
-        """The average per-row curvature bound, mean_i ‖x̂_i‖² · max h'' + λ, with max h'' = 1/4
-        (binary, claim B5) and 1/2 (multinomial: the largest eigenvalue of diag(p) - ppᵀ is at
-        most 1/2): the scale for SGD's step. (The worst row's bound is safer, but a single
-        outlying row then makes every step tiny; averaging absorbs the occasional overshoot.)"""
+    def smoothness(self, theta):
+        """The average per-row curvature bound, mean_i ‖x̂_i‖² · c + λ: the scale for SGD's step.
+        c is the family's bound on h'' (1/4 for logit, claim B5; 1/2 for softmax, the largest
+        eigenvalue of diag(p) - ppᵀ; 1 for probit); where h'' is unbounded (e^u: cloglog,
+        Poisson) it is the weighted mean of h'' at θ, the start. (The worst row's bound is
+        safer, but a single outlying row then makes every step tiny; averaging absorbs the
+        occasional overshoot.)"""
         sq = float(np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64).mean()) if self.X.shape[0] else 0.0
-        curvature = 0.25 if self.n_classes == 2 else 0.5
+        curvature = self.family.curvature_bound
+        if curvature is None:
+            h2 = self.kernels.row_weights(self.scores(theta), self.targets)[2]
+            curvature = float(self.weights @ h2 / self.total_weight)
         return curvature * (sq + (1.0 if self.fit_intercept else 0.0)) + self.l2

@@ -30,7 +30,7 @@ class Armijo:
 
     def __call__(self, objective, theta, U, f0, slope, direction, t0=1.0):
         """Return (t, θ + t d, U + t X̂d, f(θ + t d)), or None when no trial step is accepted."""
-        Z = objective.scores(direction)
+        Z = objective.direction_scores(direction)
         t = t0
         for _ in range(self.max_trials):
             theta_t = theta + t * direction

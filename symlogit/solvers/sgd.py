@@ -41,7 +41,7 @@ class SGD:
         rng = np.random.default_rng(self.random_state)
         monitor = Monitor(callback, stop)
         n = objective.X.shape[0]
-        eta0 = self.schedule.eta0 or 1.0 / objective.smoothness()
+        eta0 = self.schedule.eta0 or 1.0 / objective.smoothness(theta)
         theta = theta.copy()
         mean, n_averaged = theta.copy(), 0
         f, g = objective.value_grad(theta)

@@ -2,8 +2,8 @@
 objective, solved in coordinates where the columns of X̂ are uncorrelated and of unit scale.
 
 With G = X̂_sᵀ X̂_s / m, the Gram matrix of m sampled rows (X̂ = [1, X]), H0 = h'' G + λ P
-(the Hessian at B = 0 of one class's coefficients: h'' = 1/4 for two classes, P the penalised
-rows) and its UL factorisation H0 = U Uᵀ (U upper triangular), we substitute
+(the Hessian at B = 0 of one class's coefficients: h'' = E[h''](0) of the family, P the
+penalised rows) and its UL factorisation H0 = U Uᵀ (U upper triangular), we substitute
 
     B = T Z,    T = U⁻ᵀ (lower triangular),    so that    Tᵀ H0 T = I.
 
@@ -32,12 +32,11 @@ class Whitening:
         sample = np.asarray(X[rows], dtype=np.float64)  # a dask X computes just these rows
         if objective.fit_intercept:
             sample = np.column_stack([np.ones(len(rows)), sample])
-        # The Hessian at B = 0, per class: h'' G + λ on the penalised rows, h'' = 1/4 for two
-        # classes and p(1 - p) = (K - 1)/K² for K. The penalty matters where G is singular
-        # (constant columns, such as digits' blank pixels): it keeps those directions at unit
-        # curvature in Z instead of λ / ridge.
-        K = objective.n_classes
-        curvature = 0.25 if K == 2 else (K - 1) / K ** 2
+        # The Hessian at B = 0, per class: h'' G + λ on the penalised rows, h'' = E[h''](0) from
+        # the family (1/4 for logit, p(1 - p) = (K - 1)/K² for softmax). The penalty matters where
+        # G is singular (constant columns, such as digits' blank pixels): it keeps those
+        # directions at unit curvature in Z instead of λ / ridge.
+        curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
         H0 = curvature * (sample.T @ sample) / max(len(rows), 1)
         H0[np.diag_indices_from(H0)] += objective.l2
         if objective.fit_intercept:

@@ -16,7 +16,7 @@ def _label(step) -> str:
 def render(derivation: Derivation, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    title = f"Derivation: {derivation.model} logistic regression"
+    title = f"Derivation: family {derivation.model}"
     lines = []
     if fmt == "text":
         lines += [title, "=" * len(title), ""]

@@ -1,11 +1,13 @@
-"""The claim registry: one entry per ID of REFERENCES.md, plus F1-F3 for the special functions
-and F4-F5 for how the kernels evaluate exp and log1p; the negative controls W1-W5 of
-REFERENCES.md, plus W6, an exp polynomial too short for float64."""
+"""The claim registry: one entry per ID of REFERENCES.md (the documents' B and M claims, C1-C4,
+and the other families' P, G, Q and K claims), plus F1-F3 for the special functions and F4+ for
+how the kernels evaluate exp, log1p and the probit and cloglog functions; the negative controls
+W1-W5 and W10-W12 of REFERENCES.md, plus W6+, evaluations too short for float64."""
 
 from __future__ import annotations
 
-from . import binary, consequences, controls, elementary, functions, multinomial
+from . import binary, consequences, controls, elementary, families, functions, multinomial
 
-CLAIMS = functions.CLAIMS + elementary.CLAIMS + binary.CLAIMS + multinomial.CLAIMS + consequences.CLAIMS
-CONTROLS = controls.CONTROLS + elementary.CONTROLS
+CLAIMS = functions.CLAIMS + elementary.CLAIMS + binary.CLAIMS + multinomial.CLAIMS + consequences.CLAIMS + \
+    families.CLAIMS
+CONTROLS = controls.CONTROLS + elementary.CONTROLS + families.CONTROLS
 BY_ID = {c.id: c for c in CLAIMS + CONTROLS}

@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..checking import Claim, Numeric, Symbolic, numeric_verdict, relative_error
 from ..elementary import (ATANH_TERMS, BOUND, EXP_DEGREE, SIGMA, atanh_polynomial, atanh_truncation_bound,
-                          exp_nonpositive_float64, exp_polynomial, exp_truncation_bound, horner, log1p_unit_float64)
+                          exp_float64, exp_polynomial, exp_truncation_bound, horner, log1p_unit_float64)
 
 SOURCE = "symlogit (how the kernels evaluate e^-|u| and log1p: symbolic/elementary.py)"
 
@@ -58,8 +58,14 @@ def _log1p_symbolic(terms: int) -> Symbolic:
 def _exp_points(rng) -> np.ndarray:
     """Zero, tiny, the reduction's edges, where results turn subnormal, underflow, and beyond."""
     fixed = [0.0, -0.0, -1e-300, -1e-20, -0.34657359027997264, -0.3465735902799727, -1.0, -30.0, -700.0,
-             -708.39, -708.4, -709.0, -740.0, -745.13, -745.14, -746.0, -1000.0, -1e5, -1e300]
-    return np.concatenate([fixed, -rng.uniform(0, 746, 400), -10.0 ** rng.uniform(-300, 2.8, 200)])
+             -708.39, -708.4, -709.0, -740.0, -745.13, -745.14, -746.0, -1000.0, -1e5, -1e300,
+             1e-300, 0.34657359027997264, 1.0, 30.0, 700.0, 709.0, 709.78]
+    return np.concatenate([fixed, -rng.uniform(0, 746, 400), -10.0 ** rng.uniform(-300, 2.8, 200),
+                           rng.uniform(0, 709.78, 200), 10.0 ** rng.uniform(-300, 2.85, 100)])
+
+
+#: Where e^x overflows float64 (x > ln(DBL_MAX) = 709.78...), the polynomial exp must give inf.
+OVERFLOWING = (709.79, 710.0, 1000.0, 1e5, 1e300, float("inf"))
 
 
 def _against_mpmath(got, points, reference, what: str) -> Numeric:
@@ -72,9 +78,12 @@ def _against_mpmath(got, points, reference, what: str) -> Numeric:
 
 def _exp_numeric(degree: int, rng) -> Numeric:
     x = _exp_points(rng)
-    return _against_mpmath(exp_nonpositive_float64(x, degree), x, mpmath.exp,
-                           f"float64 2^k T(r), degree {degree}, in [-1e300, 0] (subnormal and underflowing "
-                           "results included),")
+    verdict = _against_mpmath(exp_float64(x, degree), x, mpmath.exp,
+                              f"float64 2^k T(r), degree {degree}, in [-1e300, 709.78] (subnormal and underflowing "
+                              "results included), and inf above 709.79")
+    if not np.all(np.isinf(exp_float64(np.array(OVERFLOWING), degree))):
+        return Numeric(False, float("inf"), verdict.points, verdict.detail + "; NOT inf where e^x overflows")
+    return verdict
 
 
 def _log1p_numeric(terms: int, rng) -> Numeric:
@@ -86,7 +95,8 @@ def _log1p_numeric(terms: int, rng) -> Numeric:
 
 CLAIMS = [
     Claim("F4", f"exp(x) = 2^k T(x - k ln 2), k = round(x/ln 2), T the degree-{EXP_DEGREE} Taylor polynomial: "
-                "relative truncation error < 2^-55", "x <= 0 (the kernels' e^-|u|, e^(u_k - max u))", SOURCE,
+                "relative truncation error < 2^-55", "every x: the kernels' e^-|u|, e^(u_k - max u), and e^u (Poisson, "
+                "cloglog); 0 below -745.2, inf above 709.78", SOURCE,
           lambda: _exp_symbolic(EXP_DEGREE), lambda rng: _exp_numeric(EXP_DEGREE, rng)),
     Claim("F5", f"log1p(e) = [ln 2] + 2 s A(s^2), s = e/(2+e) or (e-1)/(e+3), A of {ATANH_TERMS} terms of "
                 "atanh(s)/s: relative truncation error < 2^-55", "0 <= e <= 1 (the kernels' log1p(e^-|u|))", SOURCE,

@@ -1,0 +1,117 @@
+"""Data for the Dask engine: Parquet files read into dask arrays, and a client for a scheduler.
+
+The data layer of ``symlogit fit --engine dask`` (and tools/bench_dask.py); ``symlogit.distributed``
+only fits dask arrays. Problems with the files raise ``DataError``, as ``symlogit.data`` does;
+an unreachable scheduler raises ``SchedulerConnectionError``. Messages speak of this module's
+arguments, not of command-line flags.
+"""
+
+import glob
+from pathlib import Path
+
+import dask
+import dask.array as da
+import numpy as np
+
+from .data import PARQUET_SUFFIXES, DataError
+
+
+class SchedulerConnectionError(ConnectionError):
+    """No Dask scheduler answered at ``address``; ``problem`` says what happened."""
+
+    def __init__(self, address, problem):
+        super().__init__(f"address {address!r}: {problem}")
+        self.address, self.problem = address, problem
+
+
+def parquet_files(source):
+    """The Parquet files of a directory (its files with a suffix in PARQUET_SUFFIXES), a glob, or one file."""
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in PARQUET_SUFFIXES)
+    elif path.is_file():
+        files = [path]
+    else:
+        files = sorted(Path(p) for p in glob.glob(str(source)))
+    if not files:
+        raise DataError(f"{source}: no Parquet files (expected a directory of .parquet files, a glob or a file)")
+    return files
+
+
+def read_parquet_dataset(source, target):
+    """(X, y, feature names, target) as dask arrays with known row chunks, one per Parquet row
+    group. Every file's schema must agree with the first; raise DataError otherwise."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = parquet_files(source)
+    schemas = []
+    for path in files:
+        try:
+            schemas.append(pq.read_schema(path))
+        except (pa.ArrowInvalid, OSError) as error:
+            raise DataError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
+    first = schemas[0]
+    for path, schema in zip(files[1:], schemas[1:]):
+        if not schema.equals(first, check_metadata=False):
+            ours, theirs = {f.name: str(f.type) for f in first}, {f.name: str(f.type) for f in schema}
+            differ = sorted(set(ours.items()) ^ set(theirs.items()))
+            raise DataError(f"Parquet schemas disagree: {path.name} differs from {files[0].name} in "
+                            + ", ".join(f"{name} ({kind})" for name, kind in differ[:6]))
+    columns = [field.name for field in first]
+    target = columns[-1] if target is None else target
+    if target not in columns:
+        raise DataError(f"{source}: no target column {target!r}; columns are {', '.join(columns)}")
+    names = [c for c in columns if c != target]
+    text = [f.name for f in first if f.name in names and not (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))]
+    if text:
+        raise DataError(f"{source}: non-numeric feature column(s) {', '.join(text)}; encode them as numbers first")
+    if not names:
+        raise DataError(f"{source}: only the target column {target!r}; expected feature columns too")
+    # One chunk per Parquet row group, read by the workers; the row counts come from the files'
+    # footers, so the chunk sizes are known without a pass over the data.
+    footers = {path: pq.read_metadata(path) for path in files}
+    groups = [(str(path), g, footer.row_group(g).num_rows)
+              for path, footer in footers.items() for g in range(footer.num_row_groups)]
+    X = da.concatenate([da.from_delayed(dask.delayed(_read_features)(path, g, names), shape=(rows, len(names)),
+                                        dtype=np.float64) for path, g, rows in groups if rows])
+    y_type = np.dtype(first.field(target).type.to_pandas_dtype())
+    y = da.concatenate([da.from_delayed(dask.delayed(_read_target)(path, g, target), shape=(rows,), dtype=y_type)
+                        for path, g, rows in groups if rows])
+    return X, y, names, target
+
+
+def _read_features(path, group, names):
+    """Row group `group` of a Parquet file's feature columns as (rows, d) float64."""
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path).read_row_group(group, columns=names)
+    X = np.empty((table.num_rows, len(names)))
+    for j, column in enumerate(table.itercolumns()):  # one copy, straight into the C-order block
+        X[:, j] = column.to_numpy(zero_copy_only=False)
+    return X
+
+
+def _read_target(path, group, target):
+    """Row group `group` of a Parquet file's target column as (rows,)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).read_row_group(group, columns=[target]).column(0).to_numpy(zero_copy_only=False)
+
+
+def connect(address, timeout_seconds=10):
+    """A dask.distributed Client for the scheduler at address, or for a new LocalCluster when
+    address is None (closed with the client). Raise SchedulerConnectionError naming the address."""
+    from distributed import Client, LocalCluster
+
+    if address is None:
+        cluster = LocalCluster(dashboard_address=None)
+        client = Client(cluster)
+        client.close_cluster = cluster.close
+        return client
+    try:
+        return Client(address, timeout=f"{timeout_seconds}s")
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise SchedulerConnectionError(
+            address, f"no Dask scheduler answered within {timeout_seconds} s ({reason})") from None

@@ -1,0 +1,152 @@
+"""The runtime family table: what solvers, inference, estimators, model files, the CLI and Dask
+know about a model, read from its generated module (facts printed from its row of
+``symlogit.symbolic.families``), with no SymPy at run time.
+
+    family = get_family("probit")
+    family.kernels.loss_grad(X, y, beta)      the generated kernels
+    family.curvature_bound                    sup h'' (None: unbounded), SGD's step scale
+    family.hessian_at_zero(K)                 E[h''] at u = 0, whitening's H0 per unit x̂x̂ᵀ
+    family.null_scores(y, w, offset)          the intercept-only fit, for llnull and a start
+    family.for_classes(K)                     the family a classifier uses for K classes
+
+No code outside this module and the family table asks which model it is.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from . import kernels
+
+NAMES = kernels.FAMILIES
+#: Where the mean of y lives, and which estimators take the family.
+CLASSIFIER_DOMAINS = ("unit", "simplex")
+#: The families ``GLMClassifier`` and ``GLMRegressor`` accept (a vector family is reached through
+#: its scalar family's ``multiclass``).
+CLASSIFIER_NAMES = tuple(n for n in NAMES if kernels.module(n).DOMAIN == "unit")
+REGRESSOR_NAMES = tuple(n for n in NAMES if kernels.module(n).DOMAIN not in CLASSIFIER_DOMAINS)
+#: The names an estimator or `symlogit fit --family` takes.
+ESTIMATOR_NAMES = CLASSIFIER_NAMES + REGRESSOR_NAMES
+
+#: Scores searched for the null model's intercept: the mean of every family is monotone in u, and
+#: e^u under- and overflows outside this range.
+_NULL_GRID = np.linspace(-745.0, 709.0, 2909)
+
+
+class Family:
+    """A family's facts and kernels (see the module docstring)."""
+
+    def __init__(self, name):
+        k = kernels.module(name)
+        self.name, self.kernels = name, k
+        self.score, self.domain, self.likelihood = k.SCORE, k.DOMAIN, k.LIKELIHOOD
+        self.multiclass = k.MULTICLASS
+        self.curvature_bound = k.CURVATURE_BOUND
+
+    def __repr__(self):
+        return f"Family({self.name!r})"
+
+    @property
+    def is_vector(self):
+        return self.score == "vector"
+
+    @property
+    def is_classifier(self):
+        return self.domain in CLASSIFIER_DOMAINS
+
+    def estimator(self, **params):
+        """An unfitted estimator of this family: GLMClassifier or GLMRegressor."""
+        from .estimator import GLMClassifier, GLMRegressor
+        return (GLMClassifier if self.is_classifier else GLMRegressor)(family=self.name, **params)
+
+    def hessian_at_zero(self, n_classes=2):
+        return float(self.kernels.hessian_at_zero(n_classes))
+
+    def for_classes(self, n_classes):
+        """The family that fits K classes: itself for two, its ``multiclass`` family for more."""
+        if n_classes <= 2 or self.is_vector:
+            return self
+        if self.multiclass is None:
+            raise ValueError(f"family {self.name!r} is binary: y must have 2 classes, got {n_classes}; use "
+                             f"family='logit' (multinomial for K > 2 classes)")
+        return get_family(self.multiclass)
+
+    def check_targets(self, y):
+        """y (N,) as float64 for a regression family, or a ValueError naming the first bad value."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D for family {self.name!r}, got shape {y.shape}")
+        if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+            raise ValueError(f"y must be numeric for family {self.name!r}, got dtype {y.dtype}")
+        y = y.astype(np.float64)
+        bad = ~np.isfinite(y)
+        if np.any(bad):
+            row = int(np.argmax(bad))
+            raise ValueError(f"y must be finite; row {row} is {y[row]}")
+        if self.domain == "nonnegative" and np.any(y < 0):
+            row = int(np.argmax(y < 0))
+            raise ValueError(f"y must be >= 0 for family {self.name!r} (counts or rates); row {row} is {y[row]:g}")
+        return y
+
+    # ---- the intercept-only (null) model ---------------------------------------------------
+    def null_scores(self, y, weights, offset=None):
+        """Scores of the intercept-only fit at every row: (N,) for a scalar family (c + offset),
+        (N, K) for a vector family (the log class shares). Raise ValueError where it has no
+        finite optimum (a weighted mean of y at the edge of the domain: all counts zero)."""
+        if self.is_vector:
+            shares = np.maximum(weights @ y / weights.sum(), 1e-300)
+            return np.ascontiguousarray(np.broadcast_to(np.log(shares), y.shape))
+        c = self._null_intercept(y, weights, offset)
+        return c + (0.0 if offset is None else offset) + np.zeros(y.shape[0])
+
+    def _null_intercept(self, y, weights, offset):
+        """argmin_c sum_i w_i h(c + o_i, y_i). Without offsets, mean(c) = the weighted mean of y
+        (calibration, claim K1, with h' affine in y), found by bisection on the monotone mean;
+        with offsets, Newton's method from there, halving steps that do not decrease the loss."""
+        k = self.kernels
+        ybar = float(weights @ y / weights.sum())
+        means = k.means_from_scores(_NULL_GRID)
+        if not means[0] < ybar < means[-1]:
+            raise ValueError(f"the weighted mean of y is {ybar:g}, at the edge of family {self.name!r}'s domain: the "
+                             "likelihood has no finite optimum (every count is zero, or all the sample weight is on "
+                             "one class)")
+        j = int(np.searchsorted(means, ybar))
+        lo, hi = _NULL_GRID[j - 1], _NULL_GRID[j]
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+            if k.means_from_scores(np.array([mid]))[0] < ybar:
+                lo = mid
+            else:
+                hi = mid
+        c = 0.5 * (lo + hi)
+        if offset is None:
+            return c
+
+        def loss(c):
+            return k.loss_from_scores(c + offset, y, weights)
+
+        f = loss(c)
+        for _ in range(50):
+            _, g, h, _ = k.row_weights(c + offset, y) * weights
+            step = -g.sum() / max(h.sum(), 1e-300)
+            t = 1.0
+            while t > 1e-10 and not loss(c + t * step) <= f:
+                t *= 0.5
+            c, f = c + t * step, loss(c + t * step)
+            if abs(t * step) <= 1e-13 * (1 + abs(c)):
+                break
+        return c
+
+
+@lru_cache(maxsize=None)
+def get_family(name):
+    """The family ``name`` (one of ``NAMES``); a ValueError naming the choices otherwise."""
+    if name not in NAMES:
+        raise ValueError(f"unknown family {name!r}; expected one of {', '.join(NAMES)}")
+    return Family(name)
