@@ -168,6 +168,8 @@ def test_output_paths_are_checked_before_work(tmp_path, wine_csv):
     ('{"format": "symlogit-model", "format_version": 1, "classes": [0, 1]}', "malformed model file"),
     ('{"format": "symlogit-model", "format_version": 1, "classes": [0, 1], "feature_names": ["a"], '
      '"coef": [[1, 2]], "intercept": [0], "fit_intercept": true}', "inconsistent model file"),
+    ('{"format": "symlogit-model", "format_version": 1, "family": "tweedie", "feature_names": ["a"], '
+     '"coef": [[1]], "intercept": [0], "fit_intercept": true}', "family 'tweedie' is not known"),
 ])
 def test_malformed_or_foreign_model_files(tmp_path, wine_csv, content, needle):
     model = write(tmp_path, "model.json", content)
@@ -215,3 +217,60 @@ def test_end_to_end_in_a_real_process(tmp_path, wine_csv):
                          capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "no such file" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.fixture
+def counts_csv(tmp_path):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(400, 2))
+    exposure = rng.uniform(0.5, 3.0, 400)
+    y = rng.poisson(exposure * np.exp(0.3 + X @ np.array([0.4, -0.2])))
+    path = tmp_path / "counts.csv"
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "log_exposure": np.log(exposure), "n": y}).to_csv(path, index=False)
+    return path
+
+
+def test_poisson_fit_with_offset_saves_family_and_predicts_means(tmp_path, counts_csv):
+    import statsmodels.api as sm
+    model = tmp_path / "poisson.json"
+    result = invoke("fit", counts_csv, "--family", "poisson", "--target", "n", "--offset", "log_exposure",
+                    "--penalty", "none", "--out", model, "-q")
+    assert result.exit_code == 0, result.output
+    assert "family: poisson" in result.output and "D²" in result.output and "GLM poisson results" in result.output
+    saved = json.loads(model.read_text())
+    assert saved["family"] == "poisson" and saved["options"]["offset"] == "log_exposure"
+    frame = pd.read_csv(counts_csv)
+    theirs = sm.GLM(frame["n"], sm.add_constant(frame[["a", "b"]]), family=sm.families.Poisson(),
+                    offset=frame["log_exposure"]).fit(tol=1e-12)
+    np.testing.assert_allclose([saved["intercept"][0], *saved["coef"][0]], theirs.params, rtol=1e-6)
+    out = tmp_path / "means.csv"
+    assert invoke("predict", model, counts_csv, "--out", out).exit_code == 0
+    np.testing.assert_allclose(pd.read_csv(out)["prediction"], theirs.fittedvalues, rtol=1e-6)
+    assert_one_line_error(invoke("predict", model, counts_csv, "--proba"), "--proba needs a classifier")
+
+
+@pytest.mark.parametrize("family", ["probit", "cloglog"])
+def test_binary_families_fit_and_round_trip(tmp_path, family):
+    X, y = load_iris(return_X_y=True)
+    path = tmp_path / "iris2.csv"
+    pd.DataFrame(np.column_stack([X, y == 2]), columns=["a", "b", "c", "d", "virginica"]).to_csv(path, index=False)
+    model = tmp_path / "m.json"
+    result = invoke("fit", path, "--family", family, "--out", model, "-q")
+    assert result.exit_code == 0 and f"family: {family}" in result.output, result.output
+    assert json.loads(model.read_text())["family"] == family
+    out = invoke("predict", model, path, "--proba").output.strip().splitlines()
+    assert out[0] == "p_0.0,p_1.0" and len(out) == 151
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--family", "probit"], "binary"),                                       # wine has 3 classes
+    (["--family", "poisson", "--target", "target"], None),                    # counts 0, 1, 2: fine
+    (["--offset", "nope"], "no offset column 'nope'"),
+    (["--family", "gamma"], "'gamma' is not one of"),
+])
+def test_family_options_bad_input(wine_csv, args, needle):
+    result = invoke("fit", wine_csv, "-q", *args)
+    if needle is None:
+        assert result.exit_code == 0, result.output
+    else:
+        assert_one_line_error(result, needle)

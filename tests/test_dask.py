@@ -69,7 +69,7 @@ def test_dask_fits_every_family_as_in_memory(client, family):
     predicted = on_dask.predict_proba(_dask(X)) if family != "poisson" else on_dask.predict(_dask(X))
     expected = memory.predict_proba(X) if family != "poisson" else memory.predict(X)
     assert isinstance(predicted, da.Array)
-    np.testing.assert_allclose(predicted.compute(), expected, rtol=1e-7)
+    np.testing.assert_allclose(predicted.compute(), expected, rtol=1e-6, atol=1e-12)
 
 
 def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):

@@ -197,9 +197,11 @@ def test_C_infinity_means_no_penalty_as_in_scikit_learn(iris):
     assert not np.allclose(penalised.coef_, unpenalised.coef_, rtol=1e-9, atol=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [lambda: GLMClassifier(family="probit"), lambda: GLMClassifier(family="cloglog"),
                                   lambda: GLMRegressor(family="poisson")], ids=["probit", "cloglog", "poisson"])
 def test_check_estimator_passes_every_check_for_every_family(make):
+    """Slow: scikit-learn's checks fit float32 data too, a second cold compile of each family."""
     results = check_estimator(make(), on_fail=None)
     bad = [(r["check_name"], r["status"], str(r["exception"])[:300]) for r in results
            if r["status"] != "passed" and r["check_name"] != "check_array_api_input"]

@@ -71,7 +71,10 @@ class ScalarNumbaPrinter(PythonCodePrinter):
         return f"_log1p_unit({self._print(expr.args[0])})"
 
     def _print_Function(self, expr):
-        """A special function the kernels evaluate themselves (``kernel_name``, e.g. log Φ)."""
+        """A special function the kernels evaluate themselves (``kernel_name``, e.g. log Φ), or
+        one that prints its own numba expression (``_numbacode``)."""
+        if hasattr(expr, "_numbacode"):
+            return expr._numbacode(self)
         name = getattr(expr.func, "kernel_name", None)
         if name is None:
             return super()._print_Function(expr)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
+import numpy as np
 import sympy as sp
 
 from .derivation import Derivation, Step, derive_binary, derive_multinomial
@@ -49,6 +50,8 @@ class FamilyDefinition:
     domain: str
     likelihood: str
     mean: Callable[[sp.Expr], sp.Expr] | None = None
+    #: 1 - mean, raw, written so that it does not cancel (Bernoulli): the raw loss's log(1 - p)
+    complement: Callable[[sp.Expr], sp.Expr] | None = None
     loss: Callable[[sp.Expr, sp.Expr], sp.Expr] | None = None
     stable_mean: Callable[[sp.Expr], sp.Expr] | None = None
     stable_complement: Callable[[sp.Expr], sp.Expr] | None = None
@@ -66,10 +69,12 @@ class FamilyDefinition:
     extra: dict = field(default_factory=dict)
 
     def raw_loss(self, u, y):
-        """-log f(y | μ(u)) from the distribution and the raw inverse link, less terms free of u."""
+        """-log f(y | μ(u)) from the distribution and the raw inverse link, less terms free of u
+        (Bernoulli: 1 - μ as the row's raw complement, proven equal to it by the family's first
+        claim; written whole, it keeps the mpmath reference exact where 1 - μ is below 10^-400)."""
         mu = self.mean(u)
         if self.likelihood == "bernoulli":
-            return -y * sp.log(mu) - (1 - y) * sp.log(1 - mu)
+            return -y * sp.log(mu) - (1 - y) * sp.log(self.complement(u))
         if self.likelihood == "poisson":
             return mu - y * sp.log(mu)  # + log y!, free of u
         raise ValueError(f"no raw scalar loss for likelihood {self.likelihood!r}")
@@ -78,31 +83,87 @@ class FamilyDefinition:
         return derive_family(self.name)
 
 
-def _probit_functions():
+def _special():
+    """The probit and cloglog special functions (``special.py``), imported when a row is used."""
     from . import special
     return special
+
+
+class ndtr(sp.Function):
+    """Phi(u) = erfc(-u/sqrt 2)/2, the standard normal CDF, kept whole: SymPy would rewrite
+    erfc(-x) as 2 - erfc(x), which cancels for u -> -inf. Printed as ``0.5*math.erfc(...)``
+    (glibc's erfc keeps its relative accuracy down to the subnormal range); ``numpy_function`` is
+    the same arithmetic for the verifier's float64 side."""
+
+    nargs = 1
+
+    @staticmethod
+    def numpy_function(u):
+        import scipy.special
+        return 0.5 * scipy.special.erfc(-np.asarray(u, dtype=float) * _SQRT1_2)
+
+    def _eval_rewrite_as_exp(self, u, **kwargs):
+        return sp.erfc(-u / sp.sqrt(2)) / 2
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+    def fdiff(self, argindex=1):
+        u = self.args[0]
+        return sp.exp(-u ** 2 / 2) / sp.sqrt(2 * sp.pi)
+
+    def _numbacode(self, printer):
+        return f"0.5*math.erfc(-{_SQRT1_2!r}*({printer._print(self.args[0])}))"
+
+
+_SQRT1_2 = 0.7071067811865476
+
+
+class scaled_exp(sp.Function):
+    """a e^u, and 0 when a = 0 even where e^u overflows: cloglog's (1 - y) e^u at y = 1 and
+    u > 709.78 would otherwise be 0 * inf = nan. Printed as a select on a == 0 (vectorises)."""
+
+    nargs = 2
+
+    @staticmethod
+    def numpy_function(a, u):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.where(np.asarray(a) == 0, 0.0, np.asarray(a) * np.exp(u))
+
+    def _eval_rewrite_as_exp(self, a, u, **kwargs):
+        return a * sp.exp(u)
+
+    def _eval_is_real(self):
+        return True if all(x.is_real for x in self.args) else None
+
+    def fdiff(self, argindex=1):
+        a, u = self.args
+        return sp.exp(u) if argindex == 1 else self
+
+    def _numbacode(self, printer):
+        a, u = (printer._print(x) for x in self.args)
+        return f"(0.0 if ({a}) == 0 else ({a})*_exp({u}))"  # _exp: the polynomial exp of claim F4
 
 
 def _logit_mean(u):
     return sp.exp(u) / (1 + sp.exp(u))
 
 
-def _probit_mean(u):
-    return sp.erfc(-u / sp.sqrt(2)) / 2
-
-
 def _cloglog_mean(u):
-    return 1 - sp.exp(-sp.exp(u))
+    return -_expm1(-sp.exp(u))
 
 
 def _probit_loss(u, y):
-    s = _probit_functions()
+    s = _special()
     return -y * s.log_ndtr(u) - (1 - y) * s.log_ndtr(-u)
 
 
 def _cloglog_loss(u, y):
-    s = _probit_functions()
-    return -y * s.log_cloglog(u) + (1 - y) * sp.exp(u)
+    s = _special()
+    return -y * s.log_cloglog(u) + scaled_exp(1 - y, u)
 
 
 def xlogy(y):
@@ -123,7 +184,7 @@ def _expm1(x):
 FAMILIES = (
     FamilyDefinition(
         "logit", "Binary logistic regression (sigmoid + cross-entropy)", "scalar", "unit", "bernoulli",
-        mean=_logit_mean,
+        mean=_logit_mean, complement=lambda u: 1 / (1 + sp.exp(u)),
         loss=lambda u, y: -y * u + softplus(u),
         stable_mean=sigmoid, stable_complement=lambda u: sigmoid(-u),
         expected=lambda u: sigmoid(u) * sigmoid(-u),
@@ -135,10 +196,10 @@ FAMILIES = (
     ),
     FamilyDefinition(
         "probit", "Probit regression (normal CDF + Bernoulli likelihood)", "scalar", "unit", "bernoulli",
-        mean=_probit_mean,
+        mean=ndtr, complement=lambda u: ndtr(-u),
         loss=_probit_loss,
-        stable_mean=_probit_mean, stable_complement=lambda u: sp.erfc(u / sp.sqrt(2)) / 2,
-        expected=lambda u: _probit_functions().inv_mills(u) * _probit_functions().inv_mills(-u),
+        stable_mean=ndtr, stable_complement=lambda u: ndtr(-u),
+        expected=lambda u: _special().inv_mills(u) * _special().inv_mills(-u),
         curvature_bound=sp.Integer(1), hessian_at_zero=2 / sp.pi,
         claims=("P1", "P2", "P3", "P4", "K1", "K2"), step_claims=("P1", "P2", "P3", "P4"),
         saturated=_bernoulli_saturated, log_measure=lambda y: sp.Integer(0),
@@ -148,10 +209,11 @@ FAMILIES = (
     ),
     FamilyDefinition(
         "cloglog", "Complementary log-log regression (Bernoulli likelihood)", "scalar", "unit", "bernoulli",
-        mean=_cloglog_mean,
+        mean=_cloglog_mean, complement=lambda u: sp.exp(-sp.exp(u)),  # mean: 1 - e^(-e^u) as -expm1
         loss=_cloglog_loss,
-        stable_mean=lambda u: -_expm1(-sp.exp(u)), stable_complement=lambda u: sp.exp(-sp.exp(u)),
-        expected=lambda u: sp.exp(u) * _probit_functions().cloglog_q(u),
+        stable_mean=_cloglog_mean, stable_complement=lambda u: sp.exp(-sp.exp(u)),
+        # e^u q(u) = e^(2u) e^(-e^u)/p, written as one exponential: e^u overflows where q underflows
+        expected=lambda u: sp.exp(2 * u - sp.exp(u) - _special().log_cloglog(u)),
         curvature_bound=None, hessian_at_zero=1 / (sp.E - 1),
         claims=("G1", "G2", "G3", "G4", "K1", "K2"), step_claims=("G1", "G2", "G3", "G4"),
         saturated=_bernoulli_saturated, log_measure=lambda y: sp.Integer(0),
@@ -215,13 +277,14 @@ def derive_scalar(row: FamilyDefinition) -> Derivation:
     """
     u, y = U, Y
     f = sp.Function
-    h_raw = row.raw_loss(u, y)
+    h_raw = row.raw_loss(u, y).rewrite(sp.exp)  # shown in elementary functions and erfc
     h = row.loss(u, y)
     h1 = sp.diff(h, u)
     h2 = sp.diff(h1, u)
     loss, first, second, expected = row.step_claims
     steps = [
-        Step("The inverse link: the mean of y at score u = x̂ᵀβ (+ offset).", f("mu")(u), row.mean(u), loss),
+        Step("The inverse link: the mean of y at score u = x̂ᵀβ (+ offset).", f("mu")(u),
+             row.mean(u).rewrite(sp.exp), loss),
         Step(f"Negative log-likelihood of the {row.likelihood} distribution with that mean (terms free of u "
              "dropped).", f("h")(u, y), h_raw, loss),
         Step("The same in stable special functions (proven equal to the raw form).", f("h")(u, y), h, loss),
