@@ -26,7 +26,10 @@ from __future__ import annotations
 from ..symbolic import elementary
 from ..symbolic import special as S
 
-NJIT = '@numba.njit(cache=True, error_model="numpy", inline="always")'
+# Not inlined: each function compiles once per module and the kernels call it. Inlined into every
+# kernel (so that their loops vectorise) the probit kernels took 170 s to compile cold, both dtypes,
+# and the parallel ones minutes each: too slow for a test suite on a clean machine.
+NJIT = '@numba.njit(cache=True, error_model="numpy")'
 
 
 def horner_source(coeffs, var: str) -> str:

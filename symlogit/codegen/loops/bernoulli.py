@@ -5,7 +5,7 @@ printed loss itself: log p(u) = -h(u, 1), log(1 - p(u)) = -h(u, 0).
 """
 
 # template-only: begin
-from symlogit.codegen.loops.common import CHUNK, _n_chunks, _u, numba, np
+from symlogit.codegen.loops.common import _u, numba, np
 from symlogit.codegen.loops.scalar import _check, _mean
 
 _NOT_GENERATED = "only generated modules evaluate a family's formulas"
@@ -20,20 +20,19 @@ def _complement(u):
 # printed: complement end
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy")
 def _probabilities_kernel(X, o, beta, intercept, has_offset, out, logarithms):
     """[P(y = 0), P(y = 1)] per row, or their logarithms -h(u, 0), -h(u, 1) (accurate where a
-    probability underflows)."""
-    n = X.shape[0]
-    for c in numba.prange(_n_chunks(n)):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            u = _u(X, i, beta, intercept) + (o[i] if has_offset else 0.0)
-            if logarithms:
-                out[i, 0] = -_loss(u, 0.0)
-                out[i, 1] = -_loss(u, 1.0)
-            else:
-                out[i, 0] = _complement(u)
-                out[i, 1] = _mean(u)
+    probability underflows). Serial: a parallel compile of the inlined special functions takes
+    minutes, and prediction is one pass."""
+    for i in range(X.shape[0]):
+        u = _u(X, i, beta, intercept) + (o[i] if has_offset else 0.0)
+        if logarithms:
+            out[i, 0] = -_loss(u, 0.0)
+            out[i, 1] = -_loss(u, 1.0)
+        else:
+            out[i, 0] = _complement(u)
+            out[i, 1] = _mean(u)
 
 
 def probabilities(X, beta, intercept=True, offset=None):

@@ -214,33 +214,29 @@ def _scores_loss_kernel(u, y, w):
     return losses.sum()
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+# The per-row kernels below are serial: they cost O(N), never sit in a solver's loop, and a
+# parallel (parfor) compile of a family's inlined special functions takes minutes (probit).
+@numba.njit(cache=True, error_model="numpy")
 def _means_kernel(u, out):
-    n = u.shape[0]
-    for c in numba.prange(_n_chunks(n)):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            out[i] = _mean(u[i])
+    for i in range(u.shape[0]):
+        out[i] = _mean(u[i])
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy")
 def _target_terms_kernel(y, out):
-    n = y.shape[0]
-    for c in numba.prange(_n_chunks(n)):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            out[0, i] = _saturated_loss(y[i])
-            out[1, i] = _log_measure(y[i])
+    for i in range(y.shape[0]):
+        out[0, i] = _saturated_loss(y[i])
+        out[1, i] = _log_measure(y[i])
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy")
 def _row_weights_kernel(u, y, out):
-    n = u.shape[0]
-    for c in numba.prange(_n_chunks(n)):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            loss_i, g_i = _loss_and_gradient_weight(u[i], y[i])
-            out[0, i] = loss_i
-            out[1, i] = g_i
-            out[2, i] = _hessian_weight(u[i], y[i])
-            out[3, i] = _expected_weight(u[i])
+    for i in range(u.shape[0]):
+        loss_i, g_i = _loss_and_gradient_weight(u[i], y[i])
+        out[0, i] = loss_i
+        out[1, i] = g_i
+        out[2, i] = _hessian_weight(u[i], y[i])
+        out[3, i] = _expected_weight(u[i])
 
 
 # ---- public, validated entry points ---------------------------------------------------------
