@@ -158,6 +158,7 @@ def test_bad_input_is_a_value_error_before_any_work(make, X, y, kwargs, message)
         make().fit(X, y, **kwargs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["logit", "probit", "cloglog", "poisson"])
 def test_generated_per_sample_formulas_hold_at_the_extremes(name):
     """What the kernels evaluate (h, h', h'' and E[h''] through ``row_weights``, printed, compiled)
