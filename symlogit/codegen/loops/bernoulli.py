@@ -6,7 +6,7 @@ printed loss itself: log p(u) = -h(u, 1), log(1 - p(u)) = -h(u, 0).
 
 # template-only: begin
 from symlogit.codegen.loops.common import _u, numba, np
-from symlogit.codegen.loops.scalar import _check, _mean
+from symlogit.codegen.loops.scalar import _check, _loss, _mean
 
 _NOT_GENERATED = "only generated modules evaluate a family's formulas"
 # template-only: end
