@@ -272,6 +272,11 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
     from .family import get_family
 
     classifier = get_family(family).is_classifier
+    given = click.get_current_context().get_parameter_source
+    for option, name, needs in (("--alpha", "alpha", False), ("--C", "C", True)):
+        if given(name) == click.core.ParameterSource.COMMANDLINE and classifier != needs:
+            fail(f"{option} does not apply to family {family!r}: its L2 strength is "
+                 f"{'--C' if classifier else '--alpha'}")
 
     if data is not None and dataset is not None:
         fail("give either DATA or --dataset, not both")
@@ -365,10 +370,14 @@ def _training_figures(model, X, y, offset):
     import numpy as np
 
     if hasattr(model, "classes_"):
-        log_p = model.predict_log_proba(X, offset)
-        codes = np.searchsorted(model.classes_, y)
-        return {"training_log_loss": -float(np.mean(log_p[np.arange(len(codes)), codes])),
-                "training_accuracy": float(np.mean(model.classes_[log_p.argmax(axis=1)] == y))}
+        from .targets import encode_targets
+
+        targets, log_p = encode_targets(y), model.predict_log_proba(X, offset)
+        observed = targets.values if targets.values.ndim == 2 else np.column_stack([1 - targets.values, targets.values])
+        figures = {"training_log_loss": -float(np.mean(np.sum(observed * log_p, axis=1, where=observed > 0)))}
+        if targets.labels is not None:  # soft targets (probabilities) have no accuracy
+            figures["training_accuracy"] = float(np.mean(log_p.argmax(axis=1) == targets.labels))
+        return figures
     family = model._fitted_family()
     y = family.check_targets(y)
     u = model.linear_predictor(X, offset)
@@ -503,7 +512,7 @@ def predict(model_file, data, out, proba):
         frame = read_frame(data)
         X = features(frame, list(model.feature_names_in_), data)
         offset_column = saved.get("options", {}).get("offset")
-        offset = None if offset_column is None else features(frame, [offset_column], data)[:, 0]
+        offset = None if offset_column is None else features(frame, [offset_column], data, "offset")[:, 0]
     except (ModelFileError, DataError) as error:
         fail(str(error))
     if proba and not hasattr(model, "classes_"):

@@ -65,16 +65,17 @@ def load_dataset(name):
     return bunch.frame
 
 
-def features(frame, names, source):
-    """The named columns as a finite float64 (N, d) array; errors name the column and row."""
+def features(frame, names, source, what="feature"):
+    """The named columns as a finite float64 (N, d) array; errors name the column (a ``what``
+    column: "feature" or "offset") and row."""
     missing = [name for name in names if name not in frame.columns]
     if missing:
-        raise DataError(f"{source}: missing feature column(s) {', '.join(map(str, missing))}; "
+        raise DataError(f"{source}: missing {what} column(s) {', '.join(map(str, missing))}; "
                         f"the model needs {', '.join(map(str, names))}")
     part = frame[names]
     text = [str(name) for name in names if not pd.api.types.is_numeric_dtype(part[name])]
     if text:
-        raise DataError(f"{source}: non-numeric feature column(s) {', '.join(text)}; encode them as numbers first "
+        raise DataError(f"{source}: non-numeric {what} column(s) {', '.join(text)}; encode them as numbers first "
                         "(e.g. one-hot columns with pandas.get_dummies)")
     X = part.to_numpy(dtype=np.float64)
     bad = ~np.isfinite(X)
@@ -93,6 +94,8 @@ def read_table(frame, target, source, offset=None, classes=True):
     for what, column in (("target", target), ("offset", offset)):
         if column is not None and column not in frame.columns:
             raise DataError(f"{source}: no {what} column {column!r}; columns are {', '.join(map(str, frame.columns))}")
+    if offset is not None and offset == target:
+        raise DataError(f"{source}: the offset column {offset!r} is the target column; expected another column")
     names = [column for column in frame.columns if column not in (target, offset)]
     if not names:
         raise DataError(f"{source}: only the target column {target!r}; expected feature columns too")
@@ -101,7 +104,7 @@ def read_table(frame, target, source, offset=None, classes=True):
         raise DataError(f"{source}: target column {target!r} is empty at row {int(np.argmax(y.isna().to_numpy())) + 1}")
     labels = y.to_numpy()
     if classes and len(np.unique(labels)) < 2:
-        raise DataError(f"{source}: target column {target!r} has a single class ({labels[0]!r}); "
+        raise DataError(f"{source}: target column {target!r} has a single class ({np.asarray(labels[0]).tolist()!r}); "
                         "expected at least two classes")
-    offsets = None if offset is None else features(frame, [offset], source)[:, 0]
+    offsets = None if offset is None else features(frame, [offset], source, "offset")[:, 0]
     return Table(features(frame, names, source), labels, names, str(target), source, offsets)

@@ -156,7 +156,8 @@ def prepare_inputs(X, y, sample_weight, class_weight):
         raise ValueError("y on dask must hold class labels (soft targets need in-memory arrays); "
                          f"got {len(classes)} distinct float values")
     if len(classes) < 2:
-        raise ValueError(f"y needs samples of at least 2 classes, but the data contain only one class: {classes[0]!r}")
+        raise ValueError("y needs samples of at least 2 classes, but the data contain only one class: "
+                         f"{np.asarray(classes[0]).tolist()!r}")
     if not finite_w or min_w < 0 or total <= 0:
         raise ValueError("sample_weight must be finite, nonnegative and not all zero")
     labels = y.map_blocks(_codes, classes, dtype=np.int64)

@@ -116,7 +116,7 @@ class _GLM(BaseEstimator):
             shape = SimpleNamespace(n_features_in_=X.shape[1])
             make_objective = DaskObjective
         else:
-            shape = _Validated()
+            shape = type(type(self).__name__, (_Validated,), {})()  # scikit-learn's messages name the class
             X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1,
                                  **self._y_validation)
             weights = check_sample_weight(sample_weight, X.shape[0])
@@ -154,7 +154,8 @@ class _GLM(BaseEstimator):
         elif not result.converged:
             warnings.warn(f"{name} did not converge: {result.message}; max|gradient| = "
                           f"{result.history[-1].grad_max:.3g} > tol = {self.tol:g}. Increase max_iter, "
-                          "scale the features, or use solver='newton'.", ConvergenceWarning, stacklevel=2)
+                          "scale the features" + ("" if name == "newton" else ", or use solver='newton'") + ".",
+                          ConvergenceWarning, stacklevel=2)
         self._set_fitted(objective, targets, result, name, shape, family)
         # for inference() (not pickled, see __getstate__); on dask, inference is not offered
         self._training = (X, targets, weights, offset) if make_objective is Objective else None
@@ -321,6 +322,13 @@ class GLMClassifier(ClassifierMixin, _GLM):
         if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}, got {self.class_weight!r}")
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self._family_param() in CLASSIFIER_NAMES:  # an unknown name is fit's ValueError, not the tags'
+            family = get_family(self._family_param())
+            tags.classifier_tags.multi_class = family.is_vector or family.multiclass is not None
+        return tags
+
     def _l2(self, total_weight):
         penalised = self.penalty == "l2" and np.isfinite(self.C)  # C = inf: scikit-learn >= 1.8's "no penalty"
         return 1.0 / (self.C * total_weight) if penalised else 0.0
@@ -362,9 +370,14 @@ class GLMClassifier(ClassifierMixin, _GLM):
         return np.concatenate([self.intercept_, self.coef_[0]])
 
     def decision_function(self, X, offset=None):
-        """Raw scores u = X̂ B (+ offset): (N,) for two classes (the score of classes_[1]), else
-        (N, K). A dask array X gives a dask array (the same for every predict method)."""
-        return self.linear_predictor(X, offset)
+        """Two classes: u - u½ (N,), the score of classes_[1] less the family's median score u½
+        (the score where p = 1/2: 0 for logit and probit, log log 2 for cloglog), so that it is
+        positive exactly where ``predict`` gives classes_[1], as scikit-learn's classifiers are.
+        K > 2 classes: the scores u = X̂ B (N, K). ``linear_predictor`` gives u itself. A dask
+        array X gives a dask array (the same for every predict method)."""
+        scores = self.linear_predictor(X, offset)
+        median = self._fitted_family().median_score
+        return scores if scores.ndim == 2 or not median else scores - median
 
     def predict_proba(self, X, offset=None):
         """Class probabilities (N, K), columns in the order of ``classes_``; 1 - p evaluated as
@@ -383,8 +396,10 @@ class GLMClassifier(ClassifierMixin, _GLM):
     def predict(self, X, offset=None):
         if _is_dask(X):
             return self._on_dask(self.predict, X, None, self.classes_.dtype)
-        index = self.predict_proba(X, offset).argmax(axis=1)
-        return self.classes_[index]
+        """The class of each row: classes_[1] where ``decision_function`` > 0 for two classes
+        (p > 1/2), the most probable class for more."""
+        scores = self.decision_function(X, offset)
+        return self.classes_[(scores > 0).astype(np.intp) if scores.ndim == 1 else scores.argmax(axis=1)]
 
 
 class LogisticRegression(GLMClassifier):

@@ -44,6 +44,7 @@ class Family:
         self.score, self.domain, self.likelihood = k.SCORE, k.DOMAIN, k.LIKELIHOOD
         self.multiclass = k.MULTICLASS
         self.curvature_bound = k.CURVATURE_BOUND
+        self.median_score = k.MEDIAN_SCORE
 
     def __repr__(self):
         return f"Family({self.name!r})"
@@ -69,8 +70,8 @@ class Family:
         if n_classes <= 2 or self.is_vector:
             return self
         if self.multiclass is None:
-            raise ValueError(f"family {self.name!r} is binary: y must have 2 classes, got {n_classes}; use "
-                             f"family='logit' (multinomial for K > 2 classes)")
+            raise ValueError(f"Only binary classification is supported by family {self.name!r}: y must have 2 "
+                             f"classes, got {n_classes}; use family='logit' (multinomial for K > 2 classes)")
         return get_family(self.multiclass)
 
     def check_targets(self, y):
@@ -105,8 +106,11 @@ class Family:
 
     def _null_intercept(self, y, weights, offset):
         """argmin_c sum_i w_i h(c + o_i, y_i). Without offsets, mean(c) = the weighted mean of y
-        (calibration, claim K1, with h' affine in y), found by bisection on the monotone mean;
-        with offsets, Newton's method from there, halving steps that do not decrease the loss."""
+        (calibration, claim K1, with h' affine in y), found by bisection on the monotone mean.
+        With offsets: the root of the slope g(c) = sum_i w_i h'(c + o_i, y_i), increasing in c
+        (convexity, claim K2), bracketed from c - mean(o) (the answer for a constant offset) by
+        doubling steps, then Newton's method kept inside the bracket, bisecting where a Newton
+        step would leave it (e^u at u = ±40 makes unguarded Newton steps of 1e17)."""
         k = self.kernels
         ybar = float(weights @ y / weights.sum())
         means = k.means_from_scores(_NULL_GRID)
@@ -115,33 +119,41 @@ class Family:
                              "likelihood has no finite optimum (every count is zero, or all the sample weight is on "
                              "one class)")
         j = int(np.searchsorted(means, ybar))
-        lo, hi = _NULL_GRID[j - 1], _NULL_GRID[j]
-        for _ in range(60):
-            mid = 0.5 * (lo + hi)
-            if mid in (lo, hi):
-                break
-            if k.means_from_scores(np.array([mid]))[0] < ybar:
-                lo = mid
-            else:
-                hi = mid
-        c = 0.5 * (lo + hi)
+        c = _bisect(lambda c: k.means_from_scores(np.array([c]))[0] - ybar, _NULL_GRID[j - 1], _NULL_GRID[j])
         if offset is None:
             return c
+        rows = weights > 0
+        y, weights, offset = y[rows], weights[rows], offset[rows]
 
-        def loss(c):
-            return k.loss_from_scores(c + offset, y, weights)
+        def slope(c):
+            _, g, h, _ = k.row_weights(c + offset, y) @ weights
+            return g, h
 
-        f = loss(c)
-        for _ in range(50):
-            _, g, h, _ = k.row_weights(c + offset, y) * weights
-            step = -g.sum() / max(h.sum(), 1e-300)
-            t = 1.0
-            while t > 1e-10 and not loss(c + t * step) <= f:
-                t *= 0.5
-            c, f = c + t * step, loss(c + t * step)
-            if abs(t * step) <= 1e-13 * (1 + abs(c)):
+        c -= float(weights @ offset / weights.sum())
+        g, h = slope(c)
+        step, lo, hi = 1.0, c, c
+        while g != 0 and np.sign(slope(hi if g < 0 else lo)[0]) == np.sign(g):
+            lo, hi = (hi, hi + step) if g < 0 else (lo - step, lo)
+            step *= 2
+            if step > 1e300:
+                raise ValueError("the intercept-only model with this offset has no finite optimum")
+        for _ in range(200):
+            g, h = slope(c)
+            if g == 0 or hi - lo <= 4e-16 * max(abs(lo), abs(hi), 1e-300):
                 break
+            lo, hi = (c, hi) if g < 0 else (lo, c)
+            newton = c - g / h if h > 0 else np.nan
+            c = newton if lo < newton < hi else 0.5 * (lo + hi)
         return c
+
+
+def _bisect(f, lo, hi):
+    """The root of an increasing f between lo (f < 0) and hi, to the last bit."""
+    while True:
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            return mid
+        lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
 
 
 @lru_cache(maxsize=None)

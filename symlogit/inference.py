@@ -82,7 +82,7 @@ class Inference:
             params = B
             measure = float(weights @ k.target_terms(targets.values)[1])
         loss = k.loss(X, targets.values, B, weights, intercept, **extra)
-        cov = _inverse(H)
+        cov = _inverse(H, information)
         llnull = measure - k.loss_from_scores(family.null_scores(targets.values, weights, offset), targets.values,
                                               weights)
         deviance = None if family.is_vector else 2 * (loss - float(weights @ k.target_terms(targets.values)[0]))
@@ -125,16 +125,22 @@ class Inference:
         return self.summary()
 
 
-def _inverse(H):
-    """H⁻¹ by Cholesky; for a singular H a pseudo-inverse and a warning saying what it means."""
-    try:
-        factor = scipy.linalg.cho_factor(H, check_finite=False)
-        eig = np.linalg.eigvalsh(H)
-        if eig[0] > 1e-12 * eig[-1]:
-            return scipy.linalg.cho_solve(factor, np.eye(H.shape[0]), check_finite=False)
-    except np.linalg.LinAlgError:
-        pass
-    warnings.warn("The Hessian (observed information) is singular: some parameters are not identified (collinear or "
-                  "constant features, or separated classes). Their standard errors are unreliable; the pseudo-inverse "
-                  "was used.", InferenceWarning, stacklevel=4)
+def _inverse(H, information="observed"):
+    """H⁻¹ by Cholesky of the equilibrated D^-1/2 H D^-1/2, D = diag(H), whose conditioning is that
+    of the columns' correlations, not of their scales (a column of mean 1e4 and spread 1 next to
+    the intercept is ill-scaled, not singular); for a singular H a pseudo-inverse and a warning
+    saying what it means."""
+    d = np.sqrt(np.diag(H))
+    if np.all(d > 0) and np.all(np.isfinite(H)):
+        scaled = H / np.outer(d, d)
+        try:
+            factor = scipy.linalg.cho_factor(scaled, check_finite=False)
+            eig = np.linalg.eigvalsh(scaled)
+            if eig[0] > 1e-12 * eig[-1]:
+                return scipy.linalg.cho_solve(factor, np.eye(H.shape[0]), check_finite=False) / np.outer(d, d)
+        except np.linalg.LinAlgError:
+            pass
+    warnings.warn(f"The Hessian ({information} information) is singular: some parameters are not identified (collinear "
+                  "or constant features, or separated classes). Their standard errors are unreliable; the "
+                  "pseudo-inverse was used.", InferenceWarning, stacklevel=4)
     return np.linalg.pinv(H, hermitian=True)

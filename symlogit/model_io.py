@@ -85,9 +85,14 @@ def model_from_dict(data, source):
         classes = np.asarray(data["classes"]) if family.is_classifier else None
     except (KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"{source}: malformed model file ({type(error).__name__}: {error})") from None
+    if family.is_classifier and (classes.ndim != 1 or len(classes) < 2 or (len(classes) > 2) != family.is_vector):
+        raise ModelFileError(f"{source}: inconsistent model file: family {family_name!r} needs \"classes\" to be a list "
+                             f"of {'more than 2' if family.is_vector else '2'} labels, got {data['classes']!r}")
+    if not family.is_classifier and data.get("classes") is not None:
+        raise ModelFileError(f"{source}: inconsistent model file: family {family_name!r} is a regression family, but "
+                             "the file lists classes")
     rows = 1 if not family.is_vector else len(classes)
-    if (family.is_classifier and (classes.ndim != 1 or len(classes) < 2 or (len(classes) > 2) != family.is_vector)) \
-            or coef.shape != (rows, len(names)) or intercept.shape != (rows,):
+    if coef.shape != (rows, len(names)) or intercept.shape != (rows,):
         raise ModelFileError(f"{source}: inconsistent model file: family {family_name!r}"
                              + (f", {len(classes)} classes" if classes is not None else "")
                              + f" and {len(names)} features need coef of shape ({rows}, {len(names)}) and intercept "

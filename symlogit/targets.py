@@ -48,7 +48,8 @@ def encode_targets(y):
                          "or an (N, K) probability matrix")
     classes, labels = np.unique(y, return_inverse=True)
     if len(classes) < 2:
-        raise ValueError(f"y needs samples of at least 2 classes, but the data contain only one class: {classes[0]!r}")
+        raise ValueError("y needs samples of at least 2 classes, but the data contain only one class: "
+                         f"{np.asarray(classes[0]).tolist()!r}")
     if len(classes) == 2:
         return Targets(classes, labels.astype(np.float64), labels)
     return Targets(classes, np.eye(len(classes))[labels], labels)

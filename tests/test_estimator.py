@@ -201,8 +201,18 @@ def test_C_infinity_means_no_penalty_as_in_scikit_learn(iris):
 @pytest.mark.parametrize("make", [lambda: GLMClassifier(family="probit"), lambda: GLMClassifier(family="cloglog"),
                                   lambda: GLMRegressor(family="poisson")], ids=["probit", "cloglog", "poisson"])
 def test_check_estimator_passes_every_check_for_every_family(make):
-    """Slow: scikit-learn's checks fit float32 data too, a second cold compile of each family."""
-    results = check_estimator(make(), on_fail=None)
+    """Slow: scikit-learn's checks fit float32 data too, a second cold compile of each family.
+
+    One departure, by design: check_classifiers_train's last assertion, predict_log_proba ==
+    log(predict_proba), fails for cloglog on its separated blobs, where 1 - p = exp(-e^u) underflows
+    to 0 from u = 6.6 on: predict_log_proba gives log(1 - p) = -e^u (-897 at u = 6.8) exactly,
+    where log(predict_proba) is -inf. The check's other assertions run before that one."""
+    model = make()
+    results = check_estimator(model, on_fail=None)
     bad = [(r["check_name"], r["status"], str(r["exception"])[:300]) for r in results
            if r["status"] != "passed" and r["check_name"] != "check_array_api_input"]
+    if model.family == "cloglog":
+        departure = [b for b in bad if b[0] == "check_classifiers_train" and "inf location mismatch" in b[2]]
+        assert departure, "the departure is gone: drop this exception"
+        bad = [b for b in bad if b not in departure]
     assert not bad

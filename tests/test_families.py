@@ -188,3 +188,44 @@ def test_generated_per_sample_formulas_hold_at_the_extremes(name):
                 error = _compare(got[j, i], truth(v, y), _scale(terms, v, y))
                 assert error <= 1e-12, (keys[j], v, y, got[j, i], error)
                 worst = max(worst, error)
+
+
+@pytest.mark.parametrize("name", ["logit", "probit", "cloglog"])
+def test_median_score_is_where_the_mean_is_one_half_and_predict_follows_the_decision_sign(name):
+    """The printed MEDIAN_SCORE equals the table's stated u½, at which the raw mean is exactly
+    1/2 (SymPy); and a fitted classifier predicts classes_[1] exactly where decision_function > 0,
+    which is where p > 1/2 (cloglog's u½ = log log 2 is not 0: predict by u > 0 would be wrong)."""
+    import sympy as sp
+
+    from symlogit.symbolic.families import BY_NAME, ndtr
+
+    row, family = BY_NAME[name], get_family(name)
+    mean = row.mean(row.median_score).replace(ndtr, lambda x: sp.erfc(-x / sp.sqrt(2)) / 2)
+    assert sp.simplify(mean - sp.Rational(1, 2)) == 0
+    assert family.median_score == float(row.median_score)
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 3))
+    y = np.where(rng.random(400) < 0.3 + 0.4 * (X[:, 0] > 0), "yes", "no")
+    model = GLMClassifier(family=name).fit(X, y)
+    decision, p = model.decision_function(X), model.predict_proba(X)[:, 1]
+    np.testing.assert_allclose(decision, model.linear_predictor(X) - family.median_score, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(model.predict(X), np.where(decision > 0, "yes", "no"))
+    np.testing.assert_array_equal(decision > 0, p > 0.5)
+    assert 0 < np.mean(decision > 0) < 1
+
+
+@pytest.mark.parametrize("name", ["logit", "probit", "cloglog", "poisson"])
+def test_a_constant_offset_is_absorbed_by_the_intercept_at_any_size(name):
+    """fit(X, y, offset=o) with a constant o is the fit without offset with intercept less o, for
+    o from -1e5 to 1e5 (the null-model start once took 1e17-long Newton steps at o = ±40: NaN)."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2000, 3))
+    y = (rng.poisson(np.exp(X @ [0.5, -0.3, 0.2])) if name == "poisson" else X[:, 0] > rng.normal(size=2000))
+    make = (lambda: GLMRegressor(alpha=0.0, tol=1e-8)) if name == "poisson" else \
+        (lambda: GLMClassifier(family=name, penalty=None, tol=1e-8))
+    plain = make().fit(X, y.astype(float))
+    for o in (-1e4, -200.0, -40.0, 40.0, 200.0, 1e4):
+        shifted = make().fit(X, y.astype(float), offset=np.full(2000, o))
+        assert shifted.converged_
+        np.testing.assert_allclose(shifted.coef_, plain.coef_, rtol=1e-7)
+        np.testing.assert_allclose(shifted.intercept_ + o, plain.intercept_, rtol=1e-7, atol=1e-9 * abs(o))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symlogit.codegen.special import KERNEL_NAMES, special_source
+from symlogit.codegen.special import KERNEL_NAMES, NJIT, special_source
 from symlogit.symbolic import special as S
 from symlogit.symbolic.claims import special as claims
 
@@ -34,7 +34,7 @@ def kernels(tmp_path_factory):
     helpers = _helpers_module()
     path = tmp_path_factory.mktemp("special") / "special_kernels.py"
     path.write_text("import math\n\nimport numba\nimport numpy as np\n\n"
-                    f"from {helpers.__name__} import _exp_nonpositive, _log1p_unit\n\n\n"
+                    f"from {helpers.__name__} import _exp_nonpositive, _inline_into_tiles, _log1p_unit\n\n\n"
                     + special_source(list(KERNEL_NAMES)))
     spec = importlib.util.spec_from_file_location("special_kernels", path)
     module = importlib.util.module_from_spec(spec)
@@ -55,7 +55,7 @@ def test_source_is_deterministic_and_complete():
     assert "def _cloglog_q" not in special_source(["_log_ndtr"]) and "def _special_mills" in text
     for name in KERNEL_NAMES:
         assert f"def {name}(u):" in text
-    decorator = '@numba.njit(cache=True, error_model="numpy")'  # compiled once, called (see NJIT)
+    decorator = NJIT  # inlined into the tile functions only, called from every other kernel
     assert text.count(decorator) == len(text.split("\ndef ")) - 1 - 2  # all but the two bit-cast intrinsics
     assert "math.exp" not in text and "math.log" not in text and "math.erfc" not in text  # call-free
     with pytest.raises(ValueError, match="no special kernel"):

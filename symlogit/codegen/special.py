@@ -4,8 +4,8 @@ F6-F16), to be pasted into a generated module.
 ``special_source(names)`` returns the definitions of the named kernel functions (``_log_ndtr``,
 ``_inv_mills``, ``_mills_curvature``, ``_log_cloglog``, ``_cloglog_q``, ``_cloglog_curvature``)
 and of the helpers they use, in dependency order. The module they go into must define ``math``,
-``numba``, ``np`` and F4/F5's ``_exp_nonpositive(x)`` (x <= 0) and ``_log1p_unit(e)`` (0 <= e <= 1);
-nothing else is assumed (the two bit casts are defined here, under their own names).
+``numba``, ``np``, F4/F5's ``_exp_nonpositive(x)`` (x <= 0) and ``_log1p_unit(e)`` (0 <= e <= 1),
+and the inlining cost model ``_inline_into_tiles`` (see ``NJIT``); nothing else is assumed (the two bit casts are defined here, under their own names).
 
 Polynomials of more than 10 terms are evaluated as L(x) + x^k H(x), k = ceil(n/2): two Horner
 chains of half the length (a long Horner chain is latency-bound: this halved the Taylor
@@ -26,10 +26,10 @@ from __future__ import annotations
 from ..symbolic import elementary
 from ..symbolic import special as S
 
-# Not inlined: each function compiles once per module and the kernels call it. Inlined into every
-# kernel (so that their loops vectorise) the probit kernels took 170 s to compile cold, both dtypes,
-# and the parallel ones minutes each: too slow for a test suite on a clean machine.
-NJIT = '@numba.njit(cache=True, error_model="numpy")'
+# Inlined into the per-sample tile functions only (common's ``_inline_into_tiles``), where the
+# loops vectorise; called from every other kernel. Inlined into every kernel, both dtypes, the
+# probit kernels took 170 s to compile cold: too slow for a test suite on a clean machine.
+NJIT = '@numba.njit(cache=True, error_model="numpy", inline=_inline_into_tiles)'
 
 
 def horner_source(coeffs, var: str) -> str:

@@ -95,9 +95,11 @@ def _facts(row) -> str:
     """The row's facts as module constants, and its Hessian at zero as a printed function of K."""
     from .printer import python_expression
     bound = None if row.curvature_bound is None else float(row.curvature_bound)
+    median = None if row.median_score is None else float(row.median_score)
     return (f"FAMILY = {row.name!r}\nSCORE = {row.score!r}\nDOMAIN = {row.domain!r}\n"
             f"LIKELIHOOD = {row.likelihood!r}\nMULTICLASS = {row.multiclass!r}\n"
-            f"CURVATURE_BOUND = {bound!r}  # sup of h'' over u and y in the domain; None: unbounded\n\n\n"
+            f"CURVATURE_BOUND = {bound!r}  # sup of h'' over u and y in the domain; None: unbounded\n"
+            f"MEDIAN_SCORE = {median!r}  # Bernoulli: the score where the mean is 1/2; None otherwise\n\n\n"
             "def hessian_at_zero(n_classes):\n"
             '    """E[h\'\'] at u = 0 per unit x̂x̂ᵀ (per class for a vector family): whitening\'s H0."""\n'
             f"    return {python_expression(row.hessian_at_zero)}\n\n")

@@ -58,6 +58,9 @@ class FamilyDefinition:
     expected: Callable[[sp.Expr], sp.Expr] | None = None
     curvature_bound: sp.Expr | None = None
     hessian_at_zero: sp.Expr | None = None
+    #: Bernoulli: the score at which the mean is 1/2, where the predicted class changes
+    #: (``decision_function`` is u minus it). Stated, and checked against ``mean`` by the tests.
+    median_score: sp.Expr | None = None
     multiclass: str | None = None
     saturated: Callable[[sp.Expr], sp.Expr] | None = None
     log_measure: Callable[[sp.Expr], sp.Expr] | None = None
@@ -188,7 +191,7 @@ FAMILIES = (
         loss=lambda u, y: -y * u + softplus(u),
         stable_mean=sigmoid, stable_complement=lambda u: sigmoid(-u),
         expected=lambda u: sigmoid(u) * sigmoid(-u),
-        curvature_bound=sp.Rational(1, 4), hessian_at_zero=sp.Rational(1, 4),
+        curvature_bound=sp.Rational(1, 4), hessian_at_zero=sp.Rational(1, 4), median_score=sp.Integer(0),
         claims=("B1", "B2", "B3", "B4", "B5", "B6", "C3", "C4", "K1", "K2"),
         saturated=_bernoulli_saturated, log_measure=lambda y: sp.Integer(0),
         document_derivation=derive_binary, multiclass="softmax",
@@ -200,7 +203,7 @@ FAMILIES = (
         loss=_probit_loss,
         stable_mean=ndtr, stable_complement=lambda u: ndtr(-u),
         expected=lambda u: _special().inv_mills(u) * _special().inv_mills(-u),
-        curvature_bound=sp.Integer(1), hessian_at_zero=2 / sp.pi,
+        curvature_bound=sp.Integer(1), hessian_at_zero=2 / sp.pi, median_score=sp.Integer(0),
         claims=("P1", "P2", "P3", "P4", "K1", "K2"), step_claims=("P1", "P2", "P3", "P4"),
         saturated=_bernoulli_saturated, log_measure=lambda y: sp.Integer(0),
         objective_text="    h(u, y) = -y log Phi(u) - (1 - y) log Phi(-u),  lambda(u) = phi(u)/Phi(u),\n"
@@ -214,7 +217,7 @@ FAMILIES = (
         stable_mean=_cloglog_mean, stable_complement=lambda u: sp.exp(-sp.exp(u)),
         # e^u q(u) = e^(2u) e^(-e^u)/p, written as one exponential: e^u overflows where q underflows
         expected=lambda u: sp.exp(2 * u - sp.exp(u) - _special().log_cloglog(u)),
-        curvature_bound=None, hessian_at_zero=1 / (sp.E - 1),
+        curvature_bound=None, hessian_at_zero=1 / (sp.E - 1), median_score=sp.log(sp.log(2)),
         claims=("G1", "G2", "G3", "G4", "K1", "K2"), step_claims=("G1", "G2", "G3", "G4"),
         saturated=_bernoulli_saturated, log_measure=lambda y: sp.Integer(0),
         objective_text="    p(u) = 1 - exp(-e^u),  h(u, y) = -y log p(u) + (1 - y) e^u,\n"

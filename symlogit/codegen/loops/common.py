@@ -33,6 +33,7 @@ DOMAIN = "unit, nonnegative or simplex"
 LIKELIHOOD = "bernoulli, poisson or categorical"
 MULTICLASS = None  # the vector family a classifier uses for K > 2 classes
 CURVATURE_BOUND = None  # sup of h'' over u and y in the domain; None: unbounded
+MEDIAN_SCORE = None  # Bernoulli: the score where the mean is 1/2; None otherwise
 
 
 def hessian_at_zero(n_classes):
@@ -66,6 +67,12 @@ def _weights(sample_weight, n):
     if sample_weight is None:
         return np.ones(n)
     return _check_vector("sample_weight", sample_weight, n)
+
+
+def _inline_into_tiles(expr, caller, callee):
+    """numba's inlining cost model for the special functions: inline a call where the caller is
+    a ``_tile_*`` function (the per-sample loops, which then vectorise), call it elsewhere."""
+    return caller.func_id.func_name.startswith("_tile_")
 
 
 @numba.njit(cache=True, error_model="numpy")

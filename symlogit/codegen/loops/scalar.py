@@ -85,6 +85,36 @@ def _scores_kernel(X, o, beta, intercept, has_offset, out, means):
             out[i] = _mean(u) if means else u
 
 
+# ---- the per-sample formulas over a tile of rows ----------------------------------------------
+# Compiled once per module (float64 tiles whatever X's dtype), called once per tile by the kernels
+# below. The special functions (probit, cloglog) are inlined into these functions only (see
+# common's ``_inline_into_tiles``), so their loops vectorise without their code being compiled
+# again into every kernel and dtype (inlined everywhere, probit took 170 s to compile cold).
+
+@numba.njit(cache=True, error_model="numpy")
+def _tile_losses(s, y, w, t, rows, q, with_gradient):
+    """q[r] = w h(s[r], y) for the rows t .. t + rows; with_gradient: also s[r] = w h'(s[r], y)."""
+    if with_gradient:
+        for r in range(rows):
+            loss_i, g_i = _loss_and_gradient_weight(s[r], y[t + r])
+            q[r] = w[t + r] * loss_i
+            s[r] = w[t + r] * g_i
+    else:
+        for r in range(rows):
+            q[r] = w[t + r] * _loss(s[r], y[t + r])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _tile_curvatures(s, y, w, t, rows, out, expected):
+    """out[r] = w h''(s[r], y) (observed) or w E[h''](s[r]) (expected), rows t .. t + rows."""
+    if expected:
+        for r in range(rows):
+            out[r] = w[t + r] * _expected_weight(s[r])
+    else:
+        for r in range(rows):
+            out[r] = w[t + r] * _hessian_weight(s[r], y[t + r])
+
+
 @numba.njit(cache=True, parallel=True, error_model="numpy")
 def _loss_grad_kernel(X, y, w, o, beta, intercept, has_offset, with_gradient):
     n, d = X.shape
@@ -104,14 +134,7 @@ def _loss_grad_kernel(X, y, w, o, beta, intercept, has_offset, with_gradient):
         for t in range(c * CHUNK, hi, TILE):
             rows = min(TILE, hi - t)
             _tile_scores(X, o, beta, intercept, has_offset, t, rows, s)
-            if with_gradient:
-                for r in range(rows):
-                    loss_i, g_i = _loss_and_gradient_weight(s[r], y[t + r])
-                    q[r] = w[t + r] * loss_i
-                    s[r] = w[t + r] * g_i
-            else:
-                for r in range(rows):
-                    q[r] = w[t + r] * _loss(s[r], y[t + r])
+            _tile_losses(s, y, w, t, rows, q, with_gradient)
             for r in range(rows):
                 acc += q[r]
             if with_gradient:
@@ -139,13 +162,10 @@ def _gradient_and_root_rows(X, y, w, o, beta, intercept, has_offset, expected, l
     for t in range(lo, hi, TILE):  # tiled as in _loss_grad_kernel, so the formulas vectorise
         rows = min(TILE, hi - t)
         _tile_scores(X, o, beta, intercept, has_offset, t, rows, s)
+        _tile_curvatures(s, y, w, t, rows, roots, expected)
+        _tile_losses(s, y, w, t, rows, q, True)
         for r in range(rows):
-            i = t + r
-            loss_i, g_i = _loss_and_gradient_weight(s[r], y[i])
-            q[r] = w[i] * loss_i
-            curvature = _expected_weight(s[r]) if expected else _hessian_weight(s[r], y[i])
-            roots[r] = math.sqrt(w[i] * curvature)
-            s[r] = w[i] * g_i
+            roots[r] = math.sqrt(roots[r])
         for r in range(rows):
             loss += q[r]
         for r in range(rows):
@@ -191,8 +211,9 @@ def _hessp_kernel(X, y, w, o, beta, intercept, has_offset, v):
             _tile_scores(X, o, beta, intercept, has_offset, t, rows, s)
             for r in range(rows):
                 z[r] = _u(X, t + r, v, intercept)
+            _tile_curvatures(s, y, w, t, rows, s, False)
             for r in range(rows):
-                s[r] = w[t + r] * _hessian_weight(s[r], y[t + r]) * z[r]
+                s[r] *= z[r]
             for r in range(rows):
                 _add_scaled_row(parts[c], s[r], X, t + r, intercept)
     out = np.zeros(d + off)
