@@ -30,7 +30,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .family import CLASSIFIER_NAMES, REGRESSOR_NAMES, get_family
-from .separation import is_separable, looks_separated
+from .separation import has_recession_direction, is_separable, looks_separated
 from .solvers import NAMES, Objective, choose_solver, make_solver
 from .solvers.objective import one_blas_thread
 from .targets import Targets, check_sample_weight, encode_targets
@@ -143,7 +143,7 @@ class _GLM(BaseEstimator):
         theta0 = self._start(objective, family, targets, null)
 
         separation = _SeparationCheck(objective, targets, weights) if (
-            l2 == 0 and targets.labels is not None and family.is_classifier and make_objective is Objective) else None
+            l2 == 0 and make_objective is Objective and (targets.labels is not None or not family.is_vector)) else None
         with one_blas_thread():
             result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
                                      callback=self._report_iteration,
@@ -517,9 +517,10 @@ class GLMRegressor(RegressorMixin, _GLM):
 
 
 class _SeparationCheck:
-    """Stops a solve early once the data are shown to be separated: at iterations 16, 32, 64, ...
-    the fitted probabilities are looked at (one pass over X), and only if some row is fitted to
-    within 1e-8 of its label is the exact linear-programme test run (once)."""
+    """Stops a solve early once the data are shown to have no finite optimum (see
+    ``symlogit.separation``): at iterations 16, 32, 64, ... the fitted means are looked at (one
+    pass over X), and only if some row is fitted to within 1e-8 of its edge of the domain (a label,
+    a zero count) is the exact linear-programme test run (once)."""
 
     def __init__(self, objective, targets, weights):
         self.objective, self.targets, self.weights = objective, targets, weights
@@ -529,12 +530,21 @@ class _SeparationCheck:
     def check(self, theta):
         if self.verdict is not None:
             return self.verdict
-        family = self.objective.kernels
-        P = family.probabilities(self.objective.X, self.objective.coef(theta), self.objective.fit_intercept)
-        if not looks_separated(P, self.targets.labels, self.weights):
+        o, family, labels = self.objective, self.objective.family, self.targets.labels
+        coef = o.coef(theta)
+        if family.is_vector:
+            P = family.kernels.probabilities(o.X, coef, o.fit_intercept)
+            distances = 1.0 - P[np.arange(labels.shape[0]), labels]
+        else:
+            y, signs = self.targets.values, family.edge_signs(self.targets.values)
+            means = family.kernels.means(o.X, coef, o.fit_intercept, o.offset)
+            distances = np.where(signs != 0, np.abs(means - y), np.inf)
+        if not looks_separated(np.where(self.weights > 0, distances, np.inf)):
             return False
-        self.verdict = is_separable(self.objective.X, self.targets.labels, self.targets.n_classes, self.weights,
-                                    self.objective.fit_intercept)
+        if family.is_vector:
+            self.verdict = is_separable(o.X, labels, self.targets.n_classes, self.weights, o.fit_intercept)
+        else:
+            self.verdict = has_recession_direction(o.X, signs, self.weights, o.fit_intercept)
         return self.verdict
 
     def during_fit(self, point, theta):
@@ -547,7 +557,10 @@ class _SeparationCheck:
     def message(self, result):
         where = f"stopped at iteration {result.n_iter}" if self.at_iteration else f"ended after {result.n_iter} iterations"
         largest = np.max(np.abs(result.theta), initial=0.0)
-        return ("The classes are (quasi-)perfectly separated by a hyperplane in X: the unpenalised maximum-likelihood "
-                "coefficients are infinite, so there is no finite optimum to converge to. The fit "
-                f"{where} with finite but arbitrary coefficients (max |coef| = {largest:.3g}), and their standard "
-                "errors are meaningless. Use penalty='l2' (a finite C) for a unique, finite solution.")
+        what, fix = (("The classes are (quasi-)perfectly separated by a hyperplane in X", "penalty='l2' (a finite C)")
+                     if self.objective.family.is_classifier else
+                     ("The zero counts are cut off from the positive ones by a hyperplane in X (their fitted means can "
+                      "fall to 0 while the others stay)", "alpha > 0"))
+        return (f"{what}: the unpenalised maximum-likelihood coefficients are infinite, so there is no finite optimum "
+                f"to converge to. The fit {where} with finite but arbitrary coefficients (max |coef| = {largest:.3g}), "
+                f"and their standard errors are meaningless. Use {fix} for a unique, finite solution.")

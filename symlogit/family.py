@@ -30,6 +30,9 @@ REGRESSOR_NAMES = tuple(n for n in NAMES if kernels.module(n).DOMAIN not in CLAS
 #: The names an estimator or `symlogit fit --family` takes.
 ESTIMATOR_NAMES = CLASSIFIER_NAMES + REGRESSOR_NAMES
 
+#: The edges of each scalar domain (lower, upper): where h(·, y) is bounded below as u → ∓∞.
+_EDGES = {"unit": (0.0, 1.0), "nonnegative": (0.0, np.inf)}
+
 #: Scores searched for the null model's intercept: the mean of every family is monotone in u, and
 #: e^u under- and overflows outside this range.
 _NULL_GRID = np.linspace(-745.0, 709.0, 2909)
@@ -61,6 +64,12 @@ class Family:
         """An unfitted estimator of this family: GLMClassifier or GLMRegressor."""
         from .estimator import GLMClassifier, GLMRegressor
         return (GLMClassifier if self.is_classifier else GLMRegressor)(family=self.name, **params)
+
+    def edge_signs(self, y):
+        """Each row's sign condition for ``separation.has_recession_direction`` (scalar families):
+        -1 where y is at the domain's lower edge (0), +1 at its upper edge (1 for [0, 1]), 0 inside."""
+        lower, upper = _EDGES[self.domain]
+        return np.where(y == lower, -1.0, np.where(y == upper, 1.0, 0.0))
 
     def hessian_at_zero(self, n_classes=2):
         return float(self.kernels.hessian_at_zero(n_classes))

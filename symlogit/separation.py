@@ -1,15 +1,23 @@
-"""Detecting (quasi-)complete separation, where the unpenalised maximum-likelihood estimate
-does not exist (the loss keeps falling as ‖B‖ → ∞ along a separating direction).
+"""Detecting data whose unpenalised maximum-likelihood estimate does not exist: the loss keeps
+falling as ‖B‖ → ∞ along a recession direction ((quasi-)complete separation of classes, or zero
+counts that a hyperplane cuts off from the positive ones).
 
-The test is exact, a linear programme (Konis 2007, as in R's safeBinaryRegression): the hard
-labels are separable iff some direction D ≠ 0 has, for every row i with weight > 0 and every
-class k ≠ y_i,
-    x̂_iᵀ (D[:, y_i] - D[:, k]) ≥ 0
-with at least one inequality strict. We maximise the sum of these margins with D in the box
-[-1, 1] (columns of X scaled to max |x| = 1 first: feasibility does not change, the LP's
-conditioning does); an optimum above ``threshold`` is a separating direction. SciPy's HiGHS
-solves it. It is only run when the fit itself looks separated (``looks_separated``), so a
-normal fit never pays for it.
+Scalar families (``has_recession_direction``). Along a direction d the scores move by
+z_i = x̂_iᵀd each. Every family of the table has a convex h(·, y) bounded below exactly when y is
+at an edge of its domain: at the lower edge (y = 0: h falls as u → -∞) only z_i ≤ 0 keeps row i's
+term from growing, at the upper edge (y = 1 in [0, 1]) only z_i ≥ 0, and inside the domain (a
+positive count, a soft target) only z_i = 0. The optimum is not attained iff some d satisfies
+every row's sign condition with at least one edge row strict: then every term falls or stays,
+forever. ``Family.edge_signs`` gives each row's sign (-1, +1, or 0 inside).
+
+Vector families (``is_separable``, hard labels): separable iff some D ≠ 0 has, for every row i
+and class k ≠ y_i, x̂_iᵀ (D[:, y_i] - D[:, k]) ≥ 0, at least one strict.
+
+Both are exact linear programmes (Konis 2007, as in R's safeBinaryRegression for the binary
+case): we maximise the sum of the edge rows' margins with the direction in the box [-1, 1]
+(columns of X scaled to max |x| = 1 first: feasibility does not change, the LP's conditioning
+does); an optimum above ``threshold`` is a recession direction. SciPy's HiGHS solves it. It is
+only run when the fit itself looks that way (``looks_separated``), so a normal fit never pays.
 """
 
 import numpy as np
@@ -17,45 +25,57 @@ import scipy.optimize
 import scipy.sparse
 
 
-def looks_separated(probabilities, labels, weights, threshold=1e-8):
+def looks_separated(distances, threshold=1e-8):
     """Cheap trigger: some row with positive weight is fitted to within ``threshold`` of its own
-    label (its probability of every other class is below threshold). probabilities: (N, K),
-    or (N,) of class 1 for two classes."""
-    if probabilities.ndim == 1:
-        others = np.where(labels == 1, 1.0 - probabilities, probabilities)
-    else:
-        others = 1.0 - probabilities[np.arange(labels.shape[0]), labels]
-    return bool(np.any(others[weights > 0] < threshold))
+    edge of the domain (distances: (N,) |mean - y| at edge rows and inf elsewhere, or a vector
+    family's 1 - p(own class); rows of zero weight at inf)."""
+    return bool(np.any(distances < threshold))
+
+
+def _scaled(X, rows, fit_intercept):
+    X = np.asarray(X, dtype=np.float64)[rows]
+    scale = np.max(np.abs(X), axis=0, initial=0.0)
+    X = X / np.where(scale > 0, scale, 1.0)
+    return np.hstack([np.ones((X.shape[0], 1)), X]) if fit_intercept else X
+
+
+def _has_margin(A, n_vars, threshold, A_eq=None):
+    """max Σ_i (A d)_i over A d ≥ 0 (and A_eq d = 0), d in [-1, 1]^n_vars, above threshold."""
+    objective = -np.asarray(A.sum(axis=0)).ravel()
+    equalities = {} if A_eq is None or A_eq.shape[0] == 0 else {"A_eq": A_eq, "b_eq": np.zeros(A_eq.shape[0])}
+    result = scipy.optimize.linprog(objective, A_ub=-A, b_ub=np.zeros(A.shape[0]), bounds=[(-1, 1)] * n_vars,
+                                    method="highs", **equalities)
+    return bool(result.status == 0 and -result.fun > threshold)
+
+
+def has_recession_direction(X, signs, weights, fit_intercept=True, threshold=1e-7):
+    """True when a scalar family's loss has no finite minimiser (see module): signs (N,) from
+    ``Family.edge_signs``: -1 (z_i ≤ 0 allowed), +1 (z_i ≥ 0), 0 (z_i = 0)."""
+    rows = weights > 0
+    X, signs = _scaled(X, rows, fit_intercept), signs[rows]
+    edge = signs != 0
+    if not edge.any():
+        return False
+    return _has_margin(X[edge] * signs[edge][:, None], X.shape[1], threshold, X[~edge])
 
 
 def is_separable(X, labels, n_classes, weights, fit_intercept=True, threshold=1e-7):
     """True when hard labels (N,) in [0, K) are (quasi-)completely separable by X̂ (see module)."""
     rows = weights > 0
-    X, labels = np.asarray(X, dtype=np.float64)[rows], labels[rows]
-    scale = np.max(np.abs(X), axis=0, initial=0.0)
-    X = X / np.where(scale > 0, scale, 1.0)
-    if fit_intercept:
-        X = np.hstack([np.ones((X.shape[0], 1)), X])
-    n, p = X.shape
+    X, labels = _scaled(X, rows, fit_intercept), labels[rows]
     if n_classes == 2:
-        # one direction d: s_i x̂_iᵀd ≥ 0 with s_i = ±1
-        A = X * np.where(labels == 1, 1.0, -1.0)[:, None]
-        n_vars = p
-    else:
-        # D (p, K) flattened class-major; one constraint per (row, other class)
-        others = [(i, k) for i in range(n) for k in range(n_classes) if k != labels[i]]
-        idx = np.array(others, dtype=np.int64).reshape(-1, 2)
-        m = idx.shape[0]
-        cols = np.arange(p)
-        own_cols = labels[idx[:, 0]][:, None] * p + cols
-        other_cols = idx[:, 1][:, None] * p + cols
-        values = X[idx[:, 0]]
-        A = scipy.sparse.csr_matrix(
-            (np.concatenate([values, -values], axis=1).ravel(),
-             (np.repeat(np.arange(m), 2 * p), np.concatenate([own_cols, other_cols], axis=1).ravel())),
-            shape=(m, n_classes * p))
-        n_vars = n_classes * p
-    objective = -np.asarray(A.sum(axis=0)).ravel()
-    result = scipy.optimize.linprog(objective, A_ub=-A, b_ub=np.zeros(A.shape[0]), bounds=[(-1, 1)] * n_vars,
-                                    method="highs")
-    return bool(result.status == 0 and -result.fun > threshold)
+        return has_recession_direction(X, np.where(labels == 1, 1.0, -1.0), np.ones(X.shape[0]), False, threshold)
+    n, p = X.shape
+    # D (p, K) flattened class-major; one constraint per (row, other class)
+    others = [(i, k) for i in range(n) for k in range(n_classes) if k != labels[i]]
+    idx = np.array(others, dtype=np.int64).reshape(-1, 2)
+    m = idx.shape[0]
+    cols = np.arange(p)
+    own_cols = labels[idx[:, 0]][:, None] * p + cols
+    other_cols = idx[:, 1][:, None] * p + cols
+    values = X[idx[:, 0]]
+    A = scipy.sparse.csr_matrix(
+        (np.concatenate([values, -values], axis=1).ravel(),
+         (np.repeat(np.arange(m), 2 * p), np.concatenate([own_cols, other_cols], axis=1).ravel())),
+        shape=(m, n_classes * p))
+    return _has_margin(A, n_classes * p, threshold)

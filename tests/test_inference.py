@@ -9,7 +9,7 @@ from sklearn.datasets import load_iris
 
 from symlogit import LogisticRegression, SeparationWarning
 from symlogit.inference import InferenceWarning
-from symlogit.separation import is_separable
+from symlogit.separation import has_recession_direction, is_separable
 
 
 def test_complete_separation_warns_stops_early_and_stays_finite():
@@ -32,6 +32,41 @@ def test_quasi_separation_is_detected():
     with pytest.warns(SeparationWarning):
         model = LogisticRegression(penalty=None, tol=1e-12, max_iter=500).fit(x, y)
     assert np.all(np.isfinite(model.coef_))
+
+
+def test_zero_counts_cut_off_by_a_hyperplane_have_no_finite_optimum():
+    """Poisson: every row with indicator 0 has y = 0, so the intercept falls to -inf and the
+    indicator's coefficient rises to +inf (it was reported converged, with finite bse)."""
+    from symlogit import GLMRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = np.where(X[:, 0] > 0, rng.poisson(3, 60), 0).astype(float)
+    X = np.c_[X, X[:, 0] > 0]
+    assert has_recession_direction(X, np.where(y == 0, -1.0, 0.0), np.ones(60))
+    for solver in ("newton", "lbfgs"):
+        with pytest.warns(SeparationWarning, match="zero counts"):
+            model = GLMRegressor(alpha=0.0, solver=solver, tol=1e-10, max_iter=500).fit(X, y)
+        assert not model.converged_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert GLMRegressor(alpha=1e-3).fit(X, y).converged_
+
+
+def test_separation_of_a_probability_matrix_and_soft_rows_that_pin_the_direction():
+    """Binary targets given as an (N, 2) probability matrix are checked as labels are; a soft row
+    (y = 0.5, inside [0, 1]) allows no score change there, which can rule separation out."""
+    x = np.r_[np.linspace(-3, -0.1, 20), np.linspace(0.1, 3, 20)][:, None]
+    y = np.r_[np.zeros(20), np.ones(20)]
+    with pytest.warns(SeparationWarning):
+        model = LogisticRegression(penalty=None, tol=1e-10).fit(x, np.c_[1 - y, y])
+    assert not model.converged_
+    assert has_recession_direction(x, np.where(y == 1, 1.0, -1.0), np.ones(40))
+    x_soft, signs = np.r_[x, [[2.0]]], np.r_[np.where(y == 1, 1.0, -1.0), 0.0]
+    assert not has_recession_direction(x_soft, signs, np.ones(41))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert LogisticRegression(penalty=None, tol=1e-10).fit(x_soft, np.r_[y, 0.5]).converged_
 
 
 @pytest.mark.parametrize("solver", ["newton", "lbfgs", "newton-cg"])
