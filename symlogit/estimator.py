@@ -21,6 +21,7 @@ Nothing here imports SymPy: fitting runs only the generated numba kernels.
 """
 
 import warnings
+from functools import lru_cache
 from types import SimpleNamespace
 
 import numpy as np
@@ -30,7 +31,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .family import CLASSIFIER_NAMES, REGRESSOR_NAMES, get_family
-from .separation import has_recession_direction, is_separable, looks_separated
+from .separation import NEAR_EDGE, has_recession_direction, is_separable, looks_separated
 from .solvers import NAMES, Objective, choose_solver, make_solver
 from .solvers.objective import one_blas_thread
 from .targets import Targets, check_sample_weight, encode_targets
@@ -50,6 +51,16 @@ def _is_dask(value):
 class _Validated(BaseEstimator):
     """Receives ``n_features_in_``/``feature_names_in_`` from scikit-learn's validation during
     ``fit``, so that a fit that fails leaves the estimator's previous state untouched."""
+
+
+@lru_cache(maxsize=None)
+def _validated_class(name):
+    return type(name, (_Validated,), {})
+
+
+def _validated(name):
+    """A ``_Validated`` whose class is called ``name``: scikit-learn's messages name the class."""
+    return _validated_class(name)()
 
 
 def _is_number(value):
@@ -116,7 +127,7 @@ class _GLM(BaseEstimator):
             shape = SimpleNamespace(n_features_in_=X.shape[1])
             make_objective = DaskObjective
         else:
-            shape = type(type(self).__name__, (_Validated,), {})()  # scikit-learn's messages name the class
+            shape = _validated(type(self).__name__)
             X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1,
                                  **self._y_validation)
             weights = check_sample_weight(sample_weight, X.shape[0])
@@ -539,12 +550,14 @@ class _SeparationCheck:
             y, signs = self.targets.values, family.edge_signs(self.targets.values)
             means = family.kernels.means(o.X, coef, o.fit_intercept, o.offset)
             distances = np.where(signs != 0, np.abs(means - y), np.inf)
-        if not looks_separated(np.where(self.weights > 0, distances, np.inf)):
+        distances = np.where(self.weights > 0, distances, np.inf)
+        if not looks_separated(distances):
             return False
         if family.is_vector:
             self.verdict = is_separable(o.X, labels, self.targets.n_classes, self.weights, o.fit_intercept)
         else:
-            self.verdict = has_recession_direction(o.X, signs, self.weights, o.fit_intercept)
+            self.verdict = has_recession_direction(o.X, signs, self.weights, o.fit_intercept,
+                                                   near_edge=distances < NEAR_EDGE)
         return self.verdict
 
     def during_fit(self, point, theta):

@@ -170,6 +170,10 @@ def test_output_paths_are_checked_before_work(tmp_path, wine_csv):
      '"coef": [[1, 2]], "intercept": [0], "fit_intercept": true}', "inconsistent model file"),
     ('{"format": "symlogit-model", "format_version": 1, "family": "tweedie", "feature_names": ["a"], '
      '"coef": [[1]], "intercept": [0], "fit_intercept": true}', "family 'tweedie' is not known"),
+    ('{"format": "symlogit-model", "format_version": 1, "family": "probit", "classes": null, "feature_names": ["a"], '
+     '"coef": [[1]], "intercept": [0], "fit_intercept": true}', "needs \"classes\" to be a list of 2 labels"),
+    ('{"format": "symlogit-model", "format_version": 1, "family": "poisson", "classes": [0, 1], '
+     '"feature_names": ["a"], "coef": [[1]], "intercept": [0], "fit_intercept": true}', "lists classes"),
 ])
 def test_malformed_or_foreign_model_files(tmp_path, wine_csv, content, needle):
     model = write(tmp_path, "model.json", content)
@@ -267,6 +271,9 @@ def test_binary_families_fit_and_round_trip(tmp_path, family):
     (["--family", "poisson", "--target", "target"], None),                    # counts 0, 1, 2: fine
     (["--offset", "nope"], "no offset column 'nope'"),
     (["--family", "gamma"], "'gamma' is not one of"),
+    (["--family", "probit", "--alpha", "0.1"], "--alpha does not apply to family 'probit'"),
+    (["--family", "poisson", "--target", "target", "--C", "2"], "--C does not apply to family 'poisson'"),
+    (["--family", "poisson", "--target", "target", "--offset", "target"], "the offset column 'target' is the target"),
 ])
 def test_family_options_bad_input(wine_csv, args, needle):
     result = invoke("fit", wine_csv, "-q", *args)
@@ -274,3 +281,19 @@ def test_family_options_bad_input(wine_csv, args, needle):
         assert result.exit_code == 0, result.output
     else:
         assert_one_line_error(result, needle)
+
+
+def test_soft_targets_report_their_log_loss_and_no_accuracy(tmp_path):
+    """y in (0, 1): the log-loss is -mean(y log p + (1 - y) log(1 - p)); there is no accuracy."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=300)
+    y = np.where(x + rng.normal(size=300) > 0, 0.8, 0.1)
+    path = tmp_path / "soft.csv"
+    pd.DataFrame({"x": x, "y": y}).to_csv(path, index=False)
+    result = invoke("fit", path, "--family", "probit", "-q")
+    assert result.exit_code == 0, result.output
+    assert "accuracy" not in result.output
+    from symlogit import GLMClassifier
+    p = GLMClassifier(family="probit", tol=1e-8).fit(x[:, None], y).predict_proba(x[:, None])[:, 1]
+    expected = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+    assert f"training log-loss: {expected:.6f}" in result.output

@@ -147,3 +147,22 @@ def test_singular_hessian_warns_and_says_why():
     with pytest.warns(InferenceWarning, match="singular.*collinear"):
         result = model.inference()
     assert np.all(np.isfinite(result.bse))
+
+
+def test_recession_lp_on_a_subsample_is_exact():
+    """Above SUBSAMPLE rows the LP is tried on a subsample first. Ordinary data with many rows near
+    an edge (cloglog's light upper tail) are cleared there; a rare indicator whose 3 rows all have
+    y = 1 (quasi-separation the subsample misses: its X̂ is then rank-deficient) still goes to the
+    full LP and is found."""
+    from symlogit.separation import SUBSAMPLE
+
+    rng = np.random.default_rng(0)
+    n = 3 * SUBSAMPLE
+    X = rng.normal(size=(n, 3))
+    y = (rng.random(n) < 0.5).astype(float)
+    signs = np.where(y == 1, 1.0, -1.0)
+    assert not has_recession_direction(X, signs, np.ones(n), near_edge=rng.random(n) < 0.1)
+    rare = np.zeros(n)
+    rare[[5, 6000, 9000]] = 1.0
+    signs[[5, 6000, 9000]] = 1.0
+    assert has_recession_direction(np.c_[X, rare], signs, np.ones(n))

@@ -105,14 +105,22 @@ def _tile_losses(s, y, w, t, rows, q, with_gradient):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _tile_curvatures(s, y, w, t, rows, out, expected):
-    """out[r] = w h''(s[r], y) (observed) or w E[h''](s[r]) (expected), rows t .. t + rows."""
-    if expected:
-        for r in range(rows):
-            out[r] = w[t + r] * _expected_weight(s[r])
-    else:
-        for r in range(rows):
-            out[r] = w[t + r] * _hessian_weight(s[r], y[t + r])
+def _tile_curvatures(s, y, w, t, rows, out):
+    """out[r] = w h''(s[r], y) (observed information), rows t .. t + rows."""
+    for r in range(rows):
+        out[r] = w[t + r] * _hessian_weight(s[r], y[t + r])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _tile_losses_and_curvatures(s, y, w, t, rows, q, out, expected):
+    """``_tile_losses`` with the gradient, and out[r] = w h''(s[r], y) (or w E[h''](s[r]) when
+    ``expected``), in one loop: the formulas share their exponentials."""
+    for r in range(rows):
+        loss_i, g_i = _loss_and_gradient_weight(s[r], y[t + r])
+        curvature = _expected_weight(s[r]) if expected else _hessian_weight(s[r], y[t + r])
+        q[r] = w[t + r] * loss_i
+        out[r] = w[t + r] * curvature
+        s[r] = w[t + r] * g_i
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
@@ -162,8 +170,7 @@ def _gradient_and_root_rows(X, y, w, o, beta, intercept, has_offset, expected, l
     for t in range(lo, hi, TILE):  # tiled as in _loss_grad_kernel, so the formulas vectorise
         rows = min(TILE, hi - t)
         _tile_scores(X, o, beta, intercept, has_offset, t, rows, s)
-        _tile_curvatures(s, y, w, t, rows, roots, expected)
-        _tile_losses(s, y, w, t, rows, q, True)
+        _tile_losses_and_curvatures(s, y, w, t, rows, q, roots, expected)
         for r in range(rows):
             roots[r] = math.sqrt(roots[r])
         for r in range(rows):
@@ -211,7 +218,7 @@ def _hessp_kernel(X, y, w, o, beta, intercept, has_offset, v):
             _tile_scores(X, o, beta, intercept, has_offset, t, rows, s)
             for r in range(rows):
                 z[r] = _u(X, t + r, v, intercept)
-            _tile_curvatures(s, y, w, t, rows, s, False)
+            _tile_curvatures(s, y, w, t, rows, s)
             for r in range(rows):
                 s[r] *= z[r]
             for r in range(rows):
