@@ -273,8 +273,8 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
 
     classifier = get_family(family).is_classifier
     given = click.get_current_context().get_parameter_source
-    for option, name, needs in (("--alpha", "alpha", False), ("--C", "C", True)):
-        if given(name) == click.core.ParameterSource.COMMANDLINE and classifier != needs:
+    for option, name, for_classifiers in (("--alpha", "alpha", False), ("--C", "C", True)):
+        if given(name) == click.core.ParameterSource.COMMANDLINE and classifier != for_classifiers:
             fail(f"{option} does not apply to family {family!r}: its L2 strength is "
                  f"{'--C' if classifier else '--alpha'}")
 

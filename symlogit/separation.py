@@ -87,10 +87,10 @@ def _edge_margin(X, signs, threshold):
 
 def is_separable(X, labels, n_classes, weights, fit_intercept=True, threshold=1e-7):
     """True when hard labels (N,) in [0, K) are (quasi-)completely separable by X̂ (see module)."""
+    if n_classes == 2:
+        return has_recession_direction(X, np.where(labels == 1, 1.0, -1.0), weights, fit_intercept, threshold)
     rows = weights > 0
     X, labels = _scaled(X, rows, fit_intercept), labels[rows]
-    if n_classes == 2:
-        return has_recession_direction(X, np.where(labels == 1, 1.0, -1.0), np.ones(X.shape[0]), False, threshold)
     n, p = X.shape
     # D (p, K) flattened class-major; one constraint per (row, other class)
     others = [(i, k) for i in range(n) for k in range(n_classes) if k != labels[i]]

@@ -23,8 +23,7 @@ def _complement(u):
 @numba.njit(cache=True, error_model="numpy")
 def _probabilities_kernel(X, o, beta, intercept, has_offset, out, logarithms):
     """[P(y = 0), P(y = 1)] per row, or their logarithms -h(u, 0), -h(u, 1) (accurate where a
-    probability underflows). Serial: a parallel compile of the inlined special functions takes
-    minutes, and prediction is one pass."""
+    probability underflows). Serial, as the other per-row kernels: prediction is one pass over X."""
     for i in range(X.shape[0]):
         u = _u(X, i, beta, intercept) + (o[i] if has_offset else 0.0)
         if logarithms:
