@@ -503,7 +503,7 @@ def predict(model_file, data, out, proba):
     import pandas as pd
 
     from .data import DataError, features, read_frame
-    from .model_io import ModelFileError, kernels_hash, read_model, write_atomically
+    from .model_io import ModelFileError, kernels_hash, offset_column, read_model, write_atomically
 
     if out is not None:
         _check_output_file(out, "--out")
@@ -511,8 +511,8 @@ def predict(model_file, data, out, proba):
         saved, model = read_model(model_file)
         frame = read_frame(data)
         X = features(frame, list(model.feature_names_in_), data)
-        offset_column = saved.get("options", {}).get("offset")
-        offset = None if offset_column is None else features(frame, [offset_column], data, "offset")[:, 0]
+        column = offset_column(saved, model_file)
+        offset = None if column is None else features(frame, [column], data, "offset")[:, 0]
     except (ModelFileError, DataError) as error:
         fail(str(error))
     if proba and not hasattr(model, "classes_"):

@@ -119,7 +119,8 @@ class Family:
         With offsets: the root of the slope g(c) = sum_i w_i h'(c + o_i, y_i), increasing in c
         (convexity, claim K2), bracketed from c - mean(o) (the answer for a constant offset) by
         doubling steps, then Newton's method kept inside the bracket, bisecting where a Newton
-        step would leave it (e^u at u = ±40 makes unguarded Newton steps of 1e17)."""
+        step would leave it or would not halve the last step (e^u at u = ±40 makes unguarded
+        Newton steps of 1e17; offsets of ±300 make Newton steps of 1 from far below the root)."""
         k = self.kernels
         ybar = float(weights @ y / weights.sum())
         means = k.means_from_scores(_NULL_GRID)
@@ -139,20 +140,31 @@ class Family:
             return g, h
 
         c -= float(weights @ offset / weights.sum())
-        g, h = slope(c)
-        step, lo, hi = 1.0, c, c
-        while g != 0 and np.sign(slope(hi if g < 0 else lo)[0]) == np.sign(g):
-            lo, hi = (hi, hi + step) if g < 0 else (lo - step, lo)
-            step *= 2
+        g = slope(c)[0]
+        if g == 0:
+            return c
+        near, step = c, 1.0  # walk away from c, against the slope, until it changes sign
+        while True:
+            far = near - np.sign(g) * step
+            if np.sign(slope(far)[0]) != np.sign(g):
+                break
+            near, step = far, 2 * step
             if step > 1e300:
                 raise ValueError("the intercept-only model with this offset has no finite optimum")
+        lo, hi = min(near, far), max(near, far)  # slope(lo) < 0 <= slope(hi)
+        c, width = 0.5 * (lo + hi), hi - lo
         for _ in range(200):
             g, h = slope(c)
-            if g == 0 or hi - lo <= 4e-16 * max(abs(lo), abs(hi), 1e-300):
+            if g == 0:
                 break
             lo, hi = (c, hi) if g < 0 else (lo, c)
             newton = c - g / h if h > 0 else np.nan
-            c = newton if lo < newton < hi else 0.5 * (lo + hi)
+            if lo < newton < hi and abs(newton - c) < 0.5 * width:  # Newton, while it halves the steps
+                width, c = abs(newton - c), newton
+            else:
+                width, c = 0.5 * (hi - lo), 0.5 * (lo + hi)
+            if width <= 4e-16 * max(abs(c), 1e-300):
+                break
         return c
 
 

@@ -111,6 +111,18 @@ def model_from_dict(data, source):
     return model
 
 
+def offset_column(data, source):
+    """The offset column a model file's fit used (its "options"), or None; a ModelFileError for
+    options that are not an object or an offset that is not a column name."""
+    options = data.get("options", {})
+    if not isinstance(options, dict):
+        raise ModelFileError(f"{source}: malformed model file (\"options\" must be an object, got {options!r})")
+    column = options.get("offset")
+    if column is not None and not isinstance(column, str):
+        raise ModelFileError(f"{source}: malformed model file (the offset must be a column name, got {column!r})")
+    return column
+
+
 def read_model(path):
     path = Path(path)
     try:

@@ -174,6 +174,11 @@ def test_output_paths_are_checked_before_work(tmp_path, wine_csv):
      '"coef": [[1]], "intercept": [0], "fit_intercept": true}', "needs \"classes\" to be a list of 2 labels"),
     ('{"format": "symlogit-model", "format_version": 1, "family": "poisson", "classes": [0, 1], '
      '"feature_names": ["a"], "coef": [[1]], "intercept": [0], "fit_intercept": true}', "lists classes"),
+    ('{"format": "symlogit-model", "format_version": 1, "classes": [0, 1], "feature_names": ["alcohol"], '
+     '"coef": [[1]], "intercept": [0], "fit_intercept": true, "options": null}', "\"options\" must be an object"),
+    ('{"format": "symlogit-model", "format_version": 1, "classes": [0, 1], "feature_names": ["alcohol"], '
+     '"coef": [[1]], "intercept": [0], "fit_intercept": true, "options": {"offset": ["o"]}}',
+     "the offset must be a column name"),
 ])
 def test_malformed_or_foreign_model_files(tmp_path, wine_csv, content, needle):
     model = write(tmp_path, "model.json", content)

@@ -229,3 +229,23 @@ def test_a_constant_offset_is_absorbed_by_the_intercept_at_any_size(name):
         assert shifted.converged_
         np.testing.assert_allclose(shifted.coef_, plain.coef_, rtol=1e-7)
         np.testing.assert_allclose(shifted.intercept_ + o, plain.intercept_, rtol=1e-7, atol=1e-9 * abs(o))
+
+
+@pytest.mark.parametrize("name", ["cloglog", "poisson"])
+def test_offsets_of_plus_and_minus_300_start_from_the_null_model_and_converge(name):
+    """Half the rows at offset +300, half at -300: the null intercept's bracket was thrown away and
+    Newton crept up by 1 per step from -204 (lbfgs: not converged, max|gradient| 1e12)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 2))
+    offset = np.where(np.arange(2000) % 2 == 0, 300.0, -300.0)
+    if name == "poisson":
+        y = rng.poisson(1.0, 2000).astype(float)
+        fits = [GLMRegressor(alpha=0.0, solver=s, tol=1e-6).fit(X, y, offset=offset) for s in ("newton", "lbfgs")]
+    else:
+        y = rng.integers(0, 2, 2000).astype(float)
+        fits = [GLMClassifier(family=name, penalty=None, solver=s, tol=1e-6).fit(X, y, offset=offset)
+                for s in ("newton", "lbfgs")]
+    assert all(f.converged_ for f in fits)
+    np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, rtol=1e-7)
+    null = get_family(name).null_scores(y, np.ones(2000), offset) - offset
+    assert np.all(np.isfinite(null)) and np.ptp(null) < 1e-9
