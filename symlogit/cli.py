@@ -309,14 +309,18 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
 
     options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
                    seed=seed, offset=offset_column)
-    model, seconds = _fit_model(table.X, table.y, source, options, quiet, table.offset)
-    figures = _training_figures(model, table.X, table.y, table.offset)
+    import pandas as pd
+
+    X = pd.DataFrame(table.X, columns=table.feature_names, copy=False)  # messages and tables name the columns
+    model, seconds = _fit_model(X, table.y, source, options, quiet, table.offset)
+    figures = _training_figures(model, X, table.y, table.offset)
     summary = _summary(model, source, table.X.shape, table.target, options, seconds, figures)
     inference, note = None, None
-    if penalty == "none" or report_dir is not None:
+    if model.separation_ is not None:
+        note = model.separation_  # no finite estimate: no table (the fit's warning said so)
+    elif penalty == "none" or report_dir is not None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            model.feature_names_in_ = np.asarray(table.feature_names, dtype=object)
             inference = model.inference()
         note = " ".join(str(w.message) for w in caught) or None
         if penalty == "none":
@@ -332,7 +336,7 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
 
         derivation = render(derive_family(model.family_), "markdown")
         path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
-                            inference_note=note, names=inference.names, classes=getattr(model, "classes_", None),
+                            inference_note=note, classes=getattr(model, "classes_", None),
                             derivation=derivation)
         click.echo(f"report written to {path}")
 

@@ -5,6 +5,7 @@ Every problem raises ``DataError`` whose message names the file, column and firs
 says what is expected; the CLI prints it as one line.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,11 @@ def read_frame(path):
         raise DataError(f"{path}: not a readable {kind} file ({first_line})") from None
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise DataError(f"{path}: no data rows, expected a header row and at least one data row")
+    if not parquet and frame.shape[1] == 1:
+        separator = next((sep for sep in (";", "\t", "|") if sep in str(frame.columns[0])), None)
+        if separator is not None:
+            raise DataError(f"{path}: one column named {str(frame.columns[0])!r}: the file looks separated by "
+                            f"{separator!r}, expected commas; write it comma-separated")
     return frame
 
 
@@ -73,10 +79,9 @@ def features(frame, names, source, what="feature"):
         raise DataError(f"{source}: missing {what} column(s) {', '.join(map(str, missing))}; "
                         f"the model needs {', '.join(map(str, names))}")
     part = frame[names]
-    text = [str(name) for name in names if not pd.api.types.is_numeric_dtype(part[name])]
-    if text:
-        raise DataError(f"{source}: non-numeric {what} column(s) {', '.join(text)}; encode them as numbers first "
-                        "(e.g. one-hot columns with pandas.get_dummies)")
+    for name in names:
+        if not pd.api.types.is_numeric_dtype(part[name]):
+            raise DataError(_text_where_number(part[name], name, source, what))
     X = part.to_numpy(dtype=np.float64)
     bad = ~np.isfinite(X)
     if bad.any():
@@ -84,6 +89,25 @@ def features(frame, names, source, what="feature"):
         raise DataError(f"{source}: column {names[col]!r} has {X[row, col]} at row {row + 1} (data rows count from 1); "
                         "expected finite numbers (drop or impute those rows)")
     return np.ascontiguousarray(X)
+
+
+def _text_where_number(column, name, source, what):
+    """The message for a column that is not numeric: its first value that is not a number, and
+    why it might be there (thousands separators, a categorical column)."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    text = column.notna().to_numpy() & numbers.isna().to_numpy()
+    row = int(np.argmax(text)) if text.any() else 0
+    value = column.iloc[row]
+    message = (f"{source}: {what} column {name!r} holds text where a number was expected: {value!r} at row {row + 1} "
+               "(data rows count from 1)")
+    if isinstance(value, str) and _THOUSANDS.fullmatch(value.strip()):
+        return message + "; write numbers without thousands separators (1200.5, not 1,200.5)"
+    if numbers.notna().any():
+        return message + "; fix or drop the rows that are not numbers"
+    return message + "; encode a categorical column as numbers first (e.g. one-hot columns with pandas.get_dummies)"
+
+
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d*)?")
 
 
 def read_table(frame, target, source, offset=None, classes=True):

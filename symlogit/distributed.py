@@ -22,6 +22,7 @@ import dask.array as da
 import numpy as np
 
 from .solvers import Objective
+from .targets import check_class_totals
 
 SPLIT_EVERY = 8  # partial sums added per task: each level of the tree costs a scheduler round
 
@@ -152,17 +153,20 @@ def prepare_inputs(X, y, sample_weight, class_weight):
         da.unique(y), da.isfinite(X).all(), da.isfinite(w).all(), w.min(), w.sum())
     if not finite_X:
         raise ValueError("X contains NaN or infinity; drop or impute those values")
-    if np.issubdtype(classes.dtype, np.floating) and (len(classes) > 2 or not np.all(classes == np.round(classes))):
-        raise ValueError("y on dask must hold class labels (soft targets need in-memory arrays); "
-                         f"got {len(classes)} distinct float values")
-    if len(classes) < 2:
-        raise ValueError("y needs samples of at least 2 classes, but the data contain only one class: "
-                         f"{np.asarray(classes[0]).tolist()!r}")
     if not finite_w or min_w < 0 or total <= 0:
         raise ValueError("sample_weight must be finite, nonnegative and not all zero")
+    if np.issubdtype(classes.dtype, np.number):
+        if not np.all(np.isfinite(classes)):
+            raise ValueError("y contains NaN or infinity; drop those rows or give them a class label")
+        if not np.all(classes == np.round(classes)):
+            raise ValueError("y on dask must hold class labels (soft targets, values strictly between 0 and 1, need "
+                             "in-memory arrays); got non-integer values such as "
+                             f"{classes[classes != np.round(classes)][0].tolist()!r}")
     labels = y.map_blocks(_codes, classes, dtype=np.int64)
+    totals = da.bincount(labels, weights=w, minlength=len(classes)).compute()
+    check_class_totals(classes, totals)
     if class_weight is not None:
-        w = w * labels.map_blocks(_take, _per_class(class_weight, classes, labels), dtype=np.float64)
+        w = w * labels.map_blocks(_take, _per_class(class_weight, classes, totals), dtype=np.float64)
     return X, classes, *dask.persist(labels, w)
 
 
@@ -174,11 +178,11 @@ def _take(codes, per_class):
     return per_class[codes]
 
 
-def _per_class(class_weight, classes, labels):
-    """scikit-learn's class weights: 'balanced' is N / (K count_k); a dict maps class -> weight."""
+def _per_class(class_weight, classes, totals):
+    """scikit-learn's class weights: 'balanced' is Σw / (K Σ_{class k} w), classes counted by their
+    sample weights (totals (K,), as scikit-learn >= 1.6); a dict maps class -> weight."""
     if class_weight == "balanced":
-        counts = da.bincount(labels, minlength=len(classes)).compute()
-        return labels.shape[0] / (len(classes) * counts)
+        return totals.sum() / (len(classes) * totals)
     if isinstance(class_weight, dict):
         unknown = set(class_weight) - set(classes.tolist())
         if unknown:

@@ -31,7 +31,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .family import CLASSIFIER_NAMES, REGRESSOR_NAMES, get_family
-from .separation import NEAR_EDGE, has_recession_direction, is_separable, looks_separated
+from .separation import recession_direction, separating_direction
 from .solvers import NAMES, Objective, choose_solver, make_solver
 from .solvers.objective import one_blas_thread
 from .targets import Targets, check_sample_weight, encode_targets
@@ -61,6 +61,24 @@ def _validated_class(name):
 def _validated(name):
     """A ``_Validated`` whose class is called ``name``: scikit-learn's messages name the class."""
     return _validated_class(name)()
+
+
+def _check_present(y):
+    """Raise ValueError naming y's first missing value (None, NaN, pandas' NA): scikit-learn's own
+    check meets object labels only after sorting them, where None < "a" is a TypeError."""
+    dtype = getattr(y, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuU":
+        return
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        missing = np.isnan(np.asarray(y))
+    else:
+        import pandas
+
+        missing = np.asarray(pandas.isna(np.asarray(y, dtype=object)))
+    if missing.any():
+        row = np.argwhere(missing)[0][0]
+        raise ValueError(f"y has a missing value (None, NaN or NA) at row {row} (rows count from 0); drop those rows "
+                         "or give them a label")
 
 
 def _is_number(value):
@@ -128,6 +146,7 @@ class _GLM(BaseEstimator):
             make_objective = DaskObjective
         else:
             shape = _validated(type(self).__name__)
+            _check_present(y)
             X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1,
                                  **self._y_validation)
             weights = check_sample_weight(sample_weight, X.shape[0])
@@ -153,14 +172,16 @@ class _GLM(BaseEstimator):
             objective = objective_for(False)
         theta0 = self._start(objective, family, targets, null)
 
-        separation = _SeparationCheck(objective, targets, weights) if (
+        # Unpenalised: the exact test, before the solve, whatever tol and the columns' scales
+        separation = _Separation(objective, targets, weights) if (
             l2 == 0 and make_objective is Objective and (targets.labels is not None or not family.is_vector)) else None
         with one_blas_thread():
             result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
                                      callback=self._report_iteration,
                                      stop=separation.during_fit if separation else None)
-        if separation is not None and separation.check(result.theta):
-            warnings.warn(separation.message(result), SeparationWarning, stacklevel=2)
+        if separation is not None and separation.direction is not None:
+            names = getattr(shape, "feature_names_in_", None)
+            warnings.warn(separation.message(result, names), SeparationWarning, stacklevel=2)
             result.converged = False
         elif not result.converged:
             warnings.warn(f"{name} did not converge: {result.message}; max|gradient| = "
@@ -168,6 +189,8 @@ class _GLM(BaseEstimator):
                           "scale the features" + ("" if name == "newton" else ", or use solver='newton'") + ".",
                           ConvergenceWarning, stacklevel=2)
         self._set_fitted(objective, targets, result, name, shape, family)
+        self.separation_ = separation.message(result, getattr(shape, "feature_names_in_", None)) if (
+            separation is not None and separation.direction is not None) else None
         # for inference() (not pickled, see __getstate__); on dask, inference is not offered
         self._training = (X, targets, weights, offset) if make_objective is Objective else None
         return self
@@ -254,6 +277,8 @@ class _GLM(BaseEstimator):
         check_is_fitted(self)
         if information not in ("observed", "expected"):
             raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
+        if getattr(self, "separation_", None):
+            raise ValueError(f"inference() has nothing to report: {self.separation_}")
         if getattr(self, "_training", None) is None:
             raise ValueError("inference() needs the in-memory training data of this fit: refit the model in this "
                              "session on numpy arrays (fits on dask arrays do not keep them)")
@@ -295,9 +320,11 @@ class GLMClassifier(ClassifierMixin, _GLM):
 
     After ``fit``: ``classes_``, ``coef_``, ``intercept_``, ``n_iter_``, ``n_features_in_``,
     ``feature_names_in_`` (DataFrame input), ``family_`` (the family fitted: "softmax" for
-    K > 2 classes), ``solver_`` (the solver run), ``converged_``, and ``history_``: a dict of
-    arrays over iterations, 'iteration', 'loss' (the weight-averaged objective), 'grad_max',
-    'step' and 'elapsed' (seconds).
+    K > 2 classes), ``solver_`` (the solver run), ``converged_``, ``separation_`` (None, or why
+    an unpenalised fit has no finite optimum: the exact test of ``symlogit.separation`` runs
+    before every unpenalised in-memory fit; then ``converged_`` is False and ``inference()``
+    refuses), and ``history_``: a dict of arrays over iterations, 'iteration', 'loss' (the
+    weight-averaged objective), 'grad_max', 'step' and 'elapsed' (seconds).
 
     Raises ValueError, before any work, for an unknown family, more than two classes for a
     binary-only family, y outside [0, 1] or not finite, and bad parameters.
@@ -345,13 +372,14 @@ class GLMClassifier(ClassifierMixin, _GLM):
         return 1.0 / (self.C * total_weight) if penalised else 0.0
 
     def _targets(self, y, weights, family):
-        targets = encode_targets(y)
+        targets = encode_targets(y, weights)
         family = family.for_classes(targets.n_classes)
         if self.class_weight is not None:
             if targets.labels is None:
                 raise ValueError("class_weight needs hard class labels; with soft targets use sample_weight")
+            # classes counted by their sample weights (scikit-learn >= 1.6)
             per_class = compute_class_weight(self.class_weight, classes=targets.classes,
-                                             y=targets.classes[targets.labels])
+                                             y=targets.classes[targets.labels], sample_weight=weights)
             weights = weights * per_class[targets.labels]
         return targets, weights, family
 
@@ -450,7 +478,7 @@ class GLMRegressor(RegressorMixin, _GLM):
     of Poisson deviance explained, as scikit-learn's).
 
     After ``fit``: ``coef_`` (d,), ``intercept_`` (float), ``n_iter_``, ``family_``,
-    ``solver_``, ``converged_``, ``history_``, ``n_features_in_``. Raises ValueError for y < 0,
+    ``solver_``, ``converged_``, ``separation_`` (as GLMClassifier), ``history_``, ``n_features_in_``. Raises ValueError for y < 0,
     non-finite y or offsets, an offset of the wrong length, or every count zero (no finite
     optimum), before any work.
     """
@@ -527,53 +555,46 @@ class GLMRegressor(RegressorMixin, _GLM):
         return tags
 
 
-class _SeparationCheck:
-    """Stops a solve early once the data are shown to have no finite optimum (see
-    ``symlogit.separation``): at iterations 16, 32, 64, ... the fitted means are looked at (one
-    pass over X), and only if some row is fitted to within 1e-8 of its edge of the domain (a label,
-    a zero count) is the exact linear-programme test run (once)."""
+class _Separation:
+    """Whether an unpenalised fit has a finite optimum: the exact linear-programme test of
+    ``symlogit.separation``, run once before the solve (tools/bench_separation.py measures its
+    cost). On separated data the solve stops at iteration 16 (finite, arbitrary coefficients)
+    and the fit is not called converged."""
+
+    STOP_AT = 16
 
     def __init__(self, objective, targets, weights):
-        self.objective, self.targets, self.weights = objective, targets, weights
-        self.verdict = None
-        self.at_iteration = None
-
-    def check(self, theta):
-        if self.verdict is not None:
-            return self.verdict
-        o, family, labels = self.objective, self.objective.family, self.targets.labels
-        coef = o.coef(theta)
+        self.family = family = objective.family
+        X, intercept = objective.X, objective.fit_intercept
         if family.is_vector:
-            P = family.kernels.probabilities(o.X, coef, o.fit_intercept)
-            distances = 1.0 - P[np.arange(labels.shape[0]), labels]
+            D = separating_direction(X, targets.labels, targets.n_classes, weights, intercept)
+            self.direction = None if D is None else np.ptp(D, axis=1)  # features whose scores' gaps move
         else:
-            y, signs = self.targets.values, family.edge_signs(self.targets.values)
-            means = family.kernels.means(o.X, coef, o.fit_intercept, o.offset)
-            distances = np.where(signs != 0, np.abs(means - y), np.inf)
-        distances = np.where(self.weights > 0, distances, np.inf)
-        if not looks_separated(distances):
-            return False
-        if family.is_vector:
-            self.verdict = is_separable(o.X, labels, self.targets.n_classes, self.weights, o.fit_intercept)
-        else:
-            self.verdict = has_recession_direction(o.X, signs, self.weights, o.fit_intercept,
-                                                   near_edge=distances < NEAR_EDGE)
-        return self.verdict
+            self.direction = recession_direction(X, family.edge_signs(targets.values), weights, intercept)
+        self.intercept = intercept
 
     def during_fit(self, point, theta):
-        it = point.iteration
-        if it >= 16 and it & (it - 1) == 0 and self.check(theta):
-            self.at_iteration = it
-            return "separation"
-        return None
+        return "separation" if self.direction is not None and point.iteration >= self.STOP_AT else None
 
-    def message(self, result):
-        where = f"stopped at iteration {result.n_iter}" if self.at_iteration else f"ended after {result.n_iter} iterations"
+    def features(self, names):
+        """The features (and the intercept) on which the recession direction moves the scores."""
+        d = np.abs(self.direction)
+        moved = np.flatnonzero(d > 1e-6 * d.max())
+        count = d.size - self.intercept
+        names = [str(name) for name in names] if names is not None else [f"x{j + 1}" for j in range(count)]
+        named = [("the intercept" if self.intercept and j == 0 else names[j - self.intercept]) for j in moved]
+        return named if len(named) <= 8 else named[:8] + [f"{len(named) - 8} more"]
+
+    def message(self, result, names):
+        where = (f"stopped at iteration {result.n_iter}" if result.stopped_by == "separation"
+                 else f"ended after {result.n_iter} iterations")
         largest = np.max(np.abs(result.theta), initial=0.0)
         what, fix = (("The classes are (quasi-)perfectly separated by a hyperplane in X", "penalty='l2' (a finite C)")
-                     if self.objective.family.is_classifier else
+                     if self.family.is_classifier else
                      ("The zero counts are cut off from the positive ones by a hyperplane in X (their fitted means can "
                       "fall to 0 while the others stay)", "alpha > 0"))
-        return (f"{what}: the unpenalised maximum-likelihood coefficients are infinite, so there is no finite optimum "
-                f"to converge to. The fit {where} with finite but arbitrary coefficients (max |coef| = {largest:.3g}), "
-                f"and their standard errors are meaningless. Use {fix} for a unique, finite solution.")
+        return (f"{what}: the loss keeps falling as the coefficients of {', '.join(self.features(names))} grow without "
+                "bound, so the unpenalised maximum-likelihood estimate is infinite and there is no finite optimum to "
+                f"converge to. The fit {where} with finite but arbitrary "
+                f"coefficients (max |coef| = {largest:.3g}), not converged; standard errors do not exist. Use {fix} "
+                "for a unique, finite solution.")

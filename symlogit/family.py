@@ -66,7 +66,7 @@ class Family:
         return (GLMClassifier if self.is_classifier else GLMRegressor)(family=self.name, **params)
 
     def edge_signs(self, y):
-        """Each row's sign condition for ``separation.has_recession_direction`` (scalar families):
+        """Each row's sign condition for ``separation.recession_direction`` (scalar families):
         -1 where y is at the domain's lower edge (0), +1 at its upper edge (1 for [0, 1]), 0 inside."""
         lower, upper = _EDGES[self.domain]
         return np.where(y == lower, -1.0, np.where(y == upper, 1.0, 0.0))

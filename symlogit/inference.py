@@ -82,13 +82,20 @@ class Inference:
             params = B
             measure = float(weights @ k.target_terms(targets.values)[1])
         loss = k.loss(X, targets.values, B, weights, intercept, **extra)
-        cov = _inverse(H, information)
+        cov, identified = _inverse(H)
         llnull = measure - k.loss_from_scores(family.null_scores(targets.values, weights, offset), targets.values,
                                               weights)
         deviance = None if family.is_vector else 2 * (loss - float(weights @ k.target_terms(targets.values)[0]))
         names = (["const"] if intercept else []) + list(
             getattr(model, "feature_names_in_", [f"x{j + 1}" for j in range(X.shape[1])]))
         penalised = model._l2(1.0) > 0
+        if not identified.all():
+            labels = names if params.ndim == 1 else [f"{name} (y={model.classes_[k + 1]})"
+                                                     for k in range(params.shape[1]) for name in names]
+            warnings.warn(f"The {information} information is singular: the coefficient(s) of "
+                          f"{', '.join(str(labels[i]) for i in np.flatnonzero(~identified))} are not identified "
+                          "(collinear, duplicated or constant features); their standard errors, z, p-values and "
+                          "intervals are NaN. Drop or combine those features.", InferenceWarning, stacklevel=3)
         if penalised:
             warnings.warn("This fit is penalised (L2): its coefficients are shrunk towards 0, so the Wald z, p-values "
                           "and intervals below (from the likelihood's curvature at the penalised estimate) do not "
@@ -117,7 +124,9 @@ class Inference:
             lines += ["=" * 78] + ([title] if title else []) + [header, "-" * 78]
             for name, b, s, z, pv, (lo, hi) in zip(self.names, self.params[index], self.bse[index], self.z[index],
                                                    self.pvalues[index], ci[index]):
-                lines.append(f"{str(name)[:17]:<18}{b:>11.4f}{s:>11.3f}{z:>9.3f}{pv:>9.3f}{lo:>10.3f}{hi:>10.3f}")
+                lines.append(f"{str(name)[:17]:<18}" + "".join(
+                    _cell(value, width, decimals) for value, width, decimals in
+                    ((b, 11, 4), (s, 11, 3), (z, 9, 3), (pv, 9, 3), (lo, 10, 3), (hi, 10, 3))))
         lines.append("=" * 78)
         return "\n".join(lines)
 
@@ -125,22 +134,44 @@ class Inference:
         return self.summary()
 
 
-def _inverse(H, information="observed"):
-    """H⁻¹ by Cholesky of the equilibrated D^-1/2 H D^-1/2, D = diag(H), whose conditioning is that
-    of the columns' correlations, not of their scales (a column of mean 1e4 and spread 1 next to
-    the intercept is ill-scaled, not singular); for a singular H a pseudo-inverse and a warning
-    saying what it means."""
-    d = np.sqrt(np.diag(H))
-    if np.all(d > 0) and np.all(np.isfinite(H)):
-        scaled = H / np.outer(d, d)
-        try:
-            factor = scipy.linalg.cho_factor(scaled, check_finite=False)
-            eig = np.linalg.eigvalsh(scaled)
-            if eig[0] > 1e-12 * eig[-1]:
-                return scipy.linalg.cho_solve(factor, np.eye(H.shape[0]), check_finite=False) / np.outer(d, d)
-        except np.linalg.LinAlgError:
-            pass
-    warnings.warn(f"The Hessian ({information} information) is singular: some parameters are not identified (collinear "
-                  "or constant features, or separated classes). Their standard errors are unreliable; the "
-                  "pseudo-inverse was used.", InferenceWarning, stacklevel=4)
-    return np.linalg.pinv(H, hermitian=True)
+def _cell(value, width, decimals):
+    """value right-aligned in width characters, at least one of them a leading space: fixed-point
+    with ``decimals``, or scientific notation when that does not fit (-12410.948 in a column of
+    10 would run into its neighbour)."""
+    text = f"{value:.{decimals}f}"
+    for digits in range(decimals, -1, -1):
+        if len(text) < width:
+            break
+        text = f"{value:.{digits}e}"
+    return text.rjust(width)
+
+
+def _inverse(H):
+    """(cov, identified): H⁻¹ through the eigendecomposition of the equilibrated D^-1/2 H D^-1/2,
+    D = diag(H), whose conditioning is that of the columns' correlations, not of their scales (a
+    column of mean 1e4 and spread 1 next to the intercept is ill-scaled, not singular).
+
+    A parameter is not identified when its unit vector is not orthogonal to H's null space (the
+    eigenvalues below 1e-12 of the largest, and the zero rows of H: all-zero columns): a copy of a
+    duplicated column, a constant column next to the intercept. Such parameters get NaN rows and
+    columns in cov (identified (P,) bool marks the others); for the identified ones the
+    pseudo-inverse's entries are the covariance (they are estimable: any generalised inverse of H
+    gives them)."""
+    n = H.shape[0]
+    cov = np.full((n, n), np.nan)
+    if not np.all(np.isfinite(H)):
+        return cov, np.zeros(n, dtype=bool)
+    d = np.sqrt(np.clip(np.diag(H), 0, None))
+    live = np.flatnonzero(d > 0)
+    identified = np.zeros(n, dtype=bool)
+    if live.size:
+        scale = d[live]
+        values, vectors = np.linalg.eigh(H[np.ix_(live, live)] / np.outer(scale, scale))
+        null = values <= 1e-12 * max(values[-1], 0.0)
+        identified[live] = np.linalg.norm(vectors[:, null], axis=1) < 1e-6
+        kept = vectors[:, ~null]
+        inverse = (kept / values[~null]) @ kept.T / np.outer(scale, scale)
+        cov[np.ix_(live, live)] = inverse
+    cov[~identified, :] = np.nan
+    cov[:, ~identified] = np.nan
+    return cov, identified

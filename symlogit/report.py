@@ -56,8 +56,9 @@ def coefficient_table(result, names, classes):
     return "\n".join(lines)
 
 
-def write_report(directory, *, summary_lines, history, inference, inference_note, names, classes, derivation):
-    """Write convergence.png and report.md into directory (created if needed)."""
+def write_report(directory, *, summary_lines, history, inference, inference_note, classes, derivation):
+    """Write convergence.png and report.md into directory (created if needed); inference None (no
+    finite estimate) leaves out the coefficient table, inference_note says why."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
@@ -68,7 +69,9 @@ def write_report(directory, *, summary_lines, history, inference, inference_note
                 "## Coefficients", ""]
         if inference_note:
             text += [f"> {inference_note}", ""]
-        text += [coefficient_table(inference, names, classes), "", "## Derivation", "", derivation]
+        if inference is not None:
+            text += [coefficient_table(inference, inference.names, classes), ""]
+        text += ["## Derivation", "", derivation]
         (staging / REPORT).write_text("\n".join(text) + "\n", encoding="utf-8")
         directory.mkdir(exist_ok=True)
         for name in (PLOT, REPORT):

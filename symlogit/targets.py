@@ -29,8 +29,12 @@ class Targets:
         return len(self.classes)
 
 
-def encode_targets(y):
-    """Targets from y (already checked finite/numeric where sklearn could); raise ValueError."""
+def encode_targets(y, weights=None):
+    """Targets from y (already checked finite/numeric where sklearn could); raise ValueError.
+
+    weights (N,) ≥ 0: a class is a class of the fit only through rows of positive weight (as
+    scikit-learn's weighted class counts): hard labels whose every row has weight 0 are refused,
+    so all of a binary y's weight on one class is the single-class error."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         warnings.warn("A column-vector y was passed when a 1d array was expected; it was ravelled to shape "
@@ -47,12 +51,24 @@ def encode_targets(y):
         raise ValueError(f"Unknown label type: {kind!r}. y must hold class labels, binary probabilities in [0, 1] "
                          "or an (N, K) probability matrix")
     classes, labels = np.unique(y, return_inverse=True)
-    if len(classes) < 2:
-        raise ValueError("y needs samples of at least 2 classes, but the data contain only one class: "
-                         f"{np.asarray(classes[0]).tolist()!r}")
+    check_class_totals(classes, None if weights is None else np.bincount(labels, weights, len(classes)))
     if len(classes) == 2:
         return Targets(classes, labels.astype(np.float64), labels)
     return Targets(classes, np.eye(len(classes))[labels], labels)
+
+
+def check_class_totals(classes, totals=None):
+    """Raise ValueError unless ≥ 2 classes and each has a positive total weight (totals (K,), the
+    sum of sample_weight over each class's rows; None: unweighted)."""
+    weighted = classes if totals is None else classes[totals > 0]
+    missing = np.setdiff1d(classes, weighted).tolist()
+    note = f" ({', '.join(map(repr, missing))} only in rows of sample_weight 0)" if missing else ""
+    if len(weighted) < 2:
+        raise ValueError("y needs samples of at least 2 classes, but the data contain only one class: "
+                         f"{np.asarray(weighted[0]).tolist()!r}{note}")
+    if missing:
+        raise ValueError(f"every class of y needs rows of positive sample_weight{note}; drop those rows or give them "
+                         "weight")
 
 
 def _numeric_kind(y):

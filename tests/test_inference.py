@@ -9,7 +9,7 @@ from sklearn.datasets import load_iris
 
 from symlogit import LogisticRegression, SeparationWarning
 from symlogit.inference import InferenceWarning
-from symlogit.separation import has_recession_direction, is_separable
+from symlogit.separation import recession_direction, separating_direction
 
 
 def test_complete_separation_warns_stops_early_and_stays_finite():
@@ -28,7 +28,7 @@ def test_complete_separation_warns_stops_early_and_stays_finite():
 def test_quasi_separation_is_detected():
     x = np.r_[np.linspace(-3, 0, 20), np.linspace(0, 3, 20)][:, None]
     y = np.r_[np.zeros(20), np.ones(20)].astype(int)  # both classes at x = 0: quasi-complete
-    assert is_separable(x, y, 2, np.ones(40))
+    assert separating_direction(x, y, 2, np.ones(40)) is not None
     with pytest.warns(SeparationWarning):
         model = LogisticRegression(penalty=None, tol=1e-12, max_iter=500).fit(x, y)
     assert np.all(np.isfinite(model.coef_))
@@ -43,7 +43,7 @@ def test_zero_counts_cut_off_by_a_hyperplane_have_no_finite_optimum():
     X = rng.normal(size=(60, 2))
     y = np.where(X[:, 0] > 0, rng.poisson(3, 60), 0).astype(float)
     X = np.c_[X, X[:, 0] > 0]
-    assert has_recession_direction(X, np.where(y == 0, -1.0, 0.0), np.ones(60))
+    assert recession_direction(X, np.where(y == 0, -1.0, 0.0), np.ones(60)) is not None
     for solver in ("newton", "lbfgs"):
         with pytest.warns(SeparationWarning, match="zero counts"):
             model = GLMRegressor(alpha=0.0, solver=solver, tol=1e-10, max_iter=500).fit(X, y)
@@ -61,9 +61,9 @@ def test_separation_of_a_probability_matrix_and_soft_rows_that_pin_the_direction
     with pytest.warns(SeparationWarning):
         model = LogisticRegression(penalty=None, tol=1e-10).fit(x, np.c_[1 - y, y])
     assert not model.converged_
-    assert has_recession_direction(x, np.where(y == 1, 1.0, -1.0), np.ones(40))
+    assert recession_direction(x, np.where(y == 1, 1.0, -1.0), np.ones(40)) is not None
     x_soft, signs = np.r_[x, [[2.0]]], np.r_[np.where(y == 1, 1.0, -1.0), 0.0]
-    assert not has_recession_direction(x_soft, signs, np.ones(41))
+    assert recession_direction(x_soft, signs, np.ones(41)) is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert LogisticRegression(penalty=None, tol=1e-10).fit(x_soft, np.r_[y, 0.5]).converged_
@@ -82,7 +82,7 @@ def test_a_confidently_fitted_row_without_separation_does_not_warn():
     rng = np.random.default_rng(0)
     x = np.r_[rng.normal(size=200), 40.0][:, None]
     y = np.r_[(rng.random(200) < 1 / (1 + np.exp(-x[:200, 0]))), True].astype(int)
-    assert not is_separable(x, y, 2, np.ones(201))
+    assert separating_direction(x, y, 2, np.ones(201)) is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = LogisticRegression(penalty=None, tol=1e-10).fit(x, y)
@@ -138,31 +138,66 @@ def test_a_column_with_a_large_mean_is_ill_scaled_not_singular():
     np.testing.assert_allclose(result.bse, reference.bse, rtol=1e-6)
 
 
-def test_singular_hessian_warns_and_says_why():
+def test_coefficients_that_are_not_identified_get_nan_and_are_named():
+    """A column twice (x3 = 2 x1) and an all-zero column: their coefficients are not identified, so
+    bse, z, p and the interval are NaN for x1, x3 and x4 (each copy had a finite SE before), the
+    warning names them, and the identified ones keep statsmodels' values on the data without them."""
+    import statsmodels.api as sm
+
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(200, 2))
-    X = np.column_stack([X, 2 * X[:, 0]])
-    y = rng.random(200) < 1 / (1 + np.exp(-X[:, 0]))
-    model = LogisticRegression(penalty=None, tol=1e-8).fit(X, y)
-    with pytest.warns(InferenceWarning, match="singular.*collinear"):
+    base = rng.normal(size=(200, 2))
+    X = np.column_stack([base, 2 * base[:, 0], np.zeros(200)])
+    y = rng.random(200) < 1 / (1 + np.exp(-base[:, 0]))
+    model = LogisticRegression(penalty=None, tol=1e-10).fit(X, y)
+    with pytest.warns(InferenceWarning, match=r"singular: the coefficient\(s\) of x1, x3, x4 are not identified"):
         result = model.inference()
-    assert np.all(np.isfinite(result.bse))
+    unidentified = [1, 3, 4]
+    for values in (result.bse, result.z, result.pvalues, *np.moveaxis(result.conf_int(), -1, 0)):
+        assert np.all(np.isnan(values[unidentified]))
+    reference = sm.Logit(y.astype(float), sm.add_constant(base)).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(result.bse[[0, 2]], reference.bse[[0, 2]], rtol=1e-6)
+    assert "nan" in result.summary()
 
 
-def test_recession_lp_on_a_subsample_is_exact():
-    """Above SUBSAMPLE rows the LP is tried on a subsample first. Ordinary data with many rows near
-    an edge (cloglog's light upper tail) are cleared there; a rare indicator whose 3 rows all have
-    y = 1 (quasi-separation the subsample misses: its X̂ is then rank-deficient) still goes to the
-    full LP and is found."""
-    from symlogit.separation import SUBSAMPLE
+def test_summary_columns_never_run_together():
+    from symlogit.inference import Inference
 
+    params = np.array([-0.5, 12000.123456])
+    result = Inference(params, np.diag([0.01, 6000.0 ** 2]), -1.0, -2.0, 10, ["const", "wide"], None, False, True)
+    row = result.summary().splitlines()[-2]
+    cells = row.split()
+    assert cells[0] == "wide" and len(cells) == 7, row
+    np.testing.assert_allclose([float(c) for c in cells[1:]], [params[1], 6000.0, params[1] / 6000.0, result.pvalues[1],
+                                                               *result.conf_int()[1]], rtol=1e-2, atol=1e-3)
+
+
+def test_recession_lp_on_a_working_set_is_exact():
+    """Above a few thousand rows the LP runs on a working set grown by cutting planes. Ordinary
+    data are cleared on the first subsample; a rare indicator whose 3 rows all have y = 1 (its
+    column is 0 on the subsample, so the subsample's null space leaks into those rows) is found;
+    one of the three with y = 0 is no separation; a complete separation whose subsample direction
+    other rows violate grows the working set until the direction holds for every row."""
     rng = np.random.default_rng(0)
-    n = 3 * SUBSAMPLE
+    n = 12000
     X = rng.normal(size=(n, 3))
     y = (rng.random(n) < 0.5).astype(float)
     signs = np.where(y == 1, 1.0, -1.0)
-    assert not has_recession_direction(X, signs, np.ones(n), near_edge=rng.random(n) < 0.1)
+    assert recession_direction(X, signs, np.ones(n)) is None
     rare = np.zeros(n)
     rare[[5, 6000, 9000]] = 1.0
     signs[[5, 6000, 9000]] = 1.0
-    assert has_recession_direction(np.c_[X, rare], signs, np.ones(n))
+    direction = recession_direction(np.c_[X, rare], signs, np.ones(n))
+    assert direction is not None and np.argmax(np.abs(direction)) == 4
+    signs[9000] = -1.0
+    assert recession_direction(np.c_[X, rare], signs, np.ones(n)) is None
+    complete = np.where(X[:, 0] + 0.3 * X[:, 1] > 0.1, 1.0, -1.0)
+    d = recession_direction(X, complete, np.ones(n))
+    z = d[0] + X @ d[1:]
+    assert np.min(complete * z) > -1e-6 * np.max(complete * z)  # every row on its side (to the LP tolerance)
+    labels = np.digitize(X[:, 0], [-0.5, 0.5])  # three classes cut along x1
+    assert separating_direction(X, labels, 3, np.ones(n)) is not None
+    for k in range(3):  # a row of each class in each other class's region: no class is cut off
+        for other in range(3):
+            if other != k:
+                labels[np.flatnonzero(labels == k)[other]] = other
+    assert separating_direction(X, labels, 3, np.ones(n)) is None

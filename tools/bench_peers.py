@@ -15,7 +15,7 @@ lowest f any fit reached; a fit "reached" when its gap is <= 1e-8.
 Cases (the issue's table). B1, B2, M1 are unpenalised; so are the other families' cases, P1
 (probit), G1 (cloglog) and Q1 (Poisson, log link), N = 10^6, d = 50 each, Gaussian features,
 targets drawn from the family at scores of standard deviation ~1. R1 and R2 are linearly separable
-(symlogit.separation.is_separable says so), so their unpenalised optimum is at infinity; they
+(symlogit.separation.separating_direction finds a direction), so their unpenalised optimum is at infinity; they
 use scikit-learn's default L2 penalty instead, C = 1:  C Σ_i h_i + ½‖coef‖², intercept free.
 
 How each peer's options map to that objective:
