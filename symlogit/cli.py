@@ -266,7 +266,7 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
     """
     import warnings
 
-    import numpy as np
+    import pandas as pd
 
     from .data import DEFAULT_DATASET, DataError, load_dataset, read_frame, read_table
     from .family import get_family
@@ -309,8 +309,6 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
 
     options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
                    seed=seed, offset=offset_column)
-    import pandas as pd
-
     X = pd.DataFrame(table.X, columns=table.feature_names, copy=False)  # messages and tables name the columns
     model, seconds = _fit_model(X, table.y, source, options, quiet, table.offset)
     figures = _training_figures(model, X, table.y, table.offset)

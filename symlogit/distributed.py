@@ -22,6 +22,7 @@ import dask.array as da
 import numpy as np
 
 from .solvers import Objective
+from .separation import top_offenders
 from .targets import check_class_totals
 
 SPLIT_EVERY = 8  # partial sums added per task: each level of the tree costs a scheduler round
@@ -100,6 +101,47 @@ class DaskObjective(Objective):
         """Scores at θ + t d, persisted: the next line search starts from them, and persisting
         keeps each step's graph one operation deep."""
         return (U + t * Z).persist()
+
+
+class DaskRows:
+    """``separation.InMemoryRows`` for dask arrays X (N, d), tags and weights (N,) with the same row
+    chunks: the working set's rows are fetched to the client, and the pass for the rows that
+    violate a direction runs on the workers, each chunk sending back at most ``limit`` rows."""
+
+    def __init__(self, X, tags, weights):
+        self.X, self.tags, self.weights = X, tags, weights
+        self.starts = np.cumsum((0,) + X.chunks[0][:-1])
+        self.count = int((weights > 0).sum().compute())
+
+    def sample(self, size, prefer=None):
+        """``size`` rows of positive weight (sorted, seeded), or all of them (prefer: unused)."""
+        if self.count <= size:
+            return da.flatnonzero(self.weights > 0).compute()
+        rng, n, rows = np.random.default_rng(0), self.X.shape[0], np.empty(0, dtype=np.int64)
+        while rows.size < size:
+            draw = np.setdiff1d(rng.choice(n, min(n, 2 * size), replace=False), rows)
+            rows = np.union1d(rows, draw[self.weights[draw].compute() > 0])
+        return np.sort(rng.choice(rows, size, replace=False))
+
+    def take(self, rows):
+        X, tags = dask.compute(self.X[rows], self.tags[rows])
+        return np.asarray(X, dtype=np.float64), tags
+
+    def worst(self, off, work, limit):
+        blocks = zip(self.X.to_delayed().ravel(), self.tags.to_delayed().ravel(), self.weights.to_delayed().ravel(),
+                     self.starts)
+        parts = dask.compute(*[dask.delayed(_worst_in_chunk)(X, tags, w, start, off, work, limit)
+                               for X, tags, w, start in blocks])
+        index, values = (np.concatenate(column) for column in zip(*parts))
+        return top_offenders(values, index, limit)
+
+
+def _worst_in_chunk(X, tags, weights, start, off, work, limit):
+    values = np.where(weights > 0, off(np.asarray(X), tags), 0.0)
+    index = start + np.arange(X.shape[0])
+    values[np.isin(index, work)] = 0.0
+    keep = top_offenders(values, np.arange(X.shape[0]), limit)
+    return index[keep], values[keep]
 
 
 # ---- inputs -------------------------------------------------------------------------------------

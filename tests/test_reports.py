@@ -116,3 +116,27 @@ def test_messages_name_the_estimator_and_print_plain_values():
     with pytest.raises(ValueError) as error:
         LogisticRegression().fit(np.zeros((3, 1)), np.array(["yes", "yes", "yes"]))
     assert "'yes'" in str(error.value) and "np.str_" not in str(error.value)
+
+
+def test_separation_is_found_on_dask_too():
+    """The same cutting-plane search with the working set fetched from the cluster: a rare
+    indicator whose three rows (in three different chunks) all have y = 1."""
+    da = pytest.importorskip("dask.array")
+    with pytest.warns(SeparationWarning, match="coefficients of x1 grow"):
+        model = LogisticRegression(penalty=None).fit(da.from_array(ONE_COLUMN, chunks=3),
+                                                     da.from_array(ONE_COLUMN_Y, chunks=3))
+    assert not model.converged_
+    rng = np.random.default_rng(0)
+    n = 20000
+    X = np.c_[rng.normal(size=(n, 3)), np.zeros(n)]
+    y = (X[:, 0] + rng.logistic(size=n) > 0).astype(int)
+    X[[5, 9000, 15000], 3], y[[5, 9000, 15000]] = 1.0, 1
+    with pytest.warns(SeparationWarning, match="coefficients of x4 grow"):
+        model = LogisticRegression(penalty=None).fit(da.from_array(X, chunks=(5000, 4)), da.from_array(y, chunks=5000))
+    assert not model.converged_
+    y[15000] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LogisticRegression(penalty=None, tol=1e-8).fit(da.from_array(X, chunks=(5000, 4)),
+                                                               da.from_array(y, chunks=5000))
+    assert model.converged_ and model.separation_ is None
