@@ -84,18 +84,21 @@ def separating_direction(X, labels, n_classes, weights, fit_intercept=True, thre
     gap |u_ia - u_ib|, the rows the fit finds hardest to tell apart."""
     if n_classes == 2:
         return recession_direction(X, (labels == 1) * 2.0 - 1.0, weights, fit_intercept, threshold)
-    by_class = [np.flatnonzero((labels == k) & (weights > 0)) for k in range(n_classes)]
-    signs = np.zeros(labels.shape[0])
+    in_memory = isinstance(X, np.ndarray)
+    by_class = [np.flatnonzero((labels == k) & (weights > 0)) for k in range(n_classes)] if in_memory else None
     for a in range(n_classes):
         for b in range(a + 1, n_classes):
-            if by_class[a].size == 0 or by_class[b].size == 0:
-                continue
-            pair = np.sort(np.concatenate([by_class[a], by_class[b]]))
-            signs[by_class[a]], signs[by_class[b]] = 1.0, -1.0
+            if in_memory:
+                if by_class[a].size == 0 or by_class[b].size == 0:
+                    continue
+                signs = np.zeros(labels.shape[0])
+                signs[by_class[a]], signs[by_class[b]] = 1.0, -1.0
+                rows = InMemoryRows(X, signs, np.sort(np.concatenate([by_class[a], by_class[b]])))
+            else:
+                rows = _rows(X, (labels == a) * 2.0 - 1.0, ((labels == a) | (labels == b)) & (weights > 0))
             prefer = None if scores is None else np.abs(scores[:, a] - scores[:, b])
-            found = _search(_Scalar(X.shape[1], fit_intercept), InMemoryRows(X, signs, pair), threshold, prefer,
-                            PREFERRED_ROWS_PER_VARIABLE if prefer is not None else ROWS_PER_VARIABLE)
-            if found is not None:
+            if _search(_Scalar(X.shape[1], fit_intercept), rows, threshold, prefer,
+                       ROWS_PER_VARIABLE if prefer is None else PREFERRED_ROWS_PER_VARIABLE) is not None:
                 direction = _search(_Vector(X.shape[1], n_classes, fit_intercept), _rows(X, labels, weights),
                                     threshold)
                 if direction is None:

@@ -140,3 +140,25 @@ def test_separation_is_found_on_dask_too():
         model = LogisticRegression(penalty=None, tol=1e-8).fit(da.from_array(X, chunks=(5000, 4)),
                                                                da.from_array(y, chunks=5000))
     assert model.converged_ and model.separation_ is None
+
+
+def test_multinomial_separation_on_dask_and_in_memory_agree():
+    """iris: setosa is cut off by the petals, found on dask as in memory."""
+    da = pytest.importorskip("dask.array")
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    for X_, y_ in ((X, y), (da.from_array(X, chunks=(50, 4)), da.from_array(y, chunks=50))):
+        with pytest.warns(SeparationWarning, match="perfectly separated"):
+            model = LogisticRegression(penalty=None, solver="newton").fit(X_, y_)
+        assert not model.converged_
+    rng = np.random.default_rng(0)  # three classes cut along x1 with noise: a finite optimum
+    X = rng.normal(size=(300, 3))
+    y = np.digitize(X[:, 0] + rng.normal(size=300), [-0.5, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        in_memory = LogisticRegression(penalty=None, tol=1e-8).fit(X, y)
+        on_dask = LogisticRegression(penalty=None, tol=1e-8).fit(da.from_array(X, chunks=(100, 3)),
+                                                                  da.from_array(y, chunks=100))
+    assert in_memory.converged_ and on_dask.converged_
+    np.testing.assert_allclose(on_dask.coef_, in_memory.coef_, rtol=1e-5, atol=1e-7)
