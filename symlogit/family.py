@@ -125,6 +125,12 @@ class Family:
         ybar = float(weights @ y / weights.sum())
         means = k.means_from_scores(_NULL_GRID)
         if not means[0] < ybar < means[-1]:
+            lower, upper = _EDGES[self.domain]
+            inside = (weights > 0) & ((y > lower) if ybar <= means[0] else (y < upper))
+            if np.any(inside):  # rows off the edge, whose weight does not register in double precision
+                raise ValueError(f"the weighted mean of y rounds to {ybar:g}, the edge of family {self.name!r}'s "
+                                 f"domain: the rows away from it carry {weights[inside].sum() / weights.sum():.3g} of "
+                                 "the total sample weight, too little for double precision; rescale or drop them")
             raise ValueError(f"the weighted mean of y is {ybar:g}, at the edge of family {self.name!r}'s domain: the "
                              "likelihood has no finite optimum (every count is zero, or all the sample weight is on "
                              "one class)")

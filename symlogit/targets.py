@@ -8,6 +8,7 @@ Kernel targets: binary (N,) float64 in [0, 1] (probability of classes_[1]); mult
 (N, K) float64 probability rows (one-hot for hard labels).
 """
 
+import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -44,7 +45,10 @@ def encode_targets(y, weights=None):
         return _probability_rows(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D labels or an (N, K) probability matrix, got shape {y.shape}")
-    kind = _numeric_kind(y) if y.dtype.kind in "biuf" else type_of_target(y)
+    if y.dtype == object:
+        y, kind = _object_labels(y)
+    else:
+        kind = _numeric_kind(y) if y.dtype.kind in "biuf" else type_of_target(y)
     if kind == "continuous":
         return _soft_binary(y)
     if kind not in ("binary", "multiclass", "labels"):
@@ -69,6 +73,22 @@ def check_class_totals(classes, totals=None):
     if missing:
         raise ValueError(f"every class of y needs rows of positive sample_weight{note}; drop those rows or give them "
                          "weight")
+
+
+def _object_labels(y):
+    """(y, kind) for an object array: numbers (ints, floats, bools, numpy scalars: labels, or soft
+    targets if not all integral) or strings, never the two mixed (they do not sort)."""
+    families = {"number" if isinstance(value, numbers.Number) else
+                "string" if isinstance(value, str) else type(value).__name__ for value in y.tolist()}
+    if len(families) > 1:
+        raise ValueError(f"y mixes label types ({', '.join(sorted(families))}); give every label the same type, "
+                         "e.g. all strings or all integers")
+    if families == {"number"}:
+        values = y.astype(np.float64)
+        return (values, "continuous") if _numeric_kind(values) == "continuous" else (y, "labels")
+    if families == {"string"}:
+        return y, "labels"
+    raise ValueError(f"y holds values of type {families.pop()}; expected class labels (numbers or strings)")
 
 
 def _numeric_kind(y):

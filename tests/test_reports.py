@@ -162,3 +162,19 @@ def test_multinomial_separation_on_dask_and_in_memory_agree():
                                                                   da.from_array(y, chunks=100))
     assert in_memory.converged_ and on_dask.converged_
     np.testing.assert_allclose(on_dask.coef_, in_memory.coef_, rtol=1e-5, atol=1e-7)
+
+
+def test_fuzz_findings_are_clear_value_errors_or_fits():
+    """Found by tests/test_fuzz.py: object arrays of integer labels are labels (they were an
+    'unknown' label type); labels of mixed types are refused by name (a TypeError from sorting
+    before); a class whose weight does not register in double precision is named as such (it was
+    called 'no finite optimum')."""
+    X = np.array([[0.0], [1.0], [0.0], [1.0]])
+    model = LogisticRegression().fit(X, np.array([0, 0, 1, 1], dtype=object))
+    assert model.classes_.tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r"y mixes label types \(number, string\)"):
+        LogisticRegression().fit(X, np.array(["b", 0, "a", 1], dtype=object))
+    from symlogit import GLMClassifier
+
+    with pytest.raises(ValueError, match="carry 1e-300 of the total sample weight, too little for double precision"):
+        GLMClassifier(family="probit").fit(np.zeros((3, 1)), [0, 0, 1], sample_weight=[1.0, 0.0, 1e-300])
