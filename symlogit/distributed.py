@@ -23,7 +23,7 @@ import numpy as np
 
 from .solvers import Objective
 from .separation import top_offenders
-from .targets import check_class_totals
+from .targets import check_class_totals, per_class_weights
 
 SPLIT_EVERY = 8  # partial sums added per task: each level of the tree costs a scheduler round
 
@@ -208,7 +208,7 @@ def prepare_inputs(X, y, sample_weight, class_weight):
     totals = da.bincount(labels, weights=w, minlength=len(classes)).compute()
     check_class_totals(classes, totals)
     if class_weight is not None:
-        w = w * labels.map_blocks(_take, _per_class(class_weight, classes, totals), dtype=np.float64)
+        w = w * labels.map_blocks(_take, per_class_weights(class_weight, classes, totals), dtype=np.float64)
     return X, classes, *dask.persist(labels, w)
 
 
@@ -218,19 +218,6 @@ def _codes(y, classes):
 
 def _take(codes, per_class):
     return per_class[codes]
-
-
-def _per_class(class_weight, classes, totals):
-    """scikit-learn's class weights: 'balanced' is Σw / (K Σ_{class k} w), classes counted by their
-    sample weights (totals (K,), as scikit-learn >= 1.6); a dict maps class -> weight."""
-    if class_weight == "balanced":
-        return totals.sum() / (len(classes) * totals)
-    if isinstance(class_weight, dict):
-        unknown = set(class_weight) - set(classes.tolist())
-        if unknown:
-            raise ValueError(f"class_weight has classes not in y: {sorted(unknown)!r}")
-        return np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
-    raise ValueError(f"class_weight must be 'balanced', a dict or None, got {class_weight!r}")
 
 
 def training_figures(model, X, y):

@@ -27,14 +27,13 @@ from types import SimpleNamespace
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .family import CLASSIFIER_NAMES, REGRESSOR_NAMES, get_family
 from .separation import recession_direction, separating_direction
 from .solvers import NAMES, Objective, choose_solver, make_solver
 from .solvers.objective import one_blas_thread
-from .targets import Targets, check_sample_weight, encode_targets
+from .targets import Targets, check_sample_weight, encode_targets, per_class_weights
 
 PENALTIES = ("l2", None)
 
@@ -146,6 +145,9 @@ class _GLM(BaseEstimator):
             make_objective = DaskObjective
         else:
             shape = _validated(type(self).__name__)
+            if len(getattr(X, "shape", ())) == 2 and X.shape[1] == 0:  # an empty DataFrame: numpy finds no dtype
+                raise ValueError(f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is "
+                                 f"required by {type(self).__name__}.")  # scikit-learn's words
             _check_present(y)
             X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1,
                                  **self._y_validation)
@@ -380,10 +382,12 @@ class GLMClassifier(ClassifierMixin, _GLM):
         if self.class_weight is not None:
             if targets.labels is None:
                 raise ValueError("class_weight needs hard class labels; with soft targets use sample_weight")
-            # classes counted by their sample weights (scikit-learn >= 1.6)
-            per_class = compute_class_weight(self.class_weight, classes=targets.classes,
-                                             y=targets.classes[targets.labels], sample_weight=weights)
+            per_class = per_class_weights(self.class_weight, targets.classes,
+                                          np.bincount(targets.labels, weights, targets.n_classes))
             weights = weights * per_class[targets.labels]
+            if not np.all(np.isfinite(weights)):
+                raise ValueError(f"sample_weight times class_weight overflows (class weights {per_class.tolist()}); "
+                                 "rescale sample_weight to a smaller range")
         return targets, weights, family
 
     def _dask_inputs(self, X, y, sample_weight, family):

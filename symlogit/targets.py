@@ -75,6 +75,22 @@ def check_class_totals(classes, totals=None):
                          "weight")
 
 
+def per_class_weights(class_weight, classes, totals):
+    """(K,) class weights as scikit-learn defines them: 'balanced' is Σw / (K Σ_{class k} w), the
+    classes counted by their sample weights (totals (K,), as scikit-learn >= 1.6); a dict maps
+    label -> weight, labels it leaves out weigh 1. Raise ValueError for keys that are no class."""
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        return totals.sum() / (len(classes) * totals)
+    if isinstance(class_weight, dict):
+        known = set(classes.tolist())
+        unknown = [key for key in class_weight if key not in known]
+        if unknown:
+            raise ValueError(f"class_weight has labels that are not classes of y: {unknown!r}; the classes are "
+                             f"{classes.tolist()!r}")
+        return np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+    raise ValueError(f"class_weight must be 'balanced', a dict or None, got {class_weight!r}")
+
+
 def _object_labels(y):
     """(y, kind) for an object array: numbers (ints, floats, bools, numpy scalars: labels, or soft
     targets if not all integral) or strings, never the two mixed (they do not sort)."""
