@@ -129,8 +129,10 @@ class Family:
             inside = (weights > 0) & ((y > lower) if ybar <= means[0] else (y < upper))
             if np.any(inside):  # rows off the edge, whose weight does not register in double precision
                 raise ValueError(f"the weighted mean of y rounds to {ybar:g}, the edge of family {self.name!r}'s "
-                                 f"domain: the rows away from it carry {weights[inside].sum() / weights.sum():.3g} of "
-                                 "the total sample weight, too little for double precision; rescale or drop them")
+                                 "domain, in double precision: the rows away from the edge carry "
+                                 f"{weights[inside].sum() / weights.sum():.3g} of the total sample weight and lie "
+                                 "too close to it, or weigh too little, for the intercept-only model to resolve; "
+                                 "rescale their weights, or round such targets to the edge")
             raise ValueError(f"the weighted mean of y is {ybar:g}, at the edge of family {self.name!r}'s domain: the "
                              "likelihood has no finite optimum (every count is zero, or all the sample weight is on "
                              "one class)")

@@ -176,5 +176,5 @@ def test_fuzz_findings_are_clear_value_errors_or_fits():
         LogisticRegression().fit(X, np.array(["b", 0, "a", 1], dtype=object))
     from symlogit import GLMClassifier
 
-    with pytest.raises(ValueError, match="carry 1e-300 of the total sample weight, too little for double precision"):
+    with pytest.raises(ValueError, match="carry 1e-300 of the total sample weight"):
         GLMClassifier(family="probit").fit(np.zeros((3, 1)), [1, 1, 0], sample_weight=[1.0, 0.0, 1e-300])
