@@ -118,7 +118,9 @@ def _rows(X, tags, weights):
 def _search(problem, rows, threshold, prefer=None, per_variable=ROWS_PER_VARIABLE):
     """The cutting-plane search of the module docstring; a direction in X's own units, or None."""
     work = rows.sample(min(max(per_variable * problem.n_vars, FIRST_MIN), SUBSAMPLE), prefer)
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS + 1):
+        if round_ == MAX_ROUNDS:
+            work = rows.sample(rows.count)  # the last round: the LP on every row
         X, tags = rows.take(work)
         scale = problem.scale(X)
         A_ub, A_eq = problem.constraints(X, tags, scale)
@@ -136,10 +138,6 @@ def _search(problem, rows, threshold, prefer=None, per_variable=ROWS_PER_VARIABL
         if new.size == 0:  # (the working set's own rows hold to the LP's tolerance)
             return None if direction is None else problem.unscaled(direction, scale)
         work = np.union1d(work, new)
-    X, tags = rows.take(rows.sample(rows.count))
-    scale = problem.scale(X)
-    direction = _max_margin(*problem.constraints(X, tags, scale), problem.n_vars, threshold)
-    return None if direction is None else problem.unscaled(direction, scale)
 
 
 def _max_margin(A_ub, A_eq, n_vars, threshold):
