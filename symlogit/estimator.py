@@ -177,8 +177,7 @@ class _GLM(BaseEstimator):
         # Unpenalised: the exact test, before the solve, whatever tol and the columns' scales
         hard = targets.labels if make_objective is Objective else targets.values  # (dask: the labels' codes)
         with one_blas_thread():
-            separation = _Separation(objective, targets, hard, weights) if (
-                l2 == 0 and (hard is not None or not family.is_vector)) else None
+            separation = _Separation(objective, targets, hard, weights) if l2 == 0 else None
             result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
                                      callback=self._report_iteration,
                                      stop=separation.during_fit if separation else None)
@@ -385,9 +384,9 @@ class GLMClassifier(ClassifierMixin, _GLM):
             per_class = per_class_weights(self.class_weight, targets.classes,
                                           np.bincount(targets.labels, weights, targets.n_classes))
             weights = weights * per_class[targets.labels]
-            if not np.all(np.isfinite(weights)):
-                raise ValueError(f"sample_weight times class_weight overflows (class weights {per_class.tolist()}); "
-                                 "rescale sample_weight to a smaller range")
+            if not (np.all(np.isfinite(weights)) and np.all(np.bincount(targets.labels, weights) > 0)):
+                raise ValueError(f"sample_weight times class_weight overflows or underflows (class weights "
+                                 f"{per_class.tolist()}); rescale sample_weight to a smaller range")
         return targets, weights, family
 
     def _dask_inputs(self, X, y, sample_weight, family):
@@ -578,16 +577,24 @@ class _Separation:
         self.objective, self.labels, self.weights = objective, labels, weights
         self.n_classes, self.family, self.intercept = targets.n_classes, objective.family, objective.fit_intercept
         self.direction = self.UNDECIDED
+        self.rows = slice(None)
         if not self.family.is_vector:
             self.direction = recession_direction(objective.X, self.family.edge_signs(targets.values), weights,
                                                  self.intercept)
+        elif labels is None:
+            # Probability rows: D is a recession direction iff every class of positive share in a
+            # row ties at the row's largest score x̂_iᵀD, the hard-label condition for each of them:
+            # the row counts once per such class.
+            self.rows, self.labels = np.nonzero(targets.values > 0)
+            self.weights = weights[self.rows]
 
     def decide(self, theta):
         """Settle ``direction`` (None: a finite optimum) at the end of the solve, at θ."""
         if self.direction is self.UNDECIDED:
             o = self.objective
-            scores = o.scores(theta) if isinstance(o.X, np.ndarray) else None
-            D = separating_direction(o.X, self.labels, self.n_classes, self.weights, self.intercept, scores=scores)
+            scores = o.scores(theta)[self.rows] if isinstance(o.X, np.ndarray) else None
+            D = separating_direction(o.X[self.rows], self.labels, self.n_classes, self.weights, self.intercept,
+                                     scores=scores)
             self.direction = None if D is None else np.ptp(D, axis=1)  # features whose scores' gaps move
 
     def during_fit(self, point, theta):

@@ -127,17 +127,16 @@ class Family:
         if not means[0] < ybar < means[-1]:
             lower, upper = _EDGES[self.domain]
             inside = (weights > 0) & ((y > lower) if ybar <= means[0] else (y < upper))
-            if np.any(inside):  # rows off the edge, whose weight does not register in double precision
-                raise ValueError(f"the weighted mean of y rounds to {ybar:g}, the edge of family {self.name!r}'s "
-                                 "domain, in double precision: the rows away from the edge carry "
-                                 f"{weights[inside].sum() / weights.sum():.3g} of the total sample weight and lie "
-                                 "too close to it, or weigh too little, for the intercept-only model to resolve; "
-                                 "rescale their weights, or round such targets to the edge")
-            raise ValueError(f"the weighted mean of y is {ybar:g}, at the edge of family {self.name!r}'s domain: the "
-                             "likelihood has no finite optimum (every count is zero, or all the sample weight is on "
-                             "one class)")
-        j = int(np.searchsorted(means, ybar))
-        c = _bisect(lambda c: k.means_from_scores(np.array([c]))[0] - ybar, _NULL_GRID[j - 1], _NULL_GRID[j])
+            if not np.any(inside):
+                raise ValueError(f"the weighted mean of y is {ybar:g}, at the edge of family {self.name!r}'s domain: "
+                                 "the likelihood has no finite optimum (every count is zero, or all the sample "
+                                 "weight is on one class)")
+            # Rows off the edge whose weight does not register in the mean in double precision (a
+            # soft target one ulp below 1): the score nearest the edge whose mean is still inside.
+            c = float(_NULL_GRID[(means > lower) & (means < upper)][0 if ybar <= means[0] else -1])
+        else:
+            j = int(np.searchsorted(means, ybar))
+            c = _bisect(lambda c: k.means_from_scores(np.array([c]))[0] - ybar, _NULL_GRID[j - 1], _NULL_GRID[j])
         if offset is None:
             return c
         rows = weights > 0

@@ -78,7 +78,8 @@ def check_class_totals(classes, totals=None):
 def per_class_weights(class_weight, classes, totals):
     """(K,) class weights as scikit-learn defines them: 'balanced' is Σw / (K Σ_{class k} w), the
     classes counted by their sample weights (totals (K,), as scikit-learn >= 1.6); a dict maps
-    label -> weight, labels it leaves out weigh 1. Raise ValueError for keys that are no class."""
+    label -> weight, labels it leaves out weigh 1. Raise ValueError for keys that are no class, and
+    for weights that are negative, not finite, or 0 (a class of weight 0 is not a class of the fit)."""
     if isinstance(class_weight, str) and class_weight == "balanced":
         return totals.sum() / (len(classes) * totals)
     if isinstance(class_weight, dict):
@@ -87,8 +88,23 @@ def per_class_weights(class_weight, classes, totals):
         if unknown:
             raise ValueError(f"class_weight has labels that are not classes of y: {unknown!r}; the classes are "
                              f"{classes.tolist()!r}")
-        return np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+        weights = np.array([_class_weight(class_weight, c) for c in classes.tolist()])
+        if np.any(weights == 0):
+            raise ValueError(f"class_weight gives class(es) {classes[weights == 0].tolist()!r} weight 0; every class of "
+                             "y needs positive weight: drop those rows instead")
+        return weights
     raise ValueError(f"class_weight must be 'balanced', a dict or None, got {class_weight!r}")
+
+
+def _class_weight(class_weight, label):
+    value = class_weight.get(label, 1.0)
+    try:
+        weight = float(value)
+    except (TypeError, ValueError):
+        weight = np.nan
+    if not (np.isfinite(weight) and weight >= 0):
+        raise ValueError(f"class_weight[{label!r}] is {value!r}; class weights must be finite numbers >= 0")
+    return weight
 
 
 def _object_labels(y):

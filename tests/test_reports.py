@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from symlogit import LogisticRegression, SeparationWarning
+from sklearn.exceptions import ConvergenceWarning
+
+from symlogit import GLMClassifier, GLMRegressor, LogisticRegression, SeparationWarning
 
 ONE_COLUMN = np.array([[0.0], [0.0], [0.0], [0.0], [1.0], [1.0]])
 ONE_COLUMN_Y = np.array([0, 1, 0, 1, 1, 1])  # x = 1 always means class 1: no finite MLE
@@ -174,7 +176,70 @@ def test_fuzz_findings_are_clear_value_errors_or_fits():
     assert model.classes_.tolist() == [0, 1]
     with pytest.raises(ValueError, match=r"y mixes label types \(number, string\)"):
         LogisticRegression().fit(X, np.array(["b", 0, "a", 1], dtype=object))
-    from symlogit import GLMClassifier
 
-    with pytest.raises(ValueError, match="carry 1e-300 of the total sample weight"):
-        GLMClassifier(family="probit").fit(np.zeros((3, 1)), [1, 1, 0], sample_weight=[1.0, 0.0, 1e-300])
+    with pytest.raises(ValueError, match=r"class_weight gives class\(es\) \[0\] weight 0"):
+        LogisticRegression(class_weight={0: 0}).fit(X, [0, 0, 1, 1])
+    with pytest.raises(ValueError, match=r"class_weight\[1\] is -1; class weights must be finite numbers >= 0"):
+        LogisticRegression(class_weight={1: -1}).fit(X, [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="sample_weight times class_weight overflows or underflows"):
+        LogisticRegression(class_weight={0: 1e-300}).fit(X, [0, 0, 1, 1], sample_weight=[1e-300, 1e-300, 1, 1])
+
+
+@pytest.mark.parametrize("family", ["logit", "probit", "cloglog"])
+@pytest.mark.parametrize("y, edge", [([0.9999999999999999, 1.0], 1), ([5e-324, 0.0], 0)])
+def test_soft_targets_a_rounding_error_from_the_edge_fit_at_the_edge(family, y, edge):
+    """The weighted mean of y rounds to the edge while a row lies inside: the intercept starts at
+    the score nearest the edge whose mean is still inside (it was refused, and with a mean of
+    5e-324 the search wrapped round to the opposite edge)."""
+
+    model = GLMClassifier(family=family).fit([[0.0], [1.0]], y)
+    p1 = model.predict_proba([[0.0], [1.0]])[:, 1]
+    assert model.converged_ and np.all(np.abs(p1 - edge) < 1e-14)
+    light = GLMClassifier(family=family).fit(np.zeros((3, 1)), [1, 1, 0], sample_weight=[1.0, 0.0, 1e-300])
+    assert light.converged_ and light.predict_proba([[0.0]])[0, 1] > 1 - 1e-14
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_features_of_1e300_do_not_overflow_the_whitening(solver):
+    """The Gram matrix of the whitening (L-BFGS, Newton-CG's preconditioner) is formed on columns
+    scaled to max |x| <= 1: a feature of 1e300 overflowed it to inf (SciPy's 'array must not
+    contain infs or NaNs')."""
+    X = np.array([[0.0], [1e300], [0.0], [1e300]])
+    model = LogisticRegression(solver=solver).fit(X, [0, 0, 1, 1])
+    assert np.all(np.isfinite(model.coef_)) and np.isfinite(model.intercept_).all()
+    np.testing.assert_allclose(model.predict_proba(X), 0.5, atol=1e-12)  # x tells the classes apart not at all
+
+
+def test_sgd_backs_off_when_the_steps_diverge():
+    """Poisson's curvature e^u grows past its value at the start: SGD's first epoch overflowed
+    and left NaN coefficients. The epoch is now repeated with a smaller step."""
+
+    X = np.r_[np.zeros((34, 1)), [[-9.88], [3.75]]]
+    y = np.r_[np.zeros(35), 19.8]
+    newton = GLMRegressor().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # SGD stalls near the optimum
+        sgd = GLMRegressor(solver="sgd", random_state=0).fit(X, y)
+    assert np.isfinite(sgd.intercept_) and abs(sgd.coef_[0] - newton.coef_[0]) < 0.05
+
+
+def test_sgd_on_a_flat_objective_converges_where_it_starts():
+    """X all zero, no intercept, no penalty: f does not depend on θ and its curvature bound is 0
+    (SGD's step 1/L was a ZeroDivisionError)."""
+
+    model = GLMClassifier(family="probit", solver="sgd", C=np.inf, fit_intercept=False).fit(
+        np.zeros((5, 2)), [0, 1, 0, 1, 1])
+    assert model.converged_ and np.all(model.coef_ == 0)
+
+
+def test_multinomial_probability_rows_are_checked_for_separation():
+    """(N, K) probability rows: a row counts once for each class of positive share (those classes
+    must tie at the row's largest score along a recession direction). They were not checked."""
+    X = np.arange(6.0)[:, None]
+    separated = np.array([[1, 0, 0], [.5, .5, 0], [0, 1, 0], [0, .5, .5], [0, 0, 1], [0, 0, 1]])
+    with pytest.warns(SeparationWarning, match="separated"):
+        model = LogisticRegression(penalty=None).fit(X, separated)
+    assert not model.converged_ and model.separation_ is not None
+    overlapping = np.array([[1, 0, 0], [.5, .5, 0], [.2, .6, .2], [0, .5, .5], [0, .3, .7], [.1, 0, .9]])
+    model = LogisticRegression(penalty=None, tol=1e-8).fit(X, overlapping)
+    assert model.converged_ and model.separation_ is None

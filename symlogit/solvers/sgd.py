@@ -10,9 +10,12 @@ the reported iterate is the running mean of θ over all updates after the first 
 At the end of each epoch f and ∇f are evaluated once on all rows at the reported iterate
 (one fused pass). Stops when max|∇f| ≤ tol (converged), when f has not improved by more
 than tol·max(1, |f|) for ``n_iter_no_change`` epochs (stalled at the noise floor: not
-called converged), or after max_iter epochs.
+called converged), or after max_iter epochs. An epoch whose steps leave the finite numbers, or
+whose f exceeds the best so far by more than max(1, |best|), diverged (h'' = e^u grew past its
+value at the start): it is repeated from its start with η0 / 4.
 
-η0 defaults to 1/L, L the average per-row curvature bound (``Objective.smoothness``).
+η0 defaults to 1/L, L the average per-row curvature bound (``Objective.smoothness``; 1 where L
+is 0, a flat f, or overflows).
 """
 
 import numpy as np
@@ -40,8 +43,7 @@ class SGD:
         check_positive("max_iter", max_iter, integer=True)
         rng = np.random.default_rng(self.random_state)
         monitor = Monitor(callback, stop)
-        n = objective.X.shape[0]
-        eta0 = self.schedule.eta0 or 1.0 / objective.smoothness(theta)
+        eta0 = self.schedule.eta0 or _inverse(objective.smoothness(theta))
         theta = theta.copy()
         mean, n_averaged = theta.copy(), 0
         f, g = objective.value_grad(theta)
@@ -49,16 +51,19 @@ class SGD:
             return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
         best, since_best = f, 0
         for epoch in range(1, max_iter + 1):
-            order = rng.permutation(n)
-            for start in range(0, n, self.batch_size):
-                rows = order[start:start + self.batch_size]
-                eta = self.schedule(eta0, epoch - 1 + start / n)
-                theta -= eta * objective.batch_grad(theta, rows)
-                if self.average and epoch > 1:
-                    n_averaged += 1
-                    mean += (theta - mean) / n_averaged
-            reported = mean if self.average and n_averaged else theta
-            f, g = objective.value_grad(reported)
+            while True:
+                step = self._epoch(objective, theta, mean, n_averaged, epoch, eta0, rng)
+                if step is not None:
+                    reported = step[1] if self.average and step[2] else step[0]
+                    f, g = objective.value_grad(reported)
+                    if f <= best + max(1.0, abs(best)):  # False for NaN
+                        break
+                # The steps diverged: the curvature grew beyond its value at the start (e^u
+                # families). Repeat the epoch from its start with a quarter of the step size.
+                eta0 /= 4.0
+                if eta0 == 0.0:
+                    return monitor.result(theta, False, "diverged: the steps overflow at every step size")
+            theta, mean, n_averaged, eta = step
             if monitor.record(epoch, f, g, eta, reported):
                 return monitor.result(reported.copy(), False, f"stopped: {monitor.stopped_by}")
             if np.max(np.abs(g)) <= tol:
@@ -71,3 +76,28 @@ class SGD:
                     return monitor.result(reported.copy(), False,
                                           f"stalled: no improvement for {since_best} epochs")
         return monitor.result(reported.copy(), False, f"max_iter={max_iter} reached")
+
+    def _epoch(self, objective, theta, mean, n_averaged, epoch, eta0, rng):
+        """One pass over shuffled batches from (theta, mean, n_averaged), which it does not change:
+        the new (theta, mean, n_averaged, last step size), or None if a step left the finite
+        numbers."""
+        theta, mean = theta.copy(), mean.copy()
+        n = objective.X.shape[0]
+        order = rng.permutation(n)
+        for start in range(0, n, self.batch_size):
+            rows = order[start:start + self.batch_size]
+            eta = self.schedule(eta0, epoch - 1 + start / n)
+            theta -= eta * objective.batch_grad(theta, rows)
+            if not np.all(np.isfinite(theta)):
+                return None
+            if self.average and epoch > 1:
+                n_averaged += 1
+                mean += (theta - mean) / n_averaged
+        return theta, mean, n_averaged, eta
+
+
+def _inverse(smoothness):
+    """1/L, or 1 where that is not a finite positive number (L = 0: X all zero, no intercept, no
+    penalty, f is flat; L subnormal or overflowed)."""
+    eta = 1.0 / smoothness if smoothness > 0 else 1.0
+    return eta if 0.0 < eta < np.inf else 1.0

@@ -36,12 +36,16 @@ class Whitening:
         # the family (1/4 for logit, p(1 - p) = (K - 1)/K² for softmax). The penalty matters where
         # G is singular (constant columns, such as digits' blank pixels): it keeps those
         # directions at unit curvature in Z instead of λ / ridge.
+        # H0 = D H0' D with D = diag(max(1, max |column|)), so entries up to 1e300 do not overflow the
+        # Gram matrix; its factor is D U', so T = D⁻¹ T'.
+        scale = np.maximum(np.abs(sample).max(axis=0, initial=0.0), 1.0)
+        sample = sample / scale
         curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
         H0 = curvature * (sample.T @ sample) / max(len(rows), 1)
-        H0[np.diag_indices_from(H0)] += objective.l2
+        H0[np.diag_indices_from(H0)] += objective.l2 / scale / scale
         if objective.fit_intercept:
-            H0[0, 0] -= objective.l2  # the intercept is not penalised
-        self.T = _inverse_transposed_ul_factor(H0)
+            H0[0, 0] -= objective.l2 / scale[0] / scale[0]  # the intercept is not penalised
+        self.T = _inverse_transposed_ul_factor(H0) / scale[:, None]
         self.objective = objective
 
     def theta(self, z):
