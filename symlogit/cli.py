@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
@@ -204,6 +205,8 @@ def _check_output_file(path, what):
     path = Path(path)
     if path.is_dir():
         fail(f"{what} {path} is a directory; expected a file path")
+    if path.exists() and not path.is_file():
+        fail(f"{what} {path} exists and is not a regular file; expected a file path")
     if not path.parent.is_dir():
         fail(f"{what} {path}: directory {path.parent} does not exist")
 
@@ -225,8 +228,22 @@ def _collect_warnings(caught):
 @click.option("--target", default=None, help="Target column of DATA [default: the last column].")
 @click.option("--family", type=ListedChoice(".family", "ESTIMATOR_NAMES"), default="logit", show_default=True,
               help="The model: logit (multinomial for K > 2 classes), probit, cloglog (binary), poisson (counts).")
+@click.option("--features", "feature_patterns", default=None, metavar="COL,...",
+              help="Feature columns: names or globs such as 'x_*' [default: every column without another role].")
+@click.option("--drop", "drop_patterns", default=None, metavar="COL,...",
+              help="Columns (names or globs) left out of the features.")
+@click.option("--id", "id_columns", default=None, metavar="COL,...",
+              help="Identifier columns: kept out of the features; `symlogit predict` passes them through.")
+@click.option("--weight", "weight_column", default=None, metavar="COL",
+              help="Sample weights (numbers >= 0) from this column, kept out of the features.")
 @click.option("--offset", "offset_column", default=None, metavar="COL",
               help="A column added to every score and kept out of the features (log exposure for poisson).")
+@click.option("--test-size", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              metavar="FRACTION", help="Hold out this fraction of the rows (stratified by class, shuffled with "
+              "--seed) and report the figures on them; the model is fitted on the rest.")
+@click.option("--cv", type=click.IntRange(min=2), default=None, metavar="K",
+              help="K-fold cross-validation (stratified, shuffled with --seed): mean ± sd of the held-out figures; "
+              "the model is then fitted on all rows.")
 @click.option("--solver", type=ListedChoice(".solvers", "NAMES"), default="auto", show_default=True)
 @click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Inverse L2 penalty strength (scikit-learn's C).")
@@ -246,20 +263,23 @@ def _collect_warnings(caught):
               help="dask: DATA is a directory or glob of Parquet files, fitted on a Dask cluster.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: the scheduler to use (e.g. tcp://host:8786) [default: a new LocalCluster].")
-def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty, max_iter, tol, seed, out, report_dir,
-        quiet, engine, scheduler):
+def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_columns, weight_column, offset_column,
+        test_size, cv, solver, C, alpha, penalty, max_iter, tol, seed, out, report_dir, quiet, engine, scheduler):
     """Fit a family's model to DATA (CSV or Parquet) or a bundled dataset.
 
-    The target is the last column unless --target names another; every other column (but an
-    --offset column) is a feature and must be numeric. Prints a live table of iterations (a
-    progress bar for sgd), then the classes, iterations, time, training log-loss and accuracy
-    (mean deviance and D² for poisson), and for an unpenalised fit (--penalty none) the
-    coefficient table with standard errors.
+    The target is the last column unless --target names another; every other column is a
+    feature and must be numeric, unless --features chooses them, --drop leaves some out, or it is
+    an --id, --weight or --offset column. Prints a live table of iterations (a progress bar for
+    sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
+    (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
+    for an unpenalised fit (--penalty none) the coefficient table with standard errors.
 
     \b
     Examples:
       symlogit fit --dataset breast_cancer
       symlogit fit data.csv --target label --penalty none --out model.json --report report/
+      symlogit fit data.csv --target label --id customer --drop 'note_*' --test-size 0.2
+      symlogit fit data.csv --target label --weight w --cv 5
       symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
       symlogit fit 'parts/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out model.json
@@ -268,7 +288,7 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
 
     import pandas as pd
 
-    from .data import DEFAULT_DATASET, DataError, load_dataset, read_frame, read_table
+    from .data import DEFAULT_DATASET, DataError, load_dataset, read_frame, read_table, select_columns, split_names
     from .family import get_family
 
     classifier = get_family(family).is_classifier
@@ -280,6 +300,8 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
 
     if data is not None and dataset is not None:
         fail("give either DATA or --dataset, not both")
+    if test_size is not None and cv is not None:
+        fail("give --test-size or --cv, not both")
     if out is not None:
         _check_output_file(out, "--out")
     if report_dir is not None:
@@ -292,8 +314,11 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
         if report_dir is not None:
             fail("--report needs the in-memory engine (its coefficient table needs the data in memory)")
-        if offset_column is not None:
-            fail("--offset needs the in-memory engine")
+        for option, value in (("--offset", offset_column), ("--features", feature_patterns),
+                              ("--drop", drop_patterns), ("--id", id_columns), ("--weight", weight_column),
+                              ("--test-size", test_size), ("--cv", cv)):
+            if value is not None:
+                fail(f"{option} needs the in-memory engine")
         return _fit_on_dask(data, target, scheduler, options=dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
             out=out, quiet=quiet))
@@ -303,16 +328,37 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
         else:
             dataset = dataset or DEFAULT_DATASET
             frame, source = load_dataset(dataset), f"dataset {dataset}"
-        table = read_table(frame, target, source, offset_column, classes=classifier)
+        columns = select_columns(frame.columns, source, target, split_names(feature_patterns),
+                                 split_names(drop_patterns), split_names(id_columns), weight_column, offset_column)
+        table = read_table(frame, source, columns, classes=classifier)
     except DataError as error:
         fail(str(error))
 
     options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
-                   seed=seed, offset=offset_column)
-    X = pd.DataFrame(table.X, columns=table.feature_names, copy=False)  # messages and tables name the columns
-    model, seconds = _fit_model(X, table.y, source, options, quiet, table.offset)
-    figures = _training_figures(model, X, table.y, table.offset)
-    summary = _summary(model, source, table.X.shape, table.target, options, seconds, figures)
+                   seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv)
+    from . import evaluation
+
+    every = _Rows(pd.DataFrame(table.X, columns=table.feature_names, copy=False),  # messages name the columns
+                  table.y, table.weights, table.offset)
+    rows, held_out, stratify = every, None, _stratify(table.y, classifier)
+    if cv is not None:
+        *held_out, out_of_fold = _cross_validate(every, cv, source, options, stratify)
+    if test_size is not None:
+        train, test = _split(every, test_size, seed, stratify)
+        rows = every.take(train)
+    model, seconds = _fit_model(rows, source, options, quiet)
+    figures = evaluation.figures(model, *rows)
+    if test_size is not None:
+        test_rows = every.take(test)
+        held_out = (f"held-out ({len(test)} rows, --test-size {test_size:g})", evaluation.figures(model, *test_rows))
+    predictions = None  # what the report's ROC and reliability plot show
+    if stratify and test_size is not None:
+        predictions = (test_rows.y, model.predict_proba(test_rows.X, test_rows.offset), f"{len(test)} held-out rows")
+    elif stratify and cv is not None:
+        predictions = (every.y, out_of_fold, f"out-of-fold predictions of {cv}-fold cross-validation")
+    elif stratify:
+        predictions = (rows.y, model.predict_proba(rows.X, rows.offset), "training rows")
+    summary = _summary(model, source, rows.X.shape, table.target, options, seconds, figures, held_out)
     inference, note = None, None
     if model.separation_ is not None:
         note = model.separation_  # no finite estimate: no table (the fit's warning said so)
@@ -326,7 +372,8 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
             click.echo(inference.summary())
 
     if out is not None:
-        _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures)
+        _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
+                    held_out)
     if report_dir is not None:
         from .report import write_report
         from .symbolic.families import derive_family
@@ -335,11 +382,107 @@ def fit(data, dataset, target, family, offset_column, solver, C, alpha, penalty,
         derivation = render(derive_family(model.family_), "markdown")
         path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
                             inference_note=note, classes=getattr(model, "classes_", None),
-                            derivation=derivation)
+                            derivation=derivation, provenance=_provenance(data, source),
+                            title=f"{source}: {model.family_} fitted by {model.solver_}", tol=tol,
+                            predictions=predictions)
         click.echo(f"report written to {path}")
 
 
-def _fit_model(X, y, source, options, quiet, offset=None):
+class _Rows(NamedTuple):
+    """The rows of a fit: X (a DataFrame, so that messages name the columns), y, and the sample
+    weights and offsets when there are some."""
+    X: object
+    y: object
+    weights: object = None
+    offset: object = None
+
+    def take(self, index):
+        return _Rows(self.X.iloc[index], self.y[index], *(None if v is None else v[index]
+                                                          for v in (self.weights, self.offset)))
+
+
+def _stratify(y, classifier):
+    """Whether rows are split by class: a classifier's hard labels (not soft targets)."""
+    if not classifier:
+        return False
+    from .targets import encode_targets
+
+    try:
+        return encode_targets(y).labels is not None
+    except ValueError:
+        return False
+
+
+def _split(rows, test_size, seed, stratify):
+    """(train, test) row indices of a held-out split; one line and exit 2 where impossible."""
+    from . import evaluation
+
+    try:
+        return evaluation.held_out_split(rows.y, test_size, seed, stratify)
+    except ValueError as error:
+        fail(f"--test-size {test_size:g}: {error}")
+
+
+def _cross_validate(rows, k, source, options, stratify):
+    """(label, {figure: (mean, sd)}, out-of-fold class probabilities (N, K) or None) of k-fold
+    cross-validation, each fold fitted quietly."""
+    import numpy as np
+
+    from . import evaluation
+
+    if stratify:
+        classes, counts = np.unique(rows.y, return_counts=True)
+        if k > counts.min():
+            fail(f"--cv {k}: class {np.asarray(classes[counts.argmin()]).tolist()!r} has only {counts.min()} rows; "
+                 f"expected at most {counts.min()} folds")
+    elif k > len(rows.y):
+        fail(f"--cv {k}: the data have only {len(rows.y)} rows; expected at most {len(rows.y)} folds")
+    per_fold, out_of_fold = [], None
+    for train, test in evaluation.folds(rows.y, k, options["seed"], stratify):
+        model, _ = _fit_model(rows.take(train), source, options, quiet=True)
+        held_out = rows.take(test)
+        per_fold.append(evaluation.figures(model, *held_out))
+        if stratify:  # every fold's model has every class
+            proba = model.predict_proba(held_out.X, held_out.offset)
+            out_of_fold = np.empty((len(rows.y), proba.shape[1])) if out_of_fold is None else out_of_fold
+            out_of_fold[test] = proba
+    return f"{k}-fold cross-validated", evaluation.summarise(per_fold), out_of_fold
+
+
+def _provenance(data, source):
+    """What was run: symlogit's version, the date (UTC), the command as given, and the data with
+    its SHA-256 (a bundled dataset: scikit-learn's version)."""
+    import datetime
+    import hashlib
+    import importlib.metadata
+    import shlex
+
+    ctx = click.get_current_context()
+    words = ctx.command_path.split()  # the options as given, in the command's order
+    for param in ctx.command.params:
+        if ctx.get_parameter_source(param.name) != click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[param.name]
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+        elif param.is_flag:
+            words.append(param.opts[0])
+        else:
+            words += [param.opts[0], str(value)]
+    if data is not None:
+        digest = hashlib.sha256()
+        with open(data, "rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+        what = f"{data} (SHA-256 {digest.hexdigest()})"
+    else:
+        what = f"{source}, bundled with scikit-learn {importlib.metadata.version('scikit-learn')}"
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return [f"symlogit {importlib.metadata.version('symlogit')}, {now}",
+            f"command: `{' '.join(shlex.quote(w) for w in words)}`", f"data: {what}"]
+
+
+def _fit_model(rows, source, options, quiet):
     """Fit with the live table and one line per warning; a bad input fails with one line."""
     import time
     import warnings
@@ -357,7 +500,7 @@ def _fit_model(X, y, source, options, quiet, offset=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model.fit(X, y, offset=offset)
+            model.fit(rows.X, rows.y, sample_weight=rows.weights, offset=rows.offset)
         except ValueError as error:
             fail(f"{source}: {error}")
         finally:
@@ -367,32 +510,9 @@ def _fit_model(X, y, source, options, quiet, offset=None):
     return model, seconds
 
 
-def _training_figures(model, X, y, offset):
-    """Classifiers: mean log-loss and accuracy; regressors: mean deviance and D²."""
-    import numpy as np
+def _summary(model, source, shape, target, options, seconds, figures, held_out=None):
+    from . import evaluation
 
-    if hasattr(model, "classes_"):
-        from .targets import encode_targets
-
-        targets, log_p = encode_targets(y), model.predict_log_proba(X, offset)
-        observed = targets.values if targets.values.ndim == 2 else np.column_stack([1 - targets.values, targets.values])
-        figures = {"training_log_loss": -float(np.mean(np.sum(observed * log_p, axis=1, where=observed > 0)))}
-        if targets.labels is not None:  # soft targets (probabilities) have no accuracy
-            figures["training_accuracy"] = float(np.mean(log_p.argmax(axis=1) == targets.labels))
-        return figures
-    family = model._fitted_family()
-    y = family.check_targets(y)
-    u = model.linear_predictor(X, offset)
-    k = family.kernels
-    deviance = 2 * (k.loss_from_scores(u, y) - float(k.target_terms(y)[0].sum())) / len(y)
-    return {"training_mean_deviance": deviance, "training_d2": float(model.score(X, y, offset=offset))}
-
-
-_FIGURE_LABELS = {"training_log_loss": ("training log-loss", ".6f"), "training_accuracy": ("accuracy", ".4f"),
-                  "training_mean_deviance": ("training mean deviance", ".6g"), "training_d2": ("D²", ".4f")}
-
-
-def _summary(model, source, shape, target, options, seconds, figures):
     penalty = options["penalty"]
     strength = f" (C={options['C']:g})" if hasattr(model, "classes_") else f" (alpha={options['alpha']:g})"
     summary = [
@@ -402,18 +522,22 @@ def _summary(model, source, shape, target, options, seconds, figures):
         f"solver: {model.solver_}; penalty: {penalty}" + (strength if penalty == "l2" else ""),
         f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
         f"max|gradient| {model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
-        "; ".join(f"{_FIGURE_LABELS[key][0]}: {value:{_FIGURE_LABELS[key][1]}}" for key, value in figures.items()),
+        "training " + evaluation.format_figures(figures),
     ]
+    if held_out is not None:
+        summary.append(f"{held_out[0]} " + evaluation.format_figures(held_out[1]))
     for line in summary:
         click.echo(line)
     return summary
 
 
-def _save_model(out, model, feature_names, target, options, seconds, figures):
+def _save_model(out, model, feature_names, target, options, seconds, figures, held_out=None):
     from .model_io import model_to_dict, write_atomically
 
     record = {"solver": model.solver_, "n_iter": int(model.n_iter_[0]), "converged": bool(model.converged_),
-              "seconds": seconds, **figures}
+              "seconds": seconds, **{f"training_{key}": value for key, value in figures.items()}}
+    if held_out is not None:
+        record["held_out"] = {"what": held_out[0], "figures": held_out[1]}
     write_atomically(out, json.dumps(model_to_dict(model, feature_names, target, dict(options, target=target), record),
                                      indent=1) + "\n")
     click.echo(f"model written to {out}")
@@ -444,8 +568,8 @@ def _fit_on_dask(data, target, scheduler, options):
             X, y, names, target = dask_data.read_parquet_dataset(data, target)
         except DataError as error:
             fail(str(error))
-        model, seconds = _fit_model(X, y, data, options, quiet)
-        figures = distributed.training_figures(model, X, y)
+        model, seconds = _fit_model(_Rows(X, y), data, options, quiet)
+        figures = distributed.figures(model, X, y)
         _summary(model, data, X.shape, target, options, seconds, figures)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
@@ -484,14 +608,22 @@ class _LiveOutput:
             self.bar = None
 
 
+OUTPUT_FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
+
+
 @cli.command()
 @click.argument("model_file", metavar="MODEL", type=click.Path(path_type=str))
 @click.argument("data", type=click.Path(path_type=str))
 @click.option("--out", "out", type=click.Path(path_type=str), default=None,
-              help="Write the CSV here instead of stdout.")
+              help="Write here instead of stdout: CSV or Parquet, by the extension (.csv, .parquet, .pq).")
 @click.option("--proba", is_flag=True, help="Write class probabilities (one column per class) instead of labels.")
-def predict(model_file, data, out, proba):
-    """Predict with MODEL (a JSON file from `symlogit fit --out`) on DATA (CSV or Parquet).
+@click.option("--id", "id_columns", default=None, metavar="COL,...",
+              help="Columns of DATA written before the predictions [default: the fit's --id columns, if DATA has "
+              "them].")
+@click.option("--append", is_flag=True, help="Write every column of DATA, then the predictions.")
+def predict(model_file, data, out, proba, id_columns, append):
+    """Predict with MODEL (a JSON file from `symlogit fit --out`) on DATA (a CSV or Parquet file,
+    a directory of Parquet files or a glob of them).
 
     DATA needs the model's feature columns (extra columns, such as the target, are ignored).
 
@@ -499,16 +631,23 @@ def predict(model_file, data, out, proba):
     Examples:
       symlogit predict model.json data.csv
       symlogit predict model.json data.parquet --proba --out probabilities.csv
+      symlogit predict model.json 'parts/*.parquet' --id customer --out scores.parquet
+      symlogit predict model.json data.csv --append --out data_with_predictions.csv
     """
     import warnings
 
     import pandas as pd
 
     from .data import DataError, features, read_frame
-    from .model_io import ModelFileError, kernels_hash, offset_column, read_model, write_atomically
+    from .model_io import ModelFileError, kernels_hash, offset_column, read_model, replace_atomically
 
     if out is not None:
         _check_output_file(out, "--out")
+        if Path(out).suffix.lower() not in OUTPUT_FORMATS:
+            fail(f"--out {out}: unknown extension {Path(out).suffix or '(none)'!r}; expected "
+                 f"{', '.join(OUTPUT_FORMATS)} (CSV or Parquet)")
+    if append and id_columns is not None:
+        fail("give --id or --append, not both (--append writes every column)")
     try:
         saved, model = read_model(model_file)
         frame = read_frame(data)
@@ -517,6 +656,7 @@ def predict(model_file, data, out, proba):
         offset = None if column is None else features(frame, [column], data, "offset")[:, 0]
     except (ModelFileError, DataError) as error:
         fail(str(error))
+    passed = _passed_through(frame, data, saved, id_columns, append)
     if proba and not hasattr(model, "classes_"):
         fail(f"--proba needs a classifier; {model_file} holds a {model.family_} regression model (its prediction is "
              "the mean)")
@@ -529,12 +669,39 @@ def predict(model_file, data, out, proba):
             result = pd.DataFrame(model.predict_proba(X, offset), columns=[f"p_{c}" for c in model.classes_])
         else:
             result = pd.DataFrame({"prediction": model.predict(X, offset)})
-    text = result.to_csv(index=False)
+    clash = [c for c in result.columns if c in passed.columns]
+    if clash:
+        fail(f"{data}: column(s) {', '.join(clash)} would be written twice (DATA has them and so do the predictions); "
+             "rename them or use --id")
+    result = pd.concat([passed.reset_index(drop=True), result], axis=1)
     if out is None:
-        click.echo(text, nl=False)
+        click.echo(result.to_csv(index=False), nl=False)
+        return
+    if OUTPUT_FORMATS[Path(out).suffix.lower()] == "Parquet":
+        replace_atomically(out, lambda path: result.to_parquet(path, index=False))
     else:
-        write_atomically(out, text)
-        click.echo(f"{len(result)} predictions written to {out}", err=True)
+        replace_atomically(out, lambda path: result.to_csv(path, index=False))
+    click.echo(f"{len(result)} predictions written to {out}", err=True)
+
+
+def _passed_through(frame, source, saved, id_columns, append):
+    """The columns of DATA written before the predictions: all (append), the --id columns, or
+    the fit's id columns where DATA has all of them; a one-line failure for unknown --id names."""
+    from .data import split_names
+
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    if append:
+        return frame
+    if id_columns is not None:
+        names = split_names(id_columns)
+        missing = [name for name in names if name not in frame.columns]
+        if missing:
+            fail(f"{source}: no id column(s) {', '.join(map(repr, missing))}; columns are {', '.join(frame.columns)}")
+        return frame[names]
+    options = saved.get("options", {})
+    fitted = options.get("id") if isinstance(options, dict) else None
+    names = [str(name) for name in fitted] if isinstance(fitted, list) else []
+    return frame[names] if names and all(name in frame.columns for name in names) else frame[[]]
 
 
 def main():

@@ -6,14 +6,11 @@ an unreachable scheduler raises ``SchedulerConnectionError``. Messages speak of 
 arguments, not of command-line flags.
 """
 
-import glob
-from pathlib import Path
-
 import dask
 import dask.array as da
 import numpy as np
 
-from .data import PARQUET_SUFFIXES, DataError
+from .data import DataError, parquet_files
 
 
 class SchedulerConnectionError(ConnectionError):
@@ -22,20 +19,6 @@ class SchedulerConnectionError(ConnectionError):
     def __init__(self, address, problem):
         super().__init__(f"address {address!r}: {problem}")
         self.address, self.problem = address, problem
-
-
-def parquet_files(source):
-    """The Parquet files of a directory (its files with a suffix in PARQUET_SUFFIXES), a glob, or one file."""
-    path = Path(source)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in PARQUET_SUFFIXES)
-    elif path.is_file():
-        files = [path]
-    else:
-        files = sorted(Path(p) for p in glob.glob(str(source)))
-    if not files:
-        raise DataError(f"{source}: no Parquet files (expected a directory of .parquet files, a glob or a file)")
-    return files
 
 
 def read_parquet_dataset(source, target):

@@ -5,8 +5,10 @@ Every problem raises ``DataError`` whose message names the file, column and firs
 says what is expected; the CLI prints it as one line.
 """
 
+import fnmatch
+import glob
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,18 +31,82 @@ class Table:
     target: str | None
     source: str
     offset: np.ndarray | None = None  # (N,) finite, from --offset COL
+    weights: np.ndarray | None = None  # (N,) finite, >= 0, from --weight COL
+    ids: pd.DataFrame | None = None    # the --id columns, as read
+
+
+@dataclass
+class Columns:
+    """What each column of a table is for: the target, the features (in order), and the columns
+    kept out of the features: an offset, a sample-weight column, identifiers."""
+    target: str
+    features: list
+    offset: str | None = None
+    weight: str | None = None
+    ids: list = field(default_factory=list)
+
+
+def split_names(text):
+    """'a, b,c' -> ['a', 'b', 'c'] (None -> [])."""
+    return [] if text is None else [name.strip() for name in str(text).split(",") if name.strip()]
+
+
+def select_columns(columns, source, target=None, features=None, drop=None, ids=None, weight=None, offset=None):
+    """Assign roles to the columns of a table (names in file order). target: default the last
+    column. features and drop: lists of names or globs (fnmatch: *, ?, [...]); features default
+    to every column that has no other role, then ``drop`` removes some. Raise DataError naming
+    any name or glob that matches no column (listing the columns), a column given two roles, or
+    no features left."""
+    columns = [str(c) for c in columns]
+    listing = f"; columns are {', '.join(columns)}"
+    target = columns[-1] if target is None else str(target)
+    roles = [("target", target), ("offset", offset), ("weight", weight)] + [("id", name) for name in ids or []]
+    roles = [(role, str(name)) for role, name in roles if name is not None]
+    reserved = {}
+    for role, name in roles:
+        if name not in columns:
+            raise DataError(f"{source}: no {role} column {name!r}{listing}")
+        if name in reserved:
+            raise DataError(f"{source}: column {name!r} is both the {reserved[name]} and the {role} column; give each "
+                            "column one role")
+        reserved[name] = role
+
+    def matching(pattern, what):
+        found = [c for c in columns if c == pattern] or fnmatch.filter(columns, pattern)
+        if not found:
+            raise DataError(f"{source}: no column matches the {what} pattern {pattern!r}{listing}")
+        return found
+
+    if features:
+        chosen = list(dict.fromkeys(c for pattern in features for c in matching(pattern, "feature")))
+        taken = [c for c in chosen if c in reserved]
+        if taken:
+            raise DataError(f"{source}: column {taken[0]!r} is both a feature and the {reserved[taken[0]]} column; "
+                            "give each column one role")
+    else:
+        chosen = [c for c in columns if c not in reserved]
+    dropped = {c for pattern in drop or [] for c in matching(pattern, "drop")}
+    chosen = [c for c in chosen if c not in dropped]
+    if not chosen:
+        raise DataError(f"{source}: no feature columns left besides the target {target!r}; expected at least one")
+    return Columns(target, chosen, offset, weight, list(ids or []))
 
 
 def read_frame(path):
-    """A Parquet (a suffix in PARQUET_SUFFIXES) or CSV (any other suffix) file as a DataFrame."""
+    """A CSV file (any suffix but those in PARQUET_SUFFIXES), or Parquet data: a file, a
+    directory of Parquet files or a glob of them (read in file order, one frame), as a DataFrame."""
+    text = str(path)
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a directory, expected a CSV or Parquet file")
-    parquet = path.suffix.lower() in PARQUET_SUFFIXES
+    parquet = path.is_dir() or not path.exists() or path.suffix.lower() in PARQUET_SUFFIXES
     try:
-        frame = pd.read_parquet(path) if parquet else pd.read_csv(path)
+        if not parquet:
+            frame = pd.read_csv(path)
+        else:
+            files = parquet_files(text)
+            frame = pd.concat([pd.read_parquet(file) for file in files], ignore_index=True) if len(files) > 1 else \
+                pd.read_parquet(files[0])
+    except DataError:
+        raise
     except PermissionError:
         raise DataError(f"{path}: not readable (permission denied)") from None
     except pd.errors.EmptyDataError:
@@ -59,6 +125,22 @@ def read_frame(path):
             raise DataError(f"{path}: one column named {str(frame.columns[0])!r}: the file looks separated by "
                             f"{separator!r}, expected commas; write it comma-separated")
     return frame
+
+
+def parquet_files(source):
+    """The Parquet files of a directory (its files with a suffix in PARQUET_SUFFIXES), a glob, or one file."""
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in PARQUET_SUFFIXES)
+    elif path.is_file():
+        files = [path]
+    else:
+        files = sorted(Path(p) for p in glob.glob(str(source)))
+    if not files:
+        what = "a directory without Parquet files" if path.is_dir() else "no such file, and no Parquet files match"
+        raise DataError(f"{source}: {what} (expected a CSV or Parquet file, a directory of .parquet files or a glob "
+                        "of them)")
+    return files
 
 
 def load_dataset(name):
@@ -91,6 +173,16 @@ def features(frame, names, source, what="feature"):
     return np.ascontiguousarray(X)
 
 
+def _nonnegative(frame, name, source, what, expected):
+    """A column of finite numbers >= 0 as (N,) float64; DataError naming the first bad row."""
+    values = features(frame, [name], source, what)[:, 0]
+    if np.any(values < 0):
+        row = int(np.argmax(values < 0))
+        raise DataError(f"{source}: {what} column {name!r} has {values[row]:g} at row {row + 1} (data rows count from "
+                        f"1); expected {expected}")
+    return values
+
+
 def _text_where_number(column, name, source, what):
     """The message for a column that is not numeric: its first value that is not a number, and
     why it might be there (thousands separators, a categorical column)."""
@@ -110,19 +202,12 @@ def _text_where_number(column, name, source, what):
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d*)?")
 
 
-def read_table(frame, target, source, offset=None, classes=True):
-    """Split a frame into features and target (default target: the last column), and the offset
-    column when one is named (kept out of the features). ``classes``: the target holds class
-    labels, so at least two are needed."""
-    target = frame.columns[-1] if target is None else target
-    for what, column in (("target", target), ("offset", offset)):
-        if column is not None and column not in frame.columns:
-            raise DataError(f"{source}: no {what} column {column!r}; columns are {', '.join(map(str, frame.columns))}")
-    if offset is not None and offset == target:
-        raise DataError(f"{source}: the offset column {offset!r} is the target column; expected another column")
-    names = [column for column in frame.columns if column not in (target, offset)]
-    if not names:
-        raise DataError(f"{source}: only the target column {target!r}; expected feature columns too")
+def read_table(frame, source, columns, classes=True):
+    """Split a frame by the roles of ``columns`` (``select_columns``): features X, target y, and
+    the offset, sample weights (finite, >= 0) and id columns where named. ``classes``: the target
+    holds class labels, so at least two are needed."""
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    target = columns.target
     y = frame[target]
     if y.isna().any():
         raise DataError(f"{source}: target column {target!r} is empty at row {int(np.argmax(y.isna().to_numpy())) + 1}")
@@ -130,5 +215,11 @@ def read_table(frame, target, source, offset=None, classes=True):
     if classes and len(np.unique(labels)) < 2:
         raise DataError(f"{source}: target column {target!r} has a single class ({np.asarray(labels[0]).tolist()!r}); "
                         "expected at least two classes")
-    offsets = None if offset is None else features(frame, [offset], source, "offset")[:, 0]
-    return Table(features(frame, names, source), labels, names, str(target), source, offsets)
+    if not classes:  # counts or rates
+        labels = _nonnegative(frame, target, source, "target", "counts or rates >= 0")
+    offsets = None if columns.offset is None else features(frame, [columns.offset], source, "offset")[:, 0]
+    weights = None if columns.weight is None else _nonnegative(frame, columns.weight, source, "weight",
+                                                                "sample weights >= 0")
+    ids = frame[columns.ids] if columns.ids else None
+    return Table(features(frame, columns.features, source), labels, columns.features, target, source, offsets,
+                 weights, ids)

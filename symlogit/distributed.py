@@ -220,19 +220,20 @@ def _take(codes, per_class):
     return per_class[codes]
 
 
-def training_figures(model, X, y):
-    """A fitted model's figures on dask X, y, computed on the cluster: mean log-loss and accuracy
-    for a classifier, mean deviance for a regressor."""
+def figures(model, X, y):
+    """A fitted model's figures on dask X, y, computed on the cluster (keys of
+    ``evaluation.LABELS``): mean log-loss and accuracy for a classifier, mean deviance for a
+    regressor."""
     if hasattr(model, "classes_"):
         codes = y.map_blocks(_codes, model.classes_, dtype=np.int64)
         picked = da.map_blocks(_pick, model.predict_log_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
         log_loss, accuracy = dask.compute(-picked.mean(), (model.predict(X) == y).mean())
-        return {"training_log_loss": float(log_loss), "training_accuracy": float(accuracy)}
+        return {"log_loss": float(log_loss), "accuracy": float(accuracy)}
     k = model._fitted_family().kernels
     y = y.astype(np.float64)
     u = model.linear_predictor(X)
     rows = da.map_blocks(_deviance_rows, u, y, k, dtype=np.float64)
-    return {"training_mean_deviance": float(rows.mean().compute())}
+    return {"mean_deviance": float(rows.mean().compute())}
 
 
 def _deviance_rows(u, y, k):

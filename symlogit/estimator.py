@@ -77,7 +77,7 @@ def _check_present(y):
     if missing.any():
         row = np.argwhere(missing)[0][0]
         raise ValueError(f"y has a missing value (None, NaN or NA) at row {row} (rows count from 0); drop those rows "
-                         "or give them a label")
+                         "or fill them in")
 
 
 def _is_number(value):

@@ -96,10 +96,11 @@ class Family:
         bad = ~np.isfinite(y)
         if np.any(bad):
             row = int(np.argmax(bad))
-            raise ValueError(f"y must be finite; row {row} is {y[row]}")
+            raise ValueError(f"y must be finite; row {row} (rows count from 0) is {y[row]}")
         if self.domain == "nonnegative" and np.any(y < 0):
             row = int(np.argmax(y < 0))
-            raise ValueError(f"y must be >= 0 for family {self.name!r} (counts or rates); row {row} is {y[row]:g}")
+            raise ValueError(f"y must be >= 0 for family {self.name!r} (counts or rates); row {row} (rows count from 0) "
+                             f"is {y[row]:g}")
         return y
 
     # ---- the intercept-only (null) model ---------------------------------------------------
@@ -128,9 +129,9 @@ class Family:
             lower, upper = _EDGES[self.domain]
             inside = (weights > 0) & ((y > lower) if ybar <= means[0] else (y < upper))
             if not np.any(inside):
+                why = "every count is zero" if self.domain == "nonnegative" else "all the sample weight is on one class"
                 raise ValueError(f"the weighted mean of y is {ybar:g}, at the edge of family {self.name!r}'s domain: "
-                                 "the likelihood has no finite optimum (every count is zero, or all the sample "
-                                 "weight is on one class)")
+                                 f"the likelihood has no finite optimum ({why})")
             # Rows off the edge whose weight does not register in the mean in double precision (a
             # soft target one ulp below 1): the score nearest the edge whose mean is still inside.
             c = float(_NULL_GRID[(means > lower) & (means < upper)][0 if ybar <= means[0] else -1])

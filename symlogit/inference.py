@@ -125,8 +125,9 @@ class Inference:
             for name, b, s, z, pv, (lo, hi) in zip(self.names, self.params[index], self.bse[index], self.z[index],
                                                    self.pvalues[index], ci[index]):
                 lines.append(f"{str(name)[:17]:<18}" + "".join(
-                    _cell(value, width, decimals) for value, width, decimals in
-                    ((b, 11, 4), (s, 11, 3), (z, 9, 3), (pv, 9, 3), (lo, 10, 3), (hi, 10, 3))))
+                    _cell(value, width, decimals, small) for value, width, decimals, small in
+                    ((b, 11, 4, True), (s, 11, 3, True), (z, 9, 3, False), (pv, 9, 3, False), (lo, 10, 3, True),
+                     (hi, 10, 3, True))))
         lines.append("=" * 78)
         return "\n".join(lines)
 
@@ -134,11 +135,14 @@ class Inference:
         return self.summary()
 
 
-def _cell(value, width, decimals):
+def _cell(value, width, decimals, small=True):
     """value right-aligned in width characters, at least one of them a leading space: fixed-point
     with ``decimals``, or scientific notation when that does not fit (-12410.948 in a column of
-    10 would run into its neighbour)."""
+    10 would run into its neighbour) or, with ``small``, when a nonzero value would print as
+    0.000 (a standard error of 5.6e-06)."""
     text = f"{value:.{decimals}f}"
+    if small and value != 0 and abs(value) < 0.5 * 10.0 ** -decimals:
+        text = f"{value:.{max(decimals - 1, 1)}e}"
     for digits in range(decimals, -1, -1):
         if len(text) < width:
             break

@@ -141,11 +141,21 @@ def read_model(path):
 def write_atomically(path, text):
     """Write text to path through a temporary file in the same directory and a rename, so a
     failure leaves either the old file or the new one, never a partial one."""
+    def write(temporary):
+        with open(temporary, "w", encoding="utf-8") as stream:
+            stream.write(text)
+
+    replace_atomically(path, write)
+
+
+def replace_atomically(path, write):
+    """Call write(temporary path) for a file in path's directory, then rename it to path: a
+    failure leaves the old file (or none), never a partial one."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        write(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

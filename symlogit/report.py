@@ -1,5 +1,7 @@
-"""The fit report: a convergence plot (PNG, matplotlib), the coefficient table with
-confidence intervals, and the derivation, gathered in report.md.
+"""The fit report: what was run (version, date, command, data and its SHA-256), the figures, a
+convergence plot, for classifiers a ROC curve and a reliability (calibration) diagram of held-out
+(or else training) predictions, the coefficient table with confidence intervals, and the
+derivation, gathered in report.md (plots as PNG, matplotlib).
 
 The report is built in a temporary directory beside DIR and moved into place file by file
 (each an atomic rename), so a failure leaves no partial report and an older report intact.
@@ -13,15 +15,24 @@ from pathlib import Path
 import numpy as np
 
 PLOT = "convergence.png"
+EVALUATION_PLOT = "roc_calibration.png"
 REPORT = "report.md"
+MAX_CURVES = 10  # one-vs-rest curves drawn for K > 2 (the first classes)
 
 
-def convergence_plot(history, path, title):
-    """Objective gap f_k - min f and max|∇f| against iteration, both on log scales."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def convergence_plot(history, path, title, tol=None):
+    """Objective gap f_k - min f and max|∇f| against iteration, both on log scales; the
+    tolerance as a dashed line on the gradient."""
+    plt = _pyplot()
 
     loss, grad = history["loss"], history["grad_max"]
     gap = loss - loss.min()
@@ -31,9 +42,46 @@ def convergence_plot(history, path, title):
     left.set(xlabel="iteration", ylabel="objective gap  f_k - min f", title="objective gap")
     right.semilogy(history["iteration"], np.maximum(grad, np.finfo(float).tiny), marker="o", color="C1")
     right.set(xlabel="iteration", ylabel="max |gradient|", title="max |gradient|")
+    if tol is not None:
+        right.axhline(tol, color="k", linestyle="--", linewidth=1, label=f"tol = {tol:g}")
+        right.legend()
     for axis in (left, right):
         axis.grid(True, which="both", alpha=0.3)
     figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def roc_calibration_plot(y, proba, classes, path, what):
+    """ROC curves (left) and reliability diagrams (right: mean predicted probability against the
+    observed frequency in 10 quantile bins, scikit-learn's ``calibration_curve``) of class
+    probabilities proba (N, K) for labels y: the positive class for K = 2, one-vs-rest curves
+    for K > 2 (the first MAX_CURVES classes). ``what`` names the rows in the title."""
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    plt = _pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
+    y = np.asarray(y)
+    shown = [1] if len(classes) == 2 else range(min(len(classes), MAX_CURVES))
+    for k in shown:
+        positive = y == classes[k]
+        if positive.all() or not positive.any():
+            continue  # a class absent from these rows has no curve
+        fpr, tpr, _ = roc_curve(positive, proba[:, k])
+        label = f"class {classes[k]}" if len(classes) > 2 else f"class {classes[k]} (positive)"
+        left.plot(fpr, tpr, label=f"{label}, AUC {roc_auc_score(positive, proba[:, k]):.3f}")
+        observed, predicted = calibration_curve(positive, proba[:, k], n_bins=10, strategy="quantile")
+        right.plot(predicted, observed, marker="o", label=label)
+    left.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+    left.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
+    right.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="perfectly calibrated")
+    right.set(xlabel="mean predicted probability", ylabel="observed frequency", title="reliability diagram")
+    for axis in (left, right):
+        axis.legend(fontsize="small")
+        axis.grid(True, alpha=0.3)
+    figure.suptitle(f"{what}")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -56,17 +104,30 @@ def coefficient_table(result, names, classes):
     return "\n".join(lines)
 
 
-def write_report(directory, *, summary_lines, history, inference, inference_note, classes, derivation):
-    """Write convergence.png and report.md into directory (created if needed); inference None (no
-    finite estimate) leaves out the coefficient table, inference_note says why."""
+def write_report(directory, *, summary_lines, history, inference, inference_note, classes, derivation,
+                 provenance=(), title="symlogit fit: convergence", tol=None, predictions=None):
+    """Write report.md and its plots into directory (created if needed). provenance: lines saying
+    what was run; predictions: (y, proba (N, K), what the rows are) for the ROC and reliability
+    plot of a classifier; inference None (no finite estimate) leaves out the coefficient table,
+    inference_note says why."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
     try:
-        convergence_plot(history, staging / PLOT, "symlogit fit: convergence")
-        text = ["# symlogit fit report", "", *[f"- {line}" for line in summary_lines], "",
-                "## Convergence", "", f"![objective gap and max|gradient| per iteration]({PLOT})", "",
-                "## Coefficients", ""]
+        convergence_plot(history, staging / PLOT, title, tol)
+        written = [PLOT, REPORT]
+        text = ["# symlogit fit report", ""]
+        if provenance:
+            text += ["## What was run", "", *[f"- {line}" for line in provenance], ""]
+        text += ["## Result", "", *[f"- {line}" for line in summary_lines], "",
+                 "## Convergence", "", f"![objective gap and max|gradient| per iteration]({PLOT})", ""]
+        if predictions is not None:
+            y, proba, what = predictions
+            roc_calibration_plot(y, proba, classes, staging / EVALUATION_PLOT, what)
+            written.append(EVALUATION_PLOT)
+            text += ["## ROC curve and calibration", "", f"![ROC curve and reliability diagram, {what}]"
+                     f"({EVALUATION_PLOT})", ""]
+        text += ["## Coefficients", ""]
         if inference_note:
             text += [f"> {inference_note}", ""]
         if inference is not None:
@@ -74,7 +135,7 @@ def write_report(directory, *, summary_lines, history, inference, inference_note
         text += ["## Derivation", "", derivation]
         (staging / REPORT).write_text("\n".join(text) + "\n", encoding="utf-8")
         directory.mkdir(exist_ok=True)
-        for name in (PLOT, REPORT):
+        for name in written:
             os.replace(staging / name, directory / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -42,7 +42,7 @@ def encode_targets(y, weights=None):
                       f"({y.shape[0]},).", DataConversionWarning, stacklevel=3)
         y = y.ravel()
     if y.ndim == 2:
-        return _probability_rows(y)
+        return _probability_rows(y, weights)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D labels or an (N, K) probability matrix, got shape {y.shape}")
     if y.dtype == object:
@@ -86,8 +86,8 @@ def per_class_weights(class_weight, classes, totals):
         known = set(classes.tolist())
         unknown = [key for key in class_weight if key not in known]
         if unknown:
-            raise ValueError(f"class_weight has labels that are not classes of y: {unknown!r}; the classes are "
-                             f"{classes.tolist()!r}")
+            raise ValueError(f"class_weight has labels that are not classes of y: {_plain(unknown)!r}; the classes "
+                             f"are {classes.tolist()!r}")
         weights = np.array([_class_weight(class_weight, c) for c in classes.tolist()])
         if np.any(weights == 0):
             raise ValueError(f"class_weight gives class(es) {classes[weights == 0].tolist()!r} weight 0; every class of "
@@ -103,8 +103,15 @@ def _class_weight(class_weight, label):
     except (TypeError, ValueError):
         weight = np.nan
     if not (np.isfinite(weight) and weight >= 0):
-        raise ValueError(f"class_weight[{label!r}] is {value!r}; class weights must be finite numbers >= 0")
+        raise ValueError(f"class_weight[{label!r}] is {_plain(value)!r}; class weights must be finite numbers >= 0")
     return weight
+
+
+def _plain(value):
+    """numpy scalars (and lists of them) as Python values, for messages: 7, not np.int64(7)."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _object_labels(y):
@@ -142,7 +149,7 @@ def _soft_binary(y):
     return Targets(np.array([0, 1]), y, None)
 
 
-def _probability_rows(Y):
+def _probability_rows(Y, weights):
     if Y.shape[1] < 2:
         raise ValueError(f"a probability matrix y needs K >= 2 columns, got shape {Y.shape}")
     if not np.issubdtype(Y.dtype, np.number):
@@ -157,6 +164,12 @@ def _probability_rows(Y):
         row = int(np.argmax(bad))
         raise ValueError(f"probability rows of y must sum to 1; row {row} sums to {sums[row]:.6g}")
     classes = np.arange(Y.shape[1])
+    empty = np.flatnonzero((Y.sum(axis=0) if weights is None else weights @ Y) <= 0)
+    if empty.size:
+        raise ValueError(f"column(s) {empty.tolist()} of the probability matrix y have no probability in rows of "
+                         "positive sample_weight: the "
+                         "likelihood has no finite optimum (that class's intercept falls without bound); drop those "
+                         "columns")
     if Y.shape[1] == 2:
         return Targets(classes, np.ascontiguousarray(Y[:, 1]), None)
     return Targets(classes, Y, None)

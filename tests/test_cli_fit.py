@@ -120,7 +120,7 @@ def write(tmp_path, name, content):
 
 BAD_DATA = [
     (lambda p: p / "missing.csv", ("missing.csv: no such file",)),
-    (lambda p: p, ("is a directory",)),
+    (lambda p: p, ("a directory without Parquet files",)),
     (lambda p: write(p, "empty.csv", ""), ("the file is empty",)),
     (lambda p: write(p, "header.csv", "a,b,y\n"), ("no data rows",)),
     (lambda p: write(p, "ragged.csv", "a,b,y\n1,2,0\n1,2,3,4,5\n"), ("not a readable CSV file",)),
@@ -135,6 +135,14 @@ BAD_DATA = [
     (lambda p: write(p, "inf.csv", "a,b,y\n1,2,0\ninf,1,1\n4,5,1\n"), ("column 'a' has inf at row 2",)),
     (lambda p: write(p, "one.csv", "a,b,y\n1,2,1\n3,4,1\n"), ("single class",)),
 ]
+
+
+@pytest.mark.parametrize("content, needle", [
+    ("a,y\n1,0\n2,1\n3,-1\n4,2\n", "target column 'y' has -1 at row 3 (data rows count from 1)"),
+    ("a,y\n1,0\n2,1\n3,x\n4,2\n", "target column 'y' holds text where a number was expected: 'x' at row 3"),
+])
+def test_bad_counts_name_their_data_row(tmp_path, content, needle):
+    assert_one_line_error(invoke("fit", write(tmp_path, "counts.csv", content), "--family", "poisson"), needle)
 
 
 @pytest.mark.parametrize("make,needles", BAD_DATA)
@@ -282,7 +290,7 @@ def test_binary_families_fit_and_round_trip(tmp_path, family):
     (["--family", "gamma"], "'gamma' is not one of"),
     (["--family", "probit", "--alpha", "0.1"], "--alpha does not apply to family 'probit'"),
     (["--family", "poisson", "--target", "target", "--C", "2"], "--C does not apply to family 'poisson'"),
-    (["--family", "poisson", "--target", "target", "--offset", "target"], "the offset column 'target' is the target"),
+    (["--family", "poisson", "--target", "target", "--offset", "target"], "column 'target' is both the target and the offset column"),
 ])
 def test_family_options_bad_input(wine_csv, args, needle):
     result = invoke("fit", wine_csv, "-q", *args)

@@ -243,3 +243,31 @@ def test_multinomial_probability_rows_are_checked_for_separation():
     overlapping = np.array([[1, 0, 0], [.5, .5, 0], [.2, .6, .2], [0, .5, .5], [0, .3, .7], [.1, 0, .9]])
     model = LogisticRegression(penalty=None, tol=1e-8).fit(X, overlapping)
     assert model.converged_ and model.separation_ is None
+
+
+def test_a_probability_column_without_mass_is_refused_by_name():
+    """Found by a new user: a class column of zeros in a probability matrix y (or whose mass is
+    only on rows of weight 0) has no finite optimum; the fit said converged."""
+    X = [[0.0], [1.0], [2.0], [3.0]]
+    Y = np.array([[.5, .5, 0], [.2, .8, 0], [.9, .1, 0], [.3, .7, 0]])
+    with pytest.raises(ValueError, match=r"column\(s\) \[2\] of the probability matrix y have no probability"):
+        LogisticRegression().fit(X, Y)
+    with pytest.raises(ValueError, match=r"column\(s\) \[2\] of the probability matrix y have no probability"):
+        LogisticRegression(penalty=None).fit(X, np.eye(3)[[0, 1, 0, 2]], sample_weight=[1, 1, 1, 0])
+
+
+def test_class_weight_messages_print_plain_values():
+    X = np.arange(6.0)[:, None]
+    with pytest.raises(ValueError, match=r"not classes of y: \[7\];"):
+        LogisticRegression(class_weight={np.int64(7): 1}).fit(X, [0, 1, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match=r"class_weight\[1\] is -2;"):
+        LogisticRegression(class_weight={1: np.int64(-2)}).fit(X, [0, 1, 1, 0, 1, 0])
+
+
+def test_small_standard_errors_print_in_scientific_notation():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=500), rng.normal(size=500) * 1e5])
+    y = (X[:, 0] + rng.logistic(size=500) > 0).astype(int)
+    table = LogisticRegression(penalty=None, tol=1e-10).fit(X, y).inference().summary()
+    row = next(line for line in table.splitlines() if line.startswith("x2"))
+    assert "e-0" in row and " 0.000 " not in row

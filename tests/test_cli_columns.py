@@ -1,0 +1,146 @@
+"""Issue 21: choosing columns (--features, --drop, --id, --weight), held-out figures (--test-size,
+--cv), the report's provenance and plots, and `predict` passing columns through and writing CSV
+or Parquet by extension."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
+
+from test_cli_fit import assert_one_line_error, counts_csv, invoke  # noqa: F401  (a fixture)
+
+
+@pytest.fixture
+def customers(tmp_path):
+    """A CSV with an id column, text notes, a weight column and string labels."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({"customer": [f"c{i}" for i in range(n)], "x_a": rng.normal(size=n),
+                          "x_b": rng.normal(size=n), "note_1": ["text"] * n, "w": rng.uniform(0.5, 2.0, n)})
+    frame["label"] = np.where(frame.x_a + 0.5 * frame.x_b + rng.normal(size=n) > 0, "yes", "no")
+    path = tmp_path / "customers.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def figure(output, prefix, label):
+    """The number after 'label: ' on the output line that starts with prefix."""
+    line = next(line for line in output.splitlines() if line.startswith(prefix))
+    return float(line.split(f"{label}: ")[1].split()[0].rstrip(";"))
+
+
+def test_columns_by_role_match_scikit_learn_on_the_chosen_columns(customers, tmp_path):
+    path, frame = customers
+    result = invoke("fit", path, "--target", "label", "--id", "customer", "--drop", "note_*", "--weight", "w",
+                    "--tol", "1e-10", "--out", tmp_path / "m.json", "-q")
+    assert result.exit_code == 0, result.output
+    assert "(300 rows, 2 features, target 'label')" in result.output
+    saved = json.loads((tmp_path / "m.json").read_text())
+    assert saved["feature_names"] == ["x_a", "x_b"] and saved["options"]["id"] == ["customer"]
+    reference = SkLogisticRegression(tol=1e-12).fit(frame[["x_a", "x_b"]], frame.label, sample_weight=frame.w)
+    np.testing.assert_allclose(np.ravel(saved["coef"]), reference.coef_.ravel(), rtol=1e-6)
+    weighted = log_loss(frame.label, reference.predict_proba(frame[["x_a", "x_b"]]), sample_weight=frame.w)
+    assert figure(result.output, "training", "log-loss") == pytest.approx(weighted, abs=2e-6)
+    # the same columns chosen by --features, a glob
+    chosen = invoke("fit", path, "--target", "label", "--features", "x_*", "--weight", "w", "--tol", "1e-10", "-q")
+    assert figure(chosen.output, "training", "log-loss") == figure(result.output, "training", "log-loss")
+
+
+def test_held_out_split_and_cross_validation_agree_with_scikit_learn():
+    X, y = load_breast_cancer(return_X_y=True)
+    result = invoke("fit", "--dataset", "breast_cancer", "--test-size", "0.2", "--seed", "3", "-q")
+    assert result.exit_code == 0, result.output
+    train, test = train_test_split(np.arange(len(y)), test_size=0.2, random_state=3, stratify=y)
+    model = SkLogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000).fit(X[train], y[train])
+    p = model.predict_proba(X[test])[:, 1]
+    assert "(455 rows, 30 features" in result.output and "held-out (114 rows" in result.output
+    assert figure(result.output, "held-out", "log-loss") == pytest.approx(log_loss(y[test], p), abs=1e-5)
+    assert figure(result.output, "held-out", "AUC") == pytest.approx(roc_auc_score(y[test], p), abs=1e-4)
+    assert figure(result.output, "held-out", "Brier score") == pytest.approx(brier_score_loss(y[test], p), abs=1e-5)
+
+    X, y = load_iris(return_X_y=True)
+    result = invoke("fit", "--dataset", "iris", "--cv", "4", "-q")
+    assert result.exit_code == 0, result.output
+    scores = cross_validate(SkLogisticRegression(tol=1e-10, max_iter=1000), X, y, scoring=["neg_log_loss", "accuracy"],
+                            cv=StratifiedKFold(4, shuffle=True, random_state=0))
+    line = next(line for line in result.output.splitlines() if line.startswith("4-fold cross-validated"))
+    mean, sd = line.split("log-loss: ")[1].split(";")[0].split(" ± ")
+    assert float(mean) == pytest.approx(-scores["test_neg_log_loss"].mean(), abs=1e-5)
+    assert float(sd) == pytest.approx(scores["test_neg_log_loss"].std(), abs=1e-5)
+
+
+def test_poisson_held_out_figures(counts_csv):
+    result = invoke("fit", counts_csv, "--family", "poisson", "--target", "n", "--offset", "log_exposure",
+                    "--test-size", "0.3", "-q")
+    assert result.exit_code == 0, result.output
+    assert np.isfinite(figure(result.output, "held-out", "mean deviance"))
+    assert figure(result.output, "held-out", "D²") < 1
+
+
+def test_report_says_what_was_run_and_draws_roc_and_calibration(customers, tmp_path):
+    path, _ = customers
+    result = invoke("fit", path, "--target", "label", "--drop", "note_1,customer", "--cv", "3",
+                    "--report", tmp_path / "report", "-q")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "report" / "report.md").read_text()
+    import hashlib
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert f"SHA-256 {digest}" in text and "--cv 3" in text and "symlogit fit" in text
+    assert "out-of-fold predictions of 3-fold cross-validation" in text
+    assert (tmp_path / "report" / "roc_calibration.png").stat().st_size > 10_000
+
+
+def test_predict_passes_ids_through_and_writes_parquet_or_csv(customers, tmp_path):
+    path, frame = customers
+    model = tmp_path / "m.json"
+    assert invoke("fit", path, "--target", "label", "--id", "customer", "--drop", "note_1", "--out", model,
+                  "-q").exit_code == 0
+    half = tmp_path / "parts"
+    half.mkdir()
+    frame.iloc[:100].to_parquet(half / "a.parquet")
+    frame.iloc[100:].to_parquet(half / "b.parquet")
+    result = invoke("predict", model, half, "--proba", "--out", tmp_path / "scores.parquet")
+    assert result.exit_code == 0, result.output
+    scores = pd.read_parquet(tmp_path / "scores.parquet")
+    assert scores.columns.tolist() == ["customer", "p_no", "p_yes"] and scores.customer.tolist() == frame.customer.tolist()
+    appended = invoke("predict", model, path, "--append", "--out", tmp_path / "all.csv")
+    assert appended.exit_code == 0
+    written = pd.read_csv(tmp_path / "all.csv")
+    assert written.columns.tolist() == [*frame.columns, "prediction"]
+    chosen = invoke("predict", model, path, "--id", "customer,w")
+    assert chosen.output.splitlines()[0] == "customer,w,prediction"
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["--features", "z*"], ["no column matches the feature pattern 'z*'", "columns are customer, x_a"]),
+    (["--drop", "nothing"], ["no column matches the drop pattern 'nothing'"]),
+    (["--id", "nope"], ["no id column 'nope'"]),
+    (["--weight", "label"], ["'label' is both the target and the weight column"]),
+    (["--features", "x_a,customer", "--id", "customer"], ["'customer' is both a feature and the id column"]),
+    (["--drop", "note_1,customer", "--test-size", "1.5"], ["--test-size", "0<x<1"]),
+    (["--drop", "note_1,customer", "--cv", "1"], ["--cv", "x>=2"]),
+    (["--drop", "note_1,customer", "--cv", "500"], ["--cv 500: class 'yes' has only 149 rows"]),
+    (["--drop", "note_1,customer", "--cv", "3", "--test-size", "0.2"], ["--test-size or --cv, not both"]),
+])
+def test_bad_column_and_evaluation_options_are_one_line_errors(customers, tmp_path, args, needles):
+    path, _ = customers
+    out = tmp_path / "m.json"
+    result = invoke("fit", path, "--target", "label", *args, "--out", out, "-q")
+    assert_one_line_error(result, *needles)
+    assert not out.exists()
+
+
+def test_bad_predict_outputs_write_nothing(customers, tmp_path):
+    path, _ = customers
+    model = tmp_path / "m.json"
+    assert invoke("fit", path, "--target", "label", "--drop", "note_1,customer", "--out", model, "-q").exit_code == 0
+    assert_one_line_error(invoke("predict", model, path, "--out", tmp_path / "p.txt"), "unknown extension '.txt'")
+    assert_one_line_error(invoke("predict", model, path, "--id", "nope"), "no id column(s) 'nope'")
+    assert_one_line_error(invoke("predict", model, path, "--id", "w", "--append"), "--id or --append")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "m.json"]
