@@ -15,6 +15,7 @@ reads no files and starts no clusters: it takes dask arrays and runs on whatever
 Reading Parquet files into dask arrays and connecting to a scheduler are ``symlogit.dask_data``'s.
 """
 
+import functools
 import operator
 
 import dask
@@ -52,9 +53,10 @@ class ChunkedKernels:
     def __init__(self, family):
         self.family = family
 
-    def _summed(self, name, *args):
-        """Σ over row chunks c of family.name(args with every dask array replaced by its chunk c)."""
-        fn = getattr(self.family, name)
+    def _summed(self, name, *args, **keywords):
+        """Σ over row chunks c of family.name(args with every dask array replaced by its chunk c,
+        keywords such as ``expected``)."""
+        fn = functools.partial(getattr(self.family, name), **keywords) if keywords else getattr(self.family, name)
         chunked = {i: a.to_delayed().ravel() for i, a in enumerate(args) if isinstance(a, da.Array)}
         n_chunks = len(next(iter(chunked.values())))
         parts = [dask.delayed(_on_chunk, pure=True)(fn, *(chunked[i][c] if i in chunked else a for i, a in enumerate(args)))
@@ -67,8 +69,8 @@ class ChunkedKernels:
     def loss_grad(self, X, Y, B, w, intercept, **offset):
         return self._summed("loss_grad", X, Y, B, w, intercept, *offset.values())
 
-    def loss_grad_hess(self, X, Y, B, w, intercept, **offset):
-        return self._summed("loss_grad_hess", X, Y, B, w, intercept, *offset.values())
+    def loss_grad_hess(self, X, Y, B, w, intercept, **keywords):
+        return self._summed("loss_grad_hess", X, Y, B, w, intercept, **keywords)
 
     def hessp(self, X, Y, B, V, w, intercept, **offset):
         return self._summed("hessp", X, Y, B, V, w, intercept, *offset.values())

@@ -38,6 +38,15 @@ _EDGES = {"unit": (0.0, 1.0), "nonnegative": (0.0, np.inf)}
 _NULL_GRID = np.linspace(-745.0, 709.0, 2909)
 
 
+def kernel_coefficients(coef, intercept):
+    """B for the kernels from scikit-learn's layout: (d+1,) from coef (1, d) or (d,) and
+    intercept (1,) or a float, (d+1, K) from coef (K, d) and intercept (K,); intercept in row 0."""
+    coef, intercept = np.asarray(coef, dtype=np.float64), np.atleast_1d(np.asarray(intercept, dtype=np.float64))
+    if coef.ndim == 2 and coef.shape[0] > 1:
+        return np.vstack([intercept[None, :], coef.T])
+    return np.concatenate([intercept, coef.ravel()])
+
+
 class Family:
     """A family's facts and kernels (see the module docstring)."""
 
@@ -64,6 +73,13 @@ class Family:
         """An unfitted estimator of this family: GLMClassifier or GLMRegressor."""
         from .estimator import GLMClassifier, GLMRegressor
         return (GLMClassifier if self.is_classifier else GLMRegressor)(family=self.name, **params)
+
+    def labels(self, scores, classes):
+        """The predicted class of each row from its scores u (N,) or (N, K): classes[1] where u
+        exceeds the median score u½ (p > 1/2), else classes[0]; the largest score for K > 2."""
+        if scores.ndim == 2:
+            return classes[scores.argmax(axis=1)]
+        return classes[(scores > self.median_score).astype(np.intp)]
 
     def edge_signs(self, y):
         """Each row's sign condition for ``separation.recession_direction`` (scalar families):

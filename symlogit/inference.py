@@ -35,31 +35,75 @@ class InferenceWarning(UserWarning):
 class Inference:
     """params, bse, z, pvalues, cov, llf, llnull, deviance (scalar families), pseudo_r2, aic, bic;
     conf_int(); summary(). ``family`` and ``information`` ("observed" or "expected") say what
-    the covariance is of."""
+    the covariance is of.
+
+    With ``labelled`` (a model fitted on a pandas DataFrame) params, bse, z and pvalues are, as
+    statsmodels gives them for pandas input, pandas Series indexed by the term names ("const" and
+    the feature names) for a scalar family, and for softmax DataFrames with the terms as rows and
+    the non-reference classes as columns; conf_int() is a DataFrame with columns 0 (lower) and 1
+    (upper), and for softmax rows indexed by (class, term) and columns "lower", "upper"
+    (statsmodels' MNLogit). Otherwise they are numpy arrays. ``arrays()`` gives the numpy arrays
+    in either case."""
 
     def __init__(self, params, cov, llf, llnull, nobs, names, classes, penalised, converged, family="logit",
-                 information="observed", deviance=None):
+                 information="observed", deviance=None, labelled=False):
+        params = np.asarray(params, dtype=float)
         self.family, self.information, self.deviance = family, information, deviance
-        self.params, self.cov = params, cov
+        self._params, self.cov = params, cov
         self.llf, self.llnull, self.nobs = llf, llnull, nobs
         self.names, self.classes = names, classes
-        self.penalised, self.converged = penalised, converged
+        self.penalised, self.converged, self.labelled = penalised, converged, labelled
         variances = np.diag(cov).reshape(params.shape[::-1]).T if params.ndim == 2 else np.diag(cov)
-        self.bse = np.sqrt(np.clip(variances, 0, None))
+        self._bse = np.sqrt(np.clip(variances, 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.z = params / self.bse
-        self.pvalues = 2 * scipy.stats.norm.sf(np.abs(self.z))
+            self._z = params / self._bse
+        self._pvalues = 2 * scipy.stats.norm.sf(np.abs(self._z))
         k = params.size
         self.pseudo_r2 = 1 - llf / llnull if llnull != 0 else np.nan
         self.aic = -2 * llf + 2 * k
         self.bic = -2 * llf + k * np.log(nobs)
 
-    def conf_int(self, alpha=0.05):
-        """Wald intervals, shape params.shape + (2,): [..., 0] lower, [..., 1] upper."""
+    params = property(lambda self: self._labelled(self._params), doc="The coefficients θ.")
+    bse = property(lambda self: self._labelled(self._bse), doc="Standard errors sqrt(diag cov).")
+    z = property(lambda self: self._labelled(self._z), doc="Wald statistics θ / bse.")
+    pvalues = property(lambda self: self._labelled(self._pvalues), doc="Two-sided p-values 2 Φ(-|z|).")
+
+    def _columns(self):
+        return list(self.classes[1:]) if self.classes is not None else list(range(self._params.shape[1]))
+
+    def _labelled(self, values):
+        if not self.labelled:
+            return values
+        import pandas as pd
+
+        if values.ndim == 1:
+            return pd.Series(values.copy(), index=list(self.names))
+        return pd.DataFrame(values.copy(), index=list(self.names), columns=self._columns())
+
+    def _intervals(self, alpha):
         if not 0 < alpha < 1:
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
         q = scipy.stats.norm.ppf(1 - alpha / 2)
-        return np.stack([self.params - q * self.bse, self.params + q * self.bse], axis=-1)
+        return np.stack([self._params - q * self._bse, self._params + q * self._bse], axis=-1)
+
+    def conf_int(self, alpha=0.05):
+        """Wald intervals θ ± Φ⁻¹(1 - α/2) bse. numpy: shape params.shape + (2,), [..., 0] lower,
+        [..., 1] upper. Labelled: a DataFrame, columns 0 and 1 (lower, upper) indexed by term; for
+        softmax indexed by (class, term), columns "lower" and "upper", as statsmodels' MNLogit."""
+        ci = self._intervals(alpha)
+        if not self.labelled:
+            return ci
+        import pandas as pd
+
+        if ci.ndim == 2:
+            return pd.DataFrame(ci, index=list(self.names), columns=[0, 1])
+        index = pd.MultiIndex.from_product([self._columns(), list(self.names)], names=["y", None])
+        return pd.DataFrame(ci.transpose(1, 0, 2).reshape(-1, 2), index=index, columns=["lower", "upper"])
+
+    def arrays(self, alpha=0.05):
+        """(params, bse, z, pvalues, conf_int) as numpy arrays whatever the model was fitted on;
+        conf_int of shape params.shape + (2,)."""
+        return self._params, self._bse, self._z, self._pvalues, self._intervals(alpha)
 
     @classmethod
     def from_model(cls, model, X, targets, weights, offset=None, information="observed"):
@@ -102,7 +146,8 @@ class Inference:
                           "test the unpenalised model. Fit without a penalty for valid inference.",
                           InferenceWarning, stacklevel=3)
         return cls(params, cov, measure - loss, llnull, float(weights.sum()), names, getattr(model, "classes_", None),
-                   penalised, bool(model.converged_), family.name, information, deviance)
+                   penalised, bool(model.converged_), family.name, information, deviance,
+                   labelled=hasattr(model, "feature_names_in_"))
 
     def summary(self):
         """A statsmodels-like text table."""
@@ -112,21 +157,21 @@ class Inference:
             f"{kind} results (symlogit)".center(78), "=" * 78,
             f"{'Family:':<22}{self.family:>14}    {'Information:':<22}{self.information:>16}",
             f"{'No. observations:':<22}{self.nobs:>14g}    {'Log-likelihood:':<22}{self.llf:>16.6g}",
-            f"{'Parameters:':<22}{self.params.size:>14d}    {'LL-null:':<22}{self.llnull:>16.6g}",
+            f"{'Parameters:':<22}{self._params.size:>14d}    {'LL-null:':<22}{self.llnull:>16.6g}",
             f"{'Converged:':<22}{str(self.converged):>14}    {'Pseudo R-squ.:':<22}{self.pseudo_r2:>16.4g}",
             f"{'Penalised:':<22}{str(self.penalised):>14}    {'AIC / BIC:':<22}{self.aic:>8.5g} / {self.bic:<.5g}",
         ]
-        ci = self.conf_int()
+        params, bse, z, pvalues, ci = self.arrays()
         header = f"{'':<18}{'coef':>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{'[0.025':>10}{'0.975]':>10}"
-        columns = [(None, slice(None))] if self.params.ndim == 1 else [
-            (f"y={self.classes[k + 1]} (vs {self.classes[0]})", (slice(None), k)) for k in range(self.params.shape[1])]
+        columns = [(None, slice(None))] if params.ndim == 1 else [
+            (f"y={self.classes[k + 1]} (vs {self.classes[0]})", (slice(None), k)) for k in range(params.shape[1])]
         for title, index in columns:
             lines += ["=" * 78] + ([title] if title else []) + [header, "-" * 78]
-            for name, b, s, z, pv, (lo, hi) in zip(self.names, self.params[index], self.bse[index], self.z[index],
-                                                   self.pvalues[index], ci[index]):
+            for name, b, s, zv, pv, (lo, hi) in zip(self.names, params[index], bse[index], z[index], pvalues[index],
+                                                    ci[index]):
                 lines.append(f"{str(name)[:17]:<18}" + "".join(
                     _cell(value, width, decimals, small) for value, width, decimals, small in
-                    ((b, 11, 4, True), (s, 11, 3, True), (z, 9, 3, False), (pv, 9, 3, False), (lo, 10, 3, True),
+                    ((b, 11, 4, True), (s, 11, 3, True), (zv, 9, 3, False), (pv, 9, 3, False), (lo, 10, 3, True),
                      (hi, 10, 3, True))))
         lines.append("=" * 78)
         return "\n".join(lines)

@@ -19,7 +19,20 @@ def module(name):
     return import_module(f"symlogit._generated.{name}")
 
 
-__all__ = ["FAMILIES", "module"]
+def is_cached(name):
+    """Whether numba's cache holds compiled kernels of family ``name`` newer than its module file
+    (its index files, ``__pycache__/<name>.*.nbi`` beside the module; a cache numba keeps
+    elsewhere, where that folder is not writable, reads as not cached). Used to say, before a
+    first fit or prediction, that the kernels compile once."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    source = Path(find_spec(f"symlogit._generated.{name}").origin)
+    stamps = [p.stat().st_mtime for p in (source.parent / "__pycache__").glob(f"{name}.*.nbi")]
+    return bool(stamps) and max(stamps) >= source.stat().st_mtime
+
+
+__all__ = ["FAMILIES", "module", "is_cached"]
 
 
 def __getattr__(name):

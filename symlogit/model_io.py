@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .family import kernel_coefficients
 
 FORMAT = "symlogit-model"
 FORMAT_VERSION = 1
@@ -63,8 +64,7 @@ def model_to_dict(model, feature_names, target, options, fit_record):
 
 
 def model_from_dict(data, source):
-    """A fitted GLMClassifier or GLMRegressor from a model dict; ModelFileError when it is not one."""
-    from .estimator import GLMClassifier, GLMRegressor
+    """A ``SavedModel`` from a model dict; ModelFileError when it is not one."""
     from .family import NAMES, get_family
 
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -99,16 +99,54 @@ def model_from_dict(data, source):
                                f"({rows},), got {coef.shape} and {intercept.shape}")
     if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
         raise ModelFileError(f"{source}: the coefficients are not all finite")
-    if family.is_classifier:
-        model = GLMClassifier(family=family_name if not family.is_vector else "logit", fit_intercept=fit_intercept)
-        model.classes_, model.coef_, model.intercept_ = classes, coef, intercept
-    else:
-        model = GLMRegressor(family=family_name, fit_intercept=fit_intercept)
-        model.coef_, model.intercept_ = coef[0], float(intercept[0])
-    model.family_ = family_name
-    model.n_features_in_ = len(names)
-    model.feature_names_in_ = np.asarray(names, dtype=object)
-    return model
+    return SavedModel(family, coef, intercept, classes, names, fit_intercept)
+
+
+class SavedModel:
+    """A model file's fit, scored by the generated kernels without loading scikit-learn (so that
+    ``symlogit predict`` starts in about the time of importing pandas and numba), with the
+    estimators' decision rule (``Family.labels``). Attributes as the estimator's: family_,
+    classes_ (classifiers only), coef_ (rows, d), intercept_ (rows,), fit_intercept,
+    feature_names_in_, n_features_in_. ``estimator()`` rebuilds the GLMClassifier or
+    GLMRegressor it was saved from."""
+
+    def __init__(self, family, coef, intercept, classes, names, fit_intercept):
+        self._family = family
+        self.family_, self.coef_, self.intercept_, self.fit_intercept = family.name, coef, intercept, fit_intercept
+        if classes is not None:
+            self.classes_ = classes
+        self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.n_features_in_ = len(names)
+
+    def _kernel(self, name, X, offset):
+        extra = {} if offset is None else {"offset": offset}
+        return getattr(self._family.kernels, name)(np.ascontiguousarray(X, dtype=np.float64),
+                                                   kernel_coefficients(self.coef_, self.intercept_), **extra)
+
+    def predict_proba(self, X, offset=None):
+        """Class probabilities (N, K), columns in the order of classes_."""
+        return self._kernel("probabilities", X, offset)
+
+    def predict(self, X, offset=None):
+        """Labels (classifiers) or the mean μ (regression families), (N,)."""
+        if not hasattr(self, "classes_"):
+            return self._kernel("means", X, offset)
+        return self._family.labels(self._kernel("scores", X, offset), self.classes_)
+
+    def estimator(self):
+        """The fitted GLMClassifier or GLMRegressor (loads scikit-learn)."""
+        from .estimator import GLMClassifier, GLMRegressor
+
+        if hasattr(self, "classes_"):
+            model = GLMClassifier(family="logit" if self._family.is_vector else self.family_,
+                                  fit_intercept=self.fit_intercept)
+            model.classes_, model.coef_, model.intercept_ = self.classes_, self.coef_, self.intercept_
+        else:
+            model = GLMRegressor(family=self.family_, fit_intercept=self.fit_intercept)
+            model.coef_, model.intercept_ = self.coef_[0], float(self.intercept_[0])
+        model.family_ = self.family_
+        model.n_features_in_, model.feature_names_in_ = self.n_features_in_, self.feature_names_in_
+        return model
 
 
 def offset_column(data, source):

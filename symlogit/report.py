@@ -88,19 +88,21 @@ def roc_calibration_plot(y, proba, classes, path, what):
 
 
 def coefficient_table(result, names, classes):
-    """Markdown table of coefficients, standard errors, z, p and 95% intervals."""
-    ci = result.conf_int()
+    """Markdown table of coefficients, standard errors, z, p and 95% intervals. Every number in
+    significant digits or scientific notation, never a nonzero rounded to 0 (a standard error of
+    5.6e-06 is not 0.000)."""
+    params, bse, zs, pvalues, ci = result.arrays()  # numpy, also for a model fitted on a DataFrame
     lines = []
-    blocks = [(None, slice(None))] if result.params.ndim == 1 else [
+    blocks = [(None, slice(None))] if params.ndim == 1 else [
         (f"class {classes[k + 1]} against reference class {classes[0]}", (slice(None), k))
-        for k in range(result.params.shape[1])]
+        for k in range(params.shape[1])]
     for title, index in blocks:
         if title:
             lines += ["", f"**{title}**", ""]
         lines += ["| term | coef | std err | z | P>\\|z\\| | [0.025 | 0.975] |", "|---|---:|---:|---:|---:|---:|---:|"]
-        for name, b, s, z, p, (lo, hi) in zip(names, result.params[index], result.bse[index], result.z[index],
-                                              result.pvalues[index], ci[index]):
-            lines.append(f"| {name} | {b:.6g} | {s:.4g} | {z:.3f} | {p:.3g} | {lo:.4g} | {hi:.4g} |")
+        for name, b, s, z, p, (lo, hi) in zip(names, params[index], bse[index], zs[index], pvalues[index], ci[index]):
+            z = f"{z:.2e}" if z != 0 and abs(z) < 5e-4 else f"{z:.3f}"  # not 0.000 for a nonzero
+            lines.append(f"| {name} | {b:.6g} | {s:.4g} | {z} | {p:.3g} | {lo:.4g} | {hi:.4g} |")
     return "\n".join(lines)
 
 

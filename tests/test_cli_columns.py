@@ -144,3 +144,35 @@ def test_bad_predict_outputs_write_nothing(customers, tmp_path):
     assert_one_line_error(invoke("predict", model, path, "--id", "nope"), "no id column(s) 'nope'")
     assert_one_line_error(invoke("predict", model, path, "--id", "w", "--append"), "--id or --append")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "m.json"]
+
+
+def test_predict_does_not_load_scikit_learn(customers, tmp_path):
+    """Start-up (issue 21, item 6): a model file is scored by the generated kernels alone; the
+    labels and probabilities are the estimator's."""
+    import subprocess
+    import sys
+
+    path, frame = customers
+    model = tmp_path / "m.json"
+    assert invoke("fit", path, "--target", "label", "--drop", "note_1,customer", "--out", model, "-q").exit_code == 0
+    script = (f"import sys\nfrom symlogit.cli import cli\ntry:\n    cli(['predict', {str(model)!r}, {str(path)!r}, "
+              "'--proba'])\nexcept SystemExit:\n    pass\nprint('sklearn' in sys.modules, file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert run.stderr.strip().splitlines()[-1] == "False", run.stderr
+    from symlogit.model_io import read_model
+
+    _, saved = read_model(model)
+    X = frame[["x_a", "x_b", "w"]].to_numpy()
+    estimator = saved.estimator()
+    np.testing.assert_array_equal(saved.predict(X), estimator.predict(X))
+    np.testing.assert_allclose(saved.predict_proba(X), estimator.predict_proba(X), rtol=0, atol=0)
+
+
+def test_a_first_use_says_the_kernels_compile(customers, monkeypatch):
+    import symlogit.kernels
+
+    path, _ = customers
+    monkeypatch.setattr(symlogit.kernels, "is_cached", lambda name: name != "probit")
+    result = invoke("fit", path, "--target", "label", "--drop", "note_1,customer", "--family", "probit", "-q")
+    assert "compiling the probit kernels once, about 5 s" in result.output
+    assert "compiling" not in invoke("fit", path, "--target", "label", "--drop", "note_1,customer", "-q").output

@@ -79,7 +79,7 @@ def test_derive_prints_steps_ending_in_kernel_formulas(model, fmt):
     assert "Derivation" in out
     assert any(tag in out for tag in ("[C4]", "**C4**"))
     if fmt == "markdown":
-        assert out.count("$") >= 20 and ("\\sigma" in out or "LSE" in out)
+        assert out.count("```math") >= 10 and ("\\sigma" in out or "LSE" in out)
     if model == "logit":
         assert "softplus" in out
     else:

@@ -97,9 +97,9 @@ def test_inference_layout_summary_and_feature_names():
     model = LogisticRegression(penalty=None, tol=1e-10).fit(frame[keep], labels[keep])
     result = model.inference()
     assert result.params.shape == result.bse.shape == (3,)
-    ci = result.conf_int(0.1)
+    ci = result.conf_int(0.1).to_numpy()  # fitted on a DataFrame: a DataFrame, columns 0 and 1
     assert ci.shape == (3, 2) and np.all(ci[:, 0] < result.params) and np.all(result.params < ci[:, 1])
-    wider = result.conf_int(0.01)
+    wider = result.conf_int(0.01).to_numpy()
     assert np.all(wider[:, 0] < ci[:, 0])
     text = result.summary()
     for needle in ("Logit", "sepal_length", "sepal_width", "const", "std err", "P>|z|", "Pseudo R-squ."):

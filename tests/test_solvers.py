@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning
 
 from symlogit import LogisticRegression
@@ -184,9 +185,35 @@ def test_solver_options_are_checked_when_built(build, message):
 
 def test_auto_rule():
     assert choose_solver(10**6, 61) == "newton"      # p small: the Hessian is cheap
-    assert choose_solver(10**6, 101) == "lbfgs"      # B1: N p² = 1e10
+    assert choose_solver(10**6, 101) == "newton"     # B1: the sampled Hessian's 200 p rows: m p² = 2e8
+    assert choose_solver(2 * 10**6, 105) == "newton"  # 6 classes of 20 features: m p² = 2.3e8
+    assert choose_solver(2 * 10**5, 459) == "lbfgs"  # M1: m p² = 1.9e10
+    assert choose_solver(60_000, 500) == "lbfgs"     # N p² = 1.5e10 (too few rows to sample)
     assert choose_solver(1797, 649) == "newton"      # digits: N p² = 7.6e8
     assert choose_solver(10, 8000) == "lbfgs"        # a Hessian too large to hold
+
+
+def test_auto_finishes_a_stalled_lbfgs_with_newton(monkeypatch):
+    """Where auto's L-BFGS stops above tol (its relative decrease reaches rounding first), Newton
+    finishes from its last point; the history runs on from L-BFGS's."""
+    import symlogit.estimator
+    from symlogit import LogisticRegression
+    from symlogit.solvers.lbfgs import LBFGS
+
+    stalled = LBFGS.minimize
+
+    def three_iterations(self, objective, theta, tol, max_iter, callback=None, stop=None):
+        return stalled(self, objective, theta, tol, 3, callback, stop)
+
+    monkeypatch.setattr(symlogit.estimator, "choose_solver", lambda n, p: "lbfgs")
+    monkeypatch.setattr(LBFGS, "minimize", three_iterations)
+    X, y = load_wine(return_X_y=True)
+    model = LogisticRegression(tol=1e-8).fit(X, y)
+    reference = LogisticRegression(solver="newton", tol=1e-10).fit(X, y)
+    assert model.solver_ == "lbfgs+newton" and model.converged_ and model.n_iter_[0] > 3
+    np.testing.assert_array_equal(model.history_["iteration"], np.arange(model.n_iter_[0] + 1))
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
+    assert LogisticRegression(solver="lbfgs", tol=1e-8).fit(X, y).solver_ == "lbfgs"  # asked for: not finished
 
 
 @pytest.mark.parametrize("classes,penalty", [(2, None), (3, None), (3, "l2")])

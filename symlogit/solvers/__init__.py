@@ -17,6 +17,7 @@ from .lbfgs import LBFGS
 from .newton import Newton
 from .newton_cg import NewtonCG
 from .objective import REFERENCE_CLASS, Objective
+from .curvature import sample_size
 from .sgd import SGD
 
 SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, LBFGS, GradientDescent, SGD)}
@@ -30,18 +31,23 @@ NAMES = ("auto", *SOLVERS)
 # Hessian is cheap next to those passes: p up to about 80, or any p while N p² stays below 2e9
 # (small data, where per-iteration overheads decide). Measured on 2026-11-23: B2 (N = 3e5,
 # p = 61) newton 0.29 s, lbfgs 0.31 s; B1 (N = 1e6, p = 101) newton 0.87 s, lbfgs 0.70 s;
-# M1 (N = 2e5, p = 459) newton 7.5 s, lbfgs 0.90 s.
+# M1 (N = 2e5, p = 459) newton 7.5 s, lbfgs 0.90 s. Re-measured 2026-11-29 at the default tol
+# 1e-8, counting the sampled curvature's rows (m = 200 p) rather than N: N = 1e6, p = 101 newton
+# 0.53 s, lbfgs 0.62 s; N = 2e6, d = 20, K = 6 (p = 105) newton 1.57 s, lbfgs 2.77 s (auto had
+# chosen lbfgs there: N p² = 2.2e10, but the Hessian's m p² = 2.3e8).
 NEWTON_ALWAYS_PARAMS = 80
 NEWTON_MAX_HESSIAN_WORK = 2e9
 NEWTON_MAX_PARAMS = 5000  # beyond, the Hessian (8 p² bytes) and its Cholesky (p³/3) are too big
 
 
 def choose_solver(n_samples, n_params):
-    """The solver ``auto`` runs: newton when p ≤ NEWTON_ALWAYS_PARAMS, or when N p² ≤
-    NEWTON_MAX_HESSIAN_WORK and p ≤ NEWTON_MAX_PARAMS; lbfgs (whitened) otherwise."""
+    """The solver ``auto`` runs: newton when p ≤ NEWTON_ALWAYS_PARAMS, or when m p² ≤
+    NEWTON_MAX_HESSIAN_WORK and p ≤ NEWTON_MAX_PARAMS, m the rows its curvature uses (a sample
+    of 200 p once N is large: ``curvature.sample_size``); lbfgs (whitened) otherwise."""
     if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
-    if n_samples * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK and n_params <= NEWTON_MAX_PARAMS:
+    rows = sample_size("auto", n_samples, n_params) or n_samples
+    if rows * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK and n_params <= NEWTON_MAX_PARAMS:
         return "newton"
     return "lbfgs"
 

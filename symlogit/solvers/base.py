@@ -2,7 +2,7 @@
 the history, calls the user's callback and may ask the solver to stop early."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -32,6 +32,16 @@ class Result:
     message: str
     history: list = field(default_factory=list)
     stopped_by: str | None = None
+
+    def followed_by(self, later):
+        """One result of this solve continued by another from its last point: the later one's
+        theta, outcome and iterations, numbered on from this one's (its iteration 0, the same
+        point, dropped) with their times added to this one's."""
+        last = self.history[-1]
+        history = self.history + [replace(point, iteration=last.iteration + point.iteration,
+                                          elapsed=last.elapsed + point.elapsed) for point in later.history[1:]]
+        return Result(later.theta, self.n_iter + later.n_iter, later.converged, later.message, history,
+                      later.stopped_by)
 
 
 class Monitor:

@@ -1,19 +1,59 @@
-"""Render a derivation as plain text, LaTeX or GitHub markdown (math in $...$)."""
+"""Render a derivation as plain text, LaTeX or GitHub markdown.
+
+Markdown is written for GitHub: each step a numbered list item whose formula is a ```math block
+indented under the item (by the width of its marker, 3 or 4 columns, so that GitHub keeps it in
+the item), subscripts in the prose as <sub>, multi-letter names upright (\\mathrm{lse},
+\\operatorname{scaled\\_exp}, not the product l·s·e or scaled with subscript exp), and a final
+newline. Without ``standalone`` it has no heading of its own: the fit report embeds it under its
+"## Derivation"; ``symlogit derive`` prints it standalone, under a top-level heading.
+"""
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
+from sympy.printing.latex import LatexPrinter, accepted_latex_functions
 
 from .derivation import Derivation
 
 FORMATS = ("text", "latex", "markdown")
+_WORD = re.compile(r"([A-Za-z]{2,})(?:_[A-Za-z0-9]+)*")  # lse, gradient_weight (not u1, x_i, H_kl_jm)
+
+
+class _Printer(LatexPrinter):
+    """sympy's LaTeX, with names of several letters upright and whole: a symbol ``lse`` as
+    \\mathrm{lse} (sympy: the italic product lse), ``gradient_weight`` as \\mathrm{gradient\\_weight}
+    (sympy: gradient_{weight}), a function ``scaled_exp`` as \\operatorname{scaled\\_exp} (sympy:
+    \\operatorname{scaled}_{exp}) and ``expm1`` as \\operatorname{expm1}. Greek letters and
+    modifiers (delta_kl, xhat) keep sympy's rendering."""
+
+    def _print_Symbol(self, expr, style="plain"):
+        default = super()._print_Symbol(expr, style)
+        match = _WORD.fullmatch(expr.name)
+        if style == "plain" and match and default.startswith(match.group(1)):
+            return r"\mathrm{%s}" % expr.name.replace("_", r"\_")
+        return default
+
+    def _hprint_Function(self, func: str) -> str:
+        base = re.match(r"[A-Za-z]*", func).group()
+        if len(base) > 1 and base not in accepted_latex_functions and re.fullmatch(r"\w+", func) and (
+                "_" in func or any(c.isdigit() for c in func)):
+            return r"\operatorname{%s}" % func.replace("_", r"\_")
+        return super()._hprint_Function(func)
+
+
+def latex(expr) -> str:
+    return _Printer().doprint(expr)
 
 
 def _label(step) -> str:
     return f" [{step.claim}]" if step.claim else ""
 
 
-def render(derivation: Derivation, fmt: str) -> str:
+def render(derivation: Derivation, fmt: str, standalone: bool = False) -> str:
+    """The derivation in fmt. Markdown: under a top-level heading only when ``standalone`` (it is
+    embedded in the fit report under that report's own heading otherwise)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     title = f"Derivation: family {derivation.model}"
@@ -27,13 +67,19 @@ def render(derivation: Derivation, fmt: str) -> str:
         for step in derivation.steps:
             claim = rf" \textbf{{[{step.claim}]}}" if step.claim else ""
             lines += [rf"\item {_tex_text(step.text)}{claim}",
-                      rf"\[ {sp.latex(step.lhs)} = {sp.latex(step.rhs)} \]"]
+                      rf"\[ {latex(step.lhs)} = {latex(step.rhs)} \]"]
         lines.append(r"\end{enumerate}")
     else:
-        lines += [f"## {title}", ""]
+        if standalone:
+            lines += [f"# {title}", ""]
+        lines += [f"Family **{derivation.model}**, from its raw negative log-likelihood to the per-sample "
+                  "formulas printed into the kernels; the claims are listed in docs/claims.md.", ""]
         for n, step in enumerate(derivation.steps, 1):
+            marker = f"{n}. "
+            indent = " " * len(marker)  # the item's content column: 3 for 1-9, 4 for 10-99
             claim = f" (claim **{step.claim}**)" if step.claim else ""
-            lines += [f"{n}. {step.text}{claim}", "", f"   ${sp.latex(step.lhs)} = {sp.latex(step.rhs)}$", ""]
+            lines += [f"{marker}{_markdown_text(step.text)}{claim}", "", f"{indent}```math",
+                      f"{indent}{latex(step.lhs)} = {latex(step.rhs)}", f"{indent}```", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -41,3 +87,14 @@ def _tex_text(text: str) -> str:
     for a, b in (("_", r"\_"), ("^", r"\^{}"), ("&", r"\&"), ("%", r"\%")):
         text = text.replace(a, b)
     return text
+
+
+def _markdown_text(text: str) -> str:
+    """A step's prose for GitHub: sum_k y_k as Σ<sub>k</sub> y<sub>k</sub>, sigma^2 as
+    σ<sup>2</sup>, (d+1) x K as (d+1) × K."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = re.sub(r"\bsum_", "Σ_", text)
+    text = re.sub(r"\bsigma\b", "σ", text)
+    text = re.sub(r"(?<=\)) x (?=[A-Z]\b)", " × ", text)
+    text = re.sub(r"(?<=[A-Za-z\u0302Σ])_([A-Za-z0-9]+)", r"<sub>\1</sub>", text)
+    return re.sub(r"(?<=[A-Za-z0-9)σ])\^([A-Za-z0-9]+)", r"<sup>\1</sup>", text)
