@@ -312,7 +312,6 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
       symlogit fit 'parts/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out model.json
     """
-    import warnings
 
     import pandas as pd
 
@@ -340,8 +339,6 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
-        if report_dir is not None:
-            fail("--report needs the in-memory engine (its coefficient table needs the data in memory)")
         for option, value in (("--offset", offset_column), ("--features", feature_patterns),
                               ("--drop", drop_patterns), ("--id", id_columns), ("--weight", weight_column),
                               ("--test-size", test_size), ("--cv", cv)):
@@ -349,7 +346,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
                 fail(f"{option} needs the in-memory engine")
         return _fit_on_dask(data, target, scheduler, options=dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
-            out=out, quiet=quiet))
+            out=out, quiet=quiet), report_dir=report_dir)
     try:
         if data is not None:
             frame, source = read_frame(data), data
@@ -370,7 +367,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
                   table.y, table.weights, table.offset)
     n_classes = _classes(table.y, classifier)
     rows, held_out, stratify = every, None, n_classes is not None
-    _say_if_compiling(get_family(family).for_classes(n_classes or 2).name, "fit")
+    chosen = get_family(family)
+    _say_if_compiling(chosen.multiclass if (n_classes or 2) > 2 and chosen.multiclass else family, "fit")
     if cv is not None:
         *held_out, out_of_fold = _cross_validate(every, cv, source, options, stratify)
     if test_size is not None:
@@ -389,33 +387,43 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     elif stratify:
         predictions = (rows.y, model.predict_proba(rows.X, rows.offset), "training rows")
     summary = _summary(model, source, rows.X.shape, table.target, options, seconds, figures, held_out)
-    inference, note = None, None
-    if model.separation_ is not None:
-        note = _speak_cli(model.separation_)  # no finite estimate: no table (the fit's warning said so)
-    elif penalty == "none" or report_dir is not None:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            inference = model.inference()
-        note = " ".join(str(w.message) for w in caught) or None
-        if penalty == "none":
-            _collect_warnings(caught)
-            click.echo(inference.summary())
-
+    inference, note = _inference(model, penalty, report_dir)
     if out is not None:
         _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
                     held_out)
     if report_dir is not None:
-        from .report import write_report
-        from .symbolic.families import derive_family
-        from .symbolic.printing import render
+        _write_report(report_dir, model, summary, inference, note, data, source, tol, predictions)
 
-        derivation = render(derive_family(model.family_), "markdown")
-        path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
-                            inference_note=note, classes=getattr(model, "classes_", None),
-                            derivation=derivation, provenance=_provenance(data, source),
-                            title=f"{source}: {model.family_} fitted by {model.solver_}", tol=tol,
-                            predictions=predictions)
-        click.echo(f"report written to {path}")
+
+def _inference(model, penalty, report_dir):
+    """(inference or None, a note for the report): the coefficient table, printed for --penalty
+    none; none where the fit found no finite optimum (its warning said so)."""
+    import warnings
+
+    if model.separation_ is not None:
+        return None, _speak_cli(model.separation_)
+    if penalty != "none" and report_dir is None:
+        return None, None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inference = model.inference()
+    if penalty == "none":
+        _collect_warnings(caught)
+        click.echo(inference.summary())
+    return inference, " ".join(str(w.message) for w in caught) or None
+
+
+def _write_report(report_dir, model, summary, inference, note, data, source, tol, predictions=None):
+    from .report import write_report
+    from .symbolic.families import derive_family
+    from .symbolic.printing import render
+
+    derivation = render(derive_family(model.family_), "markdown")
+    path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
+                        inference_note=note, classes=getattr(model, "classes_", None), derivation=derivation,
+                        provenance=_provenance(data, source), title=f"{source}: {model.family_} fitted by "
+                        f"{model.solver_}", tol=tol, predictions=predictions)
+    click.echo(f"report written to {path}")
 
 
 class _Rows(NamedTuple):
@@ -501,11 +509,16 @@ def _provenance(data, source):
         else:
             words += [param.opts[0], str(value)]
     if data is not None:
+        from .data import parquet_files
+
+        files = [Path(data)] if Path(data).is_file() else parquet_files(data)
         digest = hashlib.sha256()
-        with open(data, "rb") as file:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                digest.update(block)
-        what = f"{data} (SHA-256 {digest.hexdigest()})"
+        for path in files:
+            with open(path, "rb") as file:
+                for block in iter(lambda: file.read(1 << 20), b""):
+                    digest.update(block)
+        what = f"{data} (SHA-256 {digest.hexdigest()}" + (f" of its {len(files)} files, in name order)"
+                                                          if len(files) > 1 else ")")
     else:
         what = f"{source}, bundled with scikit-learn {importlib.metadata.version('scikit-learn')}"
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -588,9 +601,11 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
     click.echo(f"model written to {out}")
 
 
-def _fit_on_dask(data, target, scheduler, options):
+def _fit_on_dask(data, target, scheduler, options, report_dir=None):
     """symlogit fit --engine dask: Parquet files read by the workers, the fit's sums reduced on
-    the cluster; log-loss and accuracy are computed there too."""
+    the cluster; log-loss and accuracy, and the coefficient table's sums, are computed there too."""
+    import numpy as np
+
     try:
         from . import dask_data, distributed
     except ImportError as error:
@@ -615,10 +630,14 @@ def _fit_on_dask(data, target, scheduler, options):
             fail(str(error))
         _say_if_compiling(options["family"], "fit")
         model, seconds = _fit_model(_Rows(X, y), data, options, quiet)
+        model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         figures = distributed.figures(model, X, y)
-        _summary(model, data, X.shape, target, options, seconds, figures)
+        summary = _summary(model, data, X.shape, target, options, seconds, figures)
+        inference, note = _inference(model, options["penalty"], report_dir)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
+        if report_dir is not None:
+            _write_report(report_dir, model, summary, inference, note, data, data, options["tol"])
     finally:
         client.close()
         if hasattr(client, "close_cluster"):
@@ -667,7 +686,12 @@ OUTPUT_FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
               help="Columns of DATA written before the predictions [default: the fit's --id columns, if DATA has "
               "them].")
 @click.option("--append", is_flag=True, help="Write every column of DATA, then the predictions.")
-def predict(model_file, data, out, proba, id_columns, append):
+@click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
+              help="dask: DATA is a directory or glob of Parquet files, scored on a Dask cluster part by part; "
+              "--out is a directory that gets one Parquet file per part.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --engine dask: the scheduler to use [default: a new LocalCluster].")
+def predict(model_file, data, out, proba, id_columns, append, engine, scheduler):
     """Predict with MODEL (a JSON file from `symlogit fit --out`) on DATA (a CSV or Parquet file,
     a directory of Parquet files or a glob of them).
 
@@ -679,15 +703,19 @@ def predict(model_file, data, out, proba, id_columns, append):
       symlogit predict model.json data.parquet --proba --out probabilities.csv
       symlogit predict model.json 'parts/*.parquet' --id customer --out scores.parquet
       symlogit predict model.json data.csv --append --out data_with_predictions.csv
+      symlogit predict model.json parts/ --engine dask --proba --out scores/
     """
-    import warnings
-
-    import pandas as pd
-
-    from .data import DataError, features, read_frame
+    from .data import DataError, read_frame
     from .model_io import ModelFileError, kernels_hash, offset_column, read_model, replace_atomically
 
-    if out is not None:
+    if engine == "dask":
+        if out is None or Path(out).suffix:
+            fail("--engine dask writes one Parquet file per part: give --out a directory (no extension)")
+        if Path(out).exists() and not Path(out).is_dir():
+            fail(f"--out {out} exists and is not a directory")
+    elif scheduler is not None:
+        fail("--scheduler needs --engine dask")
+    elif out is not None:
         _check_output_file(out, "--out")
         if Path(out).suffix.lower() not in OUTPUT_FORMATS:
             fail(f"--out {out}: unknown extension {Path(out).suffix or '(none)'!r}; expected "
@@ -696,13 +724,9 @@ def predict(model_file, data, out, proba, id_columns, append):
         fail("give --id or --append, not both (--append writes every column)")
     try:
         saved, model = read_model(model_file)
-        frame = read_frame(data)
-        X = features(frame, list(model.feature_names_in_), data)
-        column = offset_column(saved, model_file)
-        offset = None if column is None else features(frame, [column], data, "offset")[:, 0]
-    except (ModelFileError, DataError) as error:
+        offset = offset_column(saved, model_file)
+    except ModelFileError as error:
         fail(str(error))
-    passed = _passed_through(frame, data, saved, id_columns, append)
     if proba and not hasattr(model, "classes_"):
         fail(f"--proba needs a classifier; {model_file} holds a {model.family_} regression model (its prediction is "
              "the mean)")
@@ -710,17 +734,14 @@ def predict(model_file, data, out, proba, id_columns, append):
     if saved.get("kernels_sha256") != kernels_hash():
         click.echo("warning: the model was fitted with other generated kernels (kernels_sha256 differs); "
                    "the formulas are verified either way", err=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # feature names are matched above, by name
-        if proba:
-            result = pd.DataFrame(model.predict_proba(X, offset), columns=[f"p_{c}" for c in model.classes_])
-        else:
-            result = pd.DataFrame({"prediction": model.predict(X, offset)})
-    clash = [c for c in result.columns if c in passed.columns]
-    if clash:
-        fail(f"{data}: column(s) {', '.join(clash)} would be written twice (DATA has them and so do the predictions); "
-             "rename them or use --id")
-    result = pd.concat([passed.reset_index(drop=True), result], axis=1)
+    if engine == "dask":
+        return _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset, scheduler)
+    try:
+        frame = read_frame(data)
+        passed = _passed_through(list(frame.columns), data, saved, id_columns, append)
+        result = _prediction_frame(frame, model, data, offset, passed, proba)
+    except DataError as error:
+        fail(str(error))
     if out is None:
         click.echo(result.to_csv(index=False), nl=False)
         return
@@ -731,24 +752,93 @@ def predict(model_file, data, out, proba, id_columns, append):
     click.echo(f"{len(result)} predictions written to {out}", err=True)
 
 
-def _passed_through(frame, source, saved, id_columns, append):
+def _prediction_frame(frame, model, source, offset, passed, proba):
+    """The passed-through columns of a frame (or of one part of a dask frame) and the model's
+    predictions (labels or the mean; class probabilities p_<class> with ``proba``). Raises
+    DataError for missing or non-numeric features, or predictions named like a passed column."""
+    import warnings
+
+    import pandas as pd
+
+    from .data import DataError, features
+
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    X = features(frame, list(model.feature_names_in_), source)
+    offsets = None if offset is None else features(frame, [offset], source, "offset")[:, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # feature names are matched above, by name
+        if proba:
+            result = pd.DataFrame(model.predict_proba(X, offsets), columns=[f"p_{c}" for c in model.classes_])
+        else:
+            result = pd.DataFrame({"prediction": model.predict(X, offsets)})
+    clash = [c for c in result.columns if c in passed]
+    if clash:
+        raise DataError(f"{source}: column(s) {', '.join(clash)} would be written twice (DATA has them and so do the "
+                        "predictions); rename them or use --id")
+    return pd.concat([frame[passed].reset_index(drop=True), result], axis=1)
+
+
+def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset, scheduler):
+    """symlogit predict --engine dask: each Parquet part scored on a worker and written as a part
+    of --out (a directory, replaced only once every part is written)."""
+    import shutil
+    import tempfile
+
+    try:
+        import dask.dataframe as dd
+
+        from . import dask_data
+    except ImportError as error:
+        fail(f"--engine dask needs dask and distributed ({error}); install them: pip install 'symlogit[dask]'")
+    from .data import DataError, parquet_files
+
+    try:
+        files = parquet_files(data)
+        client = dask_data.connect(scheduler)
+    except DataError as error:
+        fail(str(error))
+    except dask_data.SchedulerConnectionError as error:
+        fail(f"--scheduler {error.address}: {error.problem}")
+    target = Path(out)
+    staging = Path(tempfile.mkdtemp(dir=target.parent if target.parent.is_dir() else None, prefix=f".{target.name}."))
+    try:
+        frame = dd.read_parquet([str(f) for f in files])
+        passed = _passed_through(list(frame.columns), data, saved, id_columns, append)
+        meta = _prediction_frame(frame._meta, model, data, offset, passed, proba)
+        parts = frame.map_partitions(_prediction_frame, model, data, offset, passed, proba, meta=meta)
+        parts.to_parquet(staging, write_index=False)
+        written = len(list(staging.iterdir()))
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    except DataError as error:
+        fail(str(error))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        client.close()
+        if hasattr(client, "close_cluster"):
+            client.close_cluster()
+    click.echo(f"predictions written to {out} ({written} parts)", err=True)
+
+
+def _passed_through(columns, source, saved, id_columns, append):
     """The columns of DATA written before the predictions: all (append), the --id columns, or
     the fit's id columns where DATA has all of them; a one-line failure for unknown --id names."""
     from .data import split_names
 
-    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    columns = [str(c) for c in columns]
     if append:
-        return frame
+        return columns
     if id_columns is not None:
         names = split_names(id_columns)
-        missing = [name for name in names if name not in frame.columns]
+        missing = [name for name in names if name not in columns]
         if missing:
-            fail(f"{source}: no id column(s) {', '.join(map(repr, missing))}; columns are {', '.join(frame.columns)}")
-        return frame[names]
+            fail(f"{source}: no id column(s) {', '.join(map(repr, missing))}; columns are {', '.join(columns)}")
+        return names
     options = saved.get("options", {})
     fitted = options.get("id") if isinstance(options, dict) else None
     names = [str(name) for name in fitted] if isinstance(fitted, list) else []
-    return frame[names] if names and all(name in frame.columns for name in names) else frame[[]]
+    return names if names and all(name in columns for name in names) else []
 
 
 def main():

@@ -17,6 +17,7 @@ Reading Parquet files into dask arrays and connecting to a scheduler are ``symlo
 
 import functools
 import operator
+from types import SimpleNamespace
 
 import dask
 import dask.array as da
@@ -236,6 +237,36 @@ def figures(model, X, y):
     u = model.linear_predictor(X)
     rows = da.map_blocks(_deviance_rows, u, y, k, dtype=np.float64)
     return {"mean_deviance": float(rows.mean().compute())}
+
+
+def inference_statistics(family, X, y, B, weights, intercept, offset, expected):
+    """``inference._statistics`` on dask arrays: the loss and Hessian reduced over the chunks on
+    the cluster (one pass over X), the targets' terms in one pass over y; the null model from the
+    total weight W and the weighted mean ȳ alone, since h is affine in y (claim K1):
+    Σ_i w_i h(c, y_i) = W h(c, ȳ). y: values (scalar families) or class codes (softmax)."""
+    if offset is not None:
+        raise ValueError("inference on dask arrays does not take offsets; fit in memory for it")
+    k = family.kernels
+    keywords = {} if family.is_vector else {"expected": expected}
+    loss, _, H = ChunkedKernels(k).loss_grad_hess(X, y, B, weights, intercept, **keywords)
+    if family.is_vector:
+        total, shares = dask.compute(weights.sum(), da.bincount(y, weights=weights, minlength=B.shape[1]))
+        saturated = measure = 0.0
+        mean = (shares / total)[None, :]
+    else:
+        parts = [dask.delayed(_weighted_target_terms)(k, yc, wc)
+                 for yc, wc in zip(y.to_delayed().ravel(), weights.to_delayed().ravel())]
+        total, weighted_sum, (saturated, measure) = dask.compute(weights.sum(), weights @ y, _tree_sum(parts))
+        mean = np.array([weighted_sum / total])
+    total = float(total)
+    null_loss = k.loss_from_scores(family.null_scores(mean, np.array([total])), mean, np.array([total]))
+    return SimpleNamespace(loss=loss, H=H, saturated=float(saturated), measure=float(measure), null_loss=null_loss,
+                           total_weight=total)
+
+
+def _weighted_target_terms(k, y, w):
+    """Σ_i w_i [h_saturated(y_i), log measure(y_i)] over one chunk, (2,)."""
+    return w @ k.target_terms(y).T
 
 
 def _deviance_rows(u, y, k):

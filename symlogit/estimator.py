@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import DEFAULT_TOL
 from .family import CLASSIFIER_NAMES, REGRESSOR_NAMES, get_family, kernel_coefficients
 from .separation import recession_direction, separating_direction
-from .solvers import NAMES, NEWTON_MAX_PARAMS, Objective, choose_solver, make_solver
+from .solvers import NAMES, Objective, choose_solver, make_solver, newton_affordable
 from .solvers.objective import one_blas_thread
 from .targets import Targets, check_sample_weight, encode_targets, per_class_weights
 
@@ -198,21 +198,24 @@ class _GLM(BaseEstimator):
         self._set_fitted(objective, targets, result, name, shape, family)
         self.separation_ = separation.message(result, getattr(shape, "feature_names_in_", None)) if (
             separation is not None and separation.direction is not None) else None
-        # for inference() (not pickled, see __getstate__); on dask, inference is not offered
-        self._training = (X, targets, weights, offset) if make_objective is Objective else None
+        # for inference() (not pickled, see __getstate__); on dask, references to the (persisted)
+        # arrays, whose sums inference() reduces on the cluster
+        self._training = (X, targets, weights, offset)
         return self
 
     def _finish(self, result, objective, objective_for, name):
-        """auto's L-BFGS can stall above tol where its relative decrease reaches rounding first (on
-        2x10^6 rows, at max|∇f| 8e-7 for tol 1e-8): it is then finished by Newton from its last
-        point, within the iterations left, while the Hessian fits (NEWTON_MAX_PARAMS)."""
-        if (self.solver != "auto" or name != "lbfgs" or result.converged or result.stopped_by is not None
-                or result.n_iter >= self.max_iter or objective.n_params > NEWTON_MAX_PARAMS):
+        """auto's L-BFGS can stall above tol where its relative decrease reaches rounding first
+        (badly scaled columns, many classes), or use up max_iter: it is then finished by Newton
+        from its last point (up to max_iter Newton iterations of its own), where a Newton iteration
+        is affordable (``solvers.newton_affordable``)."""
+        if self.solver != "auto" or name != "lbfgs" or result.converged or result.stopped_by is not None:
             return result, objective, name
         pinned = objective_for(True)
+        if not newton_affordable(objective.X.shape[0], pinned.n_params):
+            return result, objective, name
         newton = make_solver("newton", None, getattr(self, "random_state", None))
         later = newton.minimize(pinned, pinned.theta(objective.coef(result.theta)), float(self.tol),
-                                int(self.max_iter) - result.n_iter, callback=self._report_iteration)
+                                int(self.max_iter), callback=self._report_iteration)
         return result.followed_by(later), pinned, "lbfgs+newton"
 
     def _start(self, objective, family, targets, null):
@@ -304,8 +307,8 @@ class _GLM(BaseEstimator):
         if getattr(self, "separation_", None):
             raise ValueError(f"inference() has nothing to report: {self.separation_}")
         if getattr(self, "_training", None) is None:
-            raise ValueError("inference() needs the in-memory training data of this fit: refit the model in this "
-                             "session on numpy arrays (fits on dask arrays do not keep them)")
+            raise ValueError("inference() needs the training data of this fit: refit the model in this session (a "
+                             "model read from a file or unpickled does not keep them)")
         if information not in self._inference:
             from .inference import Inference
             X, targets, weights, offset = self._training
@@ -457,7 +460,8 @@ class GLMClassifier(ClassifierMixin, _GLM):
         (p > 1/2), the most probable class for more (``Family.labels``)."""
         if _is_dask(X):
             return self._on_dask(self.predict, X, None, self.classes_.dtype)
-        return self._fitted_family().labels(self.linear_predictor(X, offset), self.classes_)
+        scores = self.linear_predictor(X, offset)  # checks that the model is fitted
+        return self._fitted_family().labels(scores, self.classes_)
 
 
 class LogisticRegression(GLMClassifier):

@@ -21,11 +21,11 @@ weights).
 """
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.linalg
 import scipy.stats
-
 
 
 class InferenceWarning(UserWarning):
@@ -107,29 +107,27 @@ class Inference:
 
     @classmethod
     def from_model(cls, model, X, targets, weights, offset=None, information="observed"):
+        """The inference of a fitted model on its training data (numpy arrays, or dask arrays
+        with the same row chunks: sums reduced on the cluster, without offsets)."""
         family = model._fitted_family()
-        k = family.kernels
         B = model._internal_coef()
         intercept = bool(model.fit_intercept)
         if not intercept:
             B = B[1:]
-        extra = {} if offset is None else {"offset": offset}
         if family.is_vector:
             B = B - B[:, [0]]
-            _, H = k.grad_hess(X, targets.values, B, weights, intercept)
-            p = B.shape[0]
-            H = H[p:, p:]  # drop the reference class's blocks
-            params = B[:, 1:]
-            measure = 0.0
+        if type(X).__module__.partition(".")[0] == "dask":
+            from .distributed import inference_statistics as statistics
         else:
-            _, H = k.grad_hess(X, targets.values, B, weights, intercept, expected=information == "expected", **extra)
-            params = B
-            measure = float(weights @ k.target_terms(targets.values)[1])
-        loss = k.loss(X, targets.values, B, weights, intercept, **extra)
+            statistics = _statistics
+        sums = statistics(family, X, targets.values, B, weights, intercept, offset, information == "expected")
+        H, params = sums.H, B
+        if family.is_vector:
+            p = B.shape[0]
+            H, params = H[p:, p:], B[:, 1:]  # drop the reference class's blocks
         cov, identified = _inverse(H)
-        llnull = measure - k.loss_from_scores(family.null_scores(targets.values, weights, offset), targets.values,
-                                              weights)
-        deviance = None if family.is_vector else 2 * (loss - float(weights @ k.target_terms(targets.values)[0]))
+        llnull = sums.measure - sums.null_loss
+        deviance = None if family.is_vector else 2 * (sums.loss - sums.saturated)
         names = (["const"] if intercept else []) + list(
             getattr(model, "feature_names_in_", [f"x{j + 1}" for j in range(X.shape[1])]))
         penalised = model._l2(1.0) > 0
@@ -145,7 +143,7 @@ class Inference:
                           "and intervals below (from the likelihood's curvature at the penalised estimate) do not "
                           "test the unpenalised model. Fit without a penalty for valid inference.",
                           InferenceWarning, stacklevel=3)
-        return cls(params, cov, measure - loss, llnull, float(weights.sum()), names, getattr(model, "classes_", None),
+        return cls(params, cov, sums.measure - sums.loss, llnull, sums.total_weight, names, getattr(model, "classes_", None),
                    penalised, bool(model.converged_), family.name, information, deviance,
                    labelled=hasattr(model, "feature_names_in_"))
 
@@ -178,6 +176,23 @@ class Inference:
 
     def __str__(self):
         return self.summary()
+
+
+def _statistics(family, X, y, B, weights, intercept, offset, expected):
+    """The sums inference needs, from one pass over X: loss Σ w h, the Hessian H (observed, or
+    ``expected`` information; scalar families), Σ w h_saturated, Σ w log-measure, the null
+    model's loss and the total weight."""
+    k = family.kernels
+    if family.is_vector:
+        loss, _, H = k.loss_grad_hess(X, y, B, weights, intercept)
+        saturated = measure = 0.0
+    else:
+        extra = {} if offset is None else {"offset": offset}
+        loss, _, H = k.loss_grad_hess(X, y, B, weights, intercept, expected=expected, **extra)
+        saturated, measure = (weights @ k.target_terms(y).T).tolist()
+    null_loss = k.loss_from_scores(family.null_scores(y, weights, offset), y, weights)
+    return SimpleNamespace(loss=loss, H=H, saturated=saturated, measure=measure, null_loss=null_loss,
+                           total_weight=float(weights.sum()))
 
 
 def _cell(value, width, decimals, small=True):

@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split
 
-from test_cli_fit import assert_one_line_error, counts_csv, invoke  # noqa: F401  (a fixture)
+from test_cli_fit import assert_one_line_error, invoke
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ def test_report_has_plot_table_and_derivation(tmp_path, wine_csv):
     text = (report / "report.md").read_text()
     assert "![objective gap and max|gradient| per iteration](convergence.png)" in text
     assert "| term | coef | std err |" in text and "[0.025" in text
-    assert "Derivation: family softmax" in text and "**M8**" in text
+    assert "## Derivation\n\nFamily **softmax**" in text and "**M8**" in text
     assert (report / "convergence.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(os.listdir(tmp_path)) == ["report", "wine.csv"]  # no staging leftovers
 
@@ -238,17 +238,6 @@ def test_end_to_end_in_a_real_process(tmp_path, wine_csv):
                          capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "no such file" in bad.stderr
     assert "Traceback" not in bad.stderr
-
-
-@pytest.fixture
-def counts_csv(tmp_path):
-    rng = np.random.default_rng(2)
-    X = rng.normal(size=(400, 2))
-    exposure = rng.uniform(0.5, 3.0, 400)
-    y = rng.poisson(exposure * np.exp(0.3 + X @ np.array([0.4, -0.2])))
-    path = tmp_path / "counts.csv"
-    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "log_exposure": np.log(exposure), "n": y}).to_csv(path, index=False)
-    return path
 
 
 def test_poisson_fit_with_offset_saves_family_and_predicts_means(tmp_path, counts_csv):

@@ -72,6 +72,23 @@ def test_dask_fits_every_family_as_in_memory(client, family):
     np.testing.assert_allclose(predicted.compute(), expected, rtol=1e-6, atol=1e-12)
 
 
+@pytest.mark.parametrize("family, n_classes", [("logit", 2), ("logit", 4), ("poisson", None)])
+def test_inference_on_dask_equals_in_memory(client, family, n_classes):
+    """inference() of a dask fit: the Hessian and the targets' terms reduced on the cluster, the
+    null model from W and the weighted mean of y (issue 21, item 3)."""
+    X, y, w = _data(n_classes or 2)
+    if family == "poisson":
+        y = np.random.default_rng(1).poisson(np.exp(0.3 + X @ np.linspace(-0.3, 0.3, X.shape[1]))).astype(float)
+        make = lambda: GLMRegressor(alpha=0, solver="newton", tol=1e-10)  # noqa: E731
+    else:
+        make = lambda: LogisticRegression(penalty=None, solver="newton", tol=1e-10)  # noqa: E731
+    memory = make().fit(X, y, sample_weight=w).inference()
+    on_dask = make().fit(_dask(X), _dask(y), sample_weight=_dask(w)).inference()
+    assert _relative(on_dask.bse, memory.bse) < 1e-7 and _relative(on_dask.params, memory.params) < 1e-7
+    for name in ("llf", "llnull", "nobs") + (("deviance",) if family == "poisson" else ()):
+        assert getattr(on_dask, name) == pytest.approx(getattr(memory, name), rel=1e-9), name
+
+
 def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):
     X, y, _ = _data(3)
     model = LogisticRegression(tol=1e-10).fit(X, y)
@@ -154,9 +171,13 @@ def test_cli_fits_a_parquet_directory_on_a_scheduler_and_matches_memory(client, 
     parts = _parquet_parts(tmp_path / "parts")
     out = tmp_path / "model.json"
     result = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty", "none",
-                     "--tol", "1e-10", "--out", out, "--quiet")
+                     "--tol", "1e-10", "--out", out, "--report", tmp_path / "report", "--quiet")
     assert result.exit_code == 0, result.output
     assert "1200 rows, 3 features" in result.output and "converged" in result.output
+    assert "MLogit" not in result.output and "std err" in result.output  # the coefficient table, by column name
+    assert any(line.startswith("b ") for line in result.output.splitlines())
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "| b |" in report and "of its 3 files" in report
     frame = pd.concat([pd.read_parquet(p) for p in sorted(parts.iterdir())])
     memory = LogisticRegression(penalty=None, tol=1e-10).fit(frame[["a", "b", "c"]].to_numpy(), frame["label"])
     coef = np.array(json.loads(out.read_text())["coef"])
@@ -180,3 +201,30 @@ def test_cli_dask_bad_input_is_one_line_and_exit_2(client, tmp_path, setup, need
     for needle in needles:
         assert needle in line
     assert not out.exists()
+
+
+def test_cli_predict_on_dask_writes_parts_equal_to_memory(client, tmp_path):
+    """symlogit predict --engine dask (issue 21, item 3): each Parquet part scored on a worker,
+    --out a directory of parts, ids passed through; equal to the in-memory prediction."""
+    import io
+
+    import pandas as pd
+
+    parts = _parquet_parts(tmp_path / "parts")
+    for i, path in enumerate(sorted(parts.iterdir())):  # an id column to pass through
+        frame = pd.read_parquet(path)
+        frame.insert(0, "row", [f"{i}-{j}" for j in range(len(frame))])
+        frame.to_parquet(path)
+    model = tmp_path / "model.json"
+    assert _invoke("fit", parts, "--target", "label", "--id", "row", "--out", model, "-q").exit_code == 0
+    out = tmp_path / "scores"
+    result = _invoke("predict", model, parts, "--engine", "dask", "--scheduler", client.scheduler.address, "--proba",
+                     "--out", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["part.0.parquet", "part.1.parquet", "part.2.parquet"]
+    on_dask = pd.read_parquet(out).reset_index(drop=True)
+    in_memory = pd.read_csv(io.StringIO(_invoke("predict", model, parts, "--proba").output))
+    assert on_dask.columns.tolist() == ["row", "p_no", "p_yes"] and on_dask.row.tolist() == in_memory.row.tolist()
+    np.testing.assert_array_equal(on_dask[["p_no", "p_yes"]].to_numpy(), in_memory[["p_no", "p_yes"]].to_numpy())
+    bad = _invoke("predict", model, parts, "--engine", "dask", "--out", tmp_path / "scores.csv")
+    assert bad.exit_code == 2 and "give --out a directory" in bad.output

@@ -8,7 +8,7 @@ from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning
 
 from symlogit import LogisticRegression
-from symlogit.solvers import Objective, choose_solver, make_solver
+from symlogit.solvers import Objective, choose_solver, make_solver, newton_affordable
 from symlogit.solvers.newton import newton_direction
 from symlogit.solvers.search import Armijo, Schedule
 
@@ -189,8 +189,12 @@ def test_auto_rule():
     assert choose_solver(2 * 10**6, 105) == "newton"  # 6 classes of 20 features: m p² = 2.3e8
     assert choose_solver(2 * 10**5, 459) == "lbfgs"  # M1: m p² = 1.9e10
     assert choose_solver(60_000, 500) == "lbfgs"     # N p² = 1.5e10 (too few rows to sample)
-    assert choose_solver(1797, 649) == "newton"      # digits: N p² = 7.6e8
+    assert choose_solver(1797, 585) == "lbfgs"       # digits: N p² = 6e8, N p = 1e6 (lbfgs + newton: 0.55x)
+    assert choose_solver(569, 31) == "newton"        # breast_cancer: N p² = 5.5e5, about a millisecond
+    assert choose_solver(10_000, 99) == "lbfgs"      # N p² = 1e8: lbfgs 0.023 s, newton 0.134 s
     assert choose_solver(10, 8000) == "lbfgs"        # a Hessian too large to hold
+    assert newton_affordable(1000, 4509) and not newton_affordable(100_000, 4509)  # m p² = 2e10, 2e12
+    assert not newton_affordable(10, 8000)
 
 
 def test_auto_finishes_a_stalled_lbfgs_with_newton(monkeypatch):

@@ -23,33 +23,44 @@ from .sgd import SGD
 SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, LBFGS, GradientDescent, SGD)}
 NAMES = ("auto", *SOLVERS)
 
-# The auto rule, from tools/bench_peers.py and tools/bench_solvers.py. An L-BFGS iteration costs
-# about one pass over X (~1e-9 s per entry of X on 2 cores), and the whitened L-BFGS converges
-# in 10-25 iterations on well or badly scaled columns alike. A Newton iteration costs a pass
-# plus the Hessian: N p² multiply-adds (~4e-11 s each), or 200 p³ once N is large enough to
-# sample its rows (``curvature.py``), and Newton takes 5-12 iterations. Newton wins while its
-# Hessian is cheap next to those passes: p up to about 80, or any p while N p² stays below 2e9
-# (small data, where per-iteration overheads decide). Measured on 2026-11-23: B2 (N = 3e5,
-# p = 61) newton 0.29 s, lbfgs 0.31 s; B1 (N = 1e6, p = 101) newton 0.87 s, lbfgs 0.70 s;
-# M1 (N = 2e5, p = 459) newton 7.5 s, lbfgs 0.90 s. Re-measured 2026-11-29 at the default tol
-# 1e-8, counting the sampled curvature's rows (m = 200 p) rather than N: N = 1e6, p = 101 newton
-# 0.53 s, lbfgs 0.62 s; N = 2e6, d = 20, K = 6 (p = 105) newton 1.57 s, lbfgs 2.77 s (auto had
-# chosen lbfgs there: N p² = 2.2e10, but the Hessian's m p² = 2.3e8).
-NEWTON_ALWAYS_PARAMS = 80
-NEWTON_MAX_HESSIAN_WORK = 2e9
+# The auto rule, measured on a grid of shapes by tools/bench_auto.py (2026-11-29, at the default
+# tol 1e-8; table in the README). A Newton iteration costs a pass over X (N p multiply-adds for
+# the scores and gradient) plus the Hessian, m p² with m the rows of its curvature (all N, or a
+# sample of 200 p once N is large: ``curvature.sample_size``); an L-BFGS iteration costs the pass
+# alone, and whitened L-BFGS takes 20-100 of them, or stalls above tol 1e-8 where its relative
+# decrease reaches rounding first (badly scaled columns, many classes). auto then finishes it
+# with Newton from its last point, which takes a few iterations. So Newton from the start pays
+# only while its Hessian costs at most NEWTON_HESSIAN_PASSES passes (m p ≤ 10 N: large N), or
+# little in absolute terms (m p² ≤ NEWTON_SMALL_HESSIAN, about a millisecond, where L-BFGS's
+# per-iteration overhead decides; or p ≤ NEWTON_ALWAYS_PARAMS): N = 10^6, p = 101 newton 0.63 s,
+# lbfgs 0.69 s (2.4 s, stalled, on badly scaled columns); N = 10^4, K = 10, p = 99 newton
+# 0.134 s, lbfgs 0.023 s; N = 1000, p = 909 newton 0.30 s, lbfgs 0.026 s; breast_cancer (p = 31)
+# newton 1.4 ms, lbfgs + newton 10.8 ms; digits (p = 585) newton 354 ms, lbfgs + newton 195 ms.
+NEWTON_ALWAYS_PARAMS = 20
+NEWTON_SMALL_HESSIAN = 5e6
+NEWTON_HESSIAN_PASSES = 10
 NEWTON_MAX_PARAMS = 5000  # beyond, the Hessian (8 p² bytes) and its Cholesky (p³/3) are too big
+NEWTON_MAX_HESSIAN_WORK = 2e11  # m p² multiply-adds, several seconds an iteration
+
+
+def newton_affordable(n_samples, n_params):
+    """Whether a Newton iteration is affordable at all: p ≤ NEWTON_MAX_PARAMS and its Hessian's
+    m p² ≤ NEWTON_MAX_HESSIAN_WORK (auto's finish of a stalled L-BFGS)."""
+    rows = sample_size("auto", n_samples, n_params) or n_samples
+    return n_params <= NEWTON_MAX_PARAMS and rows * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK
 
 
 def choose_solver(n_samples, n_params):
-    """The solver ``auto`` runs: newton when p ≤ NEWTON_ALWAYS_PARAMS, or when m p² ≤
-    NEWTON_MAX_HESSIAN_WORK and p ≤ NEWTON_MAX_PARAMS, m the rows its curvature uses (a sample
-    of 200 p once N is large: ``curvature.sample_size``); lbfgs (whitened) otherwise."""
+    """The solver ``auto`` runs first: newton when p ≤ NEWTON_ALWAYS_PARAMS, or when its Hessian
+    (m p² multiply-adds, m the rows its curvature uses: ``curvature.sample_size``) is at most
+    NEWTON_SMALL_HESSIAN or costs at most NEWTON_HESSIAN_PASSES passes over X (m p ≤ 10 N), and
+    p ≤ NEWTON_MAX_PARAMS; lbfgs (whitened) otherwise, which the estimator finishes with newton
+    where it stalls above tol."""
     if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
     rows = sample_size("auto", n_samples, n_params) or n_samples
-    if rows * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK and n_params <= NEWTON_MAX_PARAMS:
-        return "newton"
-    return "lbfgs"
+    cheap = rows * n_params ** 2 <= NEWTON_SMALL_HESSIAN or rows * n_params <= NEWTON_HESSIAN_PASSES * n_samples
+    return "newton" if cheap and n_params <= NEWTON_MAX_PARAMS else "lbfgs"
 
 
 def make_solver(name, options=None, random_state=None):
@@ -65,4 +76,5 @@ def make_solver(name, options=None, random_state=None):
         raise ValueError(f"bad solver_options for {name!r}: {error}") from None
 
 
-__all__ = ["Iteration", "Result", "Objective", "REFERENCE_CLASS", "SOLVERS", "NAMES", "choose_solver", "make_solver"]
+__all__ = ["Iteration", "Result", "Objective", "REFERENCE_CLASS", "SOLVERS", "NAMES", "choose_solver", "make_solver",
+           "newton_affordable"]
