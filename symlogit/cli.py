@@ -312,7 +312,6 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
       symlogit fit 'parts/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out model.json
     """
-
     import pandas as pd
 
     from .data import DEFAULT_DATASET, DataError, load_dataset, read_frame, read_table, select_columns, split_names
@@ -361,31 +360,13 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
 
     options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
                    seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv)
-    from . import evaluation
-
     every = _Rows(pd.DataFrame(table.X, columns=table.feature_names, copy=False),  # messages name the columns
                   table.y, table.weights, table.offset)
     n_classes = _classes(table.y, classifier)
-    rows, held_out, stratify = every, None, n_classes is not None
     chosen = get_family(family)
     _say_if_compiling(chosen.multiclass if (n_classes or 2) > 2 and chosen.multiclass else family, "fit")
-    if cv is not None:
-        *held_out, out_of_fold = _cross_validate(every, cv, source, options, stratify)
-    if test_size is not None:
-        train, test = _split(every, test_size, seed, stratify)
-        rows = every.take(train)
-    model, seconds = _fit_model(rows, source, options, quiet)
-    figures = evaluation.figures(model, *rows)
-    if test_size is not None:
-        test_rows = every.take(test)
-        held_out = (f"held-out ({len(test)} rows, --test-size {test_size:g})", evaluation.figures(model, *test_rows))
-    predictions = None  # what the report's ROC and reliability plot show
-    if stratify and test_size is not None:
-        predictions = (test_rows.y, model.predict_proba(test_rows.X, test_rows.offset), f"{len(test)} held-out rows")
-    elif stratify and cv is not None:
-        predictions = (every.y, out_of_fold, f"out-of-fold predictions of {cv}-fold cross-validation")
-    elif stratify:
-        predictions = (rows.y, model.predict_proba(rows.X, rows.offset), "training rows")
+    model, seconds, rows, figures, held_out, predictions = _fit_and_evaluate(every, source, options, quiet,
+                                                                             n_classes is not None)
     summary = _summary(model, source, rows.X.shape, table.target, options, seconds, figures, held_out)
     inference, note = _inference(model, penalty, report_dir)
     if out is not None:
@@ -393,6 +374,35 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
                     held_out)
     if report_dir is not None:
         _write_report(report_dir, model, summary, inference, note, data, source, tol, predictions)
+
+
+def _fit_and_evaluate(every, source, options, quiet, stratify):
+    """Fit on every row, or on the training part of a --test-size split (after --cv's folds):
+    (model, seconds, the rows fitted, their figures, (label, held-out figures) or None, and
+    (y, probabilities, what they are) for the report's ROC and reliability plot, or None)."""
+    from . import evaluation
+
+    test_size, cv = options["test_size"], options["cv"]
+    rows, held_out, out_of_fold = every, None, None
+    if cv is not None:
+        *held_out, out_of_fold = _cross_validate(every, cv, source, options, stratify)
+    if test_size is not None:
+        train, test = _split(every, test_size, options["seed"], stratify)
+        rows, shown = every.take(train), every.take(test)
+    model, seconds = _fit_model(rows, source, options, quiet)
+    figures = evaluation.figures(model, *rows)
+    if test_size is not None:
+        held_out = (f"held-out ({len(test)} rows, --test-size {test_size:g})", evaluation.figures(model, *shown))
+        what = f"{len(test)} held-out rows"
+    elif cv is not None:
+        what = f"out-of-fold predictions of {cv}-fold cross-validation"
+    else:
+        shown, what = rows, "training rows"
+    predictions = None
+    if stratify:
+        proba = out_of_fold if cv is not None else model.predict_proba(shown.X, shown.offset)
+        predictions = ((every if cv is not None else shown).y, proba, what)
+    return model, seconds, rows, figures, held_out, predictions
 
 
 def _inference(model, penalty, report_dir):

@@ -223,6 +223,18 @@ def test_sgd_backs_off_when_the_steps_diverge():
     assert np.isfinite(sgd.intercept_) and abs(sgd.coef_[0] - newton.coef_[0]) < 0.05
 
 
+def test_sgd_that_diverges_at_every_step_size_returns_the_point_it_reported():
+    """Found by the fuzz run: a count of 1e300 at x = 1 (no intercept); SGD's later epochs
+    overflowed at every step size and the fit returned the raw iterate (coef 734, predict inf)
+    instead of the averaged point it had last reported (finite mean)."""
+    X = np.r_[[[1.0]], np.zeros((9, 1))]
+    y = np.r_[1e300, np.zeros(9)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GLMRegressor(solver="sgd", fit_intercept=False, random_state=0).fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+
+
 def test_sgd_on_a_flat_objective_converges_where_it_starts():
     """X all zero, no intercept, no penalty: f does not depend on θ and its curvature bound is 0
     (SGD's step 1/L was a ZeroDivisionError)."""

@@ -49,21 +49,22 @@ class SGD:
         f, g = objective.value_grad(theta)
         if monitor.record(0, f, g, 0.0, theta):
             return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
-        best, since_best = f, 0
+        best, since_best, reported = f, 0, theta.copy()
         for epoch in range(1, max_iter + 1):
             while True:
                 step = self._epoch(objective, theta, mean, n_averaged, epoch, eta0, rng)
                 if step is not None:
-                    reported = step[1] if self.average and step[2] else step[0]
-                    f, g = objective.value_grad(reported)
+                    candidate = step[1] if self.average and step[2] else step[0]
+                    f, g = objective.value_grad(candidate)
                     if f <= best + max(1.0, abs(best)):  # False for NaN
                         break
                 # The steps diverged: the curvature grew beyond its value at the start (e^u
                 # families). Repeat the epoch from its start with a quarter of the step size.
                 eta0 /= 4.0
-                if eta0 == 0.0:
-                    return monitor.result(theta, False, "diverged: the steps overflow at every step size")
+                if eta0 == 0.0:  # the point last reported stands
+                    return monitor.result(reported.copy(), False, "diverged: the steps overflow at every step size")
             theta, mean, n_averaged, eta = step
+            reported = candidate
             if monitor.record(epoch, f, g, eta, reported):
                 return monitor.result(reported.copy(), False, f"stopped: {monitor.stopped_by}")
             if np.max(np.abs(g)) <= tol:
