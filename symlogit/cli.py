@@ -7,6 +7,7 @@ traceback: ``OneLineErrors`` catches click's usage errors and ``fail`` raises th
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -229,7 +230,7 @@ def _check_output_file(path, what):
 #: The estimators' words for their parameters, and the options that set them here.
 _OPTION_NAMES = (("solver='newton'", "--solver newton"), ("Increase max_iter", "Increase --max-iter"),
                  ("max_iter=", "--max-iter "), ("tol = ", "--tol "), ("penalty='l2' (a finite C)", "--penalty l2"),
-                 ("alpha > 0", "--alpha > 0"), ("sample_weight", "the weights"))
+                 ("alpha > 0", "--alpha > 0"), ("sample_weight", "the weights"), ("solver 'sgd'", "--solver sgd"))
 
 
 def _speak_cli(text):
@@ -367,19 +368,21 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     _say_if_compiling(chosen.multiclass if (n_classes or 2) > 2 and chosen.multiclass else family, "fit")
     model, seconds, rows, figures, held_out, predictions = _fit_and_evaluate(every, source, options, quiet,
                                                                              n_classes is not None)
-    summary = _summary(model, source, rows.X.shape, table.target, options, seconds, figures, held_out)
+    summary = _summary(model, source, every.X.shape, table.target, options, seconds, figures, held_out,
+                       fitted=len(rows.y))
     inference, note = _inference(model, penalty, report_dir)
     if out is not None:
         _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
                     held_out)
     if report_dir is not None:
-        _write_report(report_dir, model, summary, inference, note, data, source, tol, predictions)
+        _write_report(report_dir, model, summary, inference, note, data, source, options, predictions)
 
 
 def _fit_and_evaluate(every, source, options, quiet, stratify):
     """Fit on every row, or on the training part of a --test-size split (after --cv's folds):
     (model, seconds, the rows fitted, their figures, (label, held-out figures) or None, and
-    (y, probabilities, what they are) for the report's ROC and reliability plot, or None)."""
+    (y, probabilities, what they are, weights) for the report's ROC and reliability plot, or
+    None)."""
     from . import evaluation
 
     test_size, cv = options["test_size"], options["cv"]
@@ -401,7 +404,8 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
     predictions = None
     if stratify:
         proba = out_of_fold if cv is not None else model.predict_proba(shown.X, shown.offset)
-        predictions = ((every if cv is not None else shown).y, proba, what)
+        shown = every if cv is not None else shown
+        predictions = (shown.y, proba, what, shown.weights)
     return model, seconds, rows, figures, held_out, predictions
 
 
@@ -423,7 +427,7 @@ def _inference(model, penalty, report_dir):
     return inference, " ".join(str(w.message) for w in caught) or None
 
 
-def _write_report(report_dir, model, summary, inference, note, data, source, tol, predictions=None):
+def _write_report(report_dir, model, summary, inference, note, data, source, options, predictions=None):
     from .report import write_report
     from .symbolic.families import derive_family
     from .symbolic.printing import render
@@ -431,8 +435,8 @@ def _write_report(report_dir, model, summary, inference, note, data, source, tol
     derivation = render(derive_family(model.family_), "markdown")
     path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
                         inference_note=note, classes=getattr(model, "classes_", None), derivation=derivation,
-                        provenance=_provenance(data, source), title=f"{source}: {model.family_} fitted by "
-                        f"{model.solver_}", tol=tol, predictions=predictions)
+                        provenance=_provenance(data, source, model, options), title=f"{source}: {model.family_} "
+                        f"fitted by {model.solver_}", tol=options["tol"], predictions=predictions)
     click.echo(f"report written to {path}")
 
 
@@ -464,8 +468,23 @@ def _classes(y, classifier):
 
 def _split(rows, test_size, seed, stratify):
     """(train, test) row indices of a held-out split; one line and exit 2 where impossible."""
+    import math
+
+    import numpy as np
+
     from . import evaluation
 
+    n = len(rows.y)
+    if stratify:
+        classes, counts = np.unique(rows.y, return_counts=True)
+        if counts.min() < 2:
+            fail(f"--test-size {test_size:g}: class {np.asarray(classes[counts.argmin()]).tolist()!r} has one row; a "
+                 "split by class needs at least 2 of every class")
+    held, smallest = math.ceil(test_size * n), 2 if not stratify else len(classes)
+    if held < smallest or n - held < smallest:
+        part, count = ("holds out", held) if held < smallest else ("leaves", n - held)
+        fail(f"--test-size {test_size:g} {part} {count} of the {n} rows; each part needs at least {smallest}"
+             + (" (a row of every class)" if stratify else ""))
     try:
         return evaluation.held_out_split(rows.y, test_size, seed, stratify)
     except ValueError as error:
@@ -498,17 +517,20 @@ def _cross_validate(rows, k, source, options, stratify):
     return f"{k}-fold cross-validated", evaluation.summarise(per_fold), out_of_fold
 
 
-def _provenance(data, source):
-    """What was run: symlogit's version, the date (UTC), the command as given, and the data with
-    its SHA-256 (a bundled dataset: scikit-learn's version)."""
+def _provenance(data, source, model, options):
+    """What was run: symlogit's version, the date (UTC), the command as given, the data with its
+    SHA-256 (a bundled dataset: scikit-learn's version), and the solver and its tolerance."""
     import datetime
     import hashlib
     import importlib.metadata
     import shlex
 
     ctx = click.get_current_context()
-    words = ctx.command_path.split()  # the options as given, in the command's order
-    for param in ctx.command.params:
+    if Path(sys.argv[0]).name == "symlogit":  # the command line as typed
+        words = ["symlogit", *sys.argv[1:]]
+    else:  # called in-process (tests): the options given, in the command's order
+        words = ctx.command_path.split()
+    for param in ctx.command.params if words[0] != "symlogit" else ():
         if ctx.get_parameter_source(param.name) != click.core.ParameterSource.COMMANDLINE:
             continue
         value = ctx.params[param.name]
@@ -533,7 +555,9 @@ def _provenance(data, source):
         what = f"{source}, bundled with scikit-learn {importlib.metadata.version('scikit-learn')}"
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     return [f"symlogit {importlib.metadata.version('symlogit')}, {now}",
-            f"command: `{' '.join(shlex.quote(w) for w in words)}`", f"data: {what}"]
+            f"command: `{' '.join(shlex.quote(w) for w in words)}`", f"data: {what}",
+            f"solver: {model.solver_} (asked for {options['solver']}); tol: {options['tol']:g} on max|gradient|; "
+            f"max_iter: {options['max_iter']}; penalty: {options['penalty']}"]
 
 
 #: Seconds numba takes, once, to compile what a command runs (measured 2026-11-29: a logit fit
@@ -578,7 +602,7 @@ def _fit_model(rows, source, options, quiet):
     return model, seconds
 
 
-def _summary(model, source, shape, target, options, seconds, figures, held_out=None):
+def _summary(model, source, shape, target, options, seconds, figures, held_out=None, fitted=None):
     from . import evaluation
 
     penalty = options["penalty"]
@@ -590,7 +614,7 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
         f"solver: {model.solver_}; penalty: {penalty}" + (strength if penalty == "l2" else ""),
         f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
         f"max|gradient| {model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
-        "training " + evaluation.format_figures(figures),
+        ("training " if fitted in (None, shape[0]) else f"training ({fitted} rows) ") + evaluation.format_figures(figures),
     ]
     if held_out is not None:
         summary.append(f"{held_out[0]} " + evaluation.format_figures(held_out[1]))
@@ -640,14 +664,14 @@ def _fit_on_dask(data, target, scheduler, options, report_dir=None):
             fail(str(error))
         _say_if_compiling(options["family"], "fit")
         model, seconds = _fit_model(_Rows(X, y), data, options, quiet)
-        model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         figures = distributed.figures(model, X, y)
+        model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         summary = _summary(model, data, X.shape, target, options, seconds, figures)
         inference, note = _inference(model, options["penalty"], report_dir)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
         if report_dir is not None:
-            _write_report(report_dir, model, summary, inference, note, data, data, options["tol"])
+            _write_report(report_dir, model, summary, inference, note, data, data, options)
     finally:
         client.close()
         if hasattr(client, "close_cluster"):
@@ -723,6 +747,11 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler)
             fail("--engine dask writes one Parquet file per part: give --out a directory (no extension)")
         if Path(out).exists() and not Path(out).is_dir():
             fail(f"--out {out} exists and is not a directory")
+        others = [p.name for p in Path(out).iterdir() if not re.fullmatch(r"part\.\d+\.parquet", p.name)] \
+            if Path(out).is_dir() else []
+        if others:
+            fail(f"--out {out} holds other files than a previous prediction's parts (such as {others[0]!r}); give a "
+                 "new or empty directory")
     elif scheduler is not None:
         fail("--scheduler needs --engine dask")
     elif out is not None:
@@ -809,8 +838,11 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
         fail(str(error))
     except dask_data.SchedulerConnectionError as error:
         fail(f"--scheduler {error.address}: {error.problem}")
+    from .model_io import current_umask
+
     target = Path(out)
     staging = Path(tempfile.mkdtemp(dir=target.parent if target.parent.is_dir() else None, prefix=f".{target.name}."))
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would outlive the rename
     try:
         frame = dd.read_parquet([str(f) for f in files])
         passed = _passed_through(list(frame.columns), data, saved, id_columns, append)

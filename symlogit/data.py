@@ -77,8 +77,9 @@ def select_columns(columns, source, target=None, features=None, drop=None, ids=N
             raise DataError(f"{source}: no column matches the {what} pattern {pattern!r}{listing}")
         return found
 
-    if features:
-        chosen = list(dict.fromkeys(c for pattern in features for c in matching(pattern, "feature")))
+    if features:  # a glob skips the columns with another role; a name given twice a role is an error
+        chosen = list(dict.fromkeys(c for pattern in features for c in matching(pattern, "feature")
+                                    if c == pattern or c not in reserved))
         taken = [c for c in chosen if c in reserved]
         if taken:
             raise DataError(f"{source}: column {taken[0]!r} is both a feature and the {reserved[taken[0]]} column; "
@@ -196,7 +197,8 @@ def _text_where_number(column, name, source, what):
         return message + "; write numbers without thousands separators (1200.5, not 1,200.5)"
     if numbers.notna().any():
         return message + "; fix or drop the rows that are not numbers"
-    return message + "; encode a categorical column as numbers first (e.g. one-hot columns with pandas.get_dummies)"
+    return message + ("; encode a categorical column as numbers first (e.g. one-hot columns with pandas.get_dummies), "
+                      "or leave it out of the features (an id, or a column to drop)")
 
 
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d*)?")

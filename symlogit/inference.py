@@ -198,10 +198,10 @@ def _statistics(family, X, y, B, weights, intercept, offset, expected):
 def _cell(value, width, decimals, small=True):
     """value right-aligned in width characters, at least one of them a leading space: fixed-point
     with ``decimals``, or scientific notation when that does not fit (-12410.948 in a column of
-    10 would run into its neighbour) or, with ``small``, when a nonzero value would print as
-    0.000 (a standard error of 5.6e-06)."""
+    10 would run into its neighbour) or, with ``small``, when a nonzero value would show fewer
+    than two significant digits (-6.05e-05 as -0.0001, a standard error of 5.6e-06 as 0.000)."""
     text = f"{value:.{decimals}f}"
-    if small and value != 0 and abs(value) < 0.5 * 10.0 ** -decimals:
+    if small and value != 0 and abs(value) < 10.0 ** (1 - decimals):
         text = f"{value:.{max(decimals - 1, 1)}e}"
     for digits in range(decimals, -1, -1):
         if len(text) < width:

@@ -186,6 +186,13 @@ def write_atomically(path, text):
     replace_atomically(path, write)
 
 
+def current_umask():
+    """The process's umask (os.umask can only be read by setting it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def replace_atomically(path, write):
     """Call write(temporary path) for a file in path's directory, then rename it to path: a
     failure leaves the old file (or none), never a partial one."""
@@ -194,6 +201,7 @@ def replace_atomically(path, write):
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp's 0600 would outlive the rename
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

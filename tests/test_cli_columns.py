@@ -58,7 +58,8 @@ def test_held_out_split_and_cross_validation_agree_with_scikit_learn():
     train, test = train_test_split(np.arange(len(y)), test_size=0.2, random_state=3, stratify=y)
     model = SkLogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000).fit(X[train], y[train])
     p = model.predict_proba(X[test])[:, 1]
-    assert "(455 rows, 30 features" in result.output and "held-out (114 rows" in result.output
+    assert "(569 rows, 30 features" in result.output and "training (455 rows) log-loss" in result.output
+    assert "held-out (114 rows" in result.output
     assert figure(result.output, "held-out", "log-loss") == pytest.approx(log_loss(y[test], p), abs=1e-5)
     assert figure(result.output, "held-out", "AUC") == pytest.approx(roc_auc_score(y[test], p), abs=1e-4)
     assert figure(result.output, "held-out", "Brier score") == pytest.approx(brier_score_loss(y[test], p), abs=1e-5)
@@ -127,6 +128,8 @@ def test_predict_passes_ids_through_and_writes_parquet_or_csv(customers, tmp_pat
     (["--drop", "note_1,customer", "--cv", "1"], ["--cv", "x>=2"]),
     (["--drop", "note_1,customer", "--cv", "500"], ["--cv 500: class 'yes' has only 149 rows"]),
     (["--drop", "note_1,customer", "--cv", "3", "--test-size", "0.2"], ["--test-size or --cv, not both"]),
+    (["--drop", "note_1,customer", "--test-size", "0.001"],
+     ["--test-size 0.001 holds out 1 of the 300 rows; each part needs at least 2 (a row of every class)"]),
 ])
 def test_bad_column_and_evaluation_options_are_one_line_errors(customers, tmp_path, args, needles):
     path, _ = customers
@@ -176,3 +179,20 @@ def test_a_first_use_says_the_kernels_compile(customers, monkeypatch):
     result = invoke("fit", path, "--target", "label", "--drop", "note_1,customer", "--family", "probit", "-q")
     assert "compiling the probit kernels once, about 5 s" in result.output
     assert "compiling" not in invoke("fit", path, "--target", "label", "--drop", "note_1,customer", "-q").output
+
+
+def test_a_glob_skips_columns_with_another_role_and_outputs_follow_the_umask(customers, tmp_path):
+    import os
+
+    path, _ = customers
+    old = os.umask(0o022)
+    try:
+        result = invoke("fit", path, "--target", "label", "--id", "customer", "--weight", "w", "--features", "*",
+                        "--drop", "note_1", "--out", tmp_path / "m.json", "--report", tmp_path / "r", "-q")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "m.json").read_text())["feature_names"] == ["x_a", "x_b"]
+    assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644
+    text = (tmp_path / "r" / "report.md").read_text()
+    assert "solver: newton (asked for auto); tol: 1e-08 on max|gradient|; max_iter: 100" in text

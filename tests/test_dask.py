@@ -228,3 +228,7 @@ def test_cli_predict_on_dask_writes_parts_equal_to_memory(client, tmp_path):
     np.testing.assert_array_equal(on_dask[["p_no", "p_yes"]].to_numpy(), in_memory[["p_no", "p_yes"]].to_numpy())
     bad = _invoke("predict", model, parts, "--engine", "dask", "--out", tmp_path / "scores.csv")
     assert bad.exit_code == 2 and "give --out a directory" in bad.output
+    inputs = sorted(p.name for p in parts.iterdir())  # never write over a directory of other files
+    bad = _invoke("predict", model, parts, "--engine", "dask", "--out", parts)
+    assert bad.exit_code == 2 and "holds other files than a previous prediction's parts" in bad.output
+    assert sorted(p.name for p in parts.iterdir()) == inputs
