@@ -225,13 +225,14 @@ def _take(codes, per_class):
 
 def figures(model, X, y):
     """A fitted model's figures on dask X, y, computed on the cluster (keys of
-    ``evaluation.LABELS``): mean log-loss and accuracy for a classifier, mean deviance for a
-    regressor."""
+    ``evaluation.LABELS``): mean log-loss, accuracy and Brier score for a classifier, mean
+    deviance for a regressor (ROC AUC needs the rows ranked: in-memory only)."""
     if hasattr(model, "classes_"):
         codes = y.map_blocks(_codes, model.classes_, dtype=np.int64)
         picked = da.map_blocks(_pick, model.predict_log_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
-        log_loss, accuracy = dask.compute(-picked.mean(), (model.predict(X) == y).mean())
-        return {"log_loss": float(log_loss), "accuracy": float(accuracy)}
+        squares = da.map_blocks(_brier_rows, model.predict_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
+        log_loss, accuracy, brier = dask.compute(-picked.mean(), (model.predict(X) == y).mean(), squares.mean())
+        return {"log_loss": float(log_loss), "accuracy": float(accuracy), "brier": float(brier)}
     k = model._fitted_family().kernels
     y = y.astype(np.float64)
     u = model.linear_predictor(X)
@@ -273,6 +274,15 @@ def _deviance_rows(u, y, k):
     """2 (h(u, y) - h_saturated(y)) per row of a chunk."""
     h = k.row_weights(u, y)[0]
     return 2 * (h - k.target_terms(y)[0])
+
+
+def _brier_rows(p, codes):
+    """Per row of a chunk, the Brier score's term as scikit-learn's brier_score_loss defines it:
+    (p_1 - [y = 1])² for two classes, Σ_k (p_k - [y = k])² for more; codes (rows, 1)."""
+    codes = codes[:, 0]
+    if p.shape[1] == 2:
+        return (p[:, 1] - (codes == 1)) ** 2
+    return ((p - (codes[:, None] == np.arange(p.shape[1]))) ** 2).sum(axis=1)
 
 
 def _pick(log_p, codes):

@@ -182,6 +182,10 @@ def test_cli_fits_a_parquet_directory_on_a_scheduler_and_matches_memory(client, 
     memory = LogisticRegression(penalty=None, tol=1e-10).fit(frame[["a", "b", "c"]].to_numpy(), frame["label"])
     coef = np.array(json.loads(out.read_text())["coef"])
     assert _relative(coef, memory.coef_) < 1e-8
+    from sklearn.metrics import brier_score_loss
+
+    brier = brier_score_loss(frame["label"] == "yes", memory.predict_proba(frame[["a", "b", "c"]].to_numpy())[:, 1])
+    assert json.loads(out.read_text())["fit"]["training_brier"] == pytest.approx(brier, rel=1e-6)
 
 
 @pytest.mark.parametrize("setup,needles", [
