@@ -660,6 +660,7 @@ def _fit_on_dask(data, target, scheduler, options, report_dir=None):
     try:
         try:
             X, y, names, target = dask_data.read_parquet_dataset(data, target)
+            y = y.persist()  # N values: every later graph then shares its chunks (no key read two ways)
         except DataError as error:
             fail(str(error))
         _say_if_compiling(options["family"], "fit")
