@@ -339,14 +339,14 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
-        for option, value in (("--offset", offset_column), ("--features", feature_patterns),
-                              ("--drop", drop_patterns), ("--id", id_columns), ("--weight", weight_column),
-                              ("--test-size", test_size), ("--cv", cv)):
+        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv)):
             if value is not None:
                 fail(f"{option} needs the in-memory engine")
-        return _fit_on_dask(data, target, scheduler, options=dict(
+        return _fit_on_dask(data, scheduler, dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
-            out=out, quiet=quiet), report_dir=report_dir)
+            out=out, quiet=quiet, weight=weight_column, id=split_names(id_columns)), report_dir=report_dir,
+            columns=dict(target=target, features=split_names(feature_patterns), drop=split_names(drop_patterns),
+                         ids=split_names(id_columns), weight=weight_column))
     try:
         if data is not None:
             frame, source = read_frame(data), data
@@ -635,12 +635,14 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
     click.echo(f"model written to {out}")
 
 
-def _fit_on_dask(data, target, scheduler, options, report_dir=None):
+def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
     """symlogit fit --engine dask: Parquet files read by the workers, the fit's sums reduced on
     the cluster; log-loss and accuracy, and the coefficient table's sums, are computed there too."""
     import numpy as np
 
     try:
+        import dask
+
         from . import dask_data, distributed
     except ImportError as error:
         fail(f"--engine dask needs dask and distributed ({error}); install them: pip install 'symlogit[dask]'")
@@ -659,13 +661,14 @@ def _fit_on_dask(data, target, scheduler, options, report_dir=None):
         fail(f"--scheduler {error.address}: {error.problem}")
     try:
         try:
-            X, y, names, target = dask_data.read_parquet_dataset(data, target)
-            y = y.persist()  # N values: every later graph then shares its chunks (no key read two ways)
+            X, y, names, target, weights = dask_data.read_parquet_dataset(data, **columns)
+            # N values: every later graph then shares their chunks (no key read two ways)
+            y, weights = dask.persist(y, weights)
         except DataError as error:
             fail(str(error))
         _say_if_compiling(options["family"], "fit")
-        model, seconds = _fit_model(_Rows(X, y), data, options, quiet)
-        figures = distributed.figures(model, X, y)
+        model, seconds = _fit_model(_Rows(X, y, weights), data, options, quiet)
+        figures = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         summary = _summary(model, data, X.shape, target, options, seconds, figures)
         inference, note = _inference(model, options["penalty"], report_dir)

@@ -10,7 +10,7 @@ import dask
 import dask.array as da
 import numpy as np
 
-from .data import DataError, parquet_files
+from .data import DataError, parquet_files, select_columns
 
 
 class SchedulerConnectionError(ConnectionError):
@@ -21,9 +21,12 @@ class SchedulerConnectionError(ConnectionError):
         self.address, self.problem = address, problem
 
 
-def read_parquet_dataset(source, target):
-    """(X, y, feature names, target) as dask arrays with known row chunks, one per Parquet row
-    group. Every file's schema must agree with the first; raise DataError otherwise."""
+def read_parquet_dataset(source, target, features=None, drop=None, ids=None, weight=None):
+    """(X, y, feature names, target, sample weights or None) as dask arrays with known row chunks,
+    one per Parquet row group. The columns' roles as ``data.select_columns`` assigns them (target
+    default: the last column; features: every column without another role, or the names and
+    globs of ``features``, less ``drop``; ``ids`` and ``weight`` kept out of the features).
+    Every file's schema must agree with the first; raise DataError otherwise."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -41,16 +44,13 @@ def read_parquet_dataset(source, target):
             differ = sorted(set(ours.items()) ^ set(theirs.items()))
             raise DataError(f"Parquet schemas disagree: {path.name} differs from {files[0].name} in "
                             + ", ".join(f"{name} ({kind})" for name, kind in differ[:6]))
-    columns = [field.name for field in first]
-    target = columns[-1] if target is None else target
-    if target not in columns:
-        raise DataError(f"{source}: no target column {target!r}; columns are {', '.join(columns)}")
-    names = [c for c in columns if c != target]
-    text = [f.name for f in first if f.name in names and not (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))]
+    roles = select_columns([field.name for field in first], source, target, features, drop, ids, weight)
+    names, target = roles.features, roles.target
+    text = [f.name for f in first if f.name in names + [weight] and not (pa.types.is_integer(f.type)
+                                                                       or pa.types.is_floating(f.type))]
     if text:
-        raise DataError(f"{source}: non-numeric feature column(s) {', '.join(text)}; encode them as numbers first")
-    if not names:
-        raise DataError(f"{source}: only the target column {target!r}; expected feature columns too")
+        raise DataError(f"{source}: non-numeric feature or weight column(s) {', '.join(text)}; encode them as numbers "
+                        "first, or leave them out of the features")
     # One chunk per Parquet row group, read by the workers; the row counts come from the files'
     # footers, so the chunk sizes are known without a pass over the data.
     footers = {path: pq.read_metadata(path) for path in files}
@@ -58,10 +58,13 @@ def read_parquet_dataset(source, target):
               for path, footer in footers.items() for g in range(footer.num_row_groups)]
     X = da.concatenate([da.from_delayed(dask.delayed(_read_features)(path, g, names), shape=(rows, len(names)),
                                         dtype=np.float64) for path, g, rows in groups if rows])
-    y_type = np.dtype(first.field(target).type.to_pandas_dtype())
-    y = da.concatenate([da.from_delayed(dask.delayed(_read_target)(path, g, target), shape=(rows,), dtype=y_type)
-                        for path, g, rows in groups if rows])
-    return X, y, names, target
+
+    def column(name, dtype):
+        return da.concatenate([da.from_delayed(dask.delayed(_read_column)(path, g, name), shape=(rows,), dtype=dtype)
+                               for path, g, rows in groups if rows])
+
+    y = column(target, np.dtype(first.field(target).type.to_pandas_dtype()))
+    return X, y, names, target, None if weight is None else column(weight, np.float64)
 
 
 def _read_features(path, group, names):
@@ -75,11 +78,11 @@ def _read_features(path, group, names):
     return X
 
 
-def _read_target(path, group, target):
-    """Row group `group` of a Parquet file's target column as (rows,)."""
+def _read_column(path, group, name):
+    """Row group `group` of a Parquet file's column `name` as (rows,)."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path).read_row_group(group, columns=[target]).column(0).to_numpy(zero_copy_only=False)
+    return pq.ParquetFile(path).read_row_group(group, columns=[name]).column(0).to_numpy(zero_copy_only=False)
 
 
 def connect(address, timeout_seconds=10):

@@ -223,21 +223,25 @@ def _take(codes, per_class):
     return per_class[codes]
 
 
-def figures(model, X, y):
+def figures(model, X, y, weights=None):
     """A fitted model's figures on dask X, y, computed on the cluster (keys of
-    ``evaluation.LABELS``): mean log-loss, accuracy and Brier score for a classifier, mean
-    deviance for a regressor (ROC AUC needs the rows ranked: in-memory only)."""
+    ``evaluation.LABELS``), weighted by the sample weights if given: mean log-loss, accuracy and
+    Brier score for a classifier, mean deviance for a regressor (ROC AUC needs the rows ranked:
+    in-memory only)."""
+    def mean(rows):
+        return rows.mean() if weights is None else (rows * weights).sum() / weights.sum()
+
     if hasattr(model, "classes_"):
         codes = y.map_blocks(_codes, model.classes_, dtype=np.int64)
         picked = da.map_blocks(_pick, model.predict_log_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
         squares = da.map_blocks(_brier_rows, model.predict_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
-        log_loss, accuracy, brier = dask.compute(-picked.mean(), (model.predict(X) == y).mean(), squares.mean())
+        log_loss, accuracy, brier = dask.compute(-mean(picked), mean(model.predict(X) == y), mean(squares))
         return {"log_loss": float(log_loss), "accuracy": float(accuracy), "brier": float(brier)}
     k = model._fitted_family().kernels
     y = y.astype(np.float64)
     u = model.linear_predictor(X)
     rows = da.map_blocks(_deviance_rows, u, y, k, dtype=np.float64)
-    return {"mean_deviance": float(rows.mean().compute())}
+    return {"mean_deviance": float(mean(rows).compute())}
 
 
 def inference_statistics(family, X, y, B, weights, intercept, offset, expected):

@@ -236,3 +236,28 @@ def test_cli_predict_on_dask_writes_parts_equal_to_memory(client, tmp_path):
     bad = _invoke("predict", model, parts, "--engine", "dask", "--out", parts)
     assert bad.exit_code == 2 and "holds other files than a previous prediction's parts" in bad.output
     assert sorted(p.name for p in parts.iterdir()) == inputs
+
+
+def test_cli_dask_fit_chooses_columns_as_in_memory(client, tmp_path):
+    """--features/--drop/--id/--weight on the dask engine: the same columns, weights and
+    coefficients as the in-memory fit of the same files."""
+    import json
+
+    import pandas as pd
+
+    parts = _parquet_parts(tmp_path / "parts")
+    rng = np.random.default_rng(5)
+    for i, path in enumerate(sorted(parts.iterdir())):
+        frame = pd.read_parquet(path)
+        frame.insert(0, "row", [f"{i}-{j}" for j in range(len(frame))])
+        frame["w"] = rng.uniform(0.5, 2.0, len(frame))
+        frame.to_parquet(path)
+    common = ["--target", "label", "--id", "row", "--drop", "c", "--weight", "w", "--tol", "1e-10", "-q"]
+    on_dask = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, *common,
+                      "--out", tmp_path / "dask.json")
+    in_memory = _invoke("fit", parts, *common, "--out", tmp_path / "memory.json")
+    assert on_dask.exit_code == 0 and in_memory.exit_code == 0, on_dask.output + in_memory.output
+    a, b = (json.loads((tmp_path / name).read_text()) for name in ("dask.json", "memory.json"))
+    assert a["feature_names"] == b["feature_names"] == ["a", "b"] and a["options"]["id"] == ["row"]
+    assert _relative(np.array(a["coef"]), np.array(b["coef"])) < 1e-8
+    assert a["fit"]["training_log_loss"] == pytest.approx(b["fit"]["training_log_loss"], rel=1e-9)
