@@ -342,11 +342,12 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv)):
             if value is not None:
                 fail(f"{option} needs the in-memory engine")
+        ids = split_names(id_columns)
         return _fit_on_dask(data, scheduler, dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
-            out=out, quiet=quiet, weight=weight_column, id=split_names(id_columns)), report_dir=report_dir,
+            out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir,
             columns=dict(target=target, features=split_names(feature_patterns), drop=split_names(drop_patterns),
-                         ids=split_names(id_columns), weight=weight_column))
+                         ids=ids, weight=weight_column))
     try:
         if data is not None:
             frame, source = read_frame(data), data
@@ -466,21 +467,27 @@ def _classes(y, classifier):
     return None if targets.labels is None else targets.n_classes
 
 
+def _smallest_class(y):
+    """(label, rows) of the class with the fewest rows, and the number of classes."""
+    import numpy as np
+
+    classes, counts = np.unique(y, return_counts=True)
+    return np.asarray(classes[counts.argmin()]).tolist(), int(counts.min()), len(classes)
+
+
 def _split(rows, test_size, seed, stratify):
     """(train, test) row indices of a held-out split; one line and exit 2 where impossible."""
     import math
-
-    import numpy as np
 
     from . import evaluation
 
     n = len(rows.y)
     if stratify:
-        classes, counts = np.unique(rows.y, return_counts=True)
-        if counts.min() < 2:
-            fail(f"--test-size {test_size:g}: class {np.asarray(classes[counts.argmin()]).tolist()!r} has one row; a "
-                 "split by class needs at least 2 of every class")
-    held, smallest = math.ceil(test_size * n), 2 if not stratify else len(classes)
+        label, count, n_classes = _smallest_class(rows.y)
+        if count < 2:
+            fail(f"--test-size {test_size:g}: class {label!r} has one row; a split by class needs at least 2 of every "
+                 "class")
+    held, smallest = math.ceil(test_size * n), 2 if not stratify else n_classes
     if held < smallest or n - held < smallest:
         part, count = ("holds out", held) if held < smallest else ("leaves", n - held)
         fail(f"--test-size {test_size:g} {part} {count} of the {n} rows; each part needs at least {smallest}"
@@ -499,10 +506,9 @@ def _cross_validate(rows, k, source, options, stratify):
     from . import evaluation
 
     if stratify:
-        classes, counts = np.unique(rows.y, return_counts=True)
-        if k > counts.min():
-            fail(f"--cv {k}: class {np.asarray(classes[counts.argmin()]).tolist()!r} has only {counts.min()} rows; "
-                 f"expected at most {counts.min()} folds")
+        label, count, _ = _smallest_class(rows.y)
+        if k > count:
+            fail(f"--cv {k}: class {label!r} has only {count} rows; expected at most {count} folds")
     elif k > len(rows.y):
         fail(f"--cv {k}: the data have only {len(rows.y)} rows; expected at most {len(rows.y)} folds")
     per_fold, out_of_fold = [], None
@@ -521,16 +527,32 @@ def _provenance(data, source, model, options):
     """What was run: symlogit's version, the date (UTC), the command as given, the data with its
     SHA-256 (a bundled dataset: scikit-learn's version), and the solver and its tolerance."""
     import datetime
-    import hashlib
     import importlib.metadata
     import shlex
 
+    if data is not None:
+        from .data import parquet_files
+
+        files = [Path(data)] if Path(data).is_file() else parquet_files(data)
+        what = f"{data} (SHA-256 {_sha256(files)}" + (f" of its {len(files)} files, in name order)"
+                                                      if len(files) > 1 else ")")
+    else:
+        what = f"{source}, bundled with scikit-learn {importlib.metadata.version('scikit-learn')}"
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return [f"symlogit {importlib.metadata.version('symlogit')}, {now}",
+            f"command: `{' '.join(shlex.quote(w) for w in _command_words())}`", f"data: {what}",
+            f"solver: {model.solver_} (asked for {options['solver']}); tol: {options['tol']:g} on max|gradient|; "
+            f"max_iter: {options['max_iter']}; penalty: {options['penalty']}"]
+
+
+def _command_words():
+    """The command line as typed; called in-process (tests), the options given on it, in the
+    command's order."""
+    if Path(sys.argv[0]).name == "symlogit":
+        return ["symlogit", *sys.argv[1:]]
     ctx = click.get_current_context()
-    if Path(sys.argv[0]).name == "symlogit":  # the command line as typed
-        words = ["symlogit", *sys.argv[1:]]
-    else:  # called in-process (tests): the options given, in the command's order
-        words = ctx.command_path.split()
-    for param in ctx.command.params if words[0] != "symlogit" else ():
+    words = ctx.command_path.split()
+    for param in ctx.command.params:
         if ctx.get_parameter_source(param.name) != click.core.ParameterSource.COMMANDLINE:
             continue
         value = ctx.params[param.name]
@@ -540,24 +562,19 @@ def _provenance(data, source, model, options):
             words.append(param.opts[0])
         else:
             words += [param.opts[0], str(value)]
-    if data is not None:
-        from .data import parquet_files
+    return words
 
-        files = [Path(data)] if Path(data).is_file() else parquet_files(data)
-        digest = hashlib.sha256()
-        for path in files:
-            with open(path, "rb") as file:
-                for block in iter(lambda: file.read(1 << 20), b""):
-                    digest.update(block)
-        what = f"{data} (SHA-256 {digest.hexdigest()}" + (f" of its {len(files)} files, in name order)"
-                                                          if len(files) > 1 else ")")
-    else:
-        what = f"{source}, bundled with scikit-learn {importlib.metadata.version('scikit-learn')}"
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return [f"symlogit {importlib.metadata.version('symlogit')}, {now}",
-            f"command: `{' '.join(shlex.quote(w) for w in words)}`", f"data: {what}",
-            f"solver: {model.solver_} (asked for {options['solver']}); tol: {options['tol']:g} on max|gradient|; "
-            f"max_iter: {options['max_iter']}; penalty: {options['penalty']}"]
+
+def _sha256(files):
+    """The SHA-256 of the files' bytes, one after the other."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in files:
+        with open(path, "rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 #: Seconds numba takes, once, to compile what a command runs (measured 2026-11-29: a logit fit

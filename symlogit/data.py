@@ -32,7 +32,6 @@ class Table:
     source: str
     offset: np.ndarray | None = None  # (N,) finite, from --offset COL
     weights: np.ndarray | None = None  # (N,) finite, >= 0, from --weight COL
-    ids: pd.DataFrame | None = None    # the --id columns, as read
 
 
 @dataclass
@@ -206,7 +205,7 @@ _THOUSANDS = re.compile(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d*)?")
 
 def read_table(frame, source, columns, classes=True):
     """Split a frame by the roles of ``columns`` (``select_columns``): features X, target y, and
-    the offset, sample weights (finite, >= 0) and id columns where named. ``classes``: the target
+    the offset and sample weights (finite, >= 0) where named (id columns are only kept out). ``classes``: the target
     holds class labels, so at least two are needed."""
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
     target = columns.target
@@ -222,6 +221,5 @@ def read_table(frame, source, columns, classes=True):
     offsets = None if columns.offset is None else features(frame, [columns.offset], source, "offset")[:, 0]
     weights = None if columns.weight is None else _nonnegative(frame, columns.weight, source, "weight",
                                                                 "sample weights >= 0")
-    ids = frame[columns.ids] if columns.ids else None
     return Table(features(frame, columns.features, source), labels, columns.features, target, source, offsets,
-                 weights, ids)
+                 weights)

@@ -91,10 +91,12 @@ def folds(y, k, seed, stratify):
 
 def summarise(per_fold):
     """{key: (mean, standard deviation)} over a list of figure dicts (NaN folds left out)."""
-    keys = per_fold[0].keys()
-    values = {key: np.array([f[key] for f in per_fold]) for key in keys}
-    return {key: (float(np.nanmean(v)) if np.any(np.isfinite(v)) else float("nan"),
-                  float(np.nanstd(v)) if np.any(np.isfinite(v)) else float("nan")) for key, v in values.items()}
+    summary = {}
+    for key in per_fold[0]:
+        values = np.array([figures[key] for figures in per_fold])
+        values = values[np.isfinite(values)]
+        summary[key] = (float(values.mean()), float(values.std())) if values.size else (np.nan, np.nan)
+    return summary
 
 
 def format_figures(figures):

@@ -167,9 +167,8 @@ def _probability_rows(Y, weights):
     empty = np.flatnonzero((Y.sum(axis=0) if weights is None else weights @ Y) <= 0)
     if empty.size:
         raise ValueError(f"column(s) {empty.tolist()} of the probability matrix y have no probability in rows of "
-                         "positive sample_weight: the "
-                         "likelihood has no finite optimum (that class's intercept falls without bound); drop those "
-                         "columns")
+                         "positive sample_weight: the likelihood has no finite optimum (that class's intercept falls "
+                         "without bound); drop those columns")
     if Y.shape[1] == 2:
         return Targets(classes, np.ascontiguousarray(Y[:, 1]), None)
     return Targets(classes, Y, None)
