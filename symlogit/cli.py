@@ -7,7 +7,7 @@ traceback: ``OneLineErrors`` catches click's usage errors and ``fail`` raises th
 from __future__ import annotations
 
 import json
-import re
+import os
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -216,15 +216,21 @@ def generate(ctx, out_dir, check):
 
 # ---- fit and predict -------------------------------------------------------------------------
 
-def _check_output_file(path, what):
-    """Fail before any work when an output file could not be written."""
+def _check_output_file(path, what, directory=False):
+    """Fail before any work when an output file (or, with ``directory``, a directory of output
+    files) could not be written."""
     path = Path(path)
-    if path.is_dir():
+    if directory:
+        if path.exists() and not path.is_dir():
+            fail(f"{what} {path} exists and is not a directory")
+    elif path.is_dir():
         fail(f"{what} {path} is a directory; expected a file path")
-    if path.exists() and not path.is_file():
+    elif path.exists() and not path.is_file():
         fail(f"{what} {path} exists and is not a regular file; expected a file path")
     if not path.parent.is_dir():
         fail(f"{what} {path}: directory {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK):
+        fail(f"{what} {path}: directory {path.parent} is not writable")
 
 
 #: The estimators' words for their parameters, and the options that set them here.
@@ -238,6 +244,16 @@ def _speak_cli(text):
     for api, option in _OPTION_NAMES:
         text = text.replace(api, option)
     return text
+
+
+def _written(out, write):
+    """``model_io.replace_atomically``, a one-line failure where the file system refuses."""
+    from .model_io import replace_atomically
+
+    try:
+        replace_atomically(out, write)
+    except OSError as error:
+        fail(f"--out {out}: cannot be written ({error.strerror or error})")
 
 
 def _collect_warnings(caught):
@@ -641,14 +657,14 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
 
 
 def _save_model(out, model, feature_names, target, options, seconds, figures, held_out=None):
-    from .model_io import model_to_dict, write_atomically
+    from .model_io import model_to_dict
 
     record = {"solver": model.solver_, "n_iter": int(model.n_iter_[0]), "converged": bool(model.converged_),
               "seconds": seconds, **{f"training_{key}": value for key, value in figures.items()}}
     if held_out is not None:
         record["held_out"] = {"what": held_out[0], "figures": held_out[1]}
-    write_atomically(out, json.dumps(model_to_dict(model, feature_names, target, dict(options, target=target), record),
-                                     indent=1) + "\n")
+    text = json.dumps(model_to_dict(model, feature_names, target, dict(options, target=target), record), indent=1)
+    _written(out, lambda path: Path(path).write_text(text + "\n", encoding="utf-8"))
     click.echo(f"model written to {out}")
 
 
@@ -761,18 +777,15 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler)
       symlogit predict model.json parts/ --engine dask --proba --out scores/
     """
     from .data import DataError, read_frame
-    from .model_io import ModelFileError, kernels_hash, offset_column, read_model, replace_atomically
+    from .model_io import ModelFileError, kernels_hash, offset_column, read_model
 
     if engine == "dask":
         if out is None or Path(out).suffix:
             fail("--engine dask writes one Parquet file per part: give --out a directory (no extension)")
-        if Path(out).exists() and not Path(out).is_dir():
-            fail(f"--out {out} exists and is not a directory")
-        others = [p.name for p in Path(out).iterdir() if not re.fullmatch(r"part\.\d+\.parquet", p.name)] \
-            if Path(out).is_dir() else []
-        if others:
-            fail(f"--out {out} holds other files than a previous prediction's parts (such as {others[0]!r}); give a "
-                 "new or empty directory")
+        _check_output_file(out, "--out", directory=True)
+        held = sorted(p.name for p in Path(out).iterdir()) if Path(out).is_dir() else []
+        if held:  # never replace files, even named like parts: they may be the input
+            fail(f"--out {out} is not empty (it holds {held[0]!r}); give a new or empty directory")
     elif scheduler is not None:
         fail("--scheduler needs --engine dask")
     elif out is not None:
@@ -805,10 +818,8 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler)
     if out is None:
         click.echo(result.to_csv(index=False), nl=False)
         return
-    if OUTPUT_FORMATS[Path(out).suffix.lower()] == "Parquet":
-        replace_atomically(out, lambda path: result.to_parquet(path, index=False))
-    else:
-        replace_atomically(out, lambda path: result.to_csv(path, index=False))
+    parquet = OUTPUT_FORMATS[Path(out).suffix.lower()] == "Parquet"
+    _written(out, lambda path: result.to_parquet(path, index=False) if parquet else result.to_csv(path, index=False))
     click.echo(f"{len(result)} predictions written to {out}", err=True)
 
 
@@ -850,10 +861,13 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
         from . import dask_data
     except ImportError as error:
         fail(f"--engine dask needs dask and distributed ({error}); install them: pip install 'symlogit[dask]'")
-    from .data import DataError, parquet_files
+    from .data import PARQUET_SUFFIXES, DataError, parquet_files
 
     try:
         files = parquet_files(data)
+        text = [f.name for f in files if f.suffix.lower() not in PARQUET_SUFFIXES]
+        if text:
+            fail(f"{data}: --engine dask reads Parquet files ({', '.join(PARQUET_SUFFIXES)}), got {text[0]!r}")
         client = dask_data.connect(scheduler)
     except DataError as error:
         fail(str(error))
@@ -862,7 +876,7 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
     from .model_io import current_umask
 
     target = Path(out)
-    staging = Path(tempfile.mkdtemp(dir=target.parent if target.parent.is_dir() else None, prefix=f".{target.name}."))
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would outlive the rename
     try:
         frame = dd.read_parquet([str(f) for f in files])
@@ -872,7 +886,7 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
         parts.to_parquet(staging, write_index=False)
         written = len(list(staging.iterdir()))
         if target.exists():
-            shutil.rmtree(target)
+            target.rmdir()  # empty, as checked before any work
         staging.rename(target)
     except DataError as error:
         fail(str(error))

@@ -103,8 +103,13 @@ def read_frame(path):
             frame = pd.read_csv(path)
         else:
             files = parquet_files(text)
-            frame = pd.concat([pd.read_parquet(file) for file in files], ignore_index=True) if len(files) > 1 else \
-                pd.read_parquet(files[0])
+            frames = [pd.read_parquet(file) for file in files]
+            for file, part in zip(files[1:], frames[1:]):
+                if list(part.columns) != list(frames[0].columns):
+                    differ = sorted(set(map(str, part.columns)) ^ set(map(str, frames[0].columns)))
+                    raise DataError(f"Parquet schemas disagree: {file.name} differs from {files[0].name} in "
+                                    f"{', '.join(differ[:6]) or 'the order of its columns'}")
+            frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     except DataError:
         raise
     except PermissionError:

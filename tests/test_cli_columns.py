@@ -196,3 +196,23 @@ def test_a_glob_skips_columns_with_another_role_and_outputs_follow_the_umask(cus
     assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644
     text = (tmp_path / "r" / "report.md").read_text()
     assert "solver: newton (asked for auto); tol: 1e-08 on max|gradient|; max_iter: 100" in text
+
+
+def test_a_parquet_folder_whose_files_disagree_is_named(customers, tmp_path):
+    """Found by a new-user trial: files of one folder with different columns were read as one
+    frame with NaN holes ("target column 'zz' is empty at row 1")."""
+    _, frame = customers
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame.iloc[:100].to_parquet(folder / "a.parquet")
+    frame.iloc[100:].rename(columns={"x_b": "x_c"}).to_parquet(folder / "b.parquet")
+    assert_one_line_error(invoke("fit", folder, "--target", "label", "--drop", "note_1,customer"),
+                          "Parquet schemas disagree: b.parquet differs from a.parquet in x_b, x_c")
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="needs a directory no file can be created in")
+def test_an_output_the_file_system_refuses_is_one_line(customers, tmp_path):
+    path, _ = customers
+    model = tmp_path / "m.json"
+    assert invoke("fit", path, "--target", "label", "--drop", "note_1,customer", "--out", model, "-q").exit_code == 0
+    assert_one_line_error(invoke("predict", model, path, "--out", "/proc/scores.csv"), "cannot be written")

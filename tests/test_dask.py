@@ -234,8 +234,22 @@ def test_cli_predict_on_dask_writes_parts_equal_to_memory(client, tmp_path):
     assert bad.exit_code == 2 and "give --out a directory" in bad.output
     inputs = sorted(p.name for p in parts.iterdir())  # never write over a directory of other files
     bad = _invoke("predict", model, parts, "--engine", "dask", "--out", parts)
-    assert bad.exit_code == 2 and "holds other files than a previous prediction's parts" in bad.output
+    assert bad.exit_code == 2 and "is not empty" in bad.output
     assert sorted(p.name for p in parts.iterdir()) == inputs
+    named_like_parts = tmp_path / "named"  # input files named as dask names its parts: untouched too
+    named_like_parts.mkdir()
+    for i, path in enumerate(sorted(parts.iterdir())):
+        (named_like_parts / f"part.{i}.parquet").write_bytes(path.read_bytes())
+    before = {p.name: p.read_bytes() for p in named_like_parts.iterdir()}
+    bad = _invoke("predict", model, named_like_parts, "--engine", "dask", "--out", named_like_parts)
+    assert bad.exit_code == 2 and "is not empty" in bad.output
+    assert {p.name: p.read_bytes() for p in named_like_parts.iterdir()} == before
+    for args, needle in (([tmp_path / "no" / "sub"], "does not exist"), ([tmp_path / "fresh"], "reads Parquet files")):
+        data = parts if needle == "does not exist" else tmp_path / "data.csv"
+        if data.suffix == ".csv":
+            pd.read_parquet(parts).to_csv(data, index=False)
+        bad = _invoke("predict", model, data, "--engine", "dask", "--out", *args)
+        assert bad.exit_code == 2 and needle in bad.output and "Traceback" not in bad.output, bad.output
 
 
 def test_cli_dask_fit_chooses_columns_as_in_memory(client, tmp_path):
