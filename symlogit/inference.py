@@ -198,10 +198,11 @@ def _statistics(family, X, y, B, weights, intercept, offset, expected):
 def _cell(value, width, decimals, small=True):
     """value right-aligned in width characters, at least one of them a leading space: fixed-point
     with ``decimals``, or scientific notation when that does not fit (-12410.948 in a column of
-    10 would run into its neighbour) or, with ``small``, when a nonzero value would show fewer
-    than two significant digits (-6.05e-05 as -0.0001, a standard error of 5.6e-06 as 0.000)."""
+    10 would run into its neighbour), when a nonzero value would print as zero (a p-value of
+    1e-87 as 0.000) or, with ``small``, when it would show fewer than two significant digits
+    (-6.05e-05 as -0.0001, a standard error of 5.6e-06 as 0.000)."""
     text = f"{value:.{decimals}f}"
-    if small and value != 0 and abs(value) < 10.0 ** (1 - decimals):
+    if value != 0 and (float(text) == 0 or small and abs(value) < 10.0 ** (1 - decimals)):
         text = f"{value:.{max(decimals - 1, 1)}e}"
     for digits in range(decimals, -1, -1):
         if len(text) < width:

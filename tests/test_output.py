@@ -101,6 +101,15 @@ def test_report_table_prints_tiny_numbers_in_scientific_notation():
     assert "e-" in result.summary().splitlines()[-3]  # summary(): the tiny coefficient's row
 
 
+def test_summary_prints_a_vanishing_p_value_in_scientific_notation():
+    """z = 20 has p = 5.5e-89: the console table prints it as such, not as 0.000, while p = 0.005
+    keeps statsmodels' fixed-point 0.005."""
+    result = Inference(np.array([20.0, 2.81]), np.eye(2), -1.0, -2.0, 10, ["big", "small"], None, False, True)
+    rows = {line.split()[0]: line.split() for line in result.summary().splitlines() if line.startswith(("big", "small"))}
+    assert float(rows["big"][4]) == pytest.approx(5.5e-89, rel=0.01) and "e-89" in rows["big"][4]
+    assert rows["small"][4] == "0.005"
+
+
 # ---- feature names ------------------------------------------------------------------------------
 
 def _binary():
