@@ -111,12 +111,16 @@ class Objective:
         if total <= 0:
             return None
         sample = copy.copy(self)
-        sample.X, sample.targets = np.ascontiguousarray(self.X[rows]), self.targets[rows]
+        sample.X, sample.targets = self.rows_of_X(rows), self.targets[rows]
         sample.weights = weights * (self.total_weight / total)
         if self.offset is not None:
             sample.offset = self.offset[rows]
             sample._extra = {"offset": sample.offset}
         return sample
+
+    def rows_of_X(self, rows):
+        """The given rows of X as the kernels take them (here a C-contiguous copy)."""
+        return np.ascontiguousarray(self.X[rows])
 
     # ---- values and derivatives -----------------------------------------------------------------
     def _penalty_value(self, theta):

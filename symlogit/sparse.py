@@ -1,0 +1,271 @@
+"""Fitting and predicting on scipy.sparse X: the generated per-sample formulas, scipy's sparse
+linear algebra for X (the split of scikit-learn's ``linear_model/_linear_loss.py``).
+
+A generated kernel module fuses the pass over dense rows with the per-sample formulas. On a
+sparse X the two are kept apart: the scores come from scipy's sparse products, the per-sample
+values from the family's own generated code (``row_weights`` of a scalar family; the softmax
+probabilities from its ``probabilities`` on the scores), and the sums go back through scipy:
+
+    u = X̂ b = X b[1:] + b[0] (+ offset)                  (N,)     or U = X̂ B, (N, K)
+    L = Σ_i w_i h(u_i, y_i)
+    gradient  X̂ᵀ r,             r_i = w_i h'(u_i, y_i)         (softmax R = w (P - Y), (N, K))
+    Hessian   X̂ᵀ diag(s) X̂,     s_i = w_i h''(u_i, y_i)  (or w_i E[h''](u_i), ``expected``)
+              softmax block (k, l): X̂ᵀ diag(w p_k (δ_kl - p_l)) X̂, in vec(B) order
+    H v       X̂ᵀ (s ⊙ X̂ v)      (softmax: X̂ᵀ [w p_k (z_k - Σ_l p_l z_l)]_k, Z = X̂ V)
+
+with X̂ = [1, X] (no column of ones without an intercept). X is never densified: the products
+are CSR-times-dense (scores), transposed CSR-times-dense (gradient) and a sparse Gram whose
+(d+1)×(d+1) result only is made dense (the Hessian, for Newton, where d is small). Everything
+runs on one thread in a fixed order, so a fit is reproducible. The kernels' call signatures are
+the generated modules' (``ScalarSparseKernels``, ``VectorSparseKernels``), so ``Objective``,
+the solvers and inference run on them unchanged (``SparseObjective``).
+
+Input: ``as_csr`` turns any scipy.sparse matrix or array (CSR, CSC, COO, ...; float32/float64
+or integer values; int32/int64 indices) into one canonical CSR float64 copy at most: duplicate
+entries are summed (as scipy does), indices are checked, NaN and infinity refused.
+"""
+
+import numpy as np
+import scipy.sparse
+
+from .solvers.objective import Objective
+
+
+def is_sparse(X):
+    """Whether X is a scipy.sparse matrix or array."""
+    return scipy.sparse.issparse(X)
+
+
+def as_csr(X):
+    """X (N, d) as canonical CSR float64 (sorted indices, no duplicates: duplicates are summed),
+    copied only where its format, dtype or order differ. ValueError, before any work, for a
+    matrix that is not 2-D, has indices out of range or negative, or stores NaN or infinity."""
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D sparse matrix (N, d), got {X.ndim} dimension(s)")
+    if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
+            or X.dtype == np.bool_):
+        raise ValueError(f"sparse X must have real numeric values (float32, float64, integers), got dtype {X.dtype}")
+    X = X.tocsr()
+    if X.dtype != np.float64:
+        X = X.astype(np.float64)
+    try:
+        X.check_format(full_check=True)
+    except ValueError as error:
+        raise ValueError(f"sparse X is malformed: {error}; expected column indices in [0, {X.shape[1]}) and "
+                         "nondecreasing row pointers") from None
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()  # sorts the indices too
+    bad = ~np.isfinite(X.data)
+    if np.any(bad):
+        k = int(np.argmax(bad))
+        row = int(np.searchsorted(X.indptr, k, side="right") - 1)
+        raise ValueError(f"X contains NaN or infinity: row {row}, column {int(X.indices[k])} (rows and columns count "
+                         f"from 0) is {X.data[k]}; drop or impute those values")
+    return X
+
+
+def scale_rows(X, s):
+    """diag(s) X for CSR X and s (N,): a CSR matrix with X's pattern, X itself untouched."""
+    return type(X)((X.data * np.repeat(s, np.diff(X.indptr)), X.indices, X.indptr), shape=X.shape)
+
+
+def _times(X, B, intercept):
+    """X̂ B for CSR X and dense B ((d+1,) or (d+1, K); (d,) or (d, K) without an intercept)."""
+    B = np.asarray(B, dtype=np.float64)
+    if B.shape[0] != X.shape[1] + intercept:
+        raise ValueError(f"coefficients must have {X.shape[1] + intercept} rows for X with {X.shape[1]} columns"
+                         f"{' and an intercept' if intercept else ''}, got shape {B.shape}")
+    U = np.asarray(X @ B[intercept:], dtype=np.float64)
+    return U + B[0] if intercept else U
+
+
+def _transposed_times(X, R, intercept):
+    """X̂ᵀ R for CSR X and R (N,) or (N, K): (d+1,) or (d+1, K), the intercept's sum in row 0."""
+    G = np.asarray(X.T @ R, dtype=np.float64)
+    return np.concatenate([R.sum(axis=0, keepdims=True), G]) if intercept else G
+
+
+def _gram(X, s, intercept, left=None):
+    """X̂ᵀ diag(s) X̂, dense (p, p): the sparse product's p×p result is the only dense part.
+    ``left``: diag(s) X already formed (reused across the softmax blocks)."""
+    scaled = scale_rows(X, s) if left is None else left
+    core = (X.T @ scaled).toarray()
+    if not intercept:
+        return core
+    column = np.asarray(scaled.sum(axis=0)).ravel()
+    H = np.empty((core.shape[0] + 1,) * 2)
+    H[0, 0], H[0, 1:], H[1:, 0], H[1:, 1:] = s.sum(), column, column, core
+    return H
+
+
+def _weights(sample_weight, n):
+    return np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+
+
+class ScalarSparseKernels:
+    """A scalar family's kernel interface (``loss``, ``loss_grad``, ``loss_grad_hess``,
+    ``hessp``, ``scores``, ``means``, ``probabilities``, ``log_probabilities``, with the
+    generated modules' signatures) on CSR X, from the family's generated per-sample code; the
+    kernels that take no X (``loss_from_scores``, ``row_weights``, ...) are the module's own."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+    def scores(self, X, beta, intercept=True, offset=None):
+        """u = X̂ beta (+ offset), (N,)."""
+        u = _times(X, beta, intercept)
+        return u if offset is None else u + offset
+
+    def _weights_at(self, X, y, beta, intercept, offset):
+        """(u, row_weights (4, N)) at beta."""
+        u = self.scores(X, beta, intercept, offset)
+        return u, self.module.row_weights(u, y)
+
+    def loss(self, X, y, beta, sample_weight=None, intercept=True, offset=None):
+        """Σ_i w_i h(u_i, y_i)."""
+        return self.module.loss_from_scores(self.scores(X, beta, intercept, offset), y,
+                                            _weights(sample_weight, X.shape[0]))
+
+    def loss_grad(self, X, y, beta, sample_weight=None, intercept=True, offset=None):
+        """(loss, gradient X̂ᵀ (w h'))."""
+        w = _weights(sample_weight, X.shape[0])
+        _, rw = self._weights_at(X, y, beta, intercept, offset)
+        return float(w @ rw[0]), _transposed_times(X, w * rw[1], intercept)
+
+    def loss_grad_hess(self, X, y, beta, sample_weight=None, intercept=True, offset=None, expected=False):
+        """(loss, gradient, Hessian X̂ᵀ diag(w h'') X̂ (p, p)); ``expected``: E[h''] for h''."""
+        w = _weights(sample_weight, X.shape[0])
+        if np.any(w < 0):
+            raise ValueError("sample_weight must be non-negative")
+        _, rw = self._weights_at(X, y, beta, intercept, offset)
+        curvature = w * rw[3 if expected else 2]
+        return float(w @ rw[0]), _transposed_times(X, w * rw[1], intercept), _gram(X, curvature, intercept)
+
+    def grad_hess(self, X, y, beta, sample_weight=None, intercept=True, offset=None, expected=False):
+        return self.loss_grad_hess(X, y, beta, sample_weight, intercept, offset, expected)[1:]
+
+    def hessp(self, X, y, beta, v, sample_weight=None, intercept=True, offset=None):
+        """H v = X̂ᵀ (w h'' ⊙ X̂ v)."""
+        w = _weights(sample_weight, X.shape[0])
+        _, rw = self._weights_at(X, y, beta, intercept, offset)
+        return _transposed_times(X, w * rw[2] * _times(X, v, intercept), intercept)
+
+    def means(self, X, beta, intercept=True, offset=None):
+        return self.module.means_from_scores(self.scores(X, beta, intercept, offset))
+
+    def probabilities(self, X, beta, intercept=True, offset=None):
+        """[1 - p(u), p(u)] (N, 2): the generated kernel on the scores as a one-column X."""
+        u = self.scores(X, beta, intercept, offset)
+        return self.module.probabilities(u[:, None], np.ones(1), intercept=False)
+
+    def log_probabilities(self, X, beta, intercept=True, offset=None):
+        u = self.scores(X, beta, intercept, offset)
+        return self.module.log_probabilities(u[:, None], np.ones(1), intercept=False)
+
+
+class VectorSparseKernels:
+    """The softmax family's kernel interface on CSR X (as ``ScalarSparseKernels``). The
+    probabilities come from the generated ``probabilities`` applied to the scores U as an
+    (N, K) X with B = I (exact: a product by the identity adds only zeros)."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+    def scores(self, X, B, intercept=True):
+        """U = X̂ B, (N, K)."""
+        return np.ascontiguousarray(_times(X, B, intercept))
+
+    def _from_scores(self, name, U):
+        return getattr(self.module, name)(U, np.eye(U.shape[1]), intercept=False)
+
+    def _at(self, X, Y, B, sample_weight, intercept):
+        """(U, P, Y (N, K), w) at B."""
+        U = self.scores(X, B, intercept)
+        return U, self._from_scores("probabilities", U), _rows(Y, *U.shape), _weights(sample_weight, X.shape[0])
+
+    def loss(self, X, Y, B, sample_weight=None, intercept=True):
+        """Σ_i w_i (LSE(u_i) - y_iᵀ u_i)."""
+        return self.module.loss_from_scores(self.scores(X, B, intercept), Y, _weights(sample_weight, X.shape[0]))
+
+    def loss_grad(self, X, Y, B, sample_weight=None, intercept=True):
+        """(loss, gradient X̂ᵀ (w (P - Y)) (d+1, K))."""
+        U, P, Y, w = self._at(X, Y, B, sample_weight, intercept)
+        loss = self.module.loss_from_scores(U, Y, w)
+        return loss, _transposed_times(X, w[:, None] * (P - Y), intercept)
+
+    def loss_grad_hess(self, X, Y, B, sample_weight=None, intercept=True):
+        """(loss, gradient (d+1, K), Hessian (K(d+1), K(d+1)) in vec(B) order)."""
+        U, P, Y, w = self._at(X, Y, B, sample_weight, intercept)
+        if np.any(w < 0):
+            raise ValueError("sample_weight must be non-negative")
+        loss = self.module.loss_from_scores(U, Y, w)
+        G = _transposed_times(X, w[:, None] * (P - Y), intercept)
+        p, K = G.shape
+        H = np.empty((K * p, K * p))
+        for k in range(K):
+            for l in range(k, K):
+                s = w * P[:, k] * ((k == l) - P[:, l])
+                block = _gram(X, s, intercept)
+                H[k * p:(k + 1) * p, l * p:(l + 1) * p] = block
+                H[l * p:(l + 1) * p, k * p:(k + 1) * p] = block.T
+        return loss, G, H
+
+    def grad_hess(self, X, Y, B, sample_weight=None, intercept=True):
+        return self.loss_grad_hess(X, Y, B, sample_weight, intercept)[1:]
+
+    def hessp(self, X, Y, B, V, sample_weight=None, intercept=True):
+        """H vec(V), shaped like B: X̂ᵀ [w p_k (z_k - Σ_l p_l z_l)]_k with Z = X̂ V."""
+        U = self.scores(X, B, intercept)
+        P, w = self._from_scores("probabilities", U), _weights(sample_weight, X.shape[0])
+        Z = _times(X, V, intercept)
+        Q = w[:, None] * P * (Z - (P * Z).sum(axis=1, keepdims=True))
+        return _transposed_times(X, Q, intercept)
+
+    def probabilities(self, X, B, intercept=True):
+        return self._from_scores("probabilities", self.scores(X, B, intercept))
+
+    def log_probabilities(self, X, B, intercept=True):
+        return self._from_scores("log_probabilities", self.scores(X, B, intercept))
+
+
+def _rows(Y, n, K):
+    """Targets as (N, K) probability rows (one-hot for integer labels (N,))."""
+    Y = np.asarray(Y)
+    if Y.ndim == 1:
+        onehot = np.zeros((n, K))
+        onehot[np.arange(n), Y] = 1.0
+        return onehot
+    return Y
+
+
+def sparse_kernels(family):
+    """The kernel interface of ``family`` (a ``symlogit.family.Family``) on CSR X."""
+    return (VectorSparseKernels if family.is_vector else ScalarSparseKernels)(family.kernels)
+
+
+class SparseObjective(Objective):
+    """``Objective`` over a CSR float64 X (``as_csr``): the same f, gradient, Hessian and
+    Hessian-vector products through ``sparse_kernels``; row samples (sampled curvature) stay
+    sparse."""
+
+    def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
+                 offset=None):
+        super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset)
+        self.kernels = sparse_kernels(family)
+
+    def rows_of_X(self, rows):
+        """The given rows of X, CSR."""
+        return self.X[rows]
+
+    def batch_grad(self, theta, rows):
+        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")
+
+    def smoothness(self, theta):
+        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")
