@@ -95,6 +95,8 @@ def _on_chunk(fn, X, *args):
 class DaskObjective(Objective):
     """``Objective`` over dask arrays X (N, d), targets and weights with the same row chunks."""
 
+    rows_in_memory = False
+
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
                  offset=None):
         super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset)

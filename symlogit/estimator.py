@@ -34,6 +34,7 @@ from .family import CLASSIFIER_NAMES, REGRESSOR_NAMES, get_family, kernel_coeffi
 from .separation import recession_direction, separating_direction
 from .solvers import NAMES, Objective, choose_solver, make_solver, newton_affordable
 from .solvers.objective import one_blas_thread
+from .sparse import SparseObjective, as_csr, check_indices, is_sparse, sparse_kernels
 from .targets import Targets, check_sample_weight, encode_targets, per_class_weights
 
 PENALTIES = ("l2", None)
@@ -79,6 +80,17 @@ def _check_present(y):
         row = np.argwhere(missing)[0][0]
         raise ValueError(f"y has a missing value (None, NaN or NA) at row {row} (rows count from 0); drop those rows "
                          "or fill them in")
+
+
+def _validate_X(estimator, X, *y, **options):
+    """scikit-learn's ``validate_data`` on X (and y, if given): dense X float64/float32,
+    C-contiguous; scipy.sparse X (any format) as canonical CSR float64 (``sparse.as_csr``), its
+    indices checked before scipy converts it."""
+    if is_sparse(X):
+        check_indices(X)
+        checked = validate_data(estimator, X, *y, accept_sparse="csr", dtype=np.float64, **options)
+        return (as_csr(checked[0]), checked[1]) if y else as_csr(checked)
+    return validate_data(estimator, X, *y, dtype=[np.float64, np.float32], order="C", **options)
 
 
 def _is_number(value):
@@ -139,6 +151,7 @@ class _GLM(BaseEstimator):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         family = get_family(self._family_param())
+        DaskObjective = None
         if _is_dask(X):
             from .distributed import DaskObjective
             X, targets, weights, family = self._dask_inputs(X, y, sample_weight, family)
@@ -150,15 +163,15 @@ class _GLM(BaseEstimator):
                 raise ValueError(f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is "
                                  f"required by {type(self).__name__}.")  # scikit-learn's words
             _check_present(y)
-            X, y = validate_data(shape, X, y, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1,
-                                 **self._y_validation)
+            X, y = _validate_X(shape, X, y, ensure_min_samples=1, **self._y_validation)
             weights = check_sample_weight(sample_weight, X.shape[0])
             targets, weights, family = self._targets(y, weights, family)
-            make_objective = Objective
+            make_objective = SparseObjective if is_sparse(X) else Objective
+        in_memory = make_objective is not DaskObjective
         offset = _check_offset(offset, X.shape[0], family)
         l2 = self._l2(float(weights.sum()))
         null = family.null_scores(targets.values, weights, offset) if (
-            self.fit_intercept and not family.is_vector and make_objective is Objective) else None
+            self.fit_intercept and not family.is_vector and in_memory) else None
 
         def objective_for(pin_reference):
             return make_objective(X, targets.values, weights, family, bool(self.fit_intercept), l2, targets.n_classes,
@@ -167,16 +180,18 @@ class _GLM(BaseEstimator):
         objective = objective_for(True)
         name = self.solver
         if name == "auto":
-            name = choose_solver(X.shape[0], objective.n_params)
-        if name == "sgd" and make_objective is not Objective:
+            name = choose_solver(X.shape[0], objective.n_params, objective.params_per_row())
+        if name == "sgd" and not in_memory:
             raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
+        if name == "sgd" and make_objective is SparseObjective:
+            raise ValueError("solver 'sgd' does not run on sparse X yet; use lbfgs, newton-cg, newton or gd")
         solver = make_solver(name, getattr(self, "solver_options", None), getattr(self, "random_state", None))
         if not solver.pins_reference and family.is_vector:
             objective = objective_for(False)
         theta0 = self._start(objective, family, targets, null)
 
         # Unpenalised: the exact test, before the solve, whatever tol and the columns' scales
-        hard = targets.labels if make_objective is Objective else targets.values  # (dask: the labels' codes)
+        hard = targets.labels if in_memory else targets.values  # (dask: the labels' codes)
         with one_blas_thread():
             separation = _Separation(objective, targets, hard, weights) if l2 == 0 else None
             result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
@@ -213,7 +228,8 @@ class _GLM(BaseEstimator):
         if self.solver != "auto" or name != "lbfgs" or result.converged or result.stopped_by is not None:
             return result, objective, name
         pinned = objective_for(True)
-        finisher = "newton" if newton_affordable(objective.X.shape[0], pinned.n_params) else "newton-cg"
+        affordable = newton_affordable(objective.X.shape[0], pinned.n_params, pinned.params_per_row())
+        finisher = "newton" if affordable else "newton-cg"
         solver = make_solver(finisher, None, getattr(self, "random_state", None))
         later = solver.minimize(pinned, pinned.theta(objective.coef(result.theta)), float(self.tol),
                                 int(self.max_iter), callback=self._report_iteration)
@@ -267,7 +283,7 @@ class _GLM(BaseEstimator):
 
     def _validated_X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        return _validate_X(self, X, reset=False)
 
     def _on_dask(self, method, X, columns, dtype=np.float64):
         """method applied chunk by chunk to a dask array X: a dask array, computed nowhere yet."""
@@ -285,7 +301,8 @@ class _GLM(BaseEstimator):
         extra = {}
         if offset is not None:
             extra["offset"] = _check_offset(offset, X.shape[0], family)
-        return getattr(family.kernels, name)(X, self._internal_coef(), **extra)
+        kernels = sparse_kernels(family) if is_sparse(X) else family.kernels
+        return getattr(kernels, name)(X, self._internal_coef(), **extra)
 
     def linear_predictor(self, X, offset=None):
         """The scores u = x̂ᵀB + offset (the link scale), (N,) or (N, K); a dask X gives a dask
@@ -324,7 +341,7 @@ class _GLM(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -607,7 +624,7 @@ class _Separation:
         """Settle ``direction`` (None: a finite optimum) at the end of the solve, at θ."""
         if self.direction is self.UNDECIDED:
             o = self.objective
-            scores = o.scores(theta)[self.rows] if isinstance(o.X, np.ndarray) else None
+            scores = o.scores(theta)[self.rows] if o.rows_in_memory else None
             D = separating_direction(o.X[self.rows], self.labels, self.n_classes, self.weights, self.intercept,
                                      scores=scores)
             self.direction = None if D is None else np.ptp(D, axis=1)  # features whose scores' gaps move

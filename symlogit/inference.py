@@ -181,8 +181,10 @@ class Inference:
 def _statistics(family, X, y, B, weights, intercept, offset, expected):
     """The sums inference needs, from one pass over X: loss Σ w h, the Hessian H (observed, or
     ``expected`` information; scalar families), Σ w h_saturated, Σ w log-measure, the null
-    model's loss and the total weight."""
-    k = family.kernels
+    model's loss and the total weight. A scipy.sparse X goes through ``sparse.sparse_kernels``."""
+    from .sparse import is_sparse, sparse_kernels
+
+    k = sparse_kernels(family) if is_sparse(X) else family.kernels
     if family.is_vector:
         loss, _, H = k.loss_grad_hess(X, y, B, weights, intercept)
         saturated = measure = 0.0

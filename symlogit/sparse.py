@@ -36,6 +36,22 @@ def is_sparse(X):
     return scipy.sparse.issparse(X)
 
 
+def check_indices(X):
+    """ValueError, before scipy converts X (its C++ code trusts the indices), where a CSR, CSC,
+    BSR or COO X has an index outside its shape or row pointers that do not fit its entries."""
+    try:
+        if X.format in ("csr", "csc", "bsr"):
+            X.check_format(full_check=True)
+        elif X.format == "coo":
+            for axis, index in enumerate(X.coords):
+                if index.size and (index.min() < 0 or index.max() >= X.shape[axis]):
+                    raise ValueError(f"{('row', 'column')[axis]} index {index.min() if index.min() < 0 else index.max()}"
+                                     f" is outside [0, {X.shape[axis]})")
+    except ValueError as error:
+        raise ValueError(f"sparse X is malformed: {error}; expected row indices in [0, {X.shape[0]}), column indices "
+                         f"in [0, {X.shape[1]}) and nondecreasing row pointers") from None
+
+
 def as_csr(X):
     """X (N, d) as canonical CSR float64 (sorted indices, no duplicates: duplicates are summed),
     copied only where its format, dtype or order differ. ValueError, before any work, for a
@@ -259,6 +275,12 @@ class SparseObjective(Objective):
                  offset=None):
         super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset)
         self.kernels = sparse_kernels(family)
+
+    def params_per_row(self):
+        """q = (nnz/N + 1) K: the parameters one row's scores touch on average (no 1 without an
+        intercept; K = 1 for a scalar family)."""
+        classes = self.coef_shape[1] if len(self.coef_shape) == 2 else 1
+        return (self.X.nnz / max(self.X.shape[0], 1) + self.fit_intercept) * classes
 
     def rows_of_X(self, rows):
         """The given rows of X, CSR."""

@@ -42,24 +42,46 @@ NEWTON_HESSIAN_PASSES = 10
 NEWTON_MAX_PARAMS = 6000  # beyond, the Hessian (8 p² bytes, 290 MB) and its Cholesky (p³/3) are too big
 NEWTON_MAX_HESSIAN_WORK = 2e11  # m p² multiply-adds, several seconds an iteration
 
+# Sparse X (provisional, ``symlogit.sparse``): a row's outer product touches only the q
+# parameters of its stored entries (q = (nnz/N + 1) K with an intercept), so the Hessian costs
+# m q² and a pass over X N q; the rule above then reads with q for p in the Hessian's work. But
+# the Hessian is a dense p×p matrix (scipy's sparse Gram, then Cholesky p³/3), so Newton stops
+# at SPARSE_NEWTON_MAX_PARAMS; wider problems run L-BFGS (diagonally scaled beyond 1000
+# columns), finished by Newton-CG.
+SPARSE_NEWTON_MAX_PARAMS = 2000
 
-def newton_affordable(n_samples, n_params):
+
+def _hessian_rows(n_samples, n_params):
+    return sample_size("auto", n_samples, n_params) or n_samples
+
+
+def newton_affordable(n_samples, n_params, params_per_row=None):
     """Whether a Newton iteration is affordable at all: p ≤ NEWTON_MAX_PARAMS and its Hessian's
     m p² ≤ NEWTON_MAX_HESSIAN_WORK (auto finishes a stalled L-BFGS with Newton if so, else with
-    Newton-CG)."""
-    rows = sample_size("auto", n_samples, n_params) or n_samples
+    Newton-CG). params_per_row: for sparse X, q (see above): m q² and p ≤ SPARSE_NEWTON_MAX_PARAMS."""
+    rows = _hessian_rows(n_samples, n_params)
+    if params_per_row is not None:
+        return n_params <= SPARSE_NEWTON_MAX_PARAMS and rows * params_per_row ** 2 <= NEWTON_MAX_HESSIAN_WORK
     return n_params <= NEWTON_MAX_PARAMS and rows * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK
 
 
-def choose_solver(n_samples, n_params):
+def choose_solver(n_samples, n_params, params_per_row=None):
     """The solver ``auto`` runs first: newton when p ≤ NEWTON_ALWAYS_PARAMS, or when its Hessian
     (m p² multiply-adds, m the rows its curvature uses: ``curvature.sample_size``) is at most
     NEWTON_SMALL_HESSIAN or costs at most NEWTON_HESSIAN_PASSES passes over X (m p ≤ 10 N), and
     p ≤ NEWTON_MAX_PARAMS; lbfgs (whitened) otherwise, which the estimator finishes with newton
-    (or newton-cg where a Newton iteration is not affordable) where it stops above tol."""
+    (or newton-cg where a Newton iteration is not affordable) where it stops above tol.
+
+    Sparse X (params_per_row = q, the parameters a row's scores touch on average): the same
+    with the Hessian's work m q² + p³/3 (its Gram and Cholesky) against NEWTON_SMALL_HESSIAN or
+    NEWTON_HESSIAN_PASSES passes of N q, and p ≤ SPARSE_NEWTON_MAX_PARAMS."""
     if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
-    rows = sample_size("auto", n_samples, n_params) or n_samples
+    rows = _hessian_rows(n_samples, n_params)
+    if params_per_row is not None:
+        work = rows * params_per_row ** 2 + n_params ** 3 / 3
+        cheap = work <= max(NEWTON_SMALL_HESSIAN, NEWTON_HESSIAN_PASSES * n_samples * params_per_row)
+        return "newton" if cheap and n_params <= SPARSE_NEWTON_MAX_PARAMS else "lbfgs"
     cheap = rows * n_params ** 2 <= NEWTON_SMALL_HESSIAN or rows * n_params <= NEWTON_HESSIAN_PASSES * n_samples
     return "newton" if cheap and n_params <= NEWTON_MAX_PARAMS else "lbfgs"
 

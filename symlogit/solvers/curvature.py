@@ -13,7 +13,7 @@ N = 1e6, p = 101: ~0.1, 11 iterations against exact Newton's 6), each iteration 
 once N is much larger than m (the Hessian costs N p² for Newton, and every CG product a pass
 over X for Newton-CG).
 
-Only in-memory data are sampled: a dask objective keeps its exact curvature. On dask an
+Only in-memory data (numpy or scipy.sparse X) are sampled: a dask objective keeps its exact curvature. On dask an
 iteration's cost is mostly its scheduler round, and the Hessian rides on the gradient's round
 for free; sampling doubled the rounds (tried: N = 5e6, d = 50, 2 workers: 12.5 s against
 4.4 s exact).
@@ -23,7 +23,6 @@ import numbers
 
 import numpy as np
 
-from .objective import Objective
 
 ROWS_PER_PARAM = 200
 MIN_ROWS = 20_000  # below, the sample would save little and small-data fits stay exact
@@ -70,7 +69,7 @@ class SampledCurvature:
 def with_sampled_curvature(objective, option, seed):
     """``objective`` itself, or wrapped in SampledCurvature when ``option`` asks for a sample
     of fewer rows than it has (sorted rows, drawn without replacement by ``seed``)."""
-    if type(objective) is not Objective:  # dask: the data are not in memory to sample
+    if not objective.rows_in_memory:  # dask: the data are not in memory to sample
         return objective
     n = objective.X.shape[0]
     m = sample_size(option, n, objective.n_params)

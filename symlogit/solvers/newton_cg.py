@@ -15,6 +15,7 @@ Gram matrix of the columns, per class), so badly scaled or correlated columns do
 """
 
 import numpy as np
+import scipy.sparse
 import scipy.sparse.linalg
 
 from .base import check_positive
@@ -41,7 +42,8 @@ class NewtonCG(Newton):
         """Newton's row sample, and CG's preconditioner H0⁻¹ (None when off or too wide)."""
         objective, _ = super().prepare(objective)
         columns = objective.X.shape[1] + (1 if objective.fit_intercept else 0)
-        if not self.precondition or columns > PRECONDITION_MAX_COLUMNS:
+        wide = columns > PRECONDITION_MAX_COLUMNS and not scipy.sparse.issparse(objective.X)
+        if not self.precondition or wide:  # (a wide sparse X gets Whitening's diagonal H0⁻¹)
             return objective, None
         whitening = Whitening(objective)
         n = objective.n_params

@@ -53,6 +53,9 @@ class Objective:
     offset: (N,) added to every score (scalar families), or None.
     """
 
+    #: Whether X's rows can be sampled here (``rows_of_X``; sampled curvature): not for dask.
+    rows_in_memory = True
+
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
                  offset=None):
         self.X, self.targets, self.weights = X, targets, weights
@@ -117,6 +120,11 @@ class Objective:
             sample.offset = self.offset[rows]
             sample._extra = {"offset": sample.offset}
         return sample
+
+    def params_per_row(self):
+        """For a sparse X, the parameters one row's scores touch on average (the solvers' cost
+        model, ``solvers.choose_solver``); None for a dense X, where every row touches all."""
+        return None
 
     def rows_of_X(self, rows):
         """The given rows of X as the kernels take them (here a C-contiguous copy)."""

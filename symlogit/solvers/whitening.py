@@ -18,52 +18,101 @@ in Z as well, and θ and z have the same free entries.
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 
 SAMPLE_ROWS = 20_000  # the Gram matrix of d up to a few hundred columns is well estimated by then
+DIAGONAL_ABOVE = 1000  # sparse X with more columns (p = d + 1): a diagonal T (see Whitening)
 
 
 class Whitening:
-    """Maps between θ (the objective's free parameters) and z (the same entries of Z)."""
+    """Maps between θ (the objective's free parameters) and z (the same entries of Z).
+
+    On a sparse X (``symlogit.sparse``) the sample's Gram matrix is a sparse product (the rows
+    are never made dense). Wider than DIAGONAL_ABOVE columns there, T is diagonal instead:
+    T = diag(H0)^(-1/2), H0's diagonal from every row (one O(nnz) pass: a row sample misses the
+    rare columns of text-like data), so that each column has unit curvature at B = 0 but
+    correlations stay (the p×p factor would cost p² memory and p² per iteration)."""
 
     def __init__(self, objective, sample_rows=SAMPLE_ROWS, seed=0):
         X = objective.X
+        self.objective = objective
+        self.diagonal = None
+        if scipy.sparse.issparse(X) and X.shape[1] + objective.fit_intercept > DIAGONAL_ABOVE:
+            self.diagonal = _diagonal_scaling(objective)
+            return
         n = X.shape[0]
         rows = np.sort(np.random.default_rng(seed).choice(n, size=min(n, sample_rows), replace=False))
-        sample = np.asarray(X[rows], dtype=np.float64)  # a dask X computes just these rows
-        if objective.fit_intercept:
-            sample = np.column_stack([np.ones(len(rows)), sample])
         # The Hessian at B = 0, per class: h'' G + λ on the penalised rows, h'' = E[h''](0) from
         # the family (1/4 for logit, p(1 - p) = (K - 1)/K² for softmax). The penalty matters where
         # G is singular (constant columns, such as digits' blank pixels): it keeps those
         # directions at unit curvature in Z instead of λ / ridge.
         # H0 = D H0' D with D = diag(max(1, max |column|)), so entries up to 1e300 do not overflow the
         # Gram matrix; its factor is D U', so T = D⁻¹ T'.
-        scale = np.maximum(np.abs(sample).max(axis=0, initial=0.0), 1.0)
-        sample = sample / scale
+        gram, scale = _scaled_sample_gram(X, rows, objective.fit_intercept)
         curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
-        H0 = curvature * (sample.T @ sample) / max(len(rows), 1)
+        H0 = curvature * gram / max(len(rows), 1)
         H0[np.diag_indices_from(H0)] += objective.l2 / scale / scale
         if objective.fit_intercept:
             H0[0, 0] -= objective.l2 / scale[0] / scale[0]  # the intercept is not penalised
         self.T = _inverse_transposed_ul_factor(H0) / scale[:, None]
-        self.objective = objective
+
+    def _times_T(self, B):
+        return self.diagonal[:, None] * B if B.ndim == 2 else self.diagonal * B
 
     def theta(self, z):
         objective = self.objective
-        return objective.free_part(self.T @ objective.coef(z))
+        B = objective.coef(z)
+        return objective.free_part(self.T @ B if self.diagonal is None else self._times_T(B))
 
     def z(self, theta):
         objective = self.objective
-        return objective.free_part(scipy.linalg.solve_triangular(self.T, objective.coef(theta), lower=True))
+        B = objective.coef(theta)
+        if self.diagonal is not None:
+            return objective.free_part(B / (self.diagonal[:, None] if B.ndim == 2 else self.diagonal))
+        return objective.free_part(scipy.linalg.solve_triangular(self.T, B, lower=True))
 
     def gradient(self, grad_theta):
         """∇_z f from ∇_θ f."""
         objective = self.objective
-        return objective.free_part(self.T.T @ objective.coef(grad_theta))
+        G = objective.coef(grad_theta)
+        return objective.free_part(self.T.T @ G if self.diagonal is None else self._times_T(G))
 
     def precondition(self, v):
         """T Tᵀ v = H0⁻¹ v (per class, on the free entries): Newton-CG's preconditioner."""
         return self.theta(self.gradient(v))
+
+
+def _scaled_sample_gram(X, rows, fit_intercept):
+    """(X̂_sᵀ X̂_s (p, p) of the rows ``rows`` with every column divided by its scale, scale (p,)),
+    scale = max(1, max |column| over the rows). A sparse X stays sparse: the product's p×p
+    result only is dense."""
+    if scipy.sparse.issparse(X):
+        sample = X[rows]
+        if fit_intercept:
+            sample = scipy.sparse.hstack([np.ones((len(rows), 1)), sample], format="csr")
+        largest = abs(sample).max(axis=0)
+        scale = np.maximum(np.asarray(largest.toarray() if scipy.sparse.issparse(largest) else largest,
+                                      dtype=np.float64).ravel(), 1.0)
+        sample = sample @ scipy.sparse.diags_array(1.0 / scale)
+        return (sample.T @ sample).toarray(), scale
+    sample = np.asarray(X[rows], dtype=np.float64)  # a dask X computes just these rows
+    if fit_intercept:
+        sample = np.column_stack([np.ones(len(rows)), sample])
+    scale = np.maximum(np.abs(sample).max(axis=0, initial=0.0), 1.0)
+    sample = sample / scale
+    return sample.T @ sample, scale
+
+
+def _diagonal_scaling(objective):
+    """T's diagonal, H0_jj^(-1/2) with H0_jj = E[h''](0) mean_i x_ij² + λ (penalised columns) over
+    every row of a sparse X; 1 where that is 0 (an empty column, no penalty)."""
+    X = objective.X
+    curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
+    squares = np.asarray(X.multiply(X).sum(axis=0), dtype=np.float64).ravel() / max(X.shape[0], 1)
+    H0 = curvature * squares + objective.l2
+    if objective.fit_intercept:
+        H0 = np.concatenate([[curvature], H0])
+    return 1.0 / np.sqrt(np.where(H0 > 0, H0, 1.0))
 
 
 def _inverse_transposed_ul_factor(G):
