@@ -56,6 +56,10 @@ FEASIBILITY = 1e-7
 MAX_ROUNDS = 30
 #: Rows per block of a pass over X.
 CHUNK = 1 << 16
+#: LP variables beyond which the null space (a dense n_vars × n_vars Gram and its eigenvectors)
+#: is not formed: a working set that allows no margin then goes straight to the LP on every row
+#: (exact, slower). Only a wide sparse X (``symlogit.sparse``) gets there in practice.
+NULL_SPACE_MAX_VARS = 4000
 
 
 def recession_direction(X, signs, weights, fit_intercept=True, threshold=1e-7, prefer=None):
@@ -84,7 +88,7 @@ def separating_direction(X, labels, n_classes, weights, fit_intercept=True, thre
     gap |u_ia - u_ib|, the rows the fit finds hardest to tell apart."""
     if n_classes == 2:
         return recession_direction(X, (labels == 1) * 2.0 - 1.0, weights, fit_intercept, threshold)
-    in_memory = isinstance(X, np.ndarray)
+    in_memory = not _is_dask(X)
     by_class = [np.flatnonzero((labels == k) & (weights > 0)) for k in range(n_classes)] if in_memory else None
     for a in range(n_classes):
         for b in range(a + 1, n_classes):
@@ -107,8 +111,12 @@ def separating_direction(X, labels, n_classes, weights, fit_intercept=True, thre
     return None
 
 
+def _is_dask(X):
+    return type(X).__module__.partition(".")[0] == "dask"
+
+
 def _rows(X, tags, weights):
-    if type(X).__module__.partition(".")[0] == "dask":
+    if _is_dask(X):
         from .distributed import DaskRows
 
         return DaskRows(X, tags, weights)
@@ -129,6 +137,9 @@ def _search(problem, rows, threshold, prefer=None, per_variable=ROWS_PER_VARIABL
             return None if direction is None else problem.unscaled(direction, scale)
         if direction is not None:
             off = functools.partial(problem.violations, direction=direction, scale=scale)
+        elif problem.n_vars > NULL_SPACE_MAX_VARS:  # the null space's Gram would be too large
+            work = rows.sample(rows.count)  # the LP on every row next
+            continue
         else:
             null = _null_space(A_ub, A_eq)
             if null.shape[1] == 0:
@@ -183,7 +194,7 @@ class InMemoryRows:
         return np.sort(np.random.default_rng(0).choice(self.index, size, replace=False))
 
     def take(self, rows):
-        return np.asarray(self.X[rows], dtype=np.float64), self.tags[rows]
+        return _block(self.X, rows), self.tags[rows]
 
     def worst(self, off, work, limit):
         """The rows outside work with the largest off(X rows, tags) > FEASIBILITY (at most limit),
@@ -194,9 +205,17 @@ class InMemoryRows:
                       for start in range(0, index.size, CHUNK)]
         else:
             blocks = [index[start:start + CHUNK] for start in range(0, index.size, CHUNK)]
-        values = np.concatenate([off(np.asarray(self.X[block]), self.tags[block]) for block in blocks])
+        values = np.concatenate([off(_block(self.X, block), self.tags[block]) for block in blocks])
         values[np.searchsorted(index, work)] = 0.0
         return top_offenders(values, index, limit)
+
+
+def _block(X, rows):
+    """X's rows ``rows`` (a slice or sorted indices): float64 numpy rows, or CSR rows of a sparse
+    X (never made dense: the LP takes sparse constraints)."""
+    if scipy.sparse.issparse(X):
+        return X[rows]
+    return np.asarray(X[rows], dtype=np.float64)
 
 
 class _Scalar:
@@ -209,7 +228,11 @@ class _Scalar:
 
     @staticmethod
     def scale(X):
-        scale = np.max(np.abs(X), axis=0, initial=0.0)
+        if scipy.sparse.issparse(X):
+            largest = abs(X).max(axis=0)
+            scale = np.asarray(largest.toarray() if scipy.sparse.issparse(largest) else largest).ravel()
+        else:
+            scale = np.max(np.abs(X), axis=0, initial=0.0)
         return np.where(scale > 0, scale, 1.0)
 
     def units(self, scale):
@@ -220,11 +243,16 @@ class _Scalar:
         return direction * self.units(scale)
 
     def design(self, X, scale):
+        if scipy.sparse.issparse(X):
+            X = X @ scipy.sparse.diags_array(1.0 / scale)
+            return scipy.sparse.hstack([np.ones((X.shape[0], 1)), X], format="csr") if self.fit_intercept else X
         X = X / scale
         return np.hstack([np.ones((X.shape[0], 1)), X]) if self.fit_intercept else X
 
     def constraints(self, X, signs, scale):
         A, edge = self.design(X, scale), signs != 0
+        if scipy.sparse.issparse(A):
+            return scipy.sparse.diags_array(signs[edge]) @ A[edge], A[~edge]
         return A[edge] * signs[edge][:, None], A[~edge]
 
     def scores(self, X, directions, scale):
@@ -257,6 +285,8 @@ class _Vector(_Scalar):
     def constraints(self, X, labels, scale):
         X, p, K = self.design(X, scale), self.p, self.K
         row, other = np.nonzero(np.arange(K)[None, :] != labels[:, None])  # one constraint per (row, other class)
+        if scipy.sparse.issparse(X):
+            return self._sparse_constraints(X, labels, row, other)
         m, cols = row.size, np.arange(p)
         own_cols = labels[row][:, None] * p + cols
         other_cols = other[:, None] * p + cols
@@ -266,6 +296,17 @@ class _Vector(_Scalar):
              (np.repeat(np.arange(m), 2 * p), np.concatenate([own_cols, other_cols], axis=1).ravel())),
             shape=(m, K * p))
         return A[:, p:], scipy.sparse.csr_matrix((0, self.n_vars))
+
+    def _sparse_constraints(self, X, labels, row, other):
+        """``constraints`` for a sparse design X: the same matrix from X's stored entries only."""
+        p, K = self.p, self.K
+        values = scipy.sparse.coo_array(X[row])
+        at, cols, data = values.coords[0], values.coords[1], values.data
+        A = scipy.sparse.csr_array(
+            (np.concatenate([data, -data]),
+             (np.concatenate([at, at]), np.concatenate([labels[row][at] * p + cols, other[at] * p + cols]))),
+            shape=(row.size, K * p))
+        return A[:, p:], scipy.sparse.csr_array((0, self.n_vars))
 
     def _margins(self, X, labels, directions, scale):
         """(m, K, r): x̂_iᵀ(D[:, y_i] - D[:, k]) for r flattened directions (n_vars, r)."""
