@@ -42,12 +42,17 @@ NEWTON_HESSIAN_PASSES = 10
 NEWTON_MAX_PARAMS = 6000  # beyond, the Hessian (8 p² bytes, 290 MB) and its Cholesky (p³/3) are too big
 NEWTON_MAX_HESSIAN_WORK = 2e11  # m p² multiply-adds, several seconds an iteration
 
-# Sparse X (provisional, ``symlogit.sparse``): a row's outer product touches only the q
-# parameters of its stored entries (q = (nnz/N + 1) K with an intercept), so the Hessian costs
-# m q² and a pass over X N q; the rule above then reads with q for p in the Hessian's work. But
-# the Hessian is a dense p×p matrix (scipy's sparse Gram, then Cholesky p³/3), so Newton stops
-# at SPARSE_NEWTON_MAX_PARAMS; wider problems run L-BFGS (diagonally scaled beyond 1000
-# columns), finished by Newton-CG.
+# Sparse X (provisional, ``symlogit.sparse``; measured 2026-11-29 on two shared cores, binary
+# logit at C = 1 unless said): a row's outer product touches only the q parameters of its stored
+# entries (q = (nnz/N + 1) K with an intercept), so the Hessian costs m q² (scipy's sparse Gram,
+# several times slower per multiply-add than a dense SYRK) plus its Cholesky, p³/3, and it is a
+# dense p×p matrix. L-BFGS was as fast or faster wherever the Hessian was not tiny: one-hot
+# N = 10^5, 5 columns of 40 levels (p = 201) newton 0.28 s, lbfgs 0.08 s; 10 of 100 levels
+# (p = 1001) newton 1.29 s, lbfgs 0.18 s; text-like N = 2x10^4, d = 2000, 17 entries a row
+# newton 1.14 s, lbfgs + newton-cg 0.13 s; one-hot K = 3, p = 1503, newton 1.15 s, lbfgs
+# 1.04 s. So on sparse X auto runs newton only where p ≤ NEWTON_ALWAYS_PARAMS or the Hessian
+# work m q² + p³/3 is at most NEWTON_SMALL_HESSIAN (and p ≤ SPARSE_NEWTON_MAX_PARAMS), else
+# L-BFGS (diagonally scaled beyond 1000 columns), finished by newton-cg on the same terms.
 SPARSE_NEWTON_MAX_PARAMS = 2000
 
 
@@ -55,13 +60,18 @@ def _hessian_rows(n_samples, n_params):
     return sample_size("auto", n_samples, n_params) or n_samples
 
 
+def _sparse_newton_cheap(n_samples, n_params, params_per_row):
+    work = _hessian_rows(n_samples, n_params) * params_per_row ** 2 + n_params ** 3 / 3
+    return n_params <= NEWTON_ALWAYS_PARAMS or (n_params <= SPARSE_NEWTON_MAX_PARAMS and work <= NEWTON_SMALL_HESSIAN)
+
+
 def newton_affordable(n_samples, n_params, params_per_row=None):
     """Whether a Newton iteration is affordable at all: p ≤ NEWTON_MAX_PARAMS and its Hessian's
     m p² ≤ NEWTON_MAX_HESSIAN_WORK (auto finishes a stalled L-BFGS with Newton if so, else with
-    Newton-CG). params_per_row: for sparse X, q (see above): m q² and p ≤ SPARSE_NEWTON_MAX_PARAMS."""
-    rows = _hessian_rows(n_samples, n_params)
+    Newton-CG). params_per_row: for sparse X, q (see above): the sparse rule of ``choose_solver``."""
     if params_per_row is not None:
-        return n_params <= SPARSE_NEWTON_MAX_PARAMS and rows * params_per_row ** 2 <= NEWTON_MAX_HESSIAN_WORK
+        return _sparse_newton_cheap(n_samples, n_params, params_per_row)
+    rows = _hessian_rows(n_samples, n_params)
     return n_params <= NEWTON_MAX_PARAMS and rows * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK
 
 
@@ -72,16 +82,14 @@ def choose_solver(n_samples, n_params, params_per_row=None):
     p ≤ NEWTON_MAX_PARAMS; lbfgs (whitened) otherwise, which the estimator finishes with newton
     (or newton-cg where a Newton iteration is not affordable) where it stops above tol.
 
-    Sparse X (params_per_row = q, the parameters a row's scores touch on average): the same
-    with the Hessian's work m q² + p³/3 (its Gram and Cholesky) against NEWTON_SMALL_HESSIAN or
-    NEWTON_HESSIAN_PASSES passes of N q, and p ≤ SPARSE_NEWTON_MAX_PARAMS."""
+    Sparse X (params_per_row = q, the parameters a row's scores touch on average; provisional,
+    see above): newton when p ≤ NEWTON_ALWAYS_PARAMS, or when m q² + p³/3 ≤ NEWTON_SMALL_HESSIAN
+    and p ≤ SPARSE_NEWTON_MAX_PARAMS; lbfgs otherwise."""
+    if params_per_row is not None:
+        return "newton" if _sparse_newton_cheap(n_samples, n_params, params_per_row) else "lbfgs"
     if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
     rows = _hessian_rows(n_samples, n_params)
-    if params_per_row is not None:
-        work = rows * params_per_row ** 2 + n_params ** 3 / 3
-        cheap = work <= max(NEWTON_SMALL_HESSIAN, NEWTON_HESSIAN_PASSES * n_samples * params_per_row)
-        return "newton" if cheap and n_params <= SPARSE_NEWTON_MAX_PARAMS else "lbfgs"
     cheap = rows * n_params ** 2 <= NEWTON_SMALL_HESSIAN or rows * n_params <= NEWTON_HESSIAN_PASSES * n_samples
     return "newton" if cheap and n_params <= NEWTON_MAX_PARAMS else "lbfgs"
 
