@@ -1,0 +1,352 @@
+"""scipy.sparse X (symlogit.sparse): the same fits, predictions and inference as dense X, for
+every family and solver; every format and dtype; X never made dense; bad input refused."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from symlogit import GLMClassifier, GLMRegressor, LogisticRegression
+from symlogit.estimator import SeparationWarning
+from symlogit.family import get_family
+from symlogit.solvers import choose_solver, newton_affordable
+from symlogit.sparse import as_csr, sparse_kernels
+
+N, D = 300, 12
+FAMILIES = ("logit", "probit", "cloglog", "softmax", "poisson")
+
+
+def _data(seed=0, n=N, d=D, density=0.3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * (rng.random((n, d)) < density)
+    return X, rng
+
+
+def _problem(family, seed=0, n=N, d=D):
+    """(dense X, y, sample weights, a model factory) for a family."""
+    X, rng = _data(seed, n, d)
+    b = rng.normal(size=d)
+    w = rng.random(n) + 0.5
+    if family == "poisson":
+        return X, rng.poisson(np.exp(0.2 * X @ b)), w, lambda **kw: GLMRegressor(**{"alpha": 0.01, **kw})
+    if family == "softmax":
+        y = np.digitize(X @ b + rng.normal(size=n), [-0.7, 0.7])
+        return X, y, w, lambda **kw: LogisticRegression(**kw)
+    y = (X @ b + rng.normal(size=n) > 0).astype(int)
+    return X, y, w, lambda **kw: GLMClassifier(family=family, **kw)
+
+
+def _relative(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(a)), 1e-300)
+
+
+def _fit(make, X, y, **kw):
+    weights = kw.pop("sample_weight", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return make(**kw).fit(X, y, sample_weight=weights)
+
+
+# ---- the kernels -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("family", ["logit", "probit", "cloglog", "poisson"])
+@pytest.mark.parametrize("intercept", [True, False])
+def test_scalar_kernels_equal_the_dense_kernels(family, intercept):
+    X, rng = _data(1)
+    f = get_family(family)
+    dense, sparse = f.kernels, sparse_kernels(f)
+    Xs = as_csr(sp.csr_matrix(X))
+    y = rng.poisson(1.0, N).astype(float) if family == "poisson" else (rng.random(N) < 0.4).astype(float)
+    w, offset = rng.random(N) + 0.1, 0.1 * rng.normal(size=N)
+    beta, v = 0.3 * rng.normal(size=D + intercept), rng.normal(size=D + intercept)
+    for o in (None, offset):
+        for expected in (False, True):
+            a = dense.loss_grad_hess(X, y, beta, w, intercept, offset=o, expected=expected)
+            b = sparse.loss_grad_hess(Xs, y, beta, w, intercept, offset=o, expected=expected)
+            assert b[2].shape == (D + intercept,) * 2
+            for x, z in zip(a, b):
+                assert _relative(x, z) < 1e-13
+        assert _relative(dense.hessp(X, y, beta, v, w, intercept, offset=o),
+                         sparse.hessp(Xs, y, beta, v, w, intercept, offset=o)) < 1e-12
+        assert _relative(dense.loss_grad(X, y, beta, w, intercept, offset=o)[1],
+                         sparse.loss_grad(Xs, y, beta, w, intercept, offset=o)[1]) < 1e-13
+        assert _relative(dense.means(X, beta, intercept, offset=o), sparse.means(Xs, beta, intercept, offset=o)) < 1e-14
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+def test_softmax_kernels_equal_the_dense_kernels(intercept):
+    X, rng = _data(2)
+    f = get_family("softmax")
+    dense, sparse = f.kernels, sparse_kernels(f)
+    Xs = as_csr(sp.csr_matrix(X))
+    K = 4
+    Y, w = np.eye(K)[rng.integers(0, K, N)], rng.random(N) + 0.1
+    B, V = 0.3 * rng.normal(size=(D + intercept, K)), rng.normal(size=(D + intercept, K))
+    a, b = dense.loss_grad_hess(X, Y, B, w, intercept), sparse.loss_grad_hess(Xs, Y, B, w, intercept)
+    for x, z in zip(a, b):
+        assert _relative(x, z) < 1e-13
+    assert _relative(dense.hessp(X, Y, B, V, w, intercept), sparse.hessp(Xs, Y, B, V, w, intercept)) < 1e-12
+    for name in ("probabilities", "log_probabilities", "scores"):
+        assert _relative(getattr(dense, name)(X, B, intercept), getattr(sparse, name)(Xs, B, intercept)) < 1e-13
+
+
+# ---- fits equal dense fits -------------------------------------------------------------------
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton", "newton-cg", "auto"])
+@pytest.mark.parametrize("family", FAMILIES)
+def test_sparse_fit_equals_dense_fit(family, solver):
+    X, y, w, make = _problem(family)
+    dense = _fit(make, X, y, solver=solver, sample_weight=w)
+    sparse = _fit(make, sp.csr_matrix(X), y, solver=solver, sample_weight=w)
+    assert sparse.solver_ == dense.solver_
+    assert _relative(dense.coef_, sparse.coef_) < 1e-8
+    assert _relative(dense.intercept_, sparse.intercept_) < 1e-8
+    assert sparse.converged_ == dense.converged_
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_predictions_equal_dense(family):
+    X, y, w, make = _problem(family, seed=3)
+    model = _fit(make, sp.csr_matrix(X), y, sample_weight=w)
+    Xs = sp.csc_matrix(X[:50])
+    assert _relative(model.predict(X[:50]), model.predict(Xs)) == 0 or family == "poisson"
+    if family == "poisson":
+        assert _relative(model.predict(X[:50]), model.predict(Xs)) < 1e-14
+        assert abs(model.score(X, y, sample_weight=w) - model.score(sp.coo_array(X), y, sample_weight=w)) < 1e-12
+        return
+    assert _relative(model.predict_proba(X[:50]), model.predict_proba(Xs)) < 1e-14
+    assert _relative(model.predict_log_proba(X[:50]), model.predict_log_proba(Xs)) < 1e-13
+    assert _relative(model.decision_function(X[:50]), model.decision_function(Xs)) < 1e-13
+    assert model.score(X, y, sample_weight=w) == model.score(sp.coo_array(X), y, sample_weight=w)
+
+
+@pytest.mark.parametrize("family", ["logit", "cloglog", "poisson"])
+def test_offset_on_sparse_equals_dense(family):
+    X, y, w, make = _problem(family, seed=4)
+    offset = 0.2 * np.random.default_rng(4).normal(size=N)
+    dense = make(solver="newton").fit(X, y, sample_weight=w, offset=offset)
+    sparse = make(solver="newton").fit(sp.csr_array(X), y, sample_weight=w, offset=offset)
+    assert _relative(dense.coef_, sparse.coef_) < 1e-8
+    assert _relative(dense.linear_predictor(X, offset), sparse.linear_predictor(sp.csr_array(X), offset)) < 1e-12
+
+
+def test_gd_runs_on_sparse_and_sgd_is_refused():
+    X, y, w, make = _problem("logit", seed=5)
+    dense = _fit(make, X, y, solver="gd", max_iter=30)
+    sparse = _fit(make, sp.csr_matrix(X), y, solver="gd", max_iter=30)
+    assert _relative(dense.coef_, sparse.coef_) < 1e-8
+    with pytest.raises(ValueError, match="'sgd' does not run on sparse X"):
+        make(solver="sgd").fit(sp.csr_matrix(X), y)
+
+
+def test_soft_targets_and_class_weight_on_sparse():
+    X, y, w, make = _problem("softmax", seed=6)
+    P = np.random.default_rng(6).dirichlet(np.ones(3), size=N)
+    for target, options in ((P, {}), (y, {"class_weight": "balanced"})):
+        dense = LogisticRegression(**options).fit(X, target)
+        sparse = LogisticRegression(**options).fit(sp.csr_matrix(X), target)
+        assert _relative(dense.coef_, sparse.coef_) < 1e-8
+
+
+def test_warm_start_on_sparse_continues_from_the_last_fit():
+    X, y, w, make = _problem("logit", seed=7)
+    model = make(warm_start=True, solver="newton").fit(sp.csr_matrix(X), y)
+    again = model.fit(sp.csr_matrix(X), y)
+    assert again.n_iter_[0] <= 1
+
+
+# ---- formats, dtypes, index dtypes, duplicates -----------------------------------------------
+
+FORMATS = [sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.csr_array, sp.csc_array, sp.coo_array, sp.lil_matrix,
+           sp.dok_array, sp.bsr_matrix]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_every_format_dtype_and_index_dtype_gives_the_same_fit(dtype, index_dtype):
+    X, y, w, make = _problem("logit", seed=8)
+    X = X.astype(dtype)
+    reference = make(solver="newton").fit(X.astype(np.float64), y, sample_weight=w)
+    for fmt in FORMATS:
+        Xs = fmt(X)
+        if hasattr(Xs, "indices"):
+            Xs.indices, Xs.indptr = Xs.indices.astype(index_dtype), Xs.indptr.astype(index_dtype)
+        elif hasattr(Xs, "coords"):
+            Xs.coords = tuple(c.astype(index_dtype) for c in Xs.coords)
+        model = make(solver="newton").fit(Xs, y, sample_weight=w)
+        assert _relative(reference.coef_, model.coef_) < 1e-8, fmt.__name__
+        assert _relative(reference.predict_proba(X), model.predict_proba(fmt(X))) < 1e-12, fmt.__name__
+
+
+def test_integer_values_are_accepted():
+    X, y, w, make = _problem("logit", seed=9)
+    counts = np.round(np.abs(X) * 3).astype(np.int64)
+    assert _relative(make().fit(counts, y).coef_, make().fit(sp.csr_matrix(counts), y).coef_) < 1e-8
+
+
+def test_duplicate_entries_are_summed_and_the_input_is_left_alone():
+    X, y, w, make = _problem("logit", seed=10)
+    coo = sp.coo_matrix(X)
+    half = coo.data / 2  # every entry stored twice, as two halves
+    doubled = sp.coo_matrix((np.concatenate([half, coo.data - half]), (np.tile(coo.row, 2), np.tile(coo.col, 2))),
+                            shape=X.shape)
+    csr = sp.csr_matrix((doubled.data, (doubled.row, doubled.col)), shape=X.shape)  # summed by scipy
+    reference = make(solver="newton").fit(X, y)
+    assert _relative(reference.coef_, make(solver="newton").fit(doubled, y).coef_) < 1e-8
+    assert _relative(reference.coef_, make(solver="newton").fit(csr, y).coef_) < 1e-8
+    # a CSR with duplicate, unsorted entries (not canonical): summed, and the caller's matrix not changed
+    order = np.lexsort((-doubled.col, doubled.row))
+    rows, cols, data = doubled.row[order], doubled.col[order], doubled.data[order]
+    messy = sp.csr_matrix((data, cols, np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=N))])),
+                          shape=X.shape)
+    assert not messy.has_canonical_format
+    before = messy.data.copy(), messy.indices.copy()
+    assert _relative(reference.coef_, make(solver="newton").fit(messy, y).coef_) < 1e-8
+    np.testing.assert_array_equal(messy.data, before[0])
+    np.testing.assert_array_equal(messy.indices, before[1])
+
+
+# ---- never dense -----------------------------------------------------------------------------
+
+@pytest.fixture
+def no_densifying(monkeypatch):
+    """toarray/todense of any sparse matrix with ``rows`` rows (X's, or its row samples: set the
+    fixture's value) raise: a p×p Hessian may be made dense, X may not."""
+    guard = {"rows": set()}
+
+    def refuse(original):
+        def method(self, *args, **kwargs):
+            if self.shape[0] in guard["rows"] or self.shape[0] > 50:
+                raise AssertionError(f"a sparse matrix of shape {self.shape} was made dense")
+            return original(self, *args, **kwargs)
+        return method
+
+    for cls in (sp._compressed._cs_matrix, sp._coo._coo_base):
+        monkeypatch.setattr(cls, "toarray", refuse(cls.toarray))
+    for cls in (sp._base._spbase, sp._matrix.spmatrix):
+        monkeypatch.setattr(cls, "todense", refuse(cls.todense))
+    return guard
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton", "gd"])
+def test_fit_and_predict_never_make_X_dense(no_densifying, solver):
+    rng = np.random.default_rng(11)
+    n, d = 2000, 30
+    X = sp.random(n, d, density=0.1, format="csr", random_state=11)
+    y = (X @ rng.normal(size=d) + 0.3 * rng.normal(size=n) > 0).astype(int)
+    model = _fit(lambda **kw: LogisticRegression(**kw), X, y, solver=solver, max_iter=50)
+    model.predict_proba(X)
+    model.decision_function(X)
+    model.score(X, y)
+    unpenalised = _fit(lambda **kw: LogisticRegression(**kw), X, y, penalty=None, solver=solver, max_iter=50)
+    unpenalised.inference()
+
+
+@pytest.mark.parametrize("d", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_a_matrix_far_too_large_to_be_dense_fits_in_seconds(d):
+    """10^4 rows, 10^5 (10^6: slow) columns, ~10 entries a row: 8 (80) GB dense, 1.3 MB sparse.
+    L-BFGS (diagonal whitening beyond 1000 columns) fits it, as does Newton-CG; peak traced
+    memory is L-BFGS's history (O(m p)) plus O(p) vectors, far below X's dense form."""
+    rng = np.random.default_rng(12)
+    n, per_row = 10_000, 8
+    informative = sp.csr_matrix((rng.random(n * 2), (np.repeat(np.arange(n), 2), rng.integers(0, 200, n * 2))),
+                                shape=(n, d))
+    noise = sp.csr_matrix((rng.random(n * per_row), (np.repeat(np.arange(n), per_row),
+                                                     rng.integers(0, d, n * per_row))), shape=(n, d))
+    X = informative + noise
+    beta = np.zeros(d)
+    beta[:200] = 2 * rng.normal(size=200)
+    y = (X @ beta + 0.5 * rng.normal(size=n) > 0).astype(int)
+    tracemalloc.start()
+    try:
+        model = LogisticRegression(solver="lbfgs").fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert model.converged_ and model.coef_.shape == (1, d)
+    assert peak < 500 * 8 * d  # L-BFGS-B's workspace and O(p) vectors; X dense: 8 10^4 d bytes
+    assert model.score(X, y) > 0.7
+    cg = LogisticRegression(solver="newton-cg", tol=1e-10).fit(X, y)
+    assert _relative(cg.coef_, model.coef_) < 1e-5
+
+
+# ---- separation and inference ----------------------------------------------------------------
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("information", ["observed", "expected"])
+def test_inference_on_sparse_equals_dense(family, information):
+    X, y, w, make = _problem(family, seed=13)
+    options = {"alpha": 0.0} if family == "poisson" else {"penalty": None}
+    dense = make(solver="newton", tol=1e-10, **options).fit(X, y, sample_weight=w)
+    sparse = make(solver="newton", tol=1e-10, **options).fit(sp.csr_matrix(X), y, sample_weight=w)
+    a, b = dense.inference(information=information), sparse.inference(information=information)
+    assert _relative(a.bse, b.bse) < 1e-6
+    assert _relative(a.params, b.params) < 1e-8
+    assert abs(a.llf - b.llf) < 1e-8 * abs(a.llf) and abs(a.llnull - b.llnull) < 1e-8 * abs(a.llnull)
+
+
+@pytest.mark.parametrize("family", ["logit", "softmax", "poisson"])
+def test_separation_is_found_on_sparse_as_on_dense(family):
+    X, rng = _data(14)
+    if family == "softmax":
+        y, make = np.where(X[:, 0] > 0, 0, np.where(X[:, 1] > 0, 1, 2)), LogisticRegression
+        options = {"penalty": None}
+    elif family == "poisson":
+        X[:, 0] = np.abs(X[:, 0])  # the zero counts where x1 > 0, cut off by -x1
+        y, make = np.where(X[:, 0] > 0, 0, 1 + rng.poisson(3.0, N)), GLMRegressor
+        options = {"alpha": 0.0}
+    else:
+        y, make, options = (X[:, 0] > 0).astype(int), LogisticRegression, {"penalty": None}
+    messages = []
+    for data in (X, sp.csr_matrix(X)):
+        with pytest.warns(SeparationWarning):
+            messages.append(make(**options).fit(data, y).separation_)
+    assert messages[0] == messages[1] and messages[0] is not None
+    assert "x1" in messages[0]
+
+
+def test_no_separation_on_sparse_when_there_is_none():
+    X, y, w, make = _problem("softmax", seed=15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeparationWarning)
+        model = LogisticRegression(penalty=None).fit(sp.csr_matrix(X), y)
+    assert model.separation_ is None and model.converged_
+
+
+# ---- bad input and the solver rule -----------------------------------------------------------
+
+def test_bad_sparse_input_is_refused_before_any_work():
+    X, y, w, make = _problem("logit", seed=16)
+    with_nan = sp.csr_matrix(X)
+    with_nan.data[3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        make().fit(with_nan, y)
+    out_of_range = sp.csr_matrix(X)
+    out_of_range.indices[0] = D + 5
+    with pytest.raises(ValueError, match="malformed"):
+        make().fit(out_of_range, y)
+    negative = sp.coo_matrix(X)
+    negative.row[0] = -1
+    with pytest.raises(ValueError, match="malformed"):
+        make().fit(negative, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        make().fit(sp.csr_matrix(X), y[:-1])
+    model = make().fit(sp.csr_matrix(X), y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(sp.csr_matrix(X[:, :-1]))
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict_proba(with_nan)
+
+
+def test_auto_on_sparse_picks_newton_only_for_a_small_hessian():
+    assert choose_solver(1000, 10, params_per_row=3.0) == "newton"
+    assert choose_solver(100_000, 201, params_per_row=6.0) == "newton"  # one-hot, 5 columns of 40 levels
+    assert choose_solver(100_000, 1001, params_per_row=11.0) == "lbfgs"  # p³/3 alone is 3e8
+    assert choose_solver(10_000, 1_000_001, params_per_row=9.0) == "lbfgs"
+    assert choose_solver(1_000_000, 101) == "newton"  # the dense rule is unchanged
+    assert not newton_affordable(20_000, 2001, params_per_row=18.0)
+    assert newton_affordable(1000, 50, params_per_row=5.0)
