@@ -17,6 +17,10 @@ a float. Multinomial coefficients are reported centred over classes (each featur
 ``coef_`` sums to 0; with a penalty only the intercepts needed centring), which changes no
 probability. Internally B is (d+1,) or (d+1, K) with the intercept in row 0.
 
+X: a numpy array or DataFrame (N, d); a scipy.sparse matrix or array of any format (converted
+once to canonical CSR float64 and never made dense: ``symlogit.sparse``; every solver but sgd);
+or a dask array (``symlogit.distributed``).
+
 Nothing here imports SymPy: fitting runs only the generated numba kernels.
 """
 
@@ -146,7 +150,8 @@ class _GLM(BaseEstimator):
     def fit(self, X, y, sample_weight=None, offset=None):
         """Fit on X (N, d) and y (offset: (N,) added to every score, e.g. log exposure); every
         input is checked before any work, and a failed fit leaves a previously fitted model as
-        it was."""
+        it was. X may be scipy.sparse (see the module docstring); solver 'sgd' on sparse X is
+        a ValueError."""
         self._check_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
