@@ -214,13 +214,11 @@ def test_duplicate_entries_are_summed_and_the_input_is_left_alone():
 
 @pytest.fixture
 def no_densifying(monkeypatch):
-    """toarray/todense of any sparse matrix with ``rows`` rows (X's, or its row samples: set the
-    fixture's value) raise: a p×p Hessian may be made dense, X may not."""
-    guard = {"rows": set()}
-
+    """toarray/todense of a sparse matrix of more than 50 rows (X, its row samples, the LP's
+    rows) raise: a Hessian (p×p, p ≤ 50 here) or a 1×d row of column maxima may be made dense."""
     def refuse(original):
         def method(self, *args, **kwargs):
-            if self.shape[0] in guard["rows"] or self.shape[0] > 50:
+            if self.shape[0] > 50:
                 raise AssertionError(f"a sparse matrix of shape {self.shape} was made dense")
             return original(self, *args, **kwargs)
         return method
@@ -229,21 +227,59 @@ def no_densifying(monkeypatch):
         monkeypatch.setattr(cls, "toarray", refuse(cls.toarray))
     for cls in (sp._base._spbase, sp._matrix.spmatrix):
         monkeypatch.setattr(cls, "todense", refuse(cls.todense))
-    return guard
 
 
+@pytest.mark.parametrize("classes", [2, 3])
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton", "gd"])
-def test_fit_and_predict_never_make_X_dense(no_densifying, solver):
+def test_fit_and_predict_never_make_X_dense(no_densifying, solver, classes):
     rng = np.random.default_rng(11)
     n, d = 2000, 30
     X = sp.random(n, d, density=0.1, format="csr", random_state=11)
-    y = (X @ rng.normal(size=d) + 0.3 * rng.normal(size=n) > 0).astype(int)
-    model = _fit(lambda **kw: LogisticRegression(**kw), X, y, solver=solver, max_iter=50)
+    y = np.digitize(X @ rng.normal(size=d) + 0.3 * rng.normal(size=n), [0.0] if classes == 2 else [-0.3, 0.3])
+    model = _fit(lambda **kw: LogisticRegression(**kw), X, y, solver=solver, max_iter=20)
     model.predict_proba(X)
     model.decision_function(X)
     model.score(X, y)
-    unpenalised = _fit(lambda **kw: LogisticRegression(**kw), X, y, penalty=None, solver=solver, max_iter=50)
+    unpenalised = _fit(lambda **kw: LogisticRegression(**kw), X, y, penalty=None, solver=solver, max_iter=20)
     unpenalised.inference()
+
+
+def test_sampled_curvature_on_sparse_takes_the_dense_fits_steps():
+    """Newton's curvature from a row sample (N ≥ 40,000 rows): the same rows, sparse or dense."""
+    X, y, w, make = _problem("logit", seed=17, n=40_000, d=8)
+    dense = make(solver="newton").fit(X, y, sample_weight=w)
+    sparse = make(solver="newton").fit(sp.csr_matrix(X), y, sample_weight=w)
+    assert dense.n_iter_[0] == sparse.n_iter_[0] > 1
+    assert _relative(dense.coef_, sparse.coef_) < 1e-8
+
+
+@pytest.mark.parametrize("classes", [None, 3])
+def test_diagonal_whitening_maps_parameters_and_gradients_consistently(monkeypatch, classes):
+    """Beyond DIAGONAL_ABOVE columns of a sparse X, T is diagonal: z(θ(z)) = z, ∇_z f = Tᵀ ∇_θ f
+    (a finite difference along z), and L-BFGS on it reaches the dense Newton optimum."""
+    import symlogit.solvers.whitening as whitening
+    from symlogit.sparse import SparseObjective
+
+    monkeypatch.setattr(whitening, "DIAGONAL_ABOVE", 5)
+    X, rng = _data(18)
+    X[:, 3] *= 100.0  # a badly scaled column
+    family = get_family("softmax" if classes else "logit")
+    y = np.eye(3)[rng.integers(0, 3, N)] if classes else (rng.random(N) < 0.5).astype(float)
+    objective = SparseObjective(as_csr(sp.csr_matrix(X)), y, np.ones(N), family, True, 1e-2, classes,
+                                pin_reference=False)
+    white = whitening.Whitening(objective)
+    assert white.diagonal is not None and white.diagonal[4] < white.diagonal[1] / 10
+    z = rng.normal(size=objective.n_params) * 0.1
+    np.testing.assert_allclose(white.z(white.theta(z)), z, rtol=1e-12)
+    e = rng.normal(size=z.size)
+    step = 1e-6
+    numeric = (objective.value(white.theta(z + step * e)) - objective.value(white.theta(z - step * e))) / (2 * step)
+    analytic = white.gradient(objective.value_grad(white.theta(z))[1]) @ e
+    assert abs(numeric - analytic) < 1e-6 * max(abs(analytic), 1.0)
+    target = y.argmax(axis=1) if classes else y
+    reference = LogisticRegression(solver="newton", tol=1e-10, C=1.0).fit(X, target)
+    model = _fit(lambda **kw: LogisticRegression(**kw), sp.csr_matrix(X), target, solver="lbfgs", C=1.0)
+    assert _relative(reference.coef_, model.coef_) < 1e-5
 
 
 @pytest.mark.parametrize("d", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
@@ -307,6 +343,32 @@ def test_separation_is_found_on_sparse_as_on_dense(family):
             messages.append(make(**options).fit(data, y).separation_)
     assert messages[0] == messages[1] and messages[0] is not None
     assert "x1" in messages[0]
+
+
+def test_separation_of_probability_rows_on_sparse():
+    x = np.r_[np.linspace(-3, -0.1, 20), np.linspace(0.1, 3, 20)][:, None]
+    y = np.r_[np.zeros(20), np.ones(20)]
+    with pytest.warns(SeparationWarning):
+        model = LogisticRegression(penalty=None, tol=1e-10).fit(sp.csr_matrix(x), np.c_[1 - y, y])
+    assert not model.converged_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert LogisticRegression(penalty=None, tol=1e-10).fit(sp.csr_matrix(np.r_[x, [[2.0]]]), np.r_[y, 0.5]).converged_
+
+
+@pytest.mark.parametrize("separated", [True, False])
+def test_separation_without_the_null_space_shortcut_is_the_same(monkeypatch, separated):
+    """A wide sparse X skips the null space (NULL_SPACE_MAX_VARS) and solves the LP on every row:
+    the same answer, separated or not."""
+    import symlogit.separation as separation
+
+    X, rng = _data(19, n=3000)
+    signs = np.where(X[:, 0] > 0, 1.0, -1.0) if separated else np.where(rng.random(3000) < 0.5, 1.0, -1.0)
+    weights = np.ones(3000)
+    expected = separation.recession_direction(X, signs, weights)
+    monkeypatch.setattr(separation, "NULL_SPACE_MAX_VARS", 3)
+    found = separation.recession_direction(as_csr(sp.csr_matrix(X)), signs, weights)
+    assert (found is None) == (expected is None) == (not separated)
 
 
 def test_no_separation_on_sparse_when_there_is_none():
