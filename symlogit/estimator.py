@@ -88,13 +88,25 @@ def _check_present(y):
 
 def _validate_X(estimator, X, *y, **options):
     """scikit-learn's ``validate_data`` on X (and y, if given): dense X float64/float32,
-    C-contiguous; scipy.sparse X (any format) as canonical CSR float64 (``sparse.as_csr``), its
-    indices checked before scipy converts it."""
-    if is_sparse(X):
-        check_indices(X)
+    C-contiguous; scipy.sparse X (any format), or a DataFrame of sparse columns, as canonical CSR
+    float64 (``sparse.as_csr``), its indices checked before scipy converts it."""
+    if is_sparse(X) or _sparse_frame(X):
+        if is_sparse(X):
+            check_indices(X)
         checked = validate_data(estimator, X, *y, accept_sparse="csr", dtype=np.float64, **options)
         return (as_csr(checked[0]), checked[1]) if y else as_csr(checked)
     return validate_data(estimator, X, *y, dtype=[np.float64, np.float32], order="C", **options)
+
+
+def _sparse_frame(X):
+    """A pandas DataFrame whose every column is sparse (scikit-learn turns it into a sparse
+    matrix, feature names kept)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "sparse") or len(getattr(X, "columns", ())) == 0:
+        return False
+    import pandas
+
+    return all(isinstance(dtype, pandas.SparseDtype) for dtype in dtypes)
 
 
 def _is_number(value):

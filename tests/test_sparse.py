@@ -182,6 +182,18 @@ def test_every_format_dtype_and_index_dtype_gives_the_same_fit(dtype, index_dtyp
         assert _relative(reference.predict_proba(X), model.predict_proba(fmt(X))) < 1e-12, fmt.__name__
 
 
+def test_a_dataframe_of_sparse_columns_fits_as_sparse_with_its_feature_names():
+    import pandas as pd
+
+    X, y, w, make = _problem("logit", seed=20)
+    names = [f"f{j}" for j in range(D)]
+    frame = pd.DataFrame.sparse.from_spmatrix(sp.csr_matrix(X), columns=names)
+    model = make(solver="newton").fit(frame, y)
+    assert list(model.feature_names_in_) == names
+    assert _relative(make(solver="newton").fit(X, y).coef_, model.coef_) < 1e-8
+    assert _relative(model.predict_proba(frame), model.predict_proba(pd.DataFrame(X, columns=names))) < 1e-13
+
+
 def test_integer_values_are_accepted():
     X, y, w, make = _problem("logit", seed=9)
     counts = np.round(np.abs(X) * 3).astype(np.int64)
