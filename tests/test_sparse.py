@@ -108,6 +108,22 @@ def test_sparse_fit_equals_dense_fit(family, solver):
     assert sparse.converged_ == dense.converged_
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+@pytest.mark.parametrize("family", ["logit", "softmax", "poisson"])
+def test_sparse_fit_without_intercept_equals_dense(family, solver):
+    X, y, w, make = _problem(family, seed=21)
+    dense = _fit(make, X, y, solver=solver, fit_intercept=False, sample_weight=w)
+    sparse = _fit(make, sp.csc_array(X), y, solver=solver, fit_intercept=False, sample_weight=w)
+    assert _relative(dense.coef_, sparse.coef_) < 1e-8
+    assert np.all(np.asarray(sparse.intercept_) == 0)
+
+
+def test_sparse_fits_are_reproducible_to_the_bit():
+    X, y, w, make = _problem("softmax", seed=22)
+    first, second = (_fit(make, sp.csr_matrix(X), y, solver="lbfgs", sample_weight=w) for _ in range(2))
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_predictions_equal_dense(family):
     X, y, w, make = _problem(family, seed=3)
@@ -403,6 +419,10 @@ def test_bad_sparse_input_is_refused_before_any_work():
     out_of_range.indices[0] = D + 5
     with pytest.raises(ValueError, match="malformed"):
         make().fit(out_of_range, y)
+    bad_pointers = sp.csr_matrix(X)
+    bad_pointers.indptr[5] = bad_pointers.indptr[6] + 1
+    with pytest.raises(ValueError, match="malformed"):
+        make().fit(bad_pointers, y)
     negative = sp.coo_matrix(X)
     negative.row[0] = -1
     with pytest.raises(ValueError, match="malformed"):
