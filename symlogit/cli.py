@@ -383,8 +383,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     n_classes = _classes(table.y, classifier)
     chosen = get_family(family)
     _say_if_compiling(chosen.multiclass if (n_classes or 2) > 2 and chosen.multiclass else family, "fit")
-    model, seconds, rows, figures, held_out, predictions = _fit_and_evaluate(every, source, options, quiet,
-                                                                             n_classes is not None)
+    model, seconds, rows, figures, held_out, curves = _fit_and_evaluate(every, source, options, quiet,
+                                                                        n_classes is not None)
     summary = _summary(model, source, every.X.shape, table.target, options, seconds, figures, held_out,
                        fitted=len(rows.y))
     inference, note = _inference(model, penalty, report_dir)
@@ -392,14 +392,13 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
                     held_out)
     if report_dir is not None:
-        _write_report(report_dir, model, summary, inference, note, data, source, options, predictions)
+        _write_report(report_dir, model, summary, inference, note, data, source, options, curves)
 
 
 def _fit_and_evaluate(every, source, options, quiet, stratify):
     """Fit on every row, or on the training part of a --test-size split (after --cv's folds):
     (model, seconds, the rows fitted, their figures, (label, held-out figures) or None, and
-    (y, probabilities, what they are, weights) for the report's ROC and reliability plot, or
-    None)."""
+    (ROC and reliability curves, what rows they are of) for the report, or None)."""
     from . import evaluation
 
     test_size, cv = options["test_size"], options["cv"]
@@ -418,12 +417,12 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
         what = f"out-of-fold predictions of {cv}-fold cross-validation"
     else:
         shown, what = rows, "training rows"
-    predictions = None
+    curves = None
     if stratify:
         proba = out_of_fold if cv is not None else model.predict_proba(shown.X, shown.offset)
         shown = every if cv is not None else shown
-        predictions = (shown.y, proba, what, shown.weights)
-    return model, seconds, rows, figures, held_out, predictions
+        curves = (evaluation.curves_from_rows(shown.y, proba, model.classes_, shown.weights), what)
+    return model, seconds, rows, figures, held_out, curves
 
 
 def _inference(model, penalty, report_dir):
@@ -444,7 +443,7 @@ def _inference(model, penalty, report_dir):
     return inference, " ".join(str(w.message) for w in caught) or None
 
 
-def _write_report(report_dir, model, summary, inference, note, data, source, options, predictions=None):
+def _write_report(report_dir, model, summary, inference, note, data, source, options, curves=None):
     from .report import write_report
     from .symbolic.families import derive_family
     from .symbolic.printing import render
@@ -453,7 +452,7 @@ def _write_report(report_dir, model, summary, inference, note, data, source, opt
     path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
                         inference_note=note, classes=getattr(model, "classes_", None), derivation=derivation,
                         provenance=_provenance(data, source, model, options), title=f"{source}: {model.family_} "
-                        f"fitted by {model.solver_}", tol=options["tol"], predictions=predictions)
+                        f"fitted by {model.solver_}", tol=options["tol"], evaluation=curves)
     click.echo(f"report written to {path}")
 
 
@@ -701,14 +700,18 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
             fail(str(error))
         _say_if_compiling(options["family"], "fit")
         model, seconds = _fit_model(_Rows(X, y, weights), data, options, quiet)
-        figures = distributed.figures(model, X, y, weights)
+        figures, histogram = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         summary = _summary(model, data, X.shape, target, options, seconds, figures)
         inference, note = _inference(model, options["penalty"], report_dir)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
         if report_dir is not None:
-            _write_report(report_dir, model, summary, inference, note, data, data, options)
+            from .evaluation import LOG_ODDS_BIN, curves_from_histograms
+
+            curves = None if histogram is None else (curves_from_histograms(histogram, model.classes_),
+                                                     f"training rows (log-odds in bins of {LOG_ODDS_BIN:g})")
+            _write_report(report_dir, model, summary, inference, note, data, data, options, curves)
     finally:
         client.close()
         if hasattr(client, "close_cluster"):

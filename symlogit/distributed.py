@@ -224,24 +224,36 @@ def _take(codes, per_class):
 
 
 def figures(model, X, y, weights=None):
-    """A fitted model's figures on dask X, y, computed on the cluster (keys of
-    ``evaluation.LABELS``), weighted by the sample weights if given: mean log-loss, accuracy and
-    Brier score for a classifier, mean deviance for a regressor (ROC AUC needs the rows ranked:
-    in-memory only)."""
+    """(figures, histogram): a fitted model's figures on dask X, y, computed on the cluster (keys
+    of ``evaluation.LABELS``), weighted by the sample weights if given: mean log-loss, accuracy,
+    ROC AUC (from the histogram: ``evaluation.binned_auc``, the one-vs-rest macro average for
+    K > 2) and Brier score for a classifier, mean deviance for a regressor; and for a classifier
+    ``evaluation.log_odds_histogram`` summed over the chunks (the report's ROC and reliability
+    curves), else None."""
+    from . import evaluation
+
     def mean(rows):
         return rows.mean() if weights is None else (rows * weights).sum() / weights.sum()
 
     if hasattr(model, "classes_"):
         codes = y.map_blocks(_codes, model.classes_, dtype=np.int64)
-        picked = da.map_blocks(_pick, model.predict_log_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
+        log_p = model.predict_log_proba(X)
+        picked = da.map_blocks(_pick, log_p, codes[:, None], drop_axis=1, dtype=np.float64)
         squares = da.map_blocks(_brier_rows, model.predict_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
-        log_loss, accuracy, brier = dask.compute(-mean(picked), mean(model.predict(X) == y), mean(squares))
-        return {"log_loss": float(log_loss), "accuracy": float(accuracy), "brier": float(brier)}
+        classes = range(len(model.classes_)) if len(model.classes_) > 2 else [1]
+        blocks = zip(log_p.to_delayed().ravel(), codes.to_delayed().ravel(),
+                     weights.to_delayed().ravel() if weights is not None else [None] * log_p.numblocks[0])
+        parts = [dask.delayed(evaluation.log_odds_histogram)(lp, c, w, classes) for lp, c, w in blocks]
+        log_loss, accuracy, brier, histogram = dask.compute(-mean(picked), mean(model.predict(X) == y), mean(squares),
+                                                            _tree_sum(parts))
+        aucs = [evaluation.binned_auc(positives, negatives)[0] for positives, negatives, _ in histogram]
+        return {"log_loss": float(log_loss), "accuracy": float(accuracy), "roc_auc": float(np.mean(aucs)),
+                "brier": float(brier)}, histogram[:len(evaluation.shown_classes(model.classes_))]
     k = model._fitted_family().kernels
     y = y.astype(np.float64)
     u = model.linear_predictor(X)
     rows = da.map_blocks(_deviance_rows, u, y, k, dtype=np.float64)
-    return {"mean_deviance": float(mean(rows).compute())}
+    return {"mean_deviance": float(mean(rows).compute())}, None
 
 
 def inference_statistics(family, X, y, B, weights, intercept, offset, expected):

@@ -186,6 +186,11 @@ def test_cli_fits_a_parquet_directory_on_a_scheduler_and_matches_memory(client, 
 
     brier = brier_score_loss(frame["label"] == "yes", memory.predict_proba(frame[["a", "b", "c"]].to_numpy())[:, 1])
     assert json.loads(out.read_text())["fit"]["training_brier"] == pytest.approx(brier, rel=1e-6)
+    from sklearn.metrics import roc_auc_score
+
+    auc = roc_auc_score(frame["label"] == "yes", memory.predict_proba(frame[["a", "b", "c"]].to_numpy())[:, 1])
+    assert json.loads(out.read_text())["fit"]["training_roc_auc"] == pytest.approx(auc, abs=1e-3)
+    assert "roc_calibration.png" in report and (tmp_path / "report" / "roc_calibration.png").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("setup,needles", [
