@@ -67,7 +67,9 @@ class Inference:
         self.names, self.classes = names, classes
         self.penalised, self.converged, self.labelled = penalised, converged, labelled
         variances = np.diag(cov).reshape(params.shape[::-1]).T if params.ndim == 2 else np.diag(cov)
-        self._bse = np.sqrt(np.clip(variances, 0, None))
+        # a sandwich (two-way clusters) can have negative variances: NaN, as statsmodels'
+        self._bse = np.sqrt(np.clip(variances, 0, None) if cov_type == "nonrobust" else
+                            np.where(variances >= 0, variances, np.nan))
         with np.errstate(divide="ignore", invalid="ignore"):
             self._z = params / self._bse
         self._pvalues = 2 * scipy.stats.norm.sf(np.abs(self._z))
@@ -165,6 +167,14 @@ class Inference:
                           f"{', '.join(str(labels[i]) for i in np.flatnonzero(~identified))} are not identified "
                           "(collinear, duplicated or constant features); their standard errors, z, p-values and "
                           "intervals are NaN. Drop or combine those features.", InferenceWarning, stacklevel=3)
+        negative = np.diag(cov) < 0
+        if negative.any():
+            labels = names if params.ndim == 1 else [f"{name} (y={model.classes_[k + 1]})"
+                                                     for k in range(params.shape[1]) for name in names]
+            warnings.warn(f"The {cov_type} covariance has negative variances for "
+                          f"{', '.join(str(labels[i]) for i in np.flatnonzero(negative))} (two-way clustering subtracts "
+                          "the intersections' term; too few clusters): their standard errors are NaN.",
+                          InferenceWarning, stacklevel=3)
         if penalised:
             robust = "" if cov_type == "nonrobust" else (
                 f" The {cov_type} covariance is likewise the sandwich of the unpenalised likelihood's scores and "

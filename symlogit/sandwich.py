@@ -112,6 +112,7 @@ def hat_values(family, X, y, B, intercept, offset, expected, bread):
     """The GLM hat values of one copy of each row, (N,) for a scalar family, (N, m, m) blocks for a
     vector family: W_i^½ Q_i W_i^½ with Q_i = (I ⊗ x̂_i)ᵀ C (I ⊗ x̂_i), C = bread (P, P) with NaN
     (unidentified parameters) read as 0."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
     r, W = family.row_terms(X, y, B, intercept, offset, expected)
     Q = _quadratic_forms(_design(X, intercept), np.nan_to_num(bread), W.shape[1])
     mu, U = np.linalg.eigh(W)

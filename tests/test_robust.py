@@ -1,0 +1,314 @@
+"""Robust and clustered covariances, average marginal effects and tests of hypotheses (issue 20):
+parity with statsmodels (HC0, one- and two-way clusters, marginal effects, Wald and LR tests),
+HC1-HC3 against numpy computations from their definitions, frequency weights as repeated rows,
+and bad input."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from symlogit import GLMClassifier, GLMRegressor, LogisticRegression
+from symlogit.family import get_family
+from symlogit.inference import InferenceWarning
+from symlogit.sandwich import hat_values, meat
+
+COV_RTOL = 1e-6
+
+
+def _spector():
+    d = sm.datasets.spector.load_pandas().data
+    X, y = d[["GPA", "TUCE", "PSI"]].to_numpy(float), d["GRADE"].to_numpy(float)
+    return X, y, np.arange(len(y)) % 7, np.arange(len(y)) % 5
+
+
+def _anes96(target="vote"):
+    d = sm.datasets.anes96.load_pandas().data
+    if target == "vote":
+        X = d[["logpopul", "TVnews", "selfLR", "ClinLR", "DoleLR", "age", "educ", "income"]].to_numpy(float)
+        y = d["vote"].to_numpy(float)
+    else:  # party identification 0-6 in three classes
+        X = d[["logpopul", "selfLR", "age", "educ", "income"]].to_numpy(float)
+        y = d["PID"].to_numpy().astype(int) // 3
+    return X, y, d["educ"].to_numpy(int), d["income"].to_numpy(int)
+
+
+def _cpunish():
+    d = sm.datasets.cpunish.load_pandas().data
+    X = d[["INCOME", "PERPOVERTY", "PERBLACK", "VC100k96", "SOUTH", "DEGREE"]].to_numpy(float)
+    X[:, 0] = np.log(X[:, 0])
+    return X, d["EXECUTIONS"].to_numpy(float), np.arange(len(X)) % 4, np.arange(len(X)) % 3
+
+
+def _cloglog():
+    return sm.families.Binomial(link=sm.families.links.CLogLog())
+
+
+# (name, data, our model, statsmodels' fit given cov_type keywords)
+CASES = {
+    "logit-spector": (_spector, lambda: LogisticRegression(penalty=None, tol=1e-10),
+                      lambda X, y, **kw: sm.Logit(y, X).fit(disp=0, method="newton", tol=1e-12, **kw)),
+    "logit-anes96": (_anes96, lambda: LogisticRegression(penalty=None, tol=1e-10),
+                     lambda X, y, **kw: sm.Logit(y, X).fit(disp=0, method="newton", tol=1e-12, **kw)),
+    "probit-spector": (_spector, lambda: GLMClassifier(family="probit", penalty=None, tol=1e-10, solver="newton"),
+                       lambda X, y, **kw: sm.Probit(y, X).fit(disp=0, tol=1e-12, **kw)),
+    "probit-anes96": (_anes96, lambda: GLMClassifier(family="probit", penalty=None, tol=1e-10, solver="newton"),
+                      lambda X, y, **kw: sm.Probit(y, X).fit(disp=0, tol=1e-12, **kw)),
+    "cloglog-anes96": (_anes96, lambda: GLMClassifier(family="cloglog", penalty=None, tol=1e-10, solver="newton"),
+                       lambda X, y, **kw: sm.GLM(y, X, family=_cloglog()).fit(method="newton", tol=1e-12, maxiter=200,
+                                                                               **kw)),
+    "poisson-cpunish": (_cpunish, lambda: GLMRegressor(alpha=0, tol=1e-10, solver="newton"),
+                        lambda X, y, **kw: sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-12, **kw)),
+    "mnlogit-anes96": (lambda: _anes96("PID"), lambda: LogisticRegression(penalty=None, tol=1e-10),
+                       lambda X, y, **kw: sm.MNLogit(y, X).fit(disp=0, method="newton", tol=1e-12, **kw)),
+}
+
+
+def _fitted(case):
+    data, ours, theirs = CASES[case]
+    X, y, g1, g2 = data()
+    return X, y, g1, g2, ours().fit(X, y), lambda **kw: theirs(sm.add_constant(X), y, **kw)
+
+
+def _assert_cov(ours, theirs):
+    theirs = np.asarray(theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=COV_RTOL, atol=COV_RTOL * np.abs(theirs).max())
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("way", ["HC0", "one-way", "two-way"])
+def test_hc0_and_clusters_match_statsmodels(case, way):
+    """HC0, and one- and two-way clusters with G/(G - 1) (N - 1)/(N - P), equal statsmodels'
+    (cov_type="HC0" / "cluster") to 1e-6 relative, for every family."""
+    X, y, g1, g2, model, theirs = _fitted(case)
+    groups = {"HC0": None, "one-way": g1, "two-way": np.c_[g1, g2]}[way]
+    cov_type = "HC0" if groups is None else "cluster"
+    reference = theirs(cov_type=cov_type, **({} if groups is None else {"cov_kwds": {"groups": groups}}))
+    if np.isnan(np.asarray(reference.bse)).any():  # two-way on 17 rows: negative variances
+        with pytest.warns(InferenceWarning, match="negative variances for x3, x6"):
+            ours = model.inference(cov_type=cov_type, groups=groups)
+    else:
+        ours = model.inference(cov_type=cov_type, groups=groups)
+    _assert_cov(ours.cov, reference.cov_params())
+    np.testing.assert_allclose(ours.bse, reference.bse, rtol=COV_RTOL)  # NaN where a variance is negative
+    assert ours.bse.ravel() @ ours.bse.ravel() != pytest.approx(model.inference().bse.ravel() @ model.inference().bse.ravel())
+
+
+LINKS = {"logit": sm.families.links.Logit, "probit": sm.families.links.Probit, "cloglog": sm.families.links.CLogLog}
+
+
+def _reference_hc(X, y, theta, family, cov_type):
+    """HC1-HC3 from their definitions with the whole N x N hat matrix (small N only), the per-row
+    score and curvature from statsmodels' GLM (score_factor, hessian_factor(observed=True))."""
+    Xh = sm.add_constant(X)
+    glm = sm.GLM(y, Xh, family=sm.families.Binomial(link=LINKS[family]()))
+    slope, curvature = glm.score_factor(theta), glm.hessian_factor(theta, observed=True)
+    bread = np.linalg.inv(Xh.T @ (Xh * curvature[:, None]))
+    root = np.sqrt(curvature)[:, None]
+    leverage = np.diag((root * Xh) @ bread @ (root * Xh).T)
+    power = {"HC1": 0.0, "HC2": 0.5, "HC3": 1.0}[cov_type]
+    S = Xh * (slope / (1 - leverage) ** power)[:, None]
+    cov = bread @ (S.T @ S) @ bread
+    n, p = Xh.shape
+    return cov * n / (n - p) if cov_type == "HC1" else cov
+
+
+@pytest.mark.parametrize("family", ["logit", "probit", "cloglog"])
+@pytest.mark.parametrize("cov_type", ["HC1", "HC2", "HC3"])
+def test_hc1_to_hc3_match_their_definitions(family, cov_type):
+    X, y, _, _ = _spector()
+    model = GLMClassifier(family=family, penalty=None, tol=1e-12, solver="newton").fit(X, y)
+    theta = np.r_[model.intercept_, model.coef_.ravel()]
+    ours = model.inference(cov_type=cov_type)
+    np.testing.assert_allclose(ours.cov, _reference_hc(X, y, theta, family, cov_type), rtol=1e-8)
+    # they differ from HC0, and HC3 > HC2 > HC0 on the diagonal (leverages in (0, 1))
+    hc0 = np.diag(model.inference(cov_type="HC0").cov)
+    if cov_type != "HC1":
+        assert np.all(np.diag(ours.cov) > hc0)
+    if cov_type == "HC3":
+        assert np.all(np.diag(ours.cov) > np.diag(model.inference(cov_type="HC2").cov))
+
+
+def test_hat_values_sum_to_the_number_of_parameters_for_either_information():
+    """Σ w h_ii = trace of the hat matrix = P, with the hat values of the bread's information
+    (observed or expected: they differ for cloglog), and for softmax with the block leverages."""
+    X, y, _, _ = _anes96()
+    w = 1.0 + np.arange(len(y)) % 3
+    model = GLMClassifier(family="cloglog", penalty=None, tol=1e-10).fit(X, y, sample_weight=w)
+    family, theta = get_family("cloglog"), np.r_[model.intercept_, model.coef_.ravel()]
+    values = {}
+    for information in ("observed", "expected"):
+        bread = model.inference(information=information).cov
+        values[information] = hat_values(family, X, y, theta, True, None, information == "expected", bread)
+        assert w @ values[information] == pytest.approx(X.shape[1] + 1, rel=1e-10)
+        assert np.all((values[information] > 0) & (values[information] < 1))
+    assert np.max(np.abs(values["observed"] / values["expected"] - 1)) > 1e-3
+    Xk, yk, _, _ = _anes96("PID")
+    multinomial = LogisticRegression(penalty=None, tol=1e-10).fit(Xk, yk)
+    B = multinomial._internal_coef()
+    blocks = hat_values(get_family("softmax"), Xk, yk, B - B[:, [0]], True, None, False, multinomial.inference().cov)
+    assert blocks.shape == (len(yk), 2, 2)
+    assert np.trace(blocks, axis1=1, axis2=2).sum() == pytest.approx(2 * (Xk.shape[1] + 1), rel=1e-10)
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC2", "HC3"])
+def test_softmax_with_two_classes_gives_the_binary_logit_sandwich(cov_type):
+    """The multinomial block leverages reduce to the GLM hat values for K = 2: the softmax meat
+    in the reference parameterisation equals the binary logit's."""
+    X, y, _, _ = _spector()
+    X = np.ascontiguousarray(X)
+    model = LogisticRegression(penalty=None, tol=1e-12).fit(X, y)
+    theta = np.r_[model.intercept_, model.coef_.ravel()]
+    bread = model.inference().cov
+    binary = meat(get_family("logit"), X, y, theta, np.ones(len(y)), True, None, cov_type, bread)
+    onehot = np.c_[1 - y, y]
+    vector = meat(get_family("softmax"), X, onehot, np.c_[np.zeros_like(theta), theta], np.ones(len(y)), True, None,
+                  cov_type, bread)
+    np.testing.assert_allclose(vector, binary, rtol=1e-10)
+
+
+def test_multinomial_hc3_matches_a_leave_one_out_block_computation():
+    """HC3 for softmax from its definition, row by row: r̃_i = (I - W_i Q_i)⁻¹ r_i with
+    Q_i = (I ⊗ x̂_i)ᵀ C (I ⊗ x̂_i), computed here with Kronecker products."""
+    Xk, yk, _, _ = _anes96("PID")
+    Xk, yk = Xk[:300], yk[:300]
+    model = LogisticRegression(penalty=None, tol=1e-12).fit(Xk, yk)
+    C = model.inference().cov
+    P = model.predict_proba(Xk)
+    Xh = sm.add_constant(Xk)
+    M = np.zeros_like(C)
+    for i in range(len(yk)):
+        p = P[i, 1:]
+        W = np.diag(p) - np.outer(p, p)
+        E = np.kron(np.eye(2), Xh[i][:, None])  # (2p, 2): the row's design in the reference layout
+        r = p - (yk[i] == np.arange(1, 3))
+        s = E @ np.linalg.solve(np.eye(2) - W @ E.T @ C @ E, r)
+        M += np.outer(s, s)
+    np.testing.assert_allclose(model.inference(cov_type="HC3").cov, C @ M @ C, rtol=1e-8)
+
+
+@pytest.mark.parametrize("cov_type,clustered", [("HC1", False), ("HC3", False), ("cluster", True)])
+def test_sample_weights_are_frequency_weights(cov_type, clustered):
+    """Integer sample weights give the covariance of the data with each row repeated (a copy in
+    its row's cluster), and the same marginal effects and standard errors."""
+    X, y, g1, _ = _anes96()
+    w = 1 + np.arange(len(y)) % 3
+    repeat = np.repeat(np.arange(len(y)), w)
+    groups = g1 if clustered else None
+    weighted = LogisticRegression(penalty=None, tol=1e-12).fit(X, y, sample_weight=w.astype(float))
+    repeated = LogisticRegression(penalty=None, tol=1e-12).fit(X[repeat], y[repeat])
+    ours = weighted.inference(cov_type=cov_type, groups=groups)
+    theirs = repeated.inference(cov_type=cov_type, groups=None if groups is None else groups[repeat])
+    np.testing.assert_allclose(ours.cov, theirs.cov, rtol=1e-7)
+    np.testing.assert_allclose(ours.marginal_effects().bse, theirs.marginal_effects().bse, rtol=1e-7)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+def test_average_marginal_effects_match_statsmodels(case, cov_type):
+    X, y, _, _, model, theirs = _fitted(case)
+    if case.startswith("poisson"):  # statsmodels' get_margeff is the discrete Poisson's
+        theirs = lambda **kw: sm.Poisson(y, sm.add_constant(X)).fit(disp=0, tol=1e-12, **kw)  # noqa: E731
+    effects = model.inference(cov_type=cov_type).marginal_effects()
+    reference = theirs(cov_type=cov_type).get_margeff(at="overall", method="dydx")
+    np.testing.assert_allclose(effects.effects, reference.margeff, rtol=1e-6)
+    np.testing.assert_allclose(effects.bse, reference.margeff_se, rtol=1e-5)
+    np.testing.assert_allclose(effects.pvalues, reference.pvalues, rtol=1e-4, atol=1e-12)
+    ci, theirs_ci = effects.conf_int(), np.asarray(reference.conf_int())
+    assert ci.shape == effects.effects.shape + (2,)
+    if theirs_ci.ndim == 3:  # MNLogit's (d, 2, K)
+        theirs_ci = theirs_ci.transpose(0, 2, 1)
+    np.testing.assert_allclose(ci, theirs_ci, rtol=1e-5)
+    text = effects.summary()
+    assert "dy/dx" in text and "Marginal Effects" in text and cov_type in text
+
+
+def test_marginal_effects_of_a_dataframe_fit_are_labelled():
+    import pandas as pd
+
+    X, y, _, _ = _spector()
+    frame = pd.DataFrame(X, columns=["GPA", "TUCE", "PSI"])
+    effects = LogisticRegression(penalty=None, tol=1e-10).fit(frame, y).inference().marginal_effects()
+    assert list(effects.effects.index) == ["GPA", "TUCE", "PSI"]
+    assert list(effects.conf_int().columns) == [0, 1]
+
+
+@pytest.mark.parametrize("case", ["logit-anes96", "mnlogit-anes96"])
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+def test_wald_test_matches_statsmodels(case, cov_type):
+    X, y, _, _, model, theirs = _fitted(case)
+    reference = theirs(cov_type=cov_type)
+    P = np.asarray(reference.params).size
+    R = np.zeros((2, P))
+    R[0, 1], R[1, 2], R[1, 3] = 1.0, 1.0, -1.0
+    q = np.array([0.01, 0.0])
+    ours = model.inference(cov_type=cov_type).wald_test(R, q)
+    expected = reference.wald_test((R, q), use_f=False, scalar=True)
+    assert ours.statistic == pytest.approx(float(expected.statistic), rel=1e-6)
+    assert ours.pvalue == pytest.approx(float(expected.pvalue), rel=1e-5, abs=1e-300)
+    assert ours.df == 2
+    one = model.inference(cov_type=cov_type).wald_test(R[0])
+    z = model.inference(cov_type=cov_type).params.T.ravel()[1] / model.inference(cov_type=cov_type).bse.T.ravel()[1]
+    assert one.statistic == pytest.approx(z ** 2, rel=1e-10)
+
+
+def test_likelihood_ratio_test_of_nested_models():
+    X, y, _, _ = _anes96()
+    full = LogisticRegression(penalty=None, tol=1e-10).fit(X, y).inference()
+    restricted = LogisticRegression(penalty=None, tol=1e-10).fit(X[:, :5], y).inference()
+    statistic, pvalue, df = full.compare_lr_test(restricted)
+    big = sm.Logit(y, sm.add_constant(X)).fit(disp=0, tol=1e-12)
+    small = sm.Logit(y, sm.add_constant(X[:, :5])).fit(disp=0, tol=1e-12)
+    assert statistic == pytest.approx(2 * (big.llf - small.llf), rel=1e-8)
+    assert df == 3 and pvalue == pytest.approx(float(__import__("scipy").stats.chi2.sf(statistic, 3)), rel=1e-12)
+    with pytest.raises(ValueError, match="fewer parameters"):
+        restricted.compare_lr_test(full)
+    other = LogisticRegression(penalty=None, tol=1e-10).fit(X[:500], y[:500]).inference()
+    with pytest.raises(ValueError, match="same rows"):
+        full.compare_lr_test(other)
+    robust = LogisticRegression(penalty=None, tol=1e-10).fit(X, y).inference(cov_type="HC0")
+    with pytest.warns(InferenceWarning, match="robust covariance"):
+        robust.compare_lr_test(restricted)
+
+
+def test_summary_header_names_the_covariance():
+    X, y, g1, g2, model, _ = _fitted("logit-spector")
+    assert re.search(r"Covariance type: +nonrobust", model.inference().summary())
+    assert "HC3" in model.inference(cov_type="HC3").summary().splitlines()[3]
+    two_way = model.inference(cov_type="cluster", groups=np.c_[g1, g2]).summary()
+    assert "cluster 2-way" in two_way and "7 x 5" in two_way
+
+
+def test_bad_input_is_refused_before_any_work():
+    X, y, g1, _, model, _ = _fitted("logit-spector")
+    n = len(y)
+    for kwargs, message in [
+        (dict(cov_type="HC4"), r"cov_type must be one of 'nonrobust', 'HC0'.*got 'HC4'"),
+        (dict(cov_type="cluster"), "needs groups"),
+        (dict(cov_type="HC0", groups=g1), "groups are used only by cov_type='cluster'"),
+        (dict(cov_type="cluster", groups=g1[:-1]), rf"one cluster label per training row: shape \({n},\)"),
+        (dict(cov_type="cluster", groups=np.c_[g1, g1, g1]), r"\(32, 2\) for two-way"),
+        (dict(cov_type="cluster", groups=np.where(np.arange(n) == 4, np.nan, g1)), "missing label in row 4"),
+        (dict(cov_type="cluster", groups=np.zeros(n)), "single cluster"),
+        (dict(cov_type="cluster", groups=np.c_[g1, np.ones(n)]), "column 1 has a single cluster"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            model.inference(**kwargs)
+    assert model.inference(cov_type="hc1").cov_type == "HC1"
+    R = np.eye(4)
+    with pytest.raises(ValueError, match=r"R must have shape \(J, 4\)"):
+        model.inference().wald_test(R[:, :3])
+    with pytest.raises(ValueError, match=r"q must be a number or have shape \(4,\)"):
+        model.inference().wald_test(R, np.zeros(3))
+
+
+def test_a_robust_covariance_of_a_penalised_fit_warns_what_it_means():
+    X, y, _, _ = _spector()
+    model = LogisticRegression(C=1.0, tol=1e-10).fit(X, y)
+    with pytest.warns(InferenceWarning, match="HC3 covariance is likewise the sandwich of the unpenalised"):
+        model.inference(cov_type="HC3")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InferenceWarning)
+        LogisticRegression(penalty=None, tol=1e-10).fit(X, y).inference(cov_type="HC3")
