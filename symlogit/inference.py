@@ -261,8 +261,8 @@ class Inference:
         lines = [
             f"{kind} results (symlogit)".center(78), "=" * 78,
             f"{'Family:':<22}{self.family:>14}    {'Information:':<22}{self.information:>16}",
-            f"{'Covariance type:':<22}{self.cov_label:>14}    "
-            + (f"{'Clusters:':<22}{' x '.join(map(str, self.n_clusters)):>16}" if self.n_clusters else ""),
+            f"{'Covariance type:':<22}{self.cov_label:>14}"
+            + (f"    {'Clusters:':<22}{' x '.join(map(str, self.n_clusters)):>16}" if self.n_clusters else ""),
             f"{'No. observations:':<22}{self.nobs:>14g}    {'Log-likelihood:':<22}{self.llf:>16.6g}",
             f"{'Parameters:':<22}{self._params.size:>14d}    {'LL-null:':<22}{self.llnull:>16.6g}",
             f"{'Converged:':<22}{str(self.converged):>14}    {'Pseudo R-squ.:':<22}{self.pseudo_r2:>16.4g}",

@@ -312,3 +312,106 @@ def test_a_robust_covariance_of_a_penalised_fit_warns_what_it_means():
     with warnings.catch_warnings():
         warnings.simplefilter("error", InferenceWarning)
         LogisticRegression(penalty=None, tol=1e-10).fit(X, y).inference(cov_type="HC3")
+
+
+# ---- the command line -----------------------------------------------------------------------------
+def _invoke(*args):
+    from click.testing import CliRunner
+
+    from symlogit.cli import cli
+
+    return CliRunner().invoke(cli, list(map(str, args)), catch_exceptions=False, standalone_mode=True)
+
+
+@pytest.fixture
+def anes_csv(tmp_path):
+    X, y, educ, income = _anes96()
+    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=["logpopul", "TVnews", "selfLR", "ClinLR", "DoleLR", "age", "educ", "income"])
+    frame["region"] = np.where(np.arange(len(y)) % 3 == 0, "north", np.where(np.arange(len(y)) % 3 == 1, "south", "west"))
+    frame["vote"] = y
+    path = tmp_path / "anes.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def _table_bse(output):
+    """The std err column of the printed coefficient table, by term."""
+    rows = {}
+    for line in output.splitlines():
+        cells = line.split()
+        if len(cells) == 7 and cells[0] not in ("coef",):
+            try:
+                rows[cells[0]] = float(cells[2])
+            except ValueError:
+                pass
+    return rows
+
+
+@pytest.mark.parametrize("args,cov_type", [(["--cov-type", "HC3"], "HC3"), (["--groups", "region"], "cluster"),
+                                           (["--groups", "educ,region"], "cluster 2-way")])
+def test_cli_prints_the_table_with_the_covariance_named(anes_csv, args, cov_type):
+    path, frame = anes_csv
+    drop = [] if "region" in args[-1] else ["--drop", "region"]
+    result = _invoke("fit", path, "--target", "vote", "--penalty", "none", "--quiet", *args, *drop)
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"Covariance type: +{cov_type}\b", result.output), result.output
+    groups = [c for c in args[-1].split(",") if c in frame.columns] if "--groups" in args else []
+    features = [c for c in frame.columns if c not in ["vote", "region", *groups]]  # the groups are not features
+    model = LogisticRegression(penalty=None, tol=1e-10).fit(frame[features], frame["vote"])
+    labels = None if not groups else frame[groups].to_numpy() if len(groups) == 2 else frame[groups[0]].to_numpy()
+    expected = model.inference(cov_type=cov_type.split()[0], groups=labels).bse
+    printed = _table_bse(result.output)
+    assert set(printed) == {"const", *features}
+    shown = np.array([printed[name] for name in expected.index])
+    np.testing.assert_allclose(shown, expected.to_numpy(), rtol=1e-3, atol=5.01e-4)  # printed to 3 decimals
+    assert np.max(np.abs(shown - model.inference().bse.to_numpy())) > 2e-3  # not the non-robust table
+
+
+@pytest.mark.parametrize("args,needles", [
+    (["--groups", "region", "--cov-type", "HC1"], ["does not combine with --cov-type HC1"]),
+    (["--cov-type", "cluster"], ["--cov-type cluster needs --groups"]),
+    (["--groups", "region,educ,income"], ["one column (one-way) or two", "got 3"]),
+    (["--groups", "nowhere"], ["no groups column 'nowhere'"]),
+    (["--cov-type", "HC7"], ["'HC7' is not one of"]),
+    (["--cov-type", "HC3", "--penalty", "l2"], ["add --penalty none"]),
+])
+def test_cli_bad_covariance_options_are_one_line_exit_2_nothing_written(anes_csv, tmp_path, args, needles):
+    path, _ = anes_csv
+    out = tmp_path / "model.json"
+    arguments = ["fit", path, "--target", "vote", "--quiet", "--out", out, "--drop", "region", *args]
+    if "--penalty" not in args:
+        arguments += ["--penalty", "none"]
+    result = _invoke(*arguments)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("change,needle", [("empty", "groups column 'region' is empty at row 6"),
+                                           ("single", "groups column 'region' has a single cluster")])
+def test_cli_bad_group_columns_are_one_line(anes_csv, tmp_path, change, needle):
+    _, frame = anes_csv
+    frame = frame.copy()
+    if change == "empty":
+        frame.loc[5, "region"] = None
+    else:
+        frame["region"] = "north"
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    result = _invoke("fit", path, "--target", "vote", "--penalty", "none", "--groups", "region", "--quiet")
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and needle in result.output, result.output
+
+
+def test_cli_report_names_the_covariance(anes_csv, tmp_path):
+    path, _ = anes_csv
+    report = tmp_path / "report"
+    result = _invoke("fit", path, "--target", "vote", "--groups", "region", "--report", report, "--quiet")
+    assert result.exit_code == 0, result.output
+    text = (report / "report.md").read_text()
+    assert "Standard errors from the cluster covariance (observed information, 3 clusters)" in text
+    assert "The cluster covariance is likewise the sandwich of the unpenalised likelihood" in text
