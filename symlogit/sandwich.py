@@ -157,14 +157,18 @@ def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways
     return sums
 
 
+def _dense(M):
+    return M.toarray() if scipy.sparse.issparse(M) else M
+
+
 def sandwich(bread, meat_sums, cov_type, nobs, ways=None):
     """C M C with the small-sample factor of ``cov_type``: N/(N - P) for HC1; per way of a cluster
     covariance G/(G - 1) · (N - 1)/(N - P), signed (two-way: V_1 + V_2 - V_12). nobs = N = Σ w.
     Rows and columns of unidentified parameters (NaN in bread) stay NaN."""
     P = bread.shape[0]
     C = np.nan_to_num(bread)
-    if cov_type == "cluster":
-        cov = sum(sign * G / (G - 1) * (nobs - 1) / (nobs - P) * (C @ (S.T @ S) @ C)
+    if cov_type == "cluster":  # S: dense, or sparse from dask's chunks
+        cov = sum(sign * G / (G - 1) * (nobs - 1) / (nobs - P) * (C @ _dense(S.T @ S) @ C)
                   for (_, G, sign), S in zip(ways, meat_sums))
     else:
         cov = C @ meat_sums @ C * (nobs / (nobs - P) if cov_type == "HC1" else 1.0)

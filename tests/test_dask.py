@@ -89,6 +89,29 @@ def test_inference_on_dask_equals_in_memory(client, family, n_classes):
         assert getattr(on_dask, name) == pytest.approx(getattr(memory, name), rel=1e-9), name
 
 
+@pytest.mark.parametrize("family, n_classes", [("logit", 2), ("logit", 4), ("poisson", None)])
+@pytest.mark.parametrize("cov_type", ["HC1", "HC3", "cluster", "cluster 2-way"])
+def test_robust_inference_on_dask_equals_in_memory(client, family, n_classes, cov_type):
+    """The sandwiches of a dask fit (issue 20): each chunk's meat, or its clusters' score sums, made
+    on its worker; cluster labels given as a dask array or in memory."""
+    X, y, w = _data(n_classes or 2)
+    if family == "poisson":
+        y = np.random.default_rng(1).poisson(np.exp(0.3 + X @ np.linspace(-0.3, 0.3, X.shape[1]))).astype(float)
+        make = lambda: GLMRegressor(alpha=0, solver="newton", tol=1e-10)  # noqa: E731
+    else:
+        make = lambda: LogisticRegression(penalty=None, solver="newton", tol=1e-10)  # noqa: E731
+    rows = np.arange(len(y))
+    groups = {"cluster": rows % 37, "cluster 2-way": np.c_[rows % 37, (rows // 7) % 11]}.get(cov_type)
+    kind = cov_type.split()[0]
+    memory = make().fit(X, y, sample_weight=w).inference(cov_type=kind, groups=groups)
+    fitted = make().fit(_dask(X), _dask(y), sample_weight=_dask(w))
+    on_dask = fitted.inference(cov_type=kind, groups=None if groups is None else _dask(groups))
+    assert _relative(on_dask.cov, memory.cov) < 1e-8 and on_dask.cov_label == cov_type
+    assert _relative(on_dask.bse, fitted.inference().bse) > 1e-3  # not the non-robust one
+    if groups is not None:
+        assert _relative(fitted.inference(cov_type=kind, groups=groups).cov, memory.cov) < 1e-8
+
+
 def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):
     X, y, _ = _data(3)
     model = LogisticRegression(tol=1e-10).fit(X, y)
