@@ -369,13 +369,13 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
         for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv),
-                              ("--groups", group_columns), ("--cov-type", None if cov_type == "nonrobust" else cov_type)):
+                              ("--groups", group_columns)):
             if value is not None:
                 fail(f"{option} needs the in-memory engine")
         ids = split_names(id_columns)
         return _fit_on_dask(data, scheduler, dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
-            out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir,
+            out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir, cov_type=cov_type,
             columns=dict(target=target, features=split_names(feature_patterns), drop=split_names(drop_patterns),
                          ids=ids, weight=weight_column))
     try:
@@ -715,7 +715,7 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
     click.echo(f"model written to {out}")
 
 
-def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
+def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_type="nonrobust"):
     """symlogit fit --engine dask: Parquet files read by the workers, the fit's sums reduced on
     the cluster; log-loss and accuracy, and the coefficient table's sums, are computed there too."""
     import numpy as np
@@ -751,7 +751,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
         figures = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         summary = _summary(model, data, X.shape, target, options, seconds, figures)
-        inference, note = _inference(model, options["penalty"], report_dir)
+        inference, note = _inference(model, options["penalty"], report_dir, cov_type)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
         if report_dir is not None:

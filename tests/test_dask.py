@@ -211,6 +211,26 @@ def test_cli_fits_a_parquet_directory_on_a_scheduler_and_matches_memory(client, 
     assert json.loads(out.read_text())["fit"]["training_brier"] == pytest.approx(brier, rel=1e-6)
 
 
+def test_cli_dask_inference_with_a_robust_covariance(client, tmp_path):
+    """symlogit fit --engine dask --cov-type HC1 prints the HC1 table (issue 20); --groups needs
+    the in-memory engine (one line, exit 2)."""
+    import pandas as pd
+
+    parts = _parquet_parts(tmp_path / "parts")
+    result = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty", "none",
+                     "--tol", "1e-10", "--cov-type", "HC1", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "Covariance type:                 HC1" in result.output
+    frame = pd.concat([pd.read_parquet(p) for p in sorted(parts.iterdir())])
+    memory = LogisticRegression(penalty=None, tol=1e-10).fit(frame[["a", "b", "c"]].to_numpy(), frame["label"])
+    expected = memory.inference(cov_type="HC1").bse
+    row = next(line.split() for line in result.output.splitlines() if line.startswith("b "))
+    assert float(row[2]) == pytest.approx(expected[2], abs=5.01e-4)
+    refused = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty", "none",
+                      "--groups", "a")
+    assert refused.exit_code == 2 and "--groups needs the in-memory engine" in refused.output
+
+
 @pytest.mark.parametrize("setup,needles", [
     (lambda tmp: [_parquet_parts(tmp / "p", rename={"c": "z"})], ["schemas disagree", "part2.parquet"]),
     (lambda tmp: [tmp / "nothing-here"], ["no Parquet files"]),
