@@ -92,15 +92,22 @@ def _design(X, intercept):
     return np.hstack([np.ones((X.shape[0], 1)), X]) if intercept else X
 
 
+def _roots(W):
+    """(W^½, W^(+½)) of symmetric positive semi-definite W (n, m, m), the second the pseudo-inverse
+    root (0 on W's null space)."""
+    mu, U = np.linalg.eigh(W)
+    mu = np.clip(mu, 0, None)
+    with np.errstate(divide="ignore"):
+        inverse = np.where(mu > 0, 1 / np.sqrt(mu), 0.0)
+    return ((U * np.sqrt(mu)[:, None, :]) @ U.transpose(0, 2, 1),
+            (U * inverse[:, None, :]) @ U.transpose(0, 2, 1))
+
+
 def _leverage_factor(r, W, Q, cov_type):
     """r̃ (n, m) = f(W Q) r with f(A) = (I - A)^(-1/2) (HC2) or (I - A)^(-1) (HC3), through the
     symmetric H = W^½ Q W^½: f(W Q) = I + W^½ V g(Λ) Vᵀ W^(+½), g(λ) = f(λ) - 1 (the null space of
     W contributes g(0) = 0, so a row of zero curvature keeps its residual)."""
-    mu, U = np.linalg.eigh(W)
-    mu = np.clip(mu, 0, None)
-    root = (U * np.sqrt(mu)[:, None, :]) @ U.transpose(0, 2, 1)
-    with np.errstate(divide="ignore"):
-        inverse_root = (U * np.where(mu > 0, 1 / np.sqrt(mu), 0.0)[:, None, :]) @ U.transpose(0, 2, 1)
+    root, inverse_root = _roots(W)
     lam, V = np.linalg.eigh(root @ Q @ root)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = (1 - lam) ** (-0.5 if cov_type == "HC2" else -1.0) - 1
@@ -115,8 +122,7 @@ def hat_values(family, X, y, B, intercept, offset, expected, bread):
     X = np.ascontiguousarray(X, dtype=np.float64)
     r, W = family.row_terms(X, y, B, intercept, offset, expected)
     Q = _quadratic_forms(_design(X, intercept), np.nan_to_num(bread), W.shape[1])
-    mu, U = np.linalg.eigh(W)
-    root = (U * np.sqrt(np.clip(mu, 0, None))[:, None, :]) @ U.transpose(0, 2, 1)
+    root = _roots(W)[0]
     H = root @ Q @ root
     return H[:, 0, 0] if H.shape[1] == 1 else H
 

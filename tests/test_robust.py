@@ -99,12 +99,12 @@ def test_hc0_and_clusters_match_statsmodels(case, way):
 LINKS = {"logit": sm.families.links.Logit, "probit": sm.families.links.Probit, "cloglog": sm.families.links.CLogLog}
 
 
-def _reference_hc(X, y, theta, family, cov_type):
+def _reference_hc(X, y, theta, family, cov_type, observed=True):
     """HC1-HC3 from their definitions with the whole N x N hat matrix (small N only), the per-row
-    score and curvature from statsmodels' GLM (score_factor, hessian_factor(observed=True))."""
+    score and curvature from statsmodels' GLM (score_factor, hessian_factor: observed or expected)."""
     Xh = sm.add_constant(X)
     glm = sm.GLM(y, Xh, family=sm.families.Binomial(link=LINKS[family]()))
-    slope, curvature = glm.score_factor(theta), glm.hessian_factor(theta, observed=True)
+    slope, curvature = glm.score_factor(theta), glm.hessian_factor(theta, observed=observed)
     bread = np.linalg.inv(Xh.T @ (Xh * curvature[:, None]))
     root = np.sqrt(curvature)[:, None]
     leverage = np.diag((root * Xh) @ bread @ (root * Xh).T)
@@ -129,6 +129,21 @@ def test_hc1_to_hc3_match_their_definitions(family, cov_type):
         assert np.all(np.diag(ours.cov) > hc0)
     if cov_type == "HC3":
         assert np.all(np.diag(ours.cov) > np.diag(model.inference(cov_type="HC2").cov))
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC3"])
+def test_expected_information_gives_the_bread_and_hat_values(cov_type):
+    """information="expected": bread (X̂ᵀ diag(E[h'']) X̂)⁻¹ and hat values from E[h''] (R's glm),
+    different from the observed ones off the canonical link (cloglog)."""
+    X, y, _, _ = _spector()
+    model = GLMClassifier(family="cloglog", penalty=None, tol=1e-12, solver="newton").fit(X, y)
+    theta = np.r_[model.intercept_, model.coef_.ravel()]
+    ours = model.inference(information="expected", cov_type=cov_type)
+    reference = _reference_hc(X, y, theta, "cloglog", "HC1" if cov_type == "HC0" else cov_type, observed=False)
+    if cov_type == "HC0":
+        reference *= (len(y) - 4) / len(y)
+    np.testing.assert_allclose(ours.cov, reference, rtol=1e-8)
+    assert np.max(np.abs(ours.bse / model.inference(cov_type=cov_type).bse - 1)) > 1e-3
 
 
 def test_hat_values_sum_to_the_number_of_parameters_for_either_information():
