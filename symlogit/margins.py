@@ -21,6 +21,7 @@ import numpy as np
 import scipy.stats
 
 from .sandwich import BLOCK, _design
+from .solvers.objective import one_blas_thread
 
 
 class MarginalEffects:
@@ -107,7 +108,8 @@ def average_marginal_effects(inference):
     first = 1 if rows.intercept else 0
     if inference._params.shape[0] <= first:
         raise ValueError("marginal_effects() needs at least one feature besides the intercept")
-    effects, jacobian = (_softmax if family.is_vector else _scalar)(inference._params, rows, first)
+    with one_blas_thread():  # small BLAS calls between kernel passes: see solvers.objective
+        effects, jacobian = (_softmax if family.is_vector else _scalar)(inference._params, rows, first)
     C = np.nan_to_num(inference.cov)
     cov = jacobian @ C @ jacobian.T
     cov[np.any(jacobian[:, np.isnan(np.diag(inference.cov))] != 0, axis=1)] = np.nan
@@ -156,9 +158,10 @@ def _softmax(theta, rows, first):
         Xh, w = _design(X, rows.intercept), rows.weights[block]
         D = slopes[None, :, :] - (P @ slopes.T)[:, :, None]  # (n, d, K): Θ_jk - p̄_ij
         wP = w[:, None] * P
-        effects += np.einsum("ik,ijk->jk", wP, D)
-        A += np.einsum("ik,ijk,ic->jkc", wP, D, Xh, optimize=True)
-        B += np.einsum("ik,im,ijk,ic->jkmc", wP, P, D, Xh, optimize=True)
+        F = (wP[:, None, :] * D).reshape(len(w), d * K)  # w_i p_ik D_ijk, as (n, d K) for GEMMs
+        effects += F.sum(axis=0).reshape(d, K)
+        A += (F.T @ Xh).reshape(d, K, p)
+        B += (F.T @ (P[:, :, None] * Xh[:, None, :]).reshape(len(w), K * p)).reshape(d, K, K, p)
         s1 += wP.sum(axis=0)
         s2 += wP.T @ P
     eye = np.eye(K)

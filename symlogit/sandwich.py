@@ -36,6 +36,8 @@ no N × N matrix is formed.
 import numpy as np
 import scipy.sparse
 
+from .solvers.objective import one_blas_thread
+
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 BLOCK = 8192
 
@@ -142,6 +144,11 @@ def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways
     (HC1's factor is applied by ``sandwich``), or for "cluster" a list of (G, P) score sums
     S_g = Σ_{i in g} w_i s_i, one per way of ``ways`` (``cluster_ways``). ``bread`` (P, P), the
     non-robust covariance, is needed by HC2 and HC3's hat values."""
+    with one_blas_thread():  # small BLAS calls between kernel passes: see solvers.objective
+        return _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected)
+
+
+def _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected):
     n = X.shape[0]
     sums = None
     for lo in range(0, n, BLOCK):
@@ -157,7 +164,8 @@ def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways
             parts = [scipy.sparse.csr_matrix((w, (codes[rows], np.arange(hi - lo))), shape=(G, hi - lo)) @ S
                      for codes, G, _ in ways]
         else:
-            parts = (S * w[:, None]).T @ S
+            A = S * np.sqrt(w)[:, None]
+            parts = A.T @ A  # numpy hands Aᵀ A to BLAS SYRK (a GEMM of Sᵀ and wS is many times slower)
         sums = parts if sums is None else (
             [a + b for a, b in zip(sums, parts)] if cov_type == "cluster" else sums + parts)
     return sums
