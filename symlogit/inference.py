@@ -150,27 +150,28 @@ class Inference:
         if family.is_vector:
             p = B.shape[0]
             H, params = H[p:, p:], B[:, 1:]  # drop the reference class's blocks
-        cov, identified = _inverse(H)
-        if cov_type != "nonrobust":
-            sums_of_scores = meat_of(family, X, targets.values, B, weights, intercept, offset, cov_type, cov, ways,
-                                     information == "expected")
-            cov = sandwich(cov, sums_of_scores, cov_type, sums.total_weight, ways)
+        cov, identified, generalised = _inverse(H)
+        if cov_type != "nonrobust":  # around a generalised inverse: right for every identified parameter
+            sums_of_scores = meat_of(family, X, targets.values, B, weights, intercept, offset, cov_type, generalised,
+                                     ways, information == "expected")
+            rank = np.trace(generalised @ H)  # H⁺H projects onto H's range: the parameters' effective number
+            generalised = sandwich(generalised, sums_of_scores, cov_type, sums.total_weight, ways,
+                                   round(rank) if np.isfinite(rank) else H.shape[0])
+            cov = _masked(generalised, identified)
         llnull = sums.measure - sums.null_loss
         deviance = None if family.is_vector else 2 * (sums.loss - sums.saturated)
         names = (["const"] if intercept else []) + list(
             getattr(model, "feature_names_in_", [f"x{j + 1}" for j in range(X.shape[1])]))
         penalised = model._l2(1.0) > 0
+        labels = names if params.ndim == 1 else [f"{name} (y={model.classes_[k + 1]})"
+                                                 for k in range(params.shape[1]) for name in names]
         if not identified.all():
-            labels = names if params.ndim == 1 else [f"{name} (y={model.classes_[k + 1]})"
-                                                     for k in range(params.shape[1]) for name in names]
             warnings.warn(f"The {information} information is singular: the coefficient(s) of "
                           f"{', '.join(str(labels[i]) for i in np.flatnonzero(~identified))} are not identified "
                           "(collinear, duplicated or constant features); their standard errors, z, p-values and "
                           "intervals are NaN. Drop or combine those features.", InferenceWarning, stacklevel=3)
         negative = np.diag(cov) < 0
         if negative.any():
-            labels = names if params.ndim == 1 else [f"{name} (y={model.classes_[k + 1]})"
-                                                     for k in range(params.shape[1]) for name in names]
             warnings.warn(f"The {cov_type} covariance has negative variances for "
                           f"{', '.join(str(labels[i]) for i in np.flatnonzero(negative))} (two-way clustering subtracts "
                           "the intersections' term; too few clusters): their standard errors are NaN.",
@@ -187,6 +188,7 @@ class Inference:
                      getattr(model, "classes_", None), penalised, bool(model.converged_), family.name, information,
                      deviance, labelled=hasattr(model, "feature_names_in_"), cov_type=cov_type,
                      n_clusters=None if ways is None else tuple(G for _, G, sign in ways if sign > 0))
+        result._estimable_cov = generalised  # no NaN: for functions of the identified parameters
         result._rows = SimpleNamespace(family=family, X=X, y=targets.values, B=B, weights=weights,
                                        intercept=intercept, offset=offset)
         return result
@@ -225,8 +227,14 @@ class Inference:
             raise ValueError(f"q must be a number or have shape ({R.shape[0]},), one value per row of R, got {q.shape}")
         if not (np.all(np.isfinite(R)) and np.all(np.isfinite(q))):
             raise ValueError("R and q must be finite")
+        keep = ~np.isnan(np.diag(self.cov))  # the identified parameters
+        involved = ~keep & np.any(R != 0, axis=0)
+        if involved.any():
+            raise ValueError(f"R involves parameter(s) {', '.join(map(str, np.flatnonzero(involved)))} (flattened), which "
+                             "are not identified (NaN standard errors); test the identified parameters only")
         difference = R @ theta - q
-        statistic = float(difference @ np.linalg.pinv(R @ self.cov @ R.T) @ difference)
+        R, cov = R[:, keep], self.cov[np.ix_(keep, keep)]
+        statistic = float(difference @ np.linalg.pinv(R @ cov @ R.T) @ difference)
         df = R.shape[0]
         return TestResult(statistic, float(scipy.stats.chi2.sf(statistic, df)), df)
 
@@ -324,8 +332,16 @@ def _cell(value, width, decimals, small=True):
     return text.rjust(width)
 
 
+def _masked(cov, identified):
+    """cov with NaN in the rows and columns of the parameters that are not identified."""
+    cov = cov.copy()
+    cov[~identified, :] = np.nan
+    cov[:, ~identified] = np.nan
+    return cov
+
+
 def _inverse(H):
-    """(cov, identified): H⁻¹ through the eigendecomposition of the equilibrated D^-1/2 H D^-1/2,
+    """(cov, identified, generalised): H⁻¹ through the eigendecomposition of the equilibrated D^-1/2 H D^-1/2,
     D = diag(H), whose conditioning is that of the columns' correlations, not of their scales (a
     column of mean 1e4 and spread 1 next to the intercept is ill-scaled, not singular).
 
@@ -334,11 +350,12 @@ def _inverse(H):
     duplicated column, a constant column next to the intercept. Such parameters get NaN rows and
     columns in cov (identified (P,) bool marks the others); for the identified ones the
     pseudo-inverse's entries are the covariance (they are estimable: any generalised inverse of H
-    gives them)."""
+    gives them). ``generalised`` is that pseudo-inverse without the NaNs (0 for all-zero rows of
+    H), a generalised inverse for sandwiches and the delta method of identified functions."""
     n = H.shape[0]
     cov = np.full((n, n), np.nan)
     if not np.all(np.isfinite(H)):
-        return cov, np.zeros(n, dtype=bool)
+        return cov, np.zeros(n, dtype=bool), cov
     d = np.sqrt(np.clip(np.diag(H), 0, None))
     live = np.flatnonzero(d > 0)
     identified = np.zeros(n, dtype=bool)
@@ -350,6 +367,5 @@ def _inverse(H):
         kept = vectors[:, ~null]
         inverse = (kept / values[~null]) @ kept.T / np.outer(scale, scale)
         cov[np.ix_(live, live)] = inverse
-    cov[~identified, :] = np.nan
-    cov[:, ~identified] = np.nan
-    return cov, identified
+    generalised = np.nan_to_num(cov)
+    return _masked(cov, identified), identified, generalised

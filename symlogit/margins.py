@@ -110,9 +110,13 @@ def average_marginal_effects(inference):
         raise ValueError("marginal_effects() needs at least one feature besides the intercept")
     with one_blas_thread():  # small BLAS calls between kernel passes: see solvers.objective
         effects, jacobian = (_softmax if family.is_vector else _scalar)(inference._params, rows, first)
-    C = np.nan_to_num(inference.cov)
-    cov = jacobian @ C @ jacobian.T
-    cov[np.any(jacobian[:, np.isnan(np.diag(inference.cov))] != 0, axis=1)] = np.nan
+    cov = jacobian @ inference._estimable_cov @ jacobian.T  # a generalised inverse's: see Inference
+    unidentified = np.isnan(np.diag(inference.cov)).reshape(inference._params.shape[::-1]).T  # (p,) or (p, K-1)
+    if unidentified.ndim == 2:  # a term is unidentified in every class's effect if in any equation
+        unidentified = np.repeat(unidentified.any(axis=1, keepdims=True), effects.shape[1], axis=1)
+    unidentified = unidentified[first:].ravel()
+    cov[unidentified, :] = np.nan
+    cov[:, unidentified] = np.nan
     title = model_title(family.name)
     classes = None if inference.classes is None or not family.is_vector else list(inference.classes)
     return MarginalEffects(effects, cov, inference.names[first:], classes, title, inference.cov_label,

@@ -119,11 +119,11 @@ def _leverage_factor(r, W, Q, cov_type):
 
 def hat_values(family, X, y, B, intercept, offset, expected, bread):
     """The GLM hat values of one copy of each row, (N,) for a scalar family, (N, m, m) blocks for a
-    vector family: W_i^½ Q_i W_i^½ with Q_i = (I ⊗ x̂_i)ᵀ C (I ⊗ x̂_i), C = bread (P, P) with NaN
-    (unidentified parameters) read as 0."""
+    vector family: W_i^½ Q_i W_i^½ with Q_i = (I ⊗ x̂_i)ᵀ C (I ⊗ x̂_i), C = bread (P, P), the inverse
+    information (or a generalised inverse of a singular one)."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     r, W = family.row_terms(X, y, B, intercept, offset, expected)
-    Q = _quadratic_forms(_design(X, intercept), np.nan_to_num(bread), W.shape[1])
+    Q = _quadratic_forms(_design(X, intercept), bread, W.shape[1])
     root = _roots(W)[0]
     H = root @ Q @ root
     return H[:, 0, 0] if H.shape[1] == 1 else H
@@ -143,7 +143,8 @@ def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways
     """The meat of ``cov_type`` over rows X (one pass, in blocks of BLOCK rows): (P, P) for HC0-HC3
     (HC1's factor is applied by ``sandwich``), or for "cluster" a list of (G, P) score sums
     S_g = Σ_{i in g} w_i s_i, one per way of ``ways`` (``cluster_ways``). ``bread`` (P, P), the
-    non-robust covariance, is needed by HC2 and HC3's hat values."""
+    non-robust covariance (a generalised inverse of a singular information), is needed by HC2 and
+    HC3's hat values."""
     with one_blas_thread():  # small BLAS calls between kernel passes: see solvers.objective
         return _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected)
 
@@ -157,7 +158,7 @@ def _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, ex
         r, W = family.row_terms(X[rows], y[rows], B, intercept, None if offset is None else offset[rows], expected)
         Xh = _design(X[rows], intercept)
         if cov_type in ("HC2", "HC3"):
-            r = _leverage_factor(r, W, _quadratic_forms(Xh, np.nan_to_num(bread), r.shape[1]), cov_type)
+            r = _leverage_factor(r, W, _quadratic_forms(Xh, bread, r.shape[1]), cov_type)
         S = (r[:, :, None] * Xh[:, None, :]).reshape(hi - lo, -1)
         w = weights[rows]
         if cov_type == "cluster":
@@ -175,17 +176,17 @@ def _dense(M):
     return M.toarray() if scipy.sparse.issparse(M) else M
 
 
-def sandwich(bread, meat_sums, cov_type, nobs, ways=None):
+def sandwich(bread, meat_sums, cov_type, nobs, ways=None, n_params=None):
     """C M C with the small-sample factor of ``cov_type``: N/(N - P) for HC1; per way of a cluster
     covariance G/(G - 1) · (N - 1)/(N - P), signed (two-way: V_1 + V_2 - V_12). nobs = N = Σ w.
-    Rows and columns of unidentified parameters (NaN in bread) stay NaN."""
-    P = bread.shape[0]
-    C = np.nan_to_num(bread)
+    bread C: the inverse information, or a generalised inverse of a singular one (the sandwich is
+    then right for the identified parameters: the scores lie in the information's range), when
+    P = n_params is the information's rank (default: C's size)."""
+    P = bread.shape[0] if n_params is None else n_params
+    C = bread
     if cov_type == "cluster":  # S: dense, or sparse from dask's chunks
         cov = sum(sign * G / (G - 1) * (nobs - 1) / (nobs - P) * (C @ _dense(S.T @ S) @ C)
                   for (_, G, sign), S in zip(ways, meat_sums))
     else:
         cov = C @ meat_sums @ C * (nobs / (nobs - P) if cov_type == "HC1" else 1.0)
-    cov = (cov + cov.T) / 2
-    cov[np.isnan(bread)] = np.nan
-    return cov
+    return (cov + cov.T) / 2

@@ -430,3 +430,27 @@ def test_cli_report_names_the_covariance(anes_csv, tmp_path):
     text = (report / "report.md").read_text()
     assert "Standard errors from the cluster covariance (observed information, 3 clusters)" in text
     assert "The cluster covariance is likewise the sandwich of the unpenalised likelihood" in text
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "HC1", "HC3", "cluster"])
+def test_unidentified_coefficients_leave_the_identified_ones_right(cov_type):
+    """A duplicated and an all-zero column: the sandwich around the information's generalised
+    inverse gives the identified parameters (and the identified terms' marginal effects) the
+    values of the fit without those columns, with P the information's rank in HC1's and the
+    clusters' corrections; the others are NaN."""
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(200, 2))
+    X = np.column_stack([base, 2 * base[:, 0], np.zeros(200)])
+    y = (rng.random(200) < 1 / (1 + np.exp(-base[:, 0]))).astype(float)
+    groups = np.arange(200) % 9 if cov_type == "cluster" else None
+    with pytest.warns(InferenceWarning, match="not identified"):
+        ours = LogisticRegression(penalty=None, tol=1e-12).fit(X, y).inference(cov_type=cov_type, groups=groups)
+    reduced = LogisticRegression(penalty=None, tol=1e-12).fit(base, y).inference(cov_type=cov_type, groups=groups)
+    np.testing.assert_allclose(ours.bse[[0, 2]], reduced.bse[[0, 2]], rtol=1e-6)
+    assert np.all(np.isnan(ours.bse[[1, 3, 4]]))
+    assert ours.wald_test(np.eye(5)[2]).statistic == pytest.approx(reduced.wald_test(np.eye(3)[2]).statistic, rel=1e-6)
+    with pytest.raises(ValueError, match=r"R involves parameter\(s\) 1, 4 .* not identified"):
+        ours.wald_test(np.eye(5)[[1, 2, 4]])
+    effects, expected = ours.marginal_effects(), reduced.marginal_effects()
+    np.testing.assert_allclose(effects.bse[1], expected.bse[1], rtol=1e-6)
+    assert np.all(np.isnan(effects.bse[[0, 2, 3]]))
