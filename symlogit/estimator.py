@@ -304,7 +304,8 @@ class _GLM(BaseEstimator):
         ``symlogit.sandwich``): "HC0" (statsmodels' cov_type="HC0"), "HC1", "HC2", "HC3" (with the
         GLM hat values, as R's sandwich::vcovHC), or "cluster" with ``groups``, one label per
         training row ((N,): one-way; (N, 2): two-way). Sample weights count as frequency weights.
-        Needs the fit in this session."""
+        The result also gives ``marginal_effects()``, ``wald_test(R, q)`` and
+        ``compare_lr_test(restricted)``. Needs the fit in this session."""
         check_is_fitted(self)
         if information not in ("observed", "expected"):
             raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")

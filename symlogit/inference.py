@@ -12,6 +12,11 @@ from the generated ``grad_hess`` kernel:
     softmax    the (k, l ≥ 1) blocks of Σ_i w_i (diag p_i - p_i p_iᵀ) ⊗ x̂_i x̂_iᵀ   (M16)
 Without an intercept there is no row 0.
 
+With ``cov_type`` other than "nonrobust", cov is a sandwich around that inverse (HC0-HC3, or
+one- or two-way clusters: ``symlogit.sandwich``). ``marginal_effects()`` gives average marginal
+effects with delta-method standard errors (``symlogit.margins``); ``wald_test`` and
+``compare_lr_test`` the Wald test of R θ = q and the likelihood-ratio test of nested models.
+
 Then bse = sqrt(diag cov), z = θ / bse, p = 2 Φ(-|z|), intervals θ ± Φ⁻¹(1 - α/2) bse,
 llf = Σ w (log measure - h) (the full log-likelihood: -log y! for Poisson), llnull the same
 for the intercept-only model (the family's null model, offsets kept), deviance = 2 Σ w (h -
@@ -45,8 +50,10 @@ class TestResult(NamedTuple):
 
 class Inference:
     """params, bse, z, pvalues, cov, llf, llnull, deviance (scalar families), pseudo_r2, aic, bic;
-    conf_int(); summary(). ``family`` and ``information`` ("observed" or "expected") say what
-    the covariance is of.
+    conf_int(); summary(); marginal_effects(); wald_test(R, q); compare_lr_test(restricted).
+    ``family`` and ``information`` ("observed" or "expected") say what the covariance is of,
+    ``cov_type`` which covariance it is ("nonrobust", "HC0"-"HC3", "cluster"; ``cov_label`` adds
+    "2-way"), ``n_clusters`` the number of clusters of each way (None unless clustered).
 
     With ``labelled`` (a model fitted on a pandas DataFrame) params, bse, z and pvalues are, as
     statsmodels gives them for pandas input, pandas Series indexed by the term names ("const" and

@@ -42,6 +42,13 @@ def _cpunish():
     return X, d["EXECUTIONS"].to_numpy(float), np.arange(len(X)) % 4, np.arange(len(X)) % 3
 
 
+def _randhie():
+    """Counts with a known exposure (its log the offset), as tests/test_families.py."""
+    d = sm.datasets.randhie.load_pandas().data
+    X = d[["lncoins", "idp", "lpi", "fmde", "physlm", "disea", "hlthg", "hlthf", "hlthp"]].to_numpy(float)
+    return X, d["mdvis"].to_numpy(float), np.log(1.0 + (np.arange(len(d)) % 4) / 2), np.arange(len(d)) % 50
+
+
 def _cloglog():
     return sm.families.Binomial(link=sm.families.links.CLogLog())
 
@@ -97,6 +104,17 @@ def test_hc0_and_clusters_match_statsmodels(case, way):
 
 
 LINKS = {"logit": sm.families.links.Logit, "probit": sm.families.links.Probit, "cloglog": sm.families.links.CLogLog}
+
+
+@pytest.mark.parametrize("cov_type", ["HC0", "cluster"])
+def test_poisson_with_an_offset_matches_statsmodels(cov_type):
+    X, y, offset, groups = _randhie()
+    model = GLMRegressor(alpha=0, tol=1e-10, solver="newton").fit(X, y, offset=offset)
+    keywords = {"cov_kwds": {"groups": groups}} if cov_type == "cluster" else {}
+    reference = sm.GLM(y, sm.add_constant(X), family=sm.families.Poisson(), offset=offset).fit(
+        tol=1e-12, cov_type=cov_type, **keywords)
+    ours = model.inference(cov_type=cov_type, groups=groups if cov_type == "cluster" else None)
+    _assert_cov(ours.cov, reference.cov_params())
 
 
 def _reference_hc(X, y, theta, family, cov_type, observed=True):
@@ -184,9 +202,12 @@ def test_softmax_with_two_classes_gives_the_binary_logit_sandwich(cov_type):
     np.testing.assert_allclose(vector, binary, rtol=1e-10)
 
 
-def test_multinomial_hc3_matches_a_leave_one_out_block_computation():
-    """HC3 for softmax from its definition, row by row: r̃_i = (I - W_i Q_i)⁻¹ r_i with
-    Q_i = (I ⊗ x̂_i)ᵀ C (I ⊗ x̂_i), computed here with Kronecker products."""
+@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
+def test_multinomial_hc2_hc3_match_a_row_by_row_block_computation(cov_type):
+    """HC2/HC3 for softmax from their definitions, row by row: r̃_i = (I - W_i Q_i)^(-1/2 or -1) r_i
+    (scipy's principal fractional power) with Q_i = (I ⊗ x̂_i)ᵀ C (I ⊗ x̂_i), by Kronecker products."""
+    import scipy.linalg
+
     Xk, yk, _, _ = _anes96("PID")
     Xk, yk = Xk[:300], yk[:300]
     model = LogisticRegression(penalty=None, tol=1e-12).fit(Xk, yk)
@@ -199,9 +220,10 @@ def test_multinomial_hc3_matches_a_leave_one_out_block_computation():
         W = np.diag(p) - np.outer(p, p)
         E = np.kron(np.eye(2), Xh[i][:, None])  # (2p, 2): the row's design in the reference layout
         r = p - (yk[i] == np.arange(1, 3))
-        s = E @ np.linalg.solve(np.eye(2) - W @ E.T @ C @ E, r)
+        power = scipy.linalg.fractional_matrix_power(np.eye(2) - W @ E.T @ C @ E, -0.5 if cov_type == "HC2" else -1)
+        s = E @ np.real(power) @ r
         M += np.outer(s, s)
-    np.testing.assert_allclose(model.inference(cov_type="HC3").cov, C @ M @ C, rtol=1e-8)
+    np.testing.assert_allclose(model.inference(cov_type=cov_type).cov, C @ M @ C, rtol=1e-8)
 
 
 @pytest.mark.parametrize("cov_type,clustered", [("HC1", False), ("HC3", False), ("cluster", True)])
