@@ -314,6 +314,16 @@ def _chunk_meat(family, X, y, B, w, intercept, cov_type, bread, ways, expected):
                  for part, (present, _), (_, G, _) in zip(sums, local, ways))
 
 
+def summed_over_chunks(sums_of, X, weights, offset, *args):
+    """Σ over X's row chunks of sums_of(X_c, w_c, None, *args) (tuples added entry by entry), each
+    chunk's part made on its worker, the parts added on the cluster eight at a time."""
+    from .margins import summed_over_blocks
+
+    parts = [dask.delayed(_on_chunk, pure=True)(functools.partial(summed_over_blocks, sums_of), Xc, wc, None, *args)
+             for Xc, wc in zip(X.to_delayed().ravel(), weights.to_delayed().ravel())]
+    return dask.compute(_tree_sum(parts))[0]
+
+
 def _weighted_target_terms(k, y, w):
     """Σ_i w_i [h_saturated(y_i), log measure(y_i)] over one chunk, (2,)."""
     return w @ k.target_terms(y).T

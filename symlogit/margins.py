@@ -98,18 +98,27 @@ class MarginalEffects:
 
 
 def average_marginal_effects(inference):
-    """The MarginalEffects of a fitted model's ``Inference`` (which keeps its training rows)."""
+    """The MarginalEffects of a fitted model's ``Inference`` (which keeps its training rows; on
+    dask arrays the sums over rows are made on the workers, one pass)."""
     from .inference import model_title
 
     rows = inference._rows
-    if type(rows.X).__module__.partition(".")[0] == "dask":
-        raise ValueError("marginal_effects() needs the rows in memory; it is not computed on dask arrays")
     family = rows.family
     first = 1 if rows.intercept else 0
     if inference._params.shape[0] <= first:
         raise ValueError("marginal_effects() needs at least one feature besides the intercept")
+    if type(rows.X).__module__.partition(".")[0] == "dask":
+        if rows.offset is not None:
+            raise ValueError("marginal_effects() on dask arrays does not take offsets; fit in memory for it")
+        from .distributed import summed_over_chunks as summed
+    else:
+        summed = summed_over_blocks
+    finish = _softmax if family.is_vector else _scalar
+    sums_of = _softmax_sums if family.is_vector else _scalar_sums
+    coefficients = _with_reference(inference._params) if family.is_vector else inference._params
     with one_blas_thread():  # small BLAS calls between kernel passes: see solvers.objective
-        effects, jacobian = (_softmax if family.is_vector else _scalar)(inference._params, rows, first)
+        sums = summed(sums_of, rows.X, rows.weights, rows.offset, family, coefficients, rows.intercept, first)
+    effects, jacobian = finish(coefficients, sums, float(sums[-1]), first)
     cov = jacobian @ inference._estimable_cov @ jacobian.T  # a generalised inverse's: see Inference
     unidentified = np.isnan(np.diag(inference.cov)).reshape(inference._params.shape[::-1]).T  # (p,) or (p, K-1)
     if unidentified.ndim == 2:  # a term is unidentified in every class's effect if in any equation
@@ -123,54 +132,59 @@ def average_marginal_effects(inference):
                            inference.labelled)
 
 
-def _blocks(rows):
-    n = rows.X.shape[0]
-    for lo in range(0, n, BLOCK):
-        yield slice(lo, min(n, lo + BLOCK))
+def _with_reference(theta):
+    """Θ = [0, θ] (p, K): the reference class's zero column before the others."""
+    return np.hstack([np.zeros((theta.shape[0], 1)), theta])
 
 
-def _scalar(theta, rows, first):
-    """(AME (d,), Jacobian (d, P)) for a scalar family (module docstring)."""
-    k = rows.family.kernels
-    mean_slope, weighted_curvature = 0.0, np.zeros(theta.size)
-    for block in _blocks(rows):
-        offset = None if rows.offset is None else rows.offset[block]
-        slope, curvature = rows.family.mean_slopes(k.scores(rows.X[block], theta, rows.intercept, offset))
-        w = rows.weights[block]
-        mean_slope += w @ slope
-        weighted_curvature += (w * curvature) @ _design(rows.X[block], rows.intercept)
-    total = rows.weights.sum()
-    mean_slope, weighted_curvature = mean_slope / total, weighted_curvature / total
+def summed_over_blocks(sums_of, X, weights, offset, *args):
+    """Σ over blocks of BLOCK rows of sums_of(X_b, w_b, offset_b, *args), tuples added entry by entry."""
+    total = None
+    for lo in range(0, X.shape[0], BLOCK):
+        rows = slice(lo, min(X.shape[0], lo + BLOCK))
+        part = sums_of(X[rows], weights[rows], None if offset is None else offset[rows], *args)
+        total = part if total is None else tuple(a + b for a, b in zip(total, part))
+    return total
+
+
+def _scalar_sums(X, w, offset, family, theta, intercept, first):
+    """(Σ w μ'(u), Σ w μ''(u) x̂ (P,), Σ w) over rows X."""
+    slope, curvature = family.mean_slopes(family.kernels.scores(X, theta, intercept, offset))
+    return w @ slope, (w * curvature) @ _design(X, intercept), w.sum()
+
+
+def _scalar(theta, sums, total, first):
+    """(AME (d,), Jacobian (d, P)) for a scalar family (module docstring) from ``_scalar_sums``."""
+    mean_slope, weighted_curvature = sums[0] / total, sums[1] / total
     slopes = theta[first:]
     jacobian = np.outer(slopes, weighted_curvature)
     jacobian[np.arange(slopes.size), first + np.arange(slopes.size)] += mean_slope
     return mean_slope * slopes, jacobian
 
 
-def _softmax(theta, rows, first):
-    """(AME (d, K), Jacobian (d K, (K-1) p)) for softmax (module docstring), rows of the Jacobian
-    in the effects' row-major order, columns class by class as the covariance's."""
-    p, K = theta.shape[0], theta.shape[1] + 1
-    Theta = np.hstack([np.zeros((p, 1)), theta])
+def _softmax_sums(X, w, offset, family, Theta, intercept, first):
+    """Over rows X, with F_i[j, k] = w_i p_ik D_ijk: (Σ F (d, K), Σ F ⊗ x̂ (d, K, p),
+    Σ F ⊗ p ⊗ x̂ (d, K, K, p), Σ w p (K,), Σ w p pᵀ (K, K), Σ w); matrix products over (n, d K)."""
+    p, K = Theta.shape
     slopes = Theta[first:]  # (d, K)
-    d = slopes.shape[0]
-    effects, A = np.zeros((d, K)), np.zeros((d, K, p))
-    B, s1, s2 = np.zeros((d, K, K, p)), np.zeros(K), np.zeros((K, K))
-    for block in _blocks(rows):
-        X = rows.X[block]
-        P = rows.family.kernels.probabilities(X, Theta, rows.intercept)
-        Xh, w = _design(X, rows.intercept), rows.weights[block]
-        D = slopes[None, :, :] - (P @ slopes.T)[:, :, None]  # (n, d, K): Θ_jk - p̄_ij
-        wP = w[:, None] * P
-        F = (wP[:, None, :] * D).reshape(len(w), d * K)  # w_i p_ik D_ijk, as (n, d K) for GEMMs
-        effects += F.sum(axis=0).reshape(d, K)
-        A += (F.T @ Xh).reshape(d, K, p)
-        B += (F.T @ (P[:, :, None] * Xh[:, None, :]).reshape(len(w), K * p)).reshape(d, K, K, p)
-        s1 += wP.sum(axis=0)
-        s2 += wP.T @ P
+    d, n = slopes.shape[0], X.shape[0]
+    P = family.kernels.probabilities(X, Theta, intercept)
+    Xh = _design(X, intercept)
+    D = slopes[None, :, :] - (P @ slopes.T)[:, :, None]  # (n, d, K): Θ_jk - p̄_ij
+    wP = w[:, None] * P
+    F = (wP[:, None, :] * D).reshape(n, d * K)
+    return (F.sum(axis=0).reshape(d, K), (F.T @ Xh).reshape(d, K, p),
+            (F.T @ (P[:, :, None] * Xh[:, None, :]).reshape(n, K * p)).reshape(d, K, K, p),
+            wP.sum(axis=0), wP.T @ P, w.sum())
+
+
+def _softmax(Theta, sums, total, first):
+    """(AME (d, K), Jacobian (d K, (K-1) p)) for softmax (module docstring) from ``_softmax_sums``,
+    rows of the Jacobian in the effects' row-major order, columns class by class as the
+    covariance's."""
+    effects, A, B, s1, s2, _ = sums
+    d, K, p = A.shape
     eye = np.eye(K)
     J = eye[None, :, :, None] * A[:, :, None, :] - B - B.transpose(0, 2, 1, 3)  # (d, K, K, p)
-    terms = first + np.arange(d)
-    J[np.arange(d), :, :, terms] += eye * s1[:, None] - s2  # the δ_jc terms
-    total = rows.weights.sum()
+    J[np.arange(d), :, :, first + np.arange(d)] += eye * s1[:, None] - s2  # the δ_jc terms
     return effects / total, J[:, :, 1:, :].reshape(d * K, (K - 1) * p) / total
