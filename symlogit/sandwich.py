@@ -77,13 +77,13 @@ def cluster_ways(groups, n):
         if missing.any():
             raise ValueError(f"groups has a missing label in row {int(np.argmax(missing))} (rows count from 0)"
                              + (f", column {j}" if frame.shape[1] > 1 else "") + "; every row needs a cluster")
-        codes, uniques = pd.factorize(column, sort=True)
+        codes, uniques = pd.factorize(column)
         if len(uniques) < 2:
             raise ValueError("groups" + (f" column {j}" if frame.shape[1] > 1 else "") + " has a single cluster: "
                              "a cluster-robust covariance needs at least 2 clusters")
         ways.append((codes.astype(np.intp), len(uniques), 1.0))
     if len(ways) == 2:
-        both, uniques = pd.factorize(ways[0][0] * ways[1][1] + ways[1][0], sort=True)
+        both, uniques = pd.factorize(ways[0][0] * ways[1][1] + ways[1][0])
         ways.append((both.astype(np.intp), len(uniques), -1.0))
     return ways
 
