@@ -368,16 +368,16 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
-        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv),
-                              ("--groups", group_columns)):
+        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv)):
             if value is not None:
                 fail(f"{option} needs the in-memory engine")
         ids = split_names(id_columns)
         return _fit_on_dask(data, scheduler, dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
             out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir, cov_type=cov_type,
-            columns=dict(target=target, features=split_names(feature_patterns), drop=split_names(drop_patterns),
-                         ids=ids, weight=weight_column))
+            columns=dict(target=target, features=split_names(feature_patterns),
+                         drop=(split_names(drop_patterns) or []) + (groups if feature_patterns is None else []),
+                         ids=ids, weight=weight_column), groups=groups)
     try:
         if data is not None:
             frame, source = read_frame(data), data
@@ -715,7 +715,7 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
     click.echo(f"model written to {out}")
 
 
-def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_type="nonrobust"):
+def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_type="nonrobust", groups=None):
     """symlogit fit --engine dask: Parquet files read by the workers, the fit's sums reduced on
     the cluster; log-loss and accuracy, and the coefficient table's sums, are computed there too."""
     import numpy as np
@@ -726,7 +726,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
         from . import dask_data, distributed
     except ImportError as error:
         fail(f"--engine dask needs dask and distributed ({error}); install them: pip install 'symlogit[dask]'")
-    from .data import DataError
+    from .data import DataError, read_groups
 
     out = options.pop("out")
     quiet = options.pop("quiet")
@@ -741,6 +741,8 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
         fail(f"--scheduler {error.address}: {error.problem}")
     try:
         try:
+            # the cluster labels (N values) on the client, checked before the fit
+            labels = read_groups(dask_data.read_columns(data, groups, "groups"), data, groups) if groups else None
             X, y, names, target, weights = dask_data.read_parquet_dataset(data, **columns)
             # N values: every later graph then shares their chunks (no key read two ways)
             y, weights = dask.persist(y, weights)
@@ -751,7 +753,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
         figures = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         summary = _summary(model, data, X.shape, target, options, seconds, figures)
-        inference, note = _inference(model, options["penalty"], report_dir, cov_type)
+        inference, note = _inference(model, options["penalty"], report_dir, cov_type, labels)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
         if report_dir is not None:

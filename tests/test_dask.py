@@ -216,8 +216,8 @@ def test_cli_fits_a_parquet_directory_on_a_scheduler_and_matches_memory(client, 
 
 
 def test_cli_dask_inference_with_a_robust_covariance(client, tmp_path):
-    """symlogit fit --engine dask --cov-type HC1 prints the HC1 table (issue 20); --groups needs
-    the in-memory engine (one line, exit 2)."""
+    """symlogit fit --engine dask --cov-type HC1 prints the HC1 table, --groups COL1,COL2 the
+    two-way clustered one (issue 20); a missing groups column is one line, exit 2."""
     import pandas as pd
 
     parts = _parquet_parts(tmp_path / "parts")
@@ -230,9 +230,25 @@ def test_cli_dask_inference_with_a_robust_covariance(client, tmp_path):
     expected = memory.inference(cov_type="HC1").bse
     row = next(line.split() for line in result.output.splitlines() if line.startswith("b "))
     assert float(row[2]) == pytest.approx(expected[2], abs=5.01e-4)
-    refused = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty", "none",
-                      "--groups", "a")
-    assert refused.exit_code == 2 and "--groups needs the in-memory engine" in refused.output
+    # --groups: the labels read on the client, checked before the fit; the columns are not features
+    labelled = tmp_path / "labelled"
+    labelled.mkdir()
+    for i, part in enumerate(sorted(parts.iterdir())):
+        table = pd.read_parquet(part)
+        table["firm"] = [f"f{j % 9}" for j in range(len(table))]
+        table["year"] = (np.arange(len(table)) // 50 + i) % 6
+        table.to_parquet(labelled / part.name)
+    frame = pd.concat([pd.read_parquet(p) for p in sorted(labelled.iterdir())], ignore_index=True)
+    result = _invoke("fit", labelled, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty", "none",
+                     "--tol", "1e-10", "--groups", "firm,year", "--target", "label", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "cluster 2-way" in result.output and "9 x 6" in result.output and "3 features" in result.output
+    expected = memory.inference(cov_type="cluster", groups=frame[["firm", "year"]]).bse
+    row = next(line.split() for line in result.output.splitlines() if line.startswith("b "))
+    assert float(row[2]) == pytest.approx(expected[2], abs=5.01e-4)
+    refused = _invoke("fit", labelled, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty",
+                      "none", "--groups", "nowhere")
+    assert refused.exit_code == 2 and refused.output.count("\n") == 1 and "no groups column 'nowhere'" in refused.output
 
 
 @pytest.mark.parametrize("setup,needles", [
