@@ -28,6 +28,8 @@ Sample weights are frequency weights (statsmodels' ``freq_weights``): a row of w
 w identical rows, so every covariance here equals the one computed on the data with each row
 repeated w times: N = Σ_i w_i in HC1's and the clusters' corrections, h_ii is the leverage of one
 copy (R's glm with prior weights would use w_i h_ii instead), and a row's copies are in its cluster.
+HC0 then equals statsmodels' GLM with freq_weights; its cluster covariance counts N as the rows
+in (N - 1)/(N - P), so it differs from this one (and from the repeated rows') by that factor.
 
 One pass over the rows in blocks of BLOCK: the P × P meat (or the G × P cluster sums) accumulate;
 no N × N matrix is formed.

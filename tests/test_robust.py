@@ -242,6 +242,22 @@ def test_sample_weights_are_frequency_weights(cov_type, clustered):
     np.testing.assert_allclose(ours.marginal_effects().bse, theirs.marginal_effects().bse, rtol=1e-7)
 
 
+@pytest.mark.filterwarnings("ignore:cov_type not fully supported with freq_weights")  # statsmodels' own
+def test_weights_match_statsmodels_freq_weights():
+    """HC0 with sample weights equals statsmodels' GLM with freq_weights; its cluster covariance
+    differs only by statsmodels' counting N as rows, not Σ w, in (N - 1)/(N - P)."""
+    X, y, g1, _ = _anes96()
+    w = (1 + np.arange(len(y)) % 3).astype(float)
+    model = GLMClassifier(family="cloglog", penalty=None, tol=1e-10, solver="newton").fit(X, y, sample_weight=w)
+    glm = sm.GLM(y, sm.add_constant(X), family=_cloglog(), freq_weights=w)
+    hc0 = glm.fit(method="newton", tol=1e-12, maxiter=200, cov_type="HC0")
+    _assert_cov(model.inference(cov_type="HC0").cov, hc0.cov_params())
+    clustered = glm.fit(method="newton", tol=1e-12, maxiter=200, cov_type="cluster", cov_kwds={"groups": g1})
+    n, N, P = len(y), w.sum(), X.shape[1] + 1
+    rows_counted = ((n - 1) / (n - P)) / ((N - 1) / (N - P))
+    _assert_cov(model.inference(cov_type="cluster", groups=g1).cov * rows_counted, clustered.cov_params())
+
+
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
 def test_average_marginal_effects_match_statsmodels(case, cov_type):
