@@ -324,7 +324,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     an --id, --weight or --offset column. Prints a live table of iterations (a progress bar for
     sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
-    for an unpenalised fit (--penalty none) the coefficient table with standard errors.
+    for an unpenalised fit (--penalty none) the coefficient table with standard errors (robust
+    with --cov-type, clustered on the --groups columns).
 
     \b
     Examples:
