@@ -15,12 +15,15 @@ intercept.
 The covariance of the effects is J C Jᵀ (the delta method), C the inference's covariance (robust
 where it is), so the standard errors follow its cov_type as statsmodels' do. μ' and μ'' come from
 ``Family.mean_slopes`` (the generated row weights); statsmodels differentiates numerically.
+Where some coefficients are not identified, J is applied to the information's generalised inverse
+(right for the identified terms, whose effects are estimable) and the other terms' effects get NaN
+standard errors. One pass over the rows, in blocks; on dask, chunk by chunk on the workers.
 """
 
 import numpy as np
 import scipy.stats
 
-from .sandwich import BLOCK, _design
+from .sandwich import BLOCK, design
 from .solvers.objective import one_blas_thread
 
 
@@ -150,7 +153,7 @@ def summed_over_blocks(sums_of, X, weights, offset, *args):
 def _scalar_sums(X, w, offset, family, theta, intercept, first):
     """(Σ w μ'(u), Σ w μ''(u) x̂ (P,), Σ w) over rows X."""
     slope, curvature = family.mean_slopes(family.kernels.scores(X, theta, intercept, offset))
-    return w @ slope, (w * curvature) @ _design(X, intercept), w.sum()
+    return w @ slope, (w * curvature) @ design(X, intercept), w.sum()
 
 
 def _scalar(theta, sums, total, first):
@@ -169,7 +172,7 @@ def _softmax_sums(X, w, offset, family, Theta, intercept, first):
     slopes = Theta[first:]  # (d, K)
     d, n = slopes.shape[0], X.shape[0]
     P = family.kernels.probabilities(X, Theta, intercept)
-    Xh = _design(X, intercept)
+    Xh = design(X, intercept)
     D = slopes[None, :, :] - (P @ slopes.T)[:, :, None]  # (n, d, K): Θ_jk - p̄_ij
     wP = w[:, None] * P
     F = (wP[:, None, :] * D).reshape(n, d * K)

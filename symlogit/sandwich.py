@@ -90,7 +90,7 @@ def cluster_ways(groups, n):
     return ways
 
 
-def _design(X, intercept):
+def design(X, intercept):
     """X̂ = [1, X] (or X) as float64."""
     X = np.asarray(X, dtype=np.float64)
     return np.hstack([np.ones((X.shape[0], 1)), X]) if intercept else X
@@ -125,7 +125,7 @@ def hat_values(family, X, y, B, intercept, offset, expected, bread):
     information (or a generalised inverse of a singular one)."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     r, W = family.row_terms(X, y, B, intercept, offset, expected)
-    Q = _quadratic_forms(_design(X, intercept), bread, W.shape[1])
+    Q = _quadratic_forms(design(X, intercept), bread, W.shape[1])
     root = _roots(W)[0]
     H = root @ Q @ root
     return H[:, 0, 0] if H.shape[1] == 1 else H
@@ -158,7 +158,7 @@ def _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, ex
         hi = min(n, lo + BLOCK)
         rows = slice(lo, hi)
         r, W = family.row_terms(X[rows], y[rows], B, intercept, None if offset is None else offset[rows], expected)
-        Xh = _design(X[rows], intercept)
+        Xh = design(X[rows], intercept)
         if cov_type in ("HC2", "HC3"):
             r = _leverage_factor(r, W, _quadratic_forms(Xh, bread, r.shape[1]), cov_type)
         S = (r[:, :, None] * Xh[:, None, :]).reshape(hi - lo, -1)
