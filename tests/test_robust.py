@@ -121,7 +121,8 @@ def _reference_hc(X, y, theta, family, cov_type, observed=True):
     """HC1-HC3 from their definitions with the whole N x N hat matrix (small N only), the per-row
     score and curvature from statsmodels' GLM (score_factor, hessian_factor: observed or expected)."""
     Xh = sm.add_constant(X)
-    glm = sm.GLM(y, Xh, family=sm.families.Binomial(link=LINKS[family]()))
+    glm = sm.GLM(y, Xh, family=sm.families.Poisson() if family == "poisson" else
+                 sm.families.Binomial(link=LINKS[family]()))
     slope, curvature = glm.score_factor(theta), glm.hessian_factor(theta, observed=observed)
     bread = np.linalg.inv(Xh.T @ (Xh * curvature[:, None]))
     root = np.sqrt(curvature)[:, None]
@@ -147,6 +148,15 @@ def test_hc1_to_hc3_match_their_definitions(family, cov_type):
         assert np.all(np.diag(ours.cov) > hc0)
     if cov_type == "HC3":
         assert np.all(np.diag(ours.cov) > np.diag(model.inference(cov_type="HC2").cov))
+
+
+@pytest.mark.parametrize("cov_type", ["HC1", "HC2", "HC3"])
+def test_poisson_hc1_to_hc3_match_their_definitions(cov_type):
+    X, y, _, _ = _cpunish()
+    model = GLMRegressor(alpha=0, tol=1e-12, solver="newton").fit(X, y)
+    theta = np.r_[model.intercept_, model.coef_]
+    np.testing.assert_allclose(model.inference(cov_type=cov_type).cov,
+                               _reference_hc(X, y, theta, "poisson", cov_type), rtol=1e-8)
 
 
 @pytest.mark.parametrize("cov_type", ["HC0", "HC3"])
