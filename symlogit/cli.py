@@ -300,6 +300,12 @@ def _collect_warnings(caught):
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TOL, show_default=True,
               help="Stop when max|gradient| of the mean objective is below this.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (sgd's shuffling).")
+@click.option("--cov-type", "cov_type", type=ListedChoice(".sandwich", "COV_TYPES"), default="nonrobust",
+              show_default=True, help="The coefficient table's covariance: the inverse information, or a robust "
+              "sandwich (HC0-HC3; cluster with --groups).")
+@click.option("--groups", "group_columns", default=None, metavar="COL[,COL]",
+              help="Cluster-robust standard errors over the clusters of this column (two columns: two-way); "
+              "implies --cov-type cluster. The columns are not features unless --features names them.")
 @click.option("--out", "out", type=click.Path(path_type=str), default=None, help="Write the model here (JSON).")
 @click.option("--report", "report_dir", type=click.Path(path_type=str), default=None,
               help="Write report.md and convergence.png into this directory.")
@@ -309,7 +315,8 @@ def _collect_warnings(caught):
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: the scheduler to use (e.g. tcp://host:8786) [default: a new LocalCluster].")
 def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_columns, weight_column, offset_column,
-        test_size, cv, solver, C, alpha, penalty, max_iter, tol, seed, out, report_dir, quiet, engine, scheduler):
+        test_size, cv, solver, C, alpha, penalty, max_iter, tol, seed, cov_type, group_columns, out, report_dir, quiet,
+        engine, scheduler):
     """Fit a family's model to DATA (CSV or Parquet) or a bundled dataset.
 
     The target is the last column unless --target names another; every other column is a
@@ -317,7 +324,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     an --id, --weight or --offset column. Prints a live table of iterations (a progress bar for
     sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
-    for an unpenalised fit (--penalty none) the coefficient table with standard errors.
+    for an unpenalised fit (--penalty none) the coefficient table with standard errors (robust
+    with --cov-type, clustered on the --groups columns).
 
     \b
     Examples:
@@ -327,11 +335,14 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
       symlogit fit data.csv --target label --weight w --cv 5
       symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
+      symlogit fit data.csv --target label --penalty none --cov-type HC3
+      symlogit fit data.csv --target label --penalty none --groups firm,year
       symlogit fit 'parts/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out model.json
     """
     import pandas as pd
 
-    from .data import DEFAULT_DATASET, DataError, load_dataset, read_frame, read_table, select_columns, split_names
+    from .data import (DEFAULT_DATASET, DataError, load_dataset, read_frame, read_groups, read_table, select_columns,
+                       split_names)
     from .family import get_family
 
     classifier = get_family(family).is_classifier
@@ -352,6 +363,9 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
             fail(f"--report {report_dir} is a file; expected a directory")
     if scheduler is not None and engine != "dask":
         fail("--scheduler needs --engine dask")
+    groups = split_names(group_columns)
+    cov_type = _check_cov_type(cov_type, groups, given("cov_type") == click.core.ParameterSource.COMMANDLINE, penalty,
+                               report_dir)
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
@@ -361,17 +375,22 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         ids = split_names(id_columns)
         return _fit_on_dask(data, scheduler, dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
-            out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir,
-            columns=dict(target=target, features=split_names(feature_patterns), drop=split_names(drop_patterns),
-                         ids=ids, weight=weight_column))
+            out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir, cov_type=cov_type,
+            columns=dict(target=target, features=split_names(feature_patterns),
+                         drop=(split_names(drop_patterns) or []) + (groups if feature_patterns is None else []),
+                         ids=ids, weight=weight_column), groups=groups)
     try:
         if data is not None:
             frame, source = read_frame(data), data
         else:
             dataset = dataset or DEFAULT_DATASET
             frame, source = load_dataset(dataset), f"dataset {dataset}"
-        columns = select_columns(frame.columns, source, target, split_names(feature_patterns),
-                                 split_names(drop_patterns), split_names(id_columns), weight_column, offset_column)
+        drop = split_names(drop_patterns) or []
+        if groups and feature_patterns is None:
+            drop += [name for name in groups if name in frame.columns]  # groups are not features by default
+        columns = select_columns(frame.columns, source, target, split_names(feature_patterns), drop,
+                                 split_names(id_columns), weight_column, offset_column)
+        cluster_labels = read_groups(frame, source, groups) if groups else None
         table = read_table(frame, source, columns, classes=classifier)
     except DataError as error:
         fail(str(error))
@@ -379,7 +398,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
                    seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv)
     every = _Rows(pd.DataFrame(table.X, columns=table.feature_names, copy=False),  # messages name the columns
-                  table.y, table.weights, table.offset)
+                  table.y, table.weights, table.offset, cluster_labels)
     n_classes = _classes(table.y, classifier)
     chosen = get_family(family)
     _say_if_compiling(chosen.multiclass if (n_classes or 2) > 2 and chosen.multiclass else family, "fit")
@@ -387,7 +406,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
                                                                         n_classes is not None)
     summary = _summary(model, source, every.X.shape, table.target, options, seconds, figures, held_out,
                        fitted=len(rows.y))
-    inference, note = _inference(model, penalty, report_dir)
+    inference, note = _inference(model, penalty, report_dir, cov_type, rows.groups)
     if out is not None:
         _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
                     held_out)
@@ -409,9 +428,9 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
         train, test = _split(every, test_size, options["seed"], stratify)
         rows, shown = every.take(train), every.take(test)
     model, seconds = _fit_model(rows, source, options, quiet)
-    figures = evaluation.figures(model, *rows)
+    figures = evaluation.figures(model, *rows.arrays())
     if test_size is not None:
-        held_out = (f"held-out ({len(test)} rows, --test-size {test_size:g})", evaluation.figures(model, *shown))
+        held_out = (f"held-out ({len(test)} rows, --test-size {test_size:g})", evaluation.figures(model, *shown.arrays()))
         what = f"{len(test)} held-out rows"
     elif cv is not None:
         what = f"out-of-fold predictions of {cv}-fold cross-validation"
@@ -425,9 +444,30 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
     return model, seconds, rows, figures, held_out, curves
 
 
-def _inference(model, penalty, report_dir):
+def _check_cov_type(cov_type, groups, given, penalty, report_dir):
+    """The covariance of the coefficient table: "cluster" where --groups names one or two columns;
+    a one-line failure for --groups with another --cov-type, cluster without --groups, more than two
+    columns, or a robust covariance where no table is made (a penalised fit without --report)."""
+    if groups:
+        if given and cov_type != "cluster":
+            fail(f"--groups clusters the standard errors (--cov-type cluster); it does not combine with --cov-type "
+                 f"{cov_type}")
+        if len(groups) > 2:
+            fail(f"--groups takes one column (one-way) or two (two-way clustering), got {len(groups)}: "
+                 f"{', '.join(groups)}")
+        cov_type = "cluster"
+    elif cov_type == "cluster":
+        fail("--cov-type cluster needs --groups COL (or COL1,COL2 for two-way clustering)")
+    if cov_type != "nonrobust" and penalty != "none" and report_dir is None:
+        fail(f"--{'groups' if groups else 'cov-type'} sets the coefficient table's standard errors, shown for an "
+             "unpenalised fit: add --penalty none (or --report DIR for a penalised fit's table)")
+    return cov_type
+
+
+def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
     """(inference or None, a note for the report): the coefficient table, printed for --penalty
-    none; none where the fit found no finite optimum (its warning said so)."""
+    none, with the ``cov_type`` covariance (clustered on ``groups``: labels (N,) or (N, 2) of
+    the fitted rows); none where the fit found no finite optimum (its warning said so)."""
     import warnings
 
     if model.separation_ is not None:
@@ -436,7 +476,10 @@ def _inference(model, penalty, report_dir):
         return None, None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        inference = model.inference()
+        try:
+            inference = model.inference(cov_type=cov_type, groups=groups)
+        except ValueError as error:  # the clusters of the fitted rows (a --test-size split can leave one)
+            fail(_speak_cli(f"--groups: {error}"))
     if penalty == "none":
         _collect_warnings(caught)
         click.echo(inference.summary())
@@ -458,15 +501,20 @@ def _write_report(report_dir, model, summary, inference, note, data, source, opt
 
 class _Rows(NamedTuple):
     """The rows of a fit: X (a DataFrame, so that messages name the columns), y, and the sample
-    weights and offsets when there are some."""
+    weights, offsets and cluster labels (--groups) when there are some."""
     X: object
     y: object
     weights: object = None
     offset: object = None
+    groups: object = None
+
+    def arrays(self):
+        """(X, y, weights, offset): what a fit and its figures take."""
+        return self.X, self.y, self.weights, self.offset
 
     def take(self, index):
         return _Rows(self.X.iloc[index], self.y[index], *(None if v is None else v[index]
-                                                          for v in (self.weights, self.offset)))
+                                                          for v in (self.weights, self.offset, self.groups)))
 
 
 def _classes(y, classifier):
@@ -530,7 +578,7 @@ def _cross_validate(rows, k, source, options, stratify):
     for train, test in evaluation.folds(rows.y, k, options["seed"], stratify):
         model, _ = _fit_model(rows.take(train), source, options, quiet=True)
         held_out = rows.take(test)
-        per_fold.append(evaluation.figures(model, *held_out))
+        per_fold.append(evaluation.figures(model, *held_out.arrays()))
         if stratify:  # every fold's model has every class
             proba = model.predict_proba(held_out.X, held_out.offset)
             out_of_fold = np.empty((len(rows.y), proba.shape[1])) if out_of_fold is None else out_of_fold
@@ -667,7 +715,7 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
     click.echo(f"model written to {out}")
 
 
-def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
+def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_type="nonrobust", groups=None):
     """symlogit fit --engine dask: Parquet files read by the workers, the fit's sums reduced on
     the cluster; log-loss and accuracy, and the coefficient table's sums, are computed there too."""
     import numpy as np
@@ -678,7 +726,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
         from . import dask_data, distributed
     except ImportError as error:
         fail(f"--engine dask needs dask and distributed ({error}); install them: pip install 'symlogit[dask]'")
-    from .data import DataError
+    from .data import DataError, read_groups
 
     out = options.pop("out")
     quiet = options.pop("quiet")
@@ -693,6 +741,8 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
         fail(f"--scheduler {error.address}: {error.problem}")
     try:
         try:
+            # the cluster labels (N values) on the client, checked before the fit
+            labels = read_groups(dask_data.read_columns(data, groups, "groups"), data, groups) if groups else None
             X, y, names, target, weights = dask_data.read_parquet_dataset(data, **columns)
             # N values: every later graph then shares their chunks (no key read two ways)
             y, weights = dask.persist(y, weights)
@@ -703,7 +753,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
         figures, histogram = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         summary = _summary(model, data, X.shape, target, options, seconds, figures)
-        inference, note = _inference(model, options["penalty"], report_dir)
+        inference, note = _inference(model, options["penalty"], report_dir, cov_type, labels)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
         if report_dir is not None:

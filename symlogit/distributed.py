@@ -281,6 +281,61 @@ def inference_statistics(family, X, y, B, weights, intercept, offset, expected):
                            total_weight=total)
 
 
+def check_groups(groups, n):
+    """``sandwich.cluster_ways`` for a fit on dask arrays: the labels (a dask array or frame, or
+    numpy/pandas in memory) are coded once on the client (N labels, not X); ``meat`` sends each
+    chunk the codes of its rows, and the clusters' score sums are made on the workers."""
+    from .sandwich import cluster_ways
+
+    return cluster_ways(groups.compute() if hasattr(groups, "compute") else groups, n)
+
+
+def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways=None, expected=False):
+    """``sandwich.meat`` on dask arrays: each chunk's meat (HC0-HC3, P x P) or its clusters' score
+    sums (a sparse G x P matrix holding only the chunk's clusters) made on its worker, and the parts
+    added on the cluster eight at a time; only the total comes back."""
+    if offset is not None:
+        raise ValueError("inference on dask arrays does not take offsets; fit in memory for it")
+    rows = X.chunks[0]
+    bounds = np.cumsum((0,) + rows)
+    blocks = [(X.to_delayed().ravel()[c], y.to_delayed().ravel()[c], weights.to_delayed().ravel()[c],
+               None if ways is None else [(codes[bounds[c]:bounds[c + 1]], G, sign) for codes, G, sign in ways])
+              for c in range(len(rows))]
+    parts = [dask.delayed(_chunk_meat, pure=True)(family, Xc, yc, B, wc, intercept, cov_type, bread, chunk_ways,
+                                                  expected)
+             for Xc, yc, wc, chunk_ways in blocks]
+    return dask.compute(_tree_sum(parts))[0]
+
+
+def _chunk_meat(family, X, y, B, w, intercept, cov_type, bread, ways, expected):
+    """One chunk's part of ``meat``: the clusters' sums as sparse (G, P) matrices (a tuple, one per
+    way), each cluster the chunk holds coded 0..g-1 for ``sandwich.meat`` and placed back at its row."""
+    import scipy.sparse
+
+    from .sandwich import meat as chunk_meat
+
+    X = np.ascontiguousarray(X)
+    if ways is None:
+        return chunk_meat(family, X, y, B, w, intercept, None, cov_type, bread, None, expected)
+    local = [np.unique(codes, return_inverse=True) for codes, _, _ in ways]
+    sums = chunk_meat(family, X, y, B, w, intercept, None, cov_type, bread,
+                      [(inverse, len(present), sign) for (present, inverse), (_, _, sign) in zip(local, ways)], expected)
+    return tuple(scipy.sparse.csr_matrix((part.ravel(), (np.repeat(present, part.shape[1]),
+                                                         np.tile(np.arange(part.shape[1]), len(present)))),
+                                         shape=(G, part.shape[1]))
+                 for part, (present, _), (_, G, _) in zip(sums, local, ways))
+
+
+def summed_over_chunks(sums_of, X, weights, offset, *args):
+    """Σ over X's row chunks of sums_of(X_c, w_c, None, *args) (tuples added entry by entry), each
+    chunk's part made on its worker, the parts added on the cluster eight at a time."""
+    from .margins import summed_over_blocks
+
+    parts = [dask.delayed(_on_chunk, pure=True)(functools.partial(summed_over_blocks, sums_of), Xc, wc, None, *args)
+             for Xc, wc in zip(X.to_delayed().ravel(), weights.to_delayed().ravel())]
+    return dask.compute(_tree_sum(parts))[0]
+
+
 def _weighted_target_terms(k, y, w):
     """Σ_i w_i [h_saturated(y_i), log measure(y_i)] over one chunk, (2,)."""
     return w @ k.target_terms(y).T

@@ -119,7 +119,9 @@ def write_report(directory, *, summary_lines, history, inference, inference_note
         if inference_note:
             text += [f"> {inference_note}", ""]
         if inference is not None:
-            text += [coefficient_table(inference, inference.names, classes), ""]
+            clusters = f", {' x '.join(map(str, inference.n_clusters))} clusters" if inference.n_clusters else ""
+            text += [f"Standard errors from the {inference.cov_label} covariance ({inference.information} "
+                     f"information{clusters}).", "", coefficient_table(inference, inference.names, classes), ""]
         text += ["## Derivation", "", derivation]
         (staging / REPORT).write_text("\n".join(text) + "\n", encoding="utf-8")
         directory.mkdir(exist_ok=True)
