@@ -284,22 +284,33 @@ class Inference:
             f"{'Penalised:':<22}{str(self.penalised):>14}    {'AIC / BIC:':<22}{self.aic:>8.5g} / {self.bic:<.5g}",
         ]
         params, bse, z, pvalues, ci = self.arrays()
-        header = f"{'':<18}{'coef':>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{'[0.025':>10}{'0.975]':>10}"
+        header = table_header("coef")
         columns = [(None, slice(None))] if params.ndim == 1 else [
             (f"y={self.classes[k + 1]} (vs {self.classes[0]})", (slice(None), k)) for k in range(params.shape[1])]
         for title, index in columns:
             lines += ["=" * 78] + ([title] if title else []) + [header, "-" * 78]
-            for name, b, s, zv, pv, (lo, hi) in zip(self.names, params[index], bse[index], z[index], pvalues[index],
-                                                    ci[index]):
-                lines.append(f"{str(name)[:17]:<18}" + "".join(
-                    _cell(value, width, decimals, small) for value, width, decimals, small in
-                    ((b, 11, 4, True), (s, 11, 3, True), (zv, 9, 3, False), (pv, 9, 3, False), (lo, 10, 3, True),
-                     (hi, 10, 3, True))))
+            lines += [table_row(*row) for row in zip(self.names, params[index], bse[index], z[index], pvalues[index],
+                                                      ci[index])]
         lines.append("=" * 78)
         return "\n".join(lines)
 
     def __str__(self):
         return self.summary()
+
+
+#: (width, decimals, small) of the estimate, std err, z, P>|z| and interval columns (see _cell)
+_COLUMNS = ((11, 4, True), (11, 3, True), (9, 3, False), (9, 3, False), (10, 3, True), (10, 3, True))
+
+
+def table_header(estimate):
+    """The column heads of a summary table whose estimates are called ``estimate``."""
+    return f"{'':<18}{estimate:>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{'[0.025':>10}{'0.975]':>10}"
+
+
+def table_row(name, estimate, se, z, p, interval):
+    """One term's row of a summary table: name, estimate, std err, z, p and interval (lower, upper)."""
+    values = (estimate, se, z, p, *interval)
+    return f"{str(name)[:17]:<18}" + "".join(_cell(v, *column) for v, column in zip(values, _COLUMNS))
 
 
 def model_title(family):

@@ -76,23 +76,19 @@ class MarginalEffects:
 
     def summary(self):
         """A text table in statsmodels' layout (``get_margeff().summary()``)."""
-        from .inference import _cell
+        from .inference import table_header, table_row
 
         lines = [f"{self.title} Marginal Effects (symlogit)".center(78), "=" * 78,
                  f"{'Method:':<22}{'dydx':>14}    {'At:':<22}{'overall':>16}",
                  f"{'Covariance type:':<22}{self.cov_type:>14}", "=" * 78]
         ci = self._intervals(0.05)
-        header = f"{'':<18}{'dy/dx':>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{'[0.025':>10}{'0.975]':>10}"
+        header = table_header("dy/dx")
         columns = [(None, slice(None))] if self._effects.ndim == 1 else [
             (f"y={c}", (slice(None), k)) for k, c in enumerate(self.classes)]
         for title, index in columns:
             lines += ([title] if title else []) + [header, "-" * 78]
-            for name, e, s, zv, pv, (lo, hi) in zip(self.names, self._effects[index], self._bse[index],
-                                                    self._z[index], self._pvalues[index], ci[index]):
-                lines.append(f"{str(name)[:17]:<18}" + "".join(
-                    _cell(value, width, decimals, small) for value, width, decimals, small in
-                    ((e, 11, 4, True), (s, 11, 3, True), (zv, 9, 3, False), (pv, 9, 3, False), (lo, 10, 3, True),
-                     (hi, 10, 3, True))))
+            lines += [table_row(*row) for row in zip(self.names, self._effects[index], self._bse[index],
+                                                      self._z[index], self._pvalues[index], ci[index])]
             lines.append("=" * 78)
         return "\n".join(lines)
 

@@ -72,16 +72,21 @@ def test_dask_fits_every_family_as_in_memory(client, family):
     np.testing.assert_allclose(predicted.compute(), expected, rtol=1e-6, atol=1e-12)
 
 
+def _unpenalised_problem(family, n_classes):
+    """X, y, w and a maker of unpenalised Newton fits at tol 1e-10, for a binary or multinomial
+    logit (n_classes) or a Poisson regression."""
+    X, y, w = _data(n_classes or 2)
+    if family == "poisson":
+        y = np.random.default_rng(1).poisson(np.exp(0.3 + X @ np.linspace(-0.3, 0.3, X.shape[1]))).astype(float)
+        return X, y, w, lambda: GLMRegressor(alpha=0, solver="newton", tol=1e-10)
+    return X, y, w, lambda: LogisticRegression(penalty=None, solver="newton", tol=1e-10)
+
+
 @pytest.mark.parametrize("family, n_classes", [("logit", 2), ("logit", 4), ("poisson", None)])
 def test_inference_on_dask_equals_in_memory(client, family, n_classes):
     """inference() of a dask fit: the Hessian and the targets' terms reduced on the cluster, the
     null model from W and the weighted mean of y (issue 21, item 3)."""
-    X, y, w = _data(n_classes or 2)
-    if family == "poisson":
-        y = np.random.default_rng(1).poisson(np.exp(0.3 + X @ np.linspace(-0.3, 0.3, X.shape[1]))).astype(float)
-        make = lambda: GLMRegressor(alpha=0, solver="newton", tol=1e-10)  # noqa: E731
-    else:
-        make = lambda: LogisticRegression(penalty=None, solver="newton", tol=1e-10)  # noqa: E731
+    X, y, w, make = _unpenalised_problem(family, n_classes)
     memory = make().fit(X, y, sample_weight=w).inference()
     on_dask = make().fit(_dask(X), _dask(y), sample_weight=_dask(w)).inference()
     assert _relative(on_dask.bse, memory.bse) < 1e-7 and _relative(on_dask.params, memory.params) < 1e-7
@@ -94,12 +99,7 @@ def test_inference_on_dask_equals_in_memory(client, family, n_classes):
 def test_robust_inference_on_dask_equals_in_memory(client, family, n_classes, cov_type):
     """The sandwiches of a dask fit (issue 20): each chunk's meat, or its clusters' score sums, made
     on its worker; cluster labels given as a dask array or in memory."""
-    X, y, w = _data(n_classes or 2)
-    if family == "poisson":
-        y = np.random.default_rng(1).poisson(np.exp(0.3 + X @ np.linspace(-0.3, 0.3, X.shape[1]))).astype(float)
-        make = lambda: GLMRegressor(alpha=0, solver="newton", tol=1e-10)  # noqa: E731
-    else:
-        make = lambda: LogisticRegression(penalty=None, solver="newton", tol=1e-10)  # noqa: E731
+    X, y, w, make = _unpenalised_problem(family, n_classes)
     rows = np.arange(len(y))
     groups = {"cluster": rows % 37, "cluster 2-way": np.c_[rows % 37, (rows // 7) % 11]}.get(cov_type)
     kind = cov_type.split()[0]
