@@ -292,6 +292,9 @@ def _collect_warnings(caught):
 @click.option("--solver", type=ListedChoice(".solvers", "NAMES"), default="auto", show_default=True)
 @click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Inverse L2 penalty strength (scikit-learn's C).")
+@click.option("--Cs", "Cs", default=None, metavar="N|C,...",
+              help="A grid of C for --cv to choose from: N values from 1e-4 to 1e4 on a log scale (scikit-learn's "
+              "LogisticRegressionCV), or a list; the C of the best mean held-out log-loss is fitted on all rows.")
 @click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="L2 strength of a regression family (scikit-learn's PoissonRegressor alpha); classifiers use --C.")
 @click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True)
@@ -315,8 +318,8 @@ def _collect_warnings(caught):
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: the scheduler to use (e.g. tcp://host:8786) [default: a new LocalCluster].")
 def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_columns, weight_column, offset_column,
-        test_size, cv, solver, C, alpha, penalty, max_iter, tol, seed, cov_type, group_columns, out, report_dir, quiet,
-        engine, scheduler):
+        test_size, cv, solver, C, Cs, alpha, penalty, max_iter, tol, seed, cov_type, group_columns, out, report_dir,
+        quiet, engine, scheduler):
     """Fit a family's model to DATA (CSV or Parquet) or a bundled dataset.
 
     The target is the last column unless --target names another; every other column is a
@@ -333,6 +336,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
       symlogit fit data.csv --target label --penalty none --out model.json --report report/
       symlogit fit data.csv --target label --id customer --drop 'note_*' --test-size 0.2
       symlogit fit data.csv --target label --weight w --cv 5
+      symlogit fit data.csv --target label --cv 5 --Cs 20
       symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
       symlogit fit data.csv --target label --penalty none --cov-type HC3
@@ -356,6 +360,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         fail("give either DATA or --dataset, not both")
     if test_size is not None and cv is not None:
         fail("give --test-size or --cv, not both")
+    Cs = _check_Cs(Cs, cv, classifier, penalty, given("C") == click.core.ParameterSource.COMMANDLINE)
     if out is not None:
         _check_output_file(out, "--out")
     if report_dir is not None:
@@ -369,7 +374,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
-        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv)):
+        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv), ("--Cs", Cs)):
             if value is not None:
                 fail(f"{option} needs the in-memory engine")
         ids = split_names(id_columns)
@@ -396,7 +401,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         fail(str(error))
 
     options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
-                   seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv)
+                   seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv,
+                   Cs=Cs)
     every = _Rows(pd.DataFrame(table.X, columns=table.feature_names, copy=False),  # messages name the columns
                   table.y, table.weights, table.offset, cluster_labels)
     n_classes = _classes(table.y, classifier)
@@ -423,7 +429,7 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
     test_size, cv = options["test_size"], options["cv"]
     rows, held_out, out_of_fold = every, None, None
     if cv is not None:
-        *held_out, out_of_fold = _cross_validate(every, cv, source, options, stratify)
+        *held_out, out_of_fold, options["C"] = _cross_validate(every, cv, source, options, stratify)
     if test_size is not None:
         train, test = _split(every, test_size, options["seed"], stratify)
         rows, shown = every.take(train), every.take(test)
@@ -561,9 +567,39 @@ def _split(rows, test_size, seed, stratify):
         fail(f"--test-size {test_size:g}: {error}")
 
 
+def _check_Cs(Cs, cv, classifier, penalty, C_given):
+    """--Cs as a sorted list of C values (None without it): N values of logspace(-4, 4, N), or the
+    values listed; a one-line failure without --cv, with --C or --penalty none, for a regression
+    family, or for anything but a count of at least 2 or positive numbers."""
+    if Cs is None:
+        return None
+    if cv is None:
+        fail("--Cs needs --cv K: the folds choose C")
+    if C_given or penalty == "none" or not classifier:
+        fail("--Cs chooses C: it does not combine with " + ("--C" if C_given else "--penalty none" if
+             penalty == "none" else "a regression family (its strength is --alpha)"))
+    import numpy as np
+
+    try:
+        values = [float(v) for v in Cs.split(",")] if "," in Cs else None
+        count = None if values is not None else int(Cs)
+    except ValueError:
+        fail(f"--Cs {Cs}: expected a count of C values (e.g. 10) or a list of positive numbers (e.g. 0.1,1,10)")
+    if values is None:
+        if count < 2:
+            fail(f"--Cs {Cs}: expected at least 2 values of C")
+        values = np.logspace(-4, 4, count).tolist()
+    if not all(np.isfinite(v) and v > 0 for v in values):
+        fail(f"--Cs {Cs}: every C must be a positive number")
+    return sorted(set(values))
+
+
 def _cross_validate(rows, k, source, options, stratify):
-    """(label, {figure: (mean, sd)}, out-of-fold class probabilities (N, K) or None) of k-fold
-    cross-validation, each fold fitted quietly."""
+    """(label, {figure: (mean, sd)}, out-of-fold class probabilities (N, K) or None, C) of k-fold
+    cross-validation, each fold fitted quietly. With a grid of C (options["Cs"]) each fold fits
+    the grid from the smallest C up, warm-started from the previous C, and C is the one of the
+    best mean held-out log-loss (the smallest C among ties); the figures and probabilities are
+    those at that C."""
     import numpy as np
 
     from . import evaluation
@@ -574,16 +610,32 @@ def _cross_validate(rows, k, source, options, stratify):
             fail(f"--cv {k}: class {label!r} has only {count} rows; expected at most {count} folds")
     elif k > len(rows.y):
         fail(f"--cv {k}: the data have only {len(rows.y)} rows; expected at most {len(rows.y)} folds")
-    per_fold, out_of_fold = [], None
+    grid = options.get("Cs") or [options["C"]]
+    per_fold = [[] for _ in grid]  # per C, the folds' figures
+    out_of_fold = [None] * len(grid)
     for train, test in evaluation.folds(rows.y, k, options["seed"], stratify):
-        model, _ = _fit_model(rows.take(train), source, options, quiet=True)
-        held_out = rows.take(test)
-        per_fold.append(evaluation.figures(model, *held_out.arrays()))
-        if stratify:  # every fold's model has every class
-            proba = model.predict_proba(held_out.X, held_out.offset)
-            out_of_fold = np.empty((len(rows.y), proba.shape[1])) if out_of_fold is None else out_of_fold
-            out_of_fold[test] = proba
-    return f"{k}-fold cross-validated", evaluation.summarise(per_fold), out_of_fold
+        model, fitted, held_out = None, rows.take(train), rows.take(test)
+        for j, C in enumerate(grid):
+            model, _ = _fit_model(fitted, source, dict(options, C=C), quiet=True, previous=model)
+            per_fold[j].append(evaluation.figures(model, *held_out.arrays()))
+            if stratify:  # every fold's model has every class
+                proba = model.predict_proba(held_out.X, held_out.offset)
+                if out_of_fold[j] is None:
+                    out_of_fold[j] = np.empty((len(rows.y), proba.shape[1]))
+                out_of_fold[j][test] = proba
+    summaries = [evaluation.summarise(figures) for figures in per_fold]
+    best = int(np.nanargmin([summary["log_loss"][0] for summary in summaries])) if len(grid) > 1 else 0
+    if len(grid) > 1:
+        _say_choice(grid, summaries, best, k)
+    return f"{k}-fold cross-validated", summaries[best], out_of_fold[best], grid[best]
+
+
+def _say_choice(grid, summaries, best, k):
+    """The held-out log-loss of every C of the grid, the chosen one marked."""
+    click.echo(f"C chosen by {k}-fold cross-validation (held-out log-loss, mean ± sd over the folds):")
+    for j, (C, summary) in enumerate(zip(grid, summaries)):
+        mean, sd = summary["log_loss"]
+        click.echo(f"  C = {C:<11.4g} {mean:.6f} ± {sd:.6f}" + ("   <- chosen" if j == best else ""))
 
 
 def _provenance(data, source, model, options):
@@ -654,8 +706,10 @@ def _say_if_compiling(family, command):
                    "later runs)", err=True)
 
 
-def _fit_model(rows, source, options, quiet):
-    """Fit with the live table and one line per warning; a bad input fails with one line."""
+def _fit_model(rows, source, options, quiet, previous=None):
+    """Fit with the live table and one line per warning; a bad input fails with one line. With
+    ``previous`` (a model fitted on the same rows) that model is refitted at options["C"],
+    warm-started from its coefficients."""
     import time
     import warnings
 
@@ -666,8 +720,11 @@ def _fit_model(rows, source, options, quiet):
     unpenalised = options["penalty"] == "none"
     strength = {"penalty": None if unpenalised else "l2", "C": options["C"]} if family.is_classifier else \
         {"alpha": 0.0 if unpenalised else options["alpha"]}
-    model = family.estimator(solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
-                             random_state=options["seed"], callback=live, **strength)
+    if previous is not None:
+        model = previous.set_params(warm_start=True, callback=live, **strength)
+    else:
+        model = family.estimator(solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
+                                 random_state=options["seed"], callback=live, **strength)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -687,6 +744,8 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
 
     penalty = options["penalty"]
     strength = f" (C={options['C']:g})" if hasattr(model, "classes_") else f" (alpha={options['alpha']:g})"
+    if options.get("Cs"):
+        strength = f" (C={options['C']:g}, chosen by --cv from {len(options['Cs'])} values)"
     summary = [
         f"data: {source} ({shape[0]} rows, {shape[1]} features, target {target!r})",
         f"family: {model.family_}" + (f"; classes: {', '.join(map(str, model.classes_))}"
