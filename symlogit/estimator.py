@@ -330,12 +330,17 @@ class _GLM(BaseEstimator):
         return self._kernel_call("scores", self._validated_X(X), offset)
 
     # ---- inference -------------------------------------------------------------------------------
-    def inference(self, alpha=0.05, information="observed"):
+    def inference(self, alpha=0.05, information="observed", cov_type="nonrobust", groups=None):
         """Standard errors, z, p-values and a summary table in statsmodels' layout (see
         ``symlogit.inference``), from the generated Hessian: the observed information by default
         (statsmodels' Logit/Probit, GLM with method="newton"), or the expected information
         (``information="expected"``, statsmodels GLM's IRLS default; equal for canonical links).
-        Needs the fit in this session."""
+        ``cov_type``: "nonrobust" (the inverse information), or a sandwich around it (see
+        ``symlogit.sandwich``): "HC0" (statsmodels' cov_type="HC0"), "HC1", "HC2", "HC3" (with the
+        GLM hat values, as R's sandwich::vcovHC), or "cluster" with ``groups``, one label per
+        training row ((N,): one-way; (N, 2): two-way). Sample weights count as frequency weights.
+        The result also gives ``marginal_effects()``, ``wald_test(R, q)`` and
+        ``compare_lr_test(restricted)``. Needs the fit in this session."""
         check_is_fitted(self)
         if information not in ("observed", "expected"):
             raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
@@ -344,11 +349,14 @@ class _GLM(BaseEstimator):
         if getattr(self, "_training", None) is None:
             raise ValueError("inference() needs the training data of this fit: refit the model in this session (a "
                              "model read from a file or unpickled does not keep them)")
-        if information not in self._inference:
-            from .inference import Inference
-            X, targets, weights, offset = self._training
-            self._inference[information] = Inference.from_model(self, X, targets, weights, offset, information)
-        return self._inference[information]
+        from .inference import Inference
+        X, targets, weights, offset = self._training
+        if groups is not None:  # not cached: the groups may change between calls
+            return Inference.from_model(self, X, targets, weights, offset, information, cov_type, groups)
+        key = (information, cov_type)
+        if key not in self._inference:
+            self._inference[key] = Inference.from_model(self, X, targets, weights, offset, information, cov_type)
+        return self._inference[key]
 
     def __getstate__(self):
         state = dict(self.__dict__)
