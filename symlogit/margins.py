@@ -137,11 +137,13 @@ def _with_reference(theta):
 
 
 def summed_over_blocks(sums_of, X, weights, offset, *args):
-    """Σ over blocks of BLOCK rows of sums_of(X_b, w_b, offset_b, *args), tuples added entry by entry."""
+    """Σ over blocks of BLOCK rows of sums_of(X_b, w_b, offset_b, *args), tuples added entry by entry
+    (a sparse X: dense blocks of bounded size, ``sparse.row_blocks``)."""
+    from .sparse import row_blocks
+
     total = None
-    for lo in range(0, X.shape[0], BLOCK):
-        rows = slice(lo, min(X.shape[0], lo + BLOCK))
-        part = sums_of(X[rows], weights[rows], None if offset is None else offset[rows], *args)
+    for rows, X_rows in row_blocks(X, BLOCK):
+        part = sums_of(X_rows, weights[rows], None if offset is None else offset[rows], *args)
         total = part if total is None else tuple(a + b for a, b in zip(total, part))
     return total
 

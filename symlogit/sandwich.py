@@ -152,19 +152,19 @@ def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways
 
 
 def _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected):
-    n = X.shape[0]
+    from .sparse import row_blocks  # a sparse X: dense blocks of bounded size
+
     sums = None
-    for lo in range(0, n, BLOCK):
-        hi = min(n, lo + BLOCK)
-        rows = slice(lo, hi)
-        r, W = family.row_terms(X[rows], y[rows], B, intercept, None if offset is None else offset[rows], expected)
-        Xh = design(X[rows], intercept)
+    for rows, X_rows in row_blocks(X, BLOCK):
+        m = X_rows.shape[0]
+        r, W = family.row_terms(X_rows, y[rows], B, intercept, None if offset is None else offset[rows], expected)
+        Xh = design(X_rows, intercept)
         if cov_type in ("HC2", "HC3"):
             r = _leverage_factor(r, W, _quadratic_forms(Xh, bread, r.shape[1]), cov_type)
-        S = (r[:, :, None] * Xh[:, None, :]).reshape(hi - lo, -1)
+        S = (r[:, :, None] * Xh[:, None, :]).reshape(m, -1)
         w = weights[rows]
         if cov_type == "cluster":
-            parts = [scipy.sparse.csr_matrix((w, (codes[rows], np.arange(hi - lo))), shape=(G, hi - lo)) @ S
+            parts = [scipy.sparse.csr_matrix((w, (codes[rows], np.arange(m))), shape=(G, m)) @ S
                      for codes, G, _ in ways]
         else:
             A = S * np.sqrt(w)[:, None]

@@ -81,6 +81,24 @@ def as_csr(X):
     return X
 
 
+#: Entries of the dense row blocks that robust covariances and marginal effects take from a sparse
+#: X (``row_blocks``): 8 MB at a time, never X as a whole.
+DENSE_BLOCK_ENTRIES = 1 << 20
+
+
+def row_blocks(X, block):
+    """(rows, X[rows]) over X's rows in order, rows a slice: blocks of ``block`` rows of a numpy X
+    (as they are), or of a sparse X made dense one block at a time, each of at most
+    max(d, DENSE_BLOCK_ENTRIES) entries. For row-wise sums whose per-row algebra is dense
+    (``symlogit.sandwich``, ``symlogit.margins``): their memory stays O(block), not O(N d)."""
+    n = X.shape[0]
+    if is_sparse(X):
+        block = max(1, min(block, DENSE_BLOCK_ENTRIES // max(X.shape[1], 1)))
+    for lo in range(0, n, block):
+        rows = slice(lo, min(n, lo + block))
+        yield rows, (X[rows].toarray() if is_sparse(X) else X[rows])
+
+
 def scale_rows(X, s):
     """diag(s) X for CSR X and s (N,): a CSR matrix with X's pattern, X itself untouched."""
     return type(X)((X.data * np.repeat(s, np.diff(X.indptr)), X.indices, X.indptr), shape=X.shape)

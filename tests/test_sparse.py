@@ -353,6 +353,27 @@ def test_inference_on_sparse_equals_dense(family, information):
     assert abs(a.llf - b.llf) < 1e-8 * abs(a.llf) and abs(a.llnull - b.llnull) < 1e-8 * abs(a.llnull)
 
 
+@pytest.mark.parametrize("family", ["logit", "cloglog", "softmax", "poisson"])
+def test_robust_covariances_and_marginal_effects_on_sparse_equal_dense(monkeypatch, family):
+    """HC0-HC3, clusters and average marginal effects take a sparse X in dense blocks of bounded
+    size (``sparse.row_blocks``; here 64 entries, so many blocks)."""
+    import symlogit.sparse
+
+    monkeypatch.setattr(symlogit.sparse, "DENSE_BLOCK_ENTRIES", 64)
+    X, y, w, make = _problem(family, seed=23)
+    options = {"alpha": 0.0} if family == "poisson" else {"penalty": None}
+    dense = make(solver="newton", tol=1e-10, **options).fit(X, y, sample_weight=w)
+    sparse = make(solver="newton", tol=1e-10, **options).fit(sp.csr_matrix(X), y, sample_weight=w)
+    groups = np.random.default_rng(23).integers(0, 15, N)
+    for cov_type in ("HC0", "HC1", "HC2", "HC3", "cluster"):
+        extra = {"groups": groups} if cov_type == "cluster" else {}
+        a, b = dense.inference(cov_type=cov_type, **extra), sparse.inference(cov_type=cov_type, **extra)
+        assert _relative(a.bse, b.bse) < 1e-6, cov_type
+        effects_a, effects_b = a.marginal_effects(), b.marginal_effects()
+        assert _relative(effects_a.effects, effects_b.effects) < 1e-8
+        assert _relative(effects_a.bse, effects_b.bse) < 1e-6
+
+
 @pytest.mark.parametrize("family", ["logit", "softmax", "poisson"])
 def test_separation_is_found_on_sparse_as_on_dense(family):
     X, rng = _data(14)
