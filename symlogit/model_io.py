@@ -103,9 +103,13 @@ def model_from_dict(data, source):
 
 
 class SavedModel:
-    """A model file's fit, scored by the generated kernels without loading scikit-learn (so that
-    ``symlogit predict`` starts in about the time of importing pandas and numba), with the
-    estimators' decision rule (``Family.labels``). Attributes as the estimator's: family_,
+    """A model file's fit, scored without loading scikit-learn, with the estimators' decision rule
+    (``Family.labels``): the scores u = X̂ B by numpy (BLAS), the means and probabilities by the
+    generated kernels. Labels need the scores alone, so ``symlogit predict`` of labels never calls
+    numba, whose first call in a process costs about 0.5 s of set-up even with every kernel in its
+    cache: it starts in about the time of importing pandas and numba. (A row whose score is within
+    rounding of the median score may then get the other label than the estimator's fused kernel
+    gives it.) Attributes as the estimator's: family_,
     classes_ (classifiers only), coef_ (rows, d), intercept_ (rows,), fit_intercept,
     feature_names_in_, n_features_in_. ``estimator()`` rebuilds the GLMClassifier or
     GLMRegressor it was saved from."""
@@ -127,11 +131,19 @@ class SavedModel:
         """Class probabilities (N, K), columns in the order of classes_."""
         return self._kernel("probabilities", X, offset)
 
+    def scores(self, X, offset=None):
+        """The scores u = X coefᵀ + intercept (+ offset): (N,) for a scalar family, (N, K) for a
+        vector family."""
+        U = np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
+        if U.shape[1] == 1:
+            U = U[:, 0]
+        return U if offset is None else U + offset
+
     def predict(self, X, offset=None):
         """Labels (classifiers) or the mean μ (regression families), (N,)."""
         if not hasattr(self, "classes_"):
             return self._kernel("means", X, offset)
-        return self._family.labels(self._kernel("scores", X, offset), self.classes_)
+        return self._family.labels(self.scores(X, offset), self.classes_)
 
     def estimator(self):
         """The fitted GLMClassifier or GLMRegressor (loads scikit-learn)."""
