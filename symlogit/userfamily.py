@@ -183,6 +183,7 @@ class Family:
 
     def __init__(self, name, u, y, mean, loss, target="probability", allow_nonconvex=False, stable=None):
         sp = _sympy()
+        from sympy.core.function import AppliedUndef
         from .symbolic.families import U, Y
         if not isinstance(name, str) or not _NAME.match(name):
             raise ValueError(f"name must be a Python identifier (letters, digits, _), got {name!r}")
@@ -211,6 +212,10 @@ class Family:
             if extra:
                 raise ValueError(f"{key} may use only the symbols {', '.join(sorted(map(str, allowed)))}; "
                                  f"it also uses {', '.join(sorted(map(str, extra)))}")
+            undefined = e.atoms(AppliedUndef)
+            if undefined:
+                raise ValueError(f"{key} uses the undefined function(s) {', '.join(sorted(map(str, undefined)))}: "
+                                 "SymPy cannot differentiate or print them; write them out in SymPy's functions")
             exprs[key] = e.xreplace(swap)
         self.name, self.target, self.domain = name, target, TARGETS[target]
         self.u, self.y = U, Y
@@ -224,7 +229,7 @@ class Family:
         if cached is not None:
             self.claims, self.convex = cached
         else:
-            self.claims, self.convex, self._row, self._derivation = _check(self)
+            self.claims, self.convex, self._kernel_text = _check(self)
         if not self.convex:
             _warn_nonconvex(self)
 
@@ -260,11 +265,11 @@ class Family:
 
     def source(self) -> str:
         """The kernel module's text (deterministic: byte-identical for the same definition)."""
-        if getattr(self, "_row", None) is None:  # created from the cache: derive now
+        if getattr(self, "_kernel_text", None) is None:  # created from the cache: derive now
             from .symbolic.families import derive_scalar
-            self._row = _row_of(self)
-            self._derivation = derive_scalar(self._row)
-        return _module_source(self, self._row, self._derivation)
+            row = _row_of(self)
+            self._kernel_text = _kernel_source(row, derive_scalar(row))
+        return self._kernel_text + _appendix(self)
 
     def runtime(self):
         """The runtime family (``symlogit.family.Family``) over this family's kernel module,
@@ -459,6 +464,7 @@ def _check(family):
     from .symbolic.families import U, Y, derive_scalar
     if family.loss.is_real is False or family.loss.has(sp.I):
         _refuse(family, f"the loss {family.loss} is not real-valued")
+    _check_real(family)
     row = _row_of(family)
     try:
         derivation = derive_scalar(row)
@@ -469,7 +475,7 @@ def _check(family):
         if k[key].has(sp.Derivative, sp.Subs):
             _refuse(family, f"SymPy cannot differentiate the loss: its {key.replace('_', ' ')} is {k[key]}")
     try:
-        _module_source(family, row, derivation)
+        text = _kernel_source(row, derivation)
     except Exception as exc:  # noqa: BLE001 - a function the printer does not know
         _refuse(family, f"the derived formulas cannot be printed as numba code ({type(exc).__name__}: {exc})")
     raw_loss = family.loss
@@ -510,6 +516,22 @@ def _check(family):
     claims.append(_result("U2", "proven", "h'(u, y) is affine in y, so E[h''(u, Y)] = h''(u, mu(u))",
                           "proved: d²h'/dy² simplifies to 0", "not needed"))
 
+    # K1: calibration
+    residual = sp.diff(raw_loss, U).subs(Y, family.mean)
+    g = _mp([U], residual, 80)
+    terms = [_mp([U], t, 80) for t in sp.Add.make_args(sp.expand(residual))]
+    for u in _GRID:
+        with mpmath.workdps(80):
+            v = g(u)
+            scale = sum((abs(t(u)) for t in terms), mpmath.mpf(0))
+        if mpmath.isnan(v) or (mpmath.isfinite(scale) and abs(v) > mpmath.mpf("1e-40") * max(scale, 1)):
+            _refuse(family, f"calibration fails: h'(u, mean(u)) = {float(v):.6g}, not 0, at u = {u:g}: the loss and "
+                            "the mean do not belong together (claim K1)")
+    symbolic_k1 = _zero(residual)
+    claims.append(_result("K1", "proven" if symbolic_k1 else "numeric", "calibration: h'(u, mu(u)) = 0 for every u",
+                          f"{'proved' if symbolic_k1 else 'undecided'}: simplify of h'(u, mu(u)) in raw forms",
+                          f"agrees (mpmath, 80 digits, {len(_GRID)} scores, |u| <= 700)"))
+
     # U3: Bernoulli
     if family.domain == "unit":
         bern = -Y * sp.log(family.mean) - (1 - Y) * sp.log(1 - family.mean)
@@ -528,22 +550,6 @@ def _check(family):
                             f"{bad[2]:.3g} at u = {bad[0]:g}, y = {bad[1]:g}")
         claims.append(_result("U3", "numeric", "the loss is the Bernoulli negative log-likelihood of the mean",
                               "undecided: checked numerically", "agrees (mpmath, 60 digits, 12 points)"))
-
-    # K1: calibration
-    residual = sp.diff(raw_loss, U).subs(Y, family.mean)
-    g = _mp([U], residual, 80)
-    terms = [_mp([U], t, 80) for t in sp.Add.make_args(sp.expand(residual))]
-    for u in _GRID:
-        with mpmath.workdps(80):
-            v = g(u)
-            scale = sum((abs(t(u)) for t in terms), mpmath.mpf(0))
-        if mpmath.isnan(v) or (mpmath.isfinite(scale) and abs(v) > mpmath.mpf("1e-40") * max(scale, 1)):
-            _refuse(family, f"calibration fails: h'(u, mean(u)) = {float(v):.6g}, not 0, at u = {u:g}: the loss and "
-                            "the mean do not belong together (claim K1)")
-    symbolic_k1 = _zero(residual)
-    claims.append(_result("K1", "proven" if symbolic_k1 else "numeric", "calibration: h'(u, mu(u)) = 0 for every u",
-                          f"{'proved' if symbolic_k1 else 'undecided'}: simplify of h'(u, mu(u)) in raw forms",
-                          f"agrees (mpmath, 80 digits, {len(_GRID)} scores, |u| <= 700)"))
 
     # K2: convexity
     h2 = k["hessian_weight"]
@@ -584,7 +590,27 @@ def _check(family):
 
     # S1: stable evaluation
     claims.append(_stability(family, k))
-    return tuple(claims), convex, row, derivation
+    return tuple(claims), convex, text
+
+
+def _check_real(family):
+    """The loss and the mean real (and finite at moderate scores) on the domain, or ValueError
+    naming a point where they are not."""
+    import mpmath
+    from .symbolic.claims.families import _mp
+    from .symbolic.families import U, Y
+    loss, mean = _mp([U, Y], family.loss, 30), _mp([U, Y], family.mean, 30)
+    for u in (-30.0, -3.0, -0.5, 0.0, 0.5, 3.0, 30.0):
+        for y in _YS[family.domain]:
+            for what, f in (("loss", loss), ("mean", mean)):
+                try:
+                    with mpmath.workdps(30):
+                        value = f(u, y)
+                except (TypeError, ValueError, ZeroDivisionError, NameError) as exc:
+                    _refuse(family, f"the {what} cannot be evaluated at u = {u:g}, y = {y:g} ({exc})")
+                if isinstance(value, mpmath.mpc) and value.imag != 0:
+                    _refuse(family, f"the {what} is not real-valued on the domain: {mpmath.nstr(value, 6)} at "
+                                    f"u = {u:g}, y = {y:g}")
 
 
 def _convexity_proof(h2, domain):
@@ -610,25 +636,27 @@ def _stability(family, kernel):
     """S1: every printed form in float64 (the kernels' arithmetic) against mpmath at |u| up to 1e5."""
     import mpmath
     sp = _sympy()
-    from .symbolic.claims.families import POINTS, _compare, _float64, _mp, _scale
+    from .symbolic.claims.families import POINTS, _compare, _mp, _scale
     from .symbolic.families import U, Y
     names = ["loss", "gradient_weight", "hessian_weight", "mean"] + (["complement"] if "complement" in kernel else [])
+    ys = _YS[family.domain][:3]
+    grid_u = np.repeat(np.asarray(POINTS, dtype=float), len(ys))
+    grid_y = np.tile(np.asarray(ys, dtype=float), len(POINTS))
     worst, at = 0.0, None
     for key in names:
         expr = kernel[key]
-        f = _float64([U, Y], expr)
+        got = _float64_array(expr, grid_u, grid_y)
         ref = _mp([U, Y], expr, 320)
         terms = [_mp([U, Y], t, 320) for t in sp.Add.make_args(sp.expand(expr))]
-        for u in POINTS:
-            for y in _YS[family.domain][:3]:
-                got = f(u, y)
-                with mpmath.workdps(320):
-                    exact = ref(u, y)
-                    if mpmath.isnan(exact):
-                        continue
-                    err = _compare(got, exact, _scale(terms, u, y))
-                if err > worst or (np.isnan(err)):
-                    worst, at = (float("inf") if np.isnan(err) else err), (key, u, y, got, exact)
+        for u, y, value in zip(grid_u, grid_y, got):
+            with mpmath.workdps(320):
+                exact = ref(u, y)
+                if mpmath.isnan(exact):
+                    continue
+                err = _compare(float(value), exact, _scale(terms, u, y))
+            err = float("inf") if np.isnan(err) else err
+            if err > worst:
+                worst, at = err, (key, u, y, float(value), exact)
     if worst > STABLE_TOL:
         key, u, y, got, exact = at
         _refuse(family, f"the printed {key.replace('_', ' ')} is not stable in float64: {got!r} at u = {u:g}, "
@@ -637,6 +665,25 @@ def _stability(family, kernel):
     return _result("S1", "numeric", "stable evaluation: the printed forms in float64 against mpmath, |u| <= 1e5",
                    "not applicable", f"agrees: worst relative error {worst:.2e} ({', '.join(names)}; |u| up to 1e5; "
                                      "values outside float64's range must be inf or 0)")
+
+
+def _float64_array(expr, u, y):
+    """expr at arrays (u, y) in float64 as the kernels evaluate it: each special function by its
+    float64 mirror (``symbolic.special.*_float64``, bit for bit the kernels' arithmetic), the
+    rest by numpy (the verifier's ``_float64``, over arrays: one call per form)."""
+    sp = _sympy()
+    from .symbolic import special
+    from .symbolic.families import U, Y
+    from .symbolic.stable import to_elementary
+    mirrors = {}
+    for f in sp.sympify(expr).atoms(sp.Function):
+        if hasattr(f.func, "numpy_function"):
+            mirrors[f.func.__name__] = f.func.numpy_function
+        elif getattr(f.func, "kernel_name", None):
+            mirrors[f.func.__name__] = getattr(special, f"{f.func.__name__}_float64")
+    fn = sp.lambdify([U, Y], to_elementary(expr), modules=[mirrors, "scipy", "numpy"])
+    with np.errstate(all="ignore"):
+        return np.broadcast_to(np.asarray(fn(u, y), dtype=float), u.shape)
 
 
 def _warn_nonconvex(family):
@@ -657,14 +704,11 @@ def _digest(family) -> str:
     return digest.hexdigest()[:16]
 
 
-def _module_source(family, row, derivation=None) -> str:
-    """generated/<family>.py's kind of module for the row: the scalar template (and the Bernoulli
-    one for a probability target) filled by the built-ins' writer, then the claims and the
-    definition as data."""
+def _kernel_source(row, d) -> str:
+    """generated/<family>.py's kind of module for the row and its derivation d: the scalar
+    template (and the Bernoulli one for a probability target) filled by the built-ins' writer."""
     from .codegen import writer
     from .codegen.printer import kernel_functions_used, scalar_function, special_functions_source
-    from .symbolic.families import derive_scalar
-    d = derivation or derive_scalar(row)
     u, y, k = d.symbols["u"], d.symbols["y"], d.kernel
     functions = [
         scalar_function("_loss", [u, y], [k["loss"]], "h(u, y)."),
@@ -686,13 +730,16 @@ def _module_source(family, row, derivation=None) -> str:
     if row.likelihood == "bernoulli":
         complement = scalar_function("_complement", [u], [k["complement"]], "1 - p(u), the probability of class 0.")
         text += "\n\n" + writer._body("bernoulli", regions={"complement": complement})
-    claims = getattr(family, "claims", None)
-    if claims is not None:
-        data = tuple({key: value for key, value in c.as_dict().items() if key != "seconds"} for c in claims)
-        text += ("\n\n# ---- the user's definition and the checks it passed (symlogit.userfamily) ----------------\n"
-                 f"DEFINITION = {family.definition()!r}\nDIGEST = {family.digest!r}\n"
-                 f"CONVEX = {family.convex!r}\nCLAIMS = {data!r}\n")
     return text
+
+
+def _appendix(family) -> str:
+    """The definition and the claims it passed, as data at the end of its module (read back by
+    a later process instead of deriving again)."""
+    data = tuple({key: value for key, value in c.as_dict().items() if key != "seconds"} for c in family.claims)
+    return ("\n\n# ---- the user's definition and the checks it passed (symlogit.userfamily) ----------------\n"
+            f"DEFINITION = {family.definition()!r}\nDIGEST = {family.digest!r}\n"
+            f"CONVEX = {family.convex!r}\nCLAIMS = {data!r}\n")
 
 
 def _write_once(path: Path, text: str) -> None:
