@@ -77,6 +77,20 @@ class Family:
         """False for a user's family that failed the convexity check K2 (allow_nonconvex=True)."""
         return self.definition is None or self.definition.convex
 
+    def is_cached(self):
+        """Whether numba's cache holds this family's compiled kernels (a first use compiles them)."""
+        if self.definition is None:
+            return kernels.is_cached(self.name)
+        from .userfamily import is_cached
+        return is_cached(self.definition)
+
+    def derivation(self):
+        """The family's derivation (``symbolic.printing.render`` shows it); loads SymPy."""
+        if self.definition is None:
+            from .symbolic.families import derive_family
+            return derive_family(self.name)
+        return self.definition.derivation()
+
     def estimator(self, **params):
         """An unfitted estimator of this family: GLMClassifier or GLMRegressor."""
         from .estimator import GLMClassifier, GLMRegressor

@@ -229,7 +229,7 @@ class Family:
         if cached is not None:
             self.claims, self.convex = cached
         else:
-            self.claims, self.convex, self._kernel_text = _check(self)
+            self.claims, self.convex, self._kernel_text, self._derivation = _check(self)
         if not self.convex:
             _warn_nonconvex(self)
 
@@ -265,11 +265,21 @@ class Family:
 
     def source(self) -> str:
         """The kernel module's text (deterministic: byte-identical for the same definition)."""
-        if getattr(self, "_kernel_text", None) is None:  # created from the cache: derive now
-            from .symbolic.families import derive_scalar
-            row = _row_of(self)
-            self._kernel_text = _kernel_source(row, derive_scalar(row))
+        if getattr(self, "_kernel_text", None) is None:  # created from the cache: print now
+            self._kernel_text = _kernel_source(_row_of(self), self.derivation())
         return self._kernel_text + _appendix(self)
+
+    def derivation(self):
+        """The steps from the raw loss to the printed per-sample formulas (``symbolic.derivation``)."""
+        if getattr(self, "_derivation", None) is None:  # created from the cache: derive now
+            from .symbolic.families import derive_scalar
+            self._derivation = derive_scalar(_row_of(self))
+        return self._derivation
+
+    def kernels_sha256(self) -> str:
+        """SHA-256 of the family's kernel module as written (a model file records it)."""
+        load_module(self)
+        return hashlib.sha256(self.module_path.read_bytes()).hexdigest()
 
     def runtime(self):
         """The runtime family (``symlogit.family.Family``) over this family's kernel module,
@@ -319,7 +329,7 @@ def load_family_file(spec: str) -> Family:
         raise ValueError(f"{path} has no name {name!r}")
     family = getattr(module, name)
     if not isinstance(family, Family):
-        raise ValueError(f"{path}:{name} is a {type(family).__name__}, not a symlogit.Family")
+        raise ValueError(f"{path}:{name} is a {type(family).__name__} object, not a symlogit.Family")
     return family
 
 
@@ -590,7 +600,7 @@ def _check(family):
 
     # S1: stable evaluation
     claims.append(_stability(family, k))
-    return tuple(claims), convex, text
+    return tuple(claims), convex, text, derivation
 
 
 def _check_real(family):
