@@ -4,6 +4,7 @@ The families are defined here only. Every test shares one cache folder (SYMLOGIT
 each family's kernels compile once per session.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -182,3 +183,96 @@ def test_second_process_reuses_the_cache_without_deriving_or_compiling(cache):
     run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert float(run.stdout.strip()) == pytest.approx(first.coef_[0, 0], rel=1e-12)
+
+
+# ---- the CLI -------------------------------------------------------------------------------------
+
+FAMILIES_PY = '''
+import sympy as sp
+from symlogit import Family
+u, y = sp.symbols("u y", real=True)
+mean = sp.exp(-sp.exp(-u))
+loglog = Family(name="loglog", u=u, y=y, mean=mean, loss=-y * sp.log(mean) - (1 - y) * sp.log(1 - mean))
+number = 3
+'''
+
+
+def invoke(*args):
+    from click.testing import CliRunner
+
+    from symlogit.cli import cli
+    return CliRunner().invoke(cli, list(map(str, args)), catch_exceptions=False, standalone_mode=True)
+
+
+@pytest.fixture
+def families_py(tmp_path):
+    path = tmp_path / "families.py"
+    path.write_text(FAMILIES_PY)
+    return path
+
+
+def test_cli_fit_saves_a_model_that_predicts_without_the_family_file(tmp_path, families_py):
+    import pandas as pd
+    X, labels = binary_data(7, 400, np.array([0.1, 0.7, -0.4]), lambda t: np.exp(-np.exp(-t)))
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "label": labels}).to_csv(data, index=False)
+    model_file = tmp_path / "model.json"
+    result = invoke("fit", data, "--family", f"{families_py}:loglog", "--penalty", "none", "--out", model_file, "-q")
+    assert result.exit_code == 0, result.output
+    assert "GLM loglog results" in result.output
+    saved = json.loads(model_file.read_text())
+    assert saved["family"] == "loglog" and saved["family_definition"]["name"] == "loglog"
+    assert "Symbol('u', real=True)" in saved["family_definition"]["loss"]
+    assert len(saved["family_kernels_sha256"]) == 64
+    reference = GLMClassifier(family=loglog_family(), penalty=None).fit(X, labels)
+    np.testing.assert_allclose(saved["coef"][0], reference.coef_[0], rtol=1e-8)
+    families_py.unlink()  # predict rebuilds the family from the model file
+    result = invoke("predict", model_file, data, "--proba")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith(("p_", "0", "1"))]
+    proba = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    np.testing.assert_allclose(proba, reference.predict_proba(X), rtol=1e-9)
+
+
+def test_cli_model_whose_family_cannot_be_rebuilt(tmp_path, families_py):
+    import pandas as pd
+    X, labels = binary_data(8, 200, np.array([0.1, 0.7]), lambda t: np.exp(-np.exp(-t)))
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"a": X[:, 0], "label": labels}).to_csv(data, index=False)
+    model_file = tmp_path / "model.json"
+    assert invoke("fit", data, "--family", f"{families_py}:loglog", "--out", model_file, "-q").exit_code == 0
+    saved = json.loads(model_file.read_text())
+    saved["family_definition"]["loss"] = "Symbol('q')"
+    model_file.write_text(json.dumps(saved))
+    result = invoke("predict", model_file, data)
+    assert result.exit_code == 2
+    assert "family 'loglog' cannot be rebuilt" in result.output and "uses q" in result.output
+
+
+def test_cli_verify_and_generate_a_user_family(tmp_path, families_py):
+    result = invoke("verify", "--family", f"{families_py}:loglog")
+    assert result.exit_code == 0, result.output
+    for cid in ("U1", "U2", "U3", "K1", "K2", "K3", "S1"):
+        assert f"  {cid} " in result.output
+    out = tmp_path / "kernels"
+    assert invoke("generate", "--family", f"{families_py}:loglog", "--out", out).exit_code == 0
+    first = (out / "loglog.py").read_bytes()
+    assert invoke("generate", "--family", f"{families_py}:loglog", "--out", out).exit_code == 0
+    assert (out / "loglog.py").read_bytes() == first  # byte-identical on regeneration
+    assert invoke("generate", "--family", f"{families_py}:loglog", "--out", out, "--check").exit_code == 0
+    assert first.startswith(b"# User family 'loglog'") and b"Do not edit" in first
+    imports = {line.split()[1] for line in first.decode().splitlines() if line.startswith(("import ", "from "))}
+    assert imports == {"math", "numba", "numpy"}
+
+
+@pytest.mark.parametrize("command", ["fit", "verify", "generate"])
+@pytest.mark.parametrize("spec, message", [("missing.py:loglog", "no such file"), ("{}:nope", "has no name 'nope'"),
+                                           ("{}:number", "not a symlogit.Family")])
+def test_cli_bad_family_is_one_line_exit_2(tmp_path, families_py, command, spec, message):
+    spec = spec.format(families_py)
+    args = {"fit": ["fit", "--family", spec], "verify": ["verify", "--family", spec],
+            "generate": ["generate", "--family", spec, "--out", tmp_path / "out"]}[command]
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
