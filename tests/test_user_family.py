@@ -276,3 +276,38 @@ def test_cli_bad_family_is_one_line_exit_2(tmp_path, families_py, command, spec,
     assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_concurrent_first_uses_do_not_corrupt_the_cache(tmp_path):
+    """Two processes create and fit the same new family at once into an empty cache."""
+    script = textwrap.dedent("""
+        import numpy as np, sympy as sp
+        from symlogit import Family, GLMRegressor
+        u, y = sp.symbols("u y", real=True)
+        f = Family("counts", u, y, mean=sp.exp(u), loss=sp.exp(u) - y * u, target="nonnegative")
+        rng = np.random.default_rng(9)
+        X = rng.normal(size=(300, 2)); counts = rng.poisson(np.exp(0.2 + X @ [0.3, -0.1]))
+        print(repr(GLMRegressor(family=f, alpha=0.0).fit(X, counts).coef_.tolist()))
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SYMLOGIT_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err[-2000:] for _, err in outputs]
+    assert outputs[0][0] == outputs[1][0]
+    modules = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert len(modules) == 1 and modules[0].startswith("symlogit_family_counts_") and modules[0].endswith(".py")
+
+
+def test_user_poisson_equals_builtin_poisson():
+    counts = Family("counts", u, y, mean=sp.exp(u), loss=sp.exp(u) - y * u, target="nonnegative")
+    assert {c.id: c.status for c in counts.claims}["K2"] == "proven"
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(500, 3))
+    target = rng.poisson(np.exp(0.2 + X @ np.array([0.3, -0.1, 0.05])))
+    ours = GLMRegressor(family=counts, alpha=0.0).fit(X, target)
+    builtin = GLMRegressor(family="poisson", alpha=0.0).fit(X, target)
+    np.testing.assert_allclose(ours.coef_, builtin.coef_, rtol=1e-10, atol=1e-12)
+    assert ours.score(X, target) == pytest.approx(builtin.score(X, target), rel=1e-10)
+    np.testing.assert_allclose(ours.inference().bse, builtin.inference().bse, rtol=1e-8)
