@@ -311,3 +311,21 @@ def test_user_poisson_equals_builtin_poisson():
     np.testing.assert_allclose(ours.coef_, builtin.coef_, rtol=1e-10, atol=1e-12)
     assert ours.score(X, target) == pytest.approx(builtin.score(X, target), rel=1e-10)
     np.testing.assert_allclose(ours.inference().bse, builtin.inference().bse, rtol=1e-8)
+
+
+def test_stable_forms_given_by_the_user():
+    """A probit written with erf: refused as unstable (S1, naming the point), accepted with stable
+    forms in log_ndtr and ndtr, and then equal to the built-in probit."""
+    from symlogit.userfamily import log_ndtr, ndtr
+    mean = (1 + sp.erf(u / sp.sqrt(2))) / 2
+    loss = -y * sp.log(mean) - (1 - y) * sp.log(1 - mean)
+    with pytest.raises(ValueError, match=r"not stable in float64: .* at u = .*, y = .*claim S1"):
+        Family("myprobit", u, y, mean=mean, loss=loss)
+    myprobit = Family("myprobit", u, y, mean=mean, loss=loss, stable={
+        "loss": -y * log_ndtr(u) - (1 - y) * log_ndtr(-u), "mean": ndtr(u), "complement": ndtr(-u)})
+    assert all(c.status in ("proven", "numeric") for c in myprobit.claims)
+    X, labels = binary_data(11, 600, np.array([0.2, 0.8, -0.5]), lambda t: 0.5 * (1 + np.tanh(0.8 * t)))
+    ours = GLMClassifier(family=myprobit, penalty=None).fit(X, labels)
+    builtin = GLMClassifier(family="probit", penalty=None).fit(X, labels)
+    np.testing.assert_allclose(ours.coef_, builtin.coef_, rtol=1e-9)
+    np.testing.assert_allclose(ours.inference().bse, builtin.inference().bse, rtol=1e-8)
