@@ -146,6 +146,18 @@ def test_unprintable_expression_refused():
         Family("bessel", u, y, mean=sp.exp(u), loss=sp.exp(u) - y * u + sp.besselj(0, y), target="nonnegative")
 
 
+def test_a_fitted_model_with_a_user_family_pickles():
+    import pickle
+    loglog = loglog_family()
+    X, labels = binary_data(12, 300, np.array([0.1, 0.8]), lambda t: np.exp(-np.exp(-t)))
+    model = GLMClassifier(family=loglog, penalty=None).fit(X, labels)
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.family == loglog and copy.family_definition_ == loglog
+    np.testing.assert_array_equal(copy.predict_proba(X), model.predict_proba(X))
+    from sklearn.base import clone
+    assert clone(model).family is loglog
+
+
 def test_not_a_family_refused():
     X, labels = binary_data(5, 50, np.array([0.0, 1.0]), lambda t: 1 / (1 + np.exp(-t)))
     with pytest.raises(ValueError, match="symlogit.Family with target 'probability'"):
@@ -313,6 +325,7 @@ def test_user_poisson_equals_builtin_poisson():
     np.testing.assert_allclose(ours.inference().bse, builtin.inference().bse, rtol=1e-8)
 
 
+@pytest.mark.slow  # ~35 s: two derivations with erf at 320 digits, and a compile
 def test_stable_forms_given_by_the_user():
     """A probit written with erf: refused as unstable (S1, naming the point), accepted with stable
     forms in log_ndtr and ndtr, and then equal to the built-in probit."""
