@@ -304,17 +304,48 @@ def from_definition(data) -> Family:
     """A Family from ``Family.definition()``'s data (a model file's); ValueError if malformed."""
     sp = _sympy()
     from .symbolic.families import U, Y
-    namespace = {**{n: getattr(sp, n) for n in dir(sp) if not n.startswith("_")}, **stable_functions()}
+    # SymPy's expression classes and constants only (sympify or lambdify would run arbitrary code)
+    namespace = {n: v for n, v in vars(sp).items() if not n.startswith("_") and (
+        isinstance(v, sp.Basic) or (isinstance(v, type) and issubclass(v, sp.Basic)))}
+    namespace.update(stable_functions())
     try:
         def expr(text):
             if not isinstance(text, str):
                 raise ValueError(f"expected an srepr string, got {text!r}")
-            return eval(text, {"__builtins__": {}}, namespace)  # noqa: S307 - SymPy's srepr round trip
+            _check_srepr(text, namespace)
+            return eval(text, {"__builtins__": {}}, namespace)  # noqa: S307 - only SymPy constructors (checked)
         stable = {k: expr(v) for k, v in dict(data.get("stable") or {}).items()}
         return Family(data["name"], U, Y, expr(data["mean"]), expr(data["loss"]), data["target"],
                       bool(data.get("allow_nonconvex", False)), stable or None)
-    except (KeyError, TypeError, NameError, SyntaxError, AttributeError) as exc:
+    except (KeyError, TypeError, NameError, SyntaxError, AttributeError, tokenize_error()) as exc:
         raise ValueError(f"the family definition cannot be rebuilt ({type(exc).__name__}: {exc})") from None
+
+
+def tokenize_error():
+    import tokenize
+    return tokenize.TokenError
+
+
+def _check_srepr(text, namespace):
+    """ValueError unless text is calls of SymPy's constructors on literals (as srepr writes):
+    every name one of ``namespace`` or a keyword argument, no attribute access, so that eval
+    of a model file's definition runs nothing else."""
+    import io
+    import keyword
+    import tokenize
+
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+              if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)]
+    for i, token in enumerate(tokens):
+        keyword_argument = i + 1 < len(tokens) and tokens[i + 1].string == "="
+        if token.type == tokenize.NAME and not (token.string in namespace or keyword_argument
+                                                or token.string in ("True", "False", "None")):
+            raise ValueError(f"unexpected name {token.string!r} in a definition")
+        if token.type == tokenize.NAME and keyword.iskeyword(token.string) and token.string not in (
+                "True", "False", "None"):
+            raise ValueError(f"unexpected keyword {token.string!r} in a definition")
+        if token.type == tokenize.OP and token.string not in "(),=-[]":
+            raise ValueError(f"unexpected {token.string!r} in a definition")
 
 
 def load_family_file(spec: str) -> Family:

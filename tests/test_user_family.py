@@ -80,6 +80,10 @@ def test_loglog_matches_statsmodels(seed, beta):
     np.testing.assert_allclose(inference.params, reference.params, rtol=1e-6)
     np.testing.assert_allclose(inference.bse, reference.bse, rtol=1e-5)
     assert inference.llf == pytest.approx(reference.llf, rel=1e-9)
+    # the expected information: statsmodels GLM's IRLS default
+    irls = sm.GLM(labels, sm.add_constant(X), family=sm.families.Binomial(link=sm.families.links.LogLog())).fit(
+        tol=1e-12)
+    np.testing.assert_allclose(model.inference(information="expected").bse, irls.bse, rtol=1e-5)
     assert "loglog" in str(inference.summary())
     # the predicted class changes where the mean is 1/2: u = -log(log 2)
     u_half = -np.log(np.log(2))
@@ -156,6 +160,15 @@ def test_a_fitted_model_with_a_user_family_pickles():
     np.testing.assert_array_equal(copy.predict_proba(X), model.predict_proba(X))
     from sklearn.base import clone
     assert clone(model).family is loglog
+
+
+@pytest.mark.parametrize("loss", ["sympify('1')", "Symbol('u').__class__", "open('x')", "Symbol('q')"])
+def test_a_definition_that_is_not_sympy_constructors_is_not_run(loss):
+    from symlogit.userfamily import from_definition
+    definition = loglog_family().definition()
+    assert from_definition(definition) == loglog_family()  # srepr round trip
+    with pytest.raises(ValueError, match="unexpected|may use only the symbols"):
+        from_definition(dict(definition, loss=loss))
 
 
 def test_not_a_family_refused():
