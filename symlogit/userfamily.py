@@ -73,7 +73,6 @@ import hashlib
 import importlib.util
 import os
 import re
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -875,18 +874,17 @@ def _load_cached(family):
     return claims, module.CONVEX
 
 
-_MODULES = {}
-
-
 def _import(family):
-    name = family.module_path.stem
-    if name not in _MODULES:
-        spec = importlib.util.spec_from_file_location(name, family.module_path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # numba's cache locates functions by their module
-        spec.loader.exec_module(module)
-        _MODULES[name] = module
-    return _MODULES[name]
+    """The family's module as ``symlogit._user.<file stem>`` (its folder added to that package's
+    path), imported by the standard machinery, so numba's cache and pickles find it by name."""
+    import importlib
+
+    from . import _user
+    folder = str(family.module_path.parent)
+    if folder not in _user.__path__:
+        _user.__path__.append(folder)
+    importlib.invalidate_caches()  # the file may be newer than the import system's view of the folder
+    return importlib.import_module(f"{_user.__name__}.{family.module_path.stem}")
 
 
 def load_module(family):

@@ -355,3 +355,20 @@ def test_stable_forms_given_by_the_user():
     builtin = GLMClassifier(family="probit", penalty=None).fit(X, labels)
     np.testing.assert_allclose(ours.coef_, builtin.coef_, rtol=1e-9)
     np.testing.assert_allclose(ours.inference().bse, builtin.inference().bse, rtol=1e-8)
+
+
+@pytest.mark.slow
+def test_dask_fits_a_user_family_on_worker_processes():
+    """Workers import the kernels by name (symlogit._user.<module>, from the same cache folder)."""
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("distributed")
+    loglog = loglog_family()
+    X, labels = binary_data(13, 2000, np.array([0.2, 0.5, -1.0]), lambda t: np.exp(-np.exp(-t)))
+    reference = GLMClassifier(family=loglog, penalty=None).fit(X, labels)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as \
+            cluster, distributed.Client(cluster):
+        model = GLMClassifier(family=loglog, penalty=None).fit(da.from_array(X, chunks=500),
+                                                             da.from_array(labels, chunks=500))
+        np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-7)
+        proba = model.predict_proba(da.from_array(X, chunks=500)).compute()
+    np.testing.assert_allclose(proba, reference.predict_proba(X), rtol=1e-6, atol=1e-9)  # coef within tol
