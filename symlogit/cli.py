@@ -363,6 +363,9 @@ def _collect_warnings(caught):
 @click.option("--solver", type=ListedChoice(".solvers", "NAMES"), default="auto", show_default=True)
 @click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Inverse L2 penalty strength (scikit-learn's C).")
+@click.option("--Cs", "Cs", default=None, metavar="N|C,...",
+              help="A grid of C for --cv to choose from: N values from 1e-4 to 1e4 on a log scale (scikit-learn's "
+              "LogisticRegressionCV), or a list; the C of the best mean held-out log-loss is fitted on all rows.")
 @click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="L2 strength of a regression family (scikit-learn's PoissonRegressor alpha); classifiers use --C.")
 @click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True)
@@ -371,6 +374,12 @@ def _collect_warnings(caught):
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TOL, show_default=True,
               help="Stop when max|gradient| of the mean objective is below this.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (sgd's shuffling).")
+@click.option("--cov-type", "cov_type", type=ListedChoice(".sandwich", "COV_TYPES"), default="nonrobust",
+              show_default=True, help="The coefficient table's covariance: the inverse information, or a robust "
+              "sandwich (HC0-HC3; cluster with --groups).")
+@click.option("--groups", "group_columns", default=None, metavar="COL[,COL]",
+              help="Cluster-robust standard errors over the clusters of this column (two columns: two-way); "
+              "implies --cov-type cluster. The columns are not features unless --features names them.")
 @click.option("--out", "out", type=click.Path(path_type=str), default=None, help="Write the model here (JSON).")
 @click.option("--report", "report_dir", type=click.Path(path_type=str), default=None,
               help="Write report.md and convergence.png into this directory.")
@@ -380,7 +389,8 @@ def _collect_warnings(caught):
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: the scheduler to use (e.g. tcp://host:8786) [default: a new LocalCluster].")
 def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_columns, weight_column, offset_column,
-        test_size, cv, solver, C, alpha, penalty, max_iter, tol, seed, out, report_dir, quiet, engine, scheduler):
+        test_size, cv, solver, C, Cs, alpha, penalty, max_iter, tol, seed, cov_type, group_columns, out, report_dir,
+        quiet, engine, scheduler):
     """Fit a family's model to DATA (CSV or Parquet) or a bundled dataset.
 
     The target is the last column unless --target names another; every other column is a
@@ -388,7 +398,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     an --id, --weight or --offset column. Prints a live table of iterations (a progress bar for
     sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
-    for an unpenalised fit (--penalty none) the coefficient table with standard errors.
+    for an unpenalised fit (--penalty none) the coefficient table with standard errors (robust
+    with --cov-type, clustered on the --groups columns).
 
     \b
     Examples:
@@ -396,13 +407,17 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
       symlogit fit data.csv --target label --penalty none --out model.json --report report/
       symlogit fit data.csv --target label --id customer --drop 'note_*' --test-size 0.2
       symlogit fit data.csv --target label --weight w --cv 5
+      symlogit fit data.csv --target label --cv 5 --Cs 20
       symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
+      symlogit fit data.csv --target label --penalty none --cov-type HC3
+      symlogit fit data.csv --target label --penalty none --groups firm,year
       symlogit fit 'parts/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out model.json
     """
     import pandas as pd
 
-    from .data import DEFAULT_DATASET, DataError, load_dataset, read_frame, read_table, select_columns, split_names
+    from .data import (DEFAULT_DATASET, DataError, load_dataset, read_frame, read_groups, read_table, select_columns,
+                       split_names)
     from .family import get_family
 
     classifier = get_family(family).is_classifier
@@ -416,6 +431,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         fail("give either DATA or --dataset, not both")
     if test_size is not None and cv is not None:
         fail("give --test-size or --cv, not both")
+    Cs = _check_Cs(Cs, cv, classifier, penalty, given("C") == click.core.ParameterSource.COMMANDLINE)
     if out is not None:
         _check_output_file(out, "--out")
     if report_dir is not None:
@@ -423,83 +439,112 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
             fail(f"--report {report_dir} is a file; expected a directory")
     if scheduler is not None and engine != "dask":
         fail("--scheduler needs --engine dask")
+    groups = split_names(group_columns)
+    cov_type = _check_cov_type(cov_type, groups, given("cov_type") == click.core.ParameterSource.COMMANDLINE, penalty,
+                               report_dir)
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
-        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv)):
+        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv), ("--Cs", Cs)):
             if value is not None:
                 fail(f"{option} needs the in-memory engine")
         ids = split_names(id_columns)
         return _fit_on_dask(data, scheduler, dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
-            out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir,
-            columns=dict(target=target, features=split_names(feature_patterns), drop=split_names(drop_patterns),
-                         ids=ids, weight=weight_column))
+            out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir, cov_type=cov_type,
+            columns=dict(target=target, features=split_names(feature_patterns),
+                         drop=(split_names(drop_patterns) or []) + (groups if feature_patterns is None else []),
+                         ids=ids, weight=weight_column), groups=groups)
     try:
         if data is not None:
             frame, source = read_frame(data), data
         else:
             dataset = dataset or DEFAULT_DATASET
             frame, source = load_dataset(dataset), f"dataset {dataset}"
-        columns = select_columns(frame.columns, source, target, split_names(feature_patterns),
-                                 split_names(drop_patterns), split_names(id_columns), weight_column, offset_column)
+        drop = split_names(drop_patterns) or []
+        if groups and feature_patterns is None:
+            drop += [name for name in groups if name in frame.columns]  # groups are not features by default
+        columns = select_columns(frame.columns, source, target, split_names(feature_patterns), drop,
+                                 split_names(id_columns), weight_column, offset_column)
+        cluster_labels = read_groups(frame, source, groups) if groups else None
         table = read_table(frame, source, columns, classes=classifier)
     except DataError as error:
         fail(str(error))
 
     options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
-                   seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv)
+                   seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv,
+                   Cs=Cs)
     every = _Rows(pd.DataFrame(table.X, columns=table.feature_names, copy=False),  # messages name the columns
-                  table.y, table.weights, table.offset)
+                  table.y, table.weights, table.offset, cluster_labels)
     n_classes = _classes(table.y, classifier)
     chosen = get_family(family)
     _say_if_compiling(chosen.for_classes(n_classes or 2) if chosen.multiclass else chosen, "fit")
-    model, seconds, rows, figures, held_out, predictions = _fit_and_evaluate(every, source, options, quiet,
-                                                                             n_classes is not None)
+    model, seconds, rows, figures, held_out, curves = _fit_and_evaluate(every, source, options, quiet,
+                                                                        n_classes is not None)
     summary = _summary(model, source, every.X.shape, table.target, options, seconds, figures, held_out,
                        fitted=len(rows.y))
-    inference, note = _inference(model, penalty, report_dir)
+    inference, note = _inference(model, penalty, report_dir, cov_type, rows.groups)
     if out is not None:
         _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
                     held_out)
     if report_dir is not None:
-        _write_report(report_dir, model, summary, inference, note, data, source, options, predictions)
+        _write_report(report_dir, model, summary, inference, note, data, source, options, curves)
 
 
 def _fit_and_evaluate(every, source, options, quiet, stratify):
     """Fit on every row, or on the training part of a --test-size split (after --cv's folds):
     (model, seconds, the rows fitted, their figures, (label, held-out figures) or None, and
-    (y, probabilities, what they are, weights) for the report's ROC and reliability plot, or
-    None)."""
+    (ROC and reliability curves, what rows they are of) for the report, or None)."""
     from . import evaluation
 
     test_size, cv = options["test_size"], options["cv"]
     rows, held_out, out_of_fold = every, None, None
     if cv is not None:
-        *held_out, out_of_fold = _cross_validate(every, cv, source, options, stratify)
+        *held_out, out_of_fold, options["C"] = _cross_validate(every, cv, source, options, stratify)
     if test_size is not None:
         train, test = _split(every, test_size, options["seed"], stratify)
         rows, shown = every.take(train), every.take(test)
     model, seconds = _fit_model(rows, source, options, quiet)
-    figures = evaluation.figures(model, *rows)
+    figures = evaluation.figures(model, *rows.arrays())
     if test_size is not None:
-        held_out = (f"held-out ({len(test)} rows, --test-size {test_size:g})", evaluation.figures(model, *shown))
+        held_out = (f"held-out ({len(test)} rows, --test-size {test_size:g})", evaluation.figures(model, *shown.arrays()))
         what = f"{len(test)} held-out rows"
     elif cv is not None:
         what = f"out-of-fold predictions of {cv}-fold cross-validation"
     else:
         shown, what = rows, "training rows"
-    predictions = None
+    curves = None
     if stratify:
         proba = out_of_fold if cv is not None else model.predict_proba(shown.X, shown.offset)
         shown = every if cv is not None else shown
-        predictions = (shown.y, proba, what, shown.weights)
-    return model, seconds, rows, figures, held_out, predictions
+        curves = (evaluation.curves_from_rows(shown.y, proba, model.classes_, shown.weights), what)
+    return model, seconds, rows, figures, held_out, curves
 
 
-def _inference(model, penalty, report_dir):
+def _check_cov_type(cov_type, groups, given, penalty, report_dir):
+    """The covariance of the coefficient table: "cluster" where --groups names one or two columns;
+    a one-line failure for --groups with another --cov-type, cluster without --groups, more than two
+    columns, or a robust covariance where no table is made (a penalised fit without --report)."""
+    if groups:
+        if given and cov_type != "cluster":
+            fail(f"--groups clusters the standard errors (--cov-type cluster); it does not combine with --cov-type "
+                 f"{cov_type}")
+        if len(groups) > 2:
+            fail(f"--groups takes one column (one-way) or two (two-way clustering), got {len(groups)}: "
+                 f"{', '.join(groups)}")
+        cov_type = "cluster"
+    elif cov_type == "cluster":
+        fail("--cov-type cluster needs --groups COL (or COL1,COL2 for two-way clustering)")
+    if cov_type != "nonrobust" and penalty != "none" and report_dir is None:
+        fail(f"--{'groups' if groups else 'cov-type'} sets the coefficient table's standard errors, shown for an "
+             "unpenalised fit: add --penalty none (or --report DIR for a penalised fit's table)")
+    return cov_type
+
+
+def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
     """(inference or None, a note for the report): the coefficient table, printed for --penalty
-    none; none where the fit found no finite optimum (its warning said so)."""
+    none, with the ``cov_type`` covariance (clustered on ``groups``: labels (N,) or (N, 2) of
+    the fitted rows); none where the fit found no finite optimum (its warning said so)."""
     import warnings
 
     if model.separation_ is not None:
@@ -508,14 +553,17 @@ def _inference(model, penalty, report_dir):
         return None, None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        inference = model.inference()
+        try:
+            inference = model.inference(cov_type=cov_type, groups=groups)
+        except ValueError as error:  # the clusters of the fitted rows (a --test-size split can leave one)
+            fail(_speak_cli(f"--groups: {error}"))
     if penalty == "none":
         _collect_warnings(caught)
         click.echo(inference.summary())
     return inference, " ".join(str(w.message) for w in caught) or None
 
 
-def _write_report(report_dir, model, summary, inference, note, data, source, options, predictions=None):
+def _write_report(report_dir, model, summary, inference, note, data, source, options, curves=None):
     from .report import write_report
     from .symbolic.printing import render
 
@@ -523,21 +571,26 @@ def _write_report(report_dir, model, summary, inference, note, data, source, opt
     path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
                         inference_note=note, classes=getattr(model, "classes_", None), derivation=derivation,
                         provenance=_provenance(data, source, model, options), title=f"{source}: {model.family_} "
-                        f"fitted by {model.solver_}", tol=options["tol"], predictions=predictions)
+                        f"fitted by {model.solver_}", tol=options["tol"], evaluation=curves)
     click.echo(f"report written to {path}")
 
 
 class _Rows(NamedTuple):
     """The rows of a fit: X (a DataFrame, so that messages name the columns), y, and the sample
-    weights and offsets when there are some."""
+    weights, offsets and cluster labels (--groups) when there are some."""
     X: object
     y: object
     weights: object = None
     offset: object = None
+    groups: object = None
+
+    def arrays(self):
+        """(X, y, weights, offset): what a fit and its figures take."""
+        return self.X, self.y, self.weights, self.offset
 
     def take(self, index):
         return _Rows(self.X.iloc[index], self.y[index], *(None if v is None else v[index]
-                                                          for v in (self.weights, self.offset)))
+                                                          for v in (self.weights, self.offset, self.groups)))
 
 
 def _classes(y, classifier):
@@ -584,9 +637,39 @@ def _split(rows, test_size, seed, stratify):
         fail(f"--test-size {test_size:g}: {error}")
 
 
+def _check_Cs(Cs, cv, classifier, penalty, C_given):
+    """--Cs as a sorted list of C values (None without it): N values of logspace(-4, 4, N), or the
+    values listed; a one-line failure without --cv, with --C or --penalty none, for a regression
+    family, or for anything but a count of at least 2 or positive numbers."""
+    if Cs is None:
+        return None
+    if cv is None:
+        fail("--Cs needs --cv K: the folds choose C")
+    if C_given or penalty == "none" or not classifier:
+        fail("--Cs chooses C: it does not combine with " + ("--C" if C_given else "--penalty none" if
+             penalty == "none" else "a regression family (its strength is --alpha)"))
+    import numpy as np
+
+    try:
+        values = [float(v) for v in Cs.split(",")] if "," in Cs else None
+        count = None if values is not None else int(Cs)
+    except ValueError:
+        fail(f"--Cs {Cs}: expected a count of C values (e.g. 10) or a list of positive numbers (e.g. 0.1,1,10)")
+    if values is None:
+        if count < 2:
+            fail(f"--Cs {Cs}: expected at least 2 values of C")
+        values = np.logspace(-4, 4, count).tolist()
+    if not all(np.isfinite(v) and v > 0 for v in values):
+        fail(f"--Cs {Cs}: every C must be a positive number")
+    return sorted(set(values))
+
+
 def _cross_validate(rows, k, source, options, stratify):
-    """(label, {figure: (mean, sd)}, out-of-fold class probabilities (N, K) or None) of k-fold
-    cross-validation, each fold fitted quietly."""
+    """(label, {figure: (mean, sd)}, out-of-fold class probabilities (N, K) or None, C) of k-fold
+    cross-validation, each fold fitted quietly. With a grid of C (options["Cs"]) each fold fits
+    the grid from the smallest C up, warm-started from the previous C, and C is the one of the
+    best mean held-out log-loss (the smallest C among ties); the figures and probabilities are
+    those at that C."""
     import numpy as np
 
     from . import evaluation
@@ -597,16 +680,32 @@ def _cross_validate(rows, k, source, options, stratify):
             fail(f"--cv {k}: class {label!r} has only {count} rows; expected at most {count} folds")
     elif k > len(rows.y):
         fail(f"--cv {k}: the data have only {len(rows.y)} rows; expected at most {len(rows.y)} folds")
-    per_fold, out_of_fold = [], None
+    grid = options.get("Cs") or [options["C"]]
+    per_fold = [[] for _ in grid]  # per C, the folds' figures
+    out_of_fold = [None] * len(grid)
     for train, test in evaluation.folds(rows.y, k, options["seed"], stratify):
-        model, _ = _fit_model(rows.take(train), source, options, quiet=True)
-        held_out = rows.take(test)
-        per_fold.append(evaluation.figures(model, *held_out))
-        if stratify:  # every fold's model has every class
-            proba = model.predict_proba(held_out.X, held_out.offset)
-            out_of_fold = np.empty((len(rows.y), proba.shape[1])) if out_of_fold is None else out_of_fold
-            out_of_fold[test] = proba
-    return f"{k}-fold cross-validated", evaluation.summarise(per_fold), out_of_fold
+        model, fitted, held_out = None, rows.take(train), rows.take(test)
+        for j, C in enumerate(grid):
+            model, _ = _fit_model(fitted, source, dict(options, C=C), quiet=True, previous=model)
+            per_fold[j].append(evaluation.figures(model, *held_out.arrays()))
+            if stratify:  # every fold's model has every class
+                proba = model.predict_proba(held_out.X, held_out.offset)
+                if out_of_fold[j] is None:
+                    out_of_fold[j] = np.empty((len(rows.y), proba.shape[1]))
+                out_of_fold[j][test] = proba
+    summaries = [evaluation.summarise(figures) for figures in per_fold]
+    best = int(np.nanargmin([summary["log_loss"][0] for summary in summaries])) if len(grid) > 1 else 0
+    if len(grid) > 1:
+        _say_choice(grid, summaries, best, k)
+    return f"{k}-fold cross-validated", summaries[best], out_of_fold[best], grid[best]
+
+
+def _say_choice(grid, summaries, best, k):
+    """The held-out log-loss of every C of the grid, the chosen one marked."""
+    click.echo(f"C chosen by {k}-fold cross-validation (held-out log-loss, mean ± sd over the folds):")
+    for j, (C, summary) in enumerate(zip(grid, summaries)):
+        mean, sd = summary["log_loss"]
+        click.echo(f"  C = {C:<11.4g} {mean:.6f} ± {sd:.6f}" + ("   <- chosen" if j == best else ""))
 
 
 def _provenance(data, source, model, options):
@@ -676,8 +775,10 @@ def _say_if_compiling(family, command):
                    "later runs)", err=True)
 
 
-def _fit_model(rows, source, options, quiet):
-    """Fit with the live table and one line per warning; a bad input fails with one line."""
+def _fit_model(rows, source, options, quiet, previous=None):
+    """Fit with the live table and one line per warning; a bad input fails with one line. With
+    ``previous`` (a model fitted on the same rows) that model is refitted at options["C"],
+    warm-started from its coefficients."""
     import time
     import warnings
 
@@ -688,8 +789,11 @@ def _fit_model(rows, source, options, quiet):
     unpenalised = options["penalty"] == "none"
     strength = {"penalty": None if unpenalised else "l2", "C": options["C"]} if family.is_classifier else \
         {"alpha": 0.0 if unpenalised else options["alpha"]}
-    model = family.estimator(solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
-                             random_state=options["seed"], callback=live, **strength)
+    if previous is not None:
+        model = previous.set_params(warm_start=True, callback=live, **strength)
+    else:
+        model = family.estimator(solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
+                                 random_state=options["seed"], callback=live, **strength)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -709,6 +813,8 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
 
     penalty = options["penalty"]
     strength = f" (C={options['C']:g})" if hasattr(model, "classes_") else f" (alpha={options['alpha']:g})"
+    if options.get("Cs"):
+        strength = f" (C={options['C']:g}, chosen by --cv from {len(options['Cs'])} values)"
     summary = [
         f"data: {source} ({shape[0]} rows, {shape[1]} features, target {target!r})",
         f"family: {model.family_}" + (f"; classes: {', '.join(map(str, model.classes_))}"
@@ -738,7 +844,7 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
     click.echo(f"model written to {out}")
 
 
-def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
+def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_type="nonrobust", groups=None):
     """symlogit fit --engine dask: Parquet files read by the workers, the fit's sums reduced on
     the cluster; log-loss and accuracy, and the coefficient table's sums, are computed there too."""
     import numpy as np
@@ -749,7 +855,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
         from . import dask_data, distributed
     except ImportError as error:
         fail(f"--engine dask needs dask and distributed ({error}); install them: pip install 'symlogit[dask]'")
-    from .data import DataError
+    from .data import DataError, read_groups
 
     out = options.pop("out")
     quiet = options.pop("quiet")
@@ -764,6 +870,8 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
         fail(f"--scheduler {error.address}: {error.problem}")
     try:
         try:
+            # the cluster labels (N values) on the client, checked before the fit
+            labels = read_groups(dask_data.read_columns(data, groups, "groups"), data, groups) if groups else None
             X, y, names, target, weights = dask_data.read_parquet_dataset(data, **columns)
             # N values: every later graph then shares their chunks (no key read two ways)
             y, weights = dask.persist(y, weights)
@@ -773,14 +881,18 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None):
 
         _say_if_compiling(get_family(options["family"]), "fit")
         model, seconds = _fit_model(_Rows(X, y, weights), data, options, quiet)
-        figures = distributed.figures(model, X, y, weights)
+        figures, histogram = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         summary = _summary(model, data, X.shape, target, options, seconds, figures)
-        inference, note = _inference(model, options["penalty"], report_dir)
+        inference, note = _inference(model, options["penalty"], report_dir, cov_type, labels)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
         if report_dir is not None:
-            _write_report(report_dir, model, summary, inference, note, data, data, options)
+            from .evaluation import LOG_ODDS_BIN, curves_from_histograms
+
+            curves = None if histogram is None else (curves_from_histograms(histogram, model.classes_),
+                                                     f"training rows (log-odds in bins of {LOG_ODDS_BIN:g})")
+            _write_report(report_dir, model, summary, inference, note, data, data, options, curves)
     finally:
         client.close()
         if hasattr(client, "close_cluster"):

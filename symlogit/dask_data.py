@@ -67,6 +67,21 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     return X, y, names, target, None if weight is None else column(weight, np.float64)
 
 
+def read_columns(source, names, role):
+    """Columns ``names`` of a Parquet dataset as one pandas DataFrame on the client, its rows in
+    the order of ``read_parquet_dataset``'s (files, then row groups, in order): for labels of N
+    rows, not X. A DataError naming the first missing column (as the ``role`` column)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    files = parquet_files(source)
+    present = pq.read_schema(files[0]).names
+    for name in names:
+        if name not in present:
+            raise DataError(f"{source}: no {role} column {name!r}; columns are {', '.join(present)}")
+    return pd.concat([pd.read_parquet(path, columns=list(names)) for path in files], ignore_index=True)
+
+
 def _read_features(path, group, names):
     """Row group `group` of a Parquet file's feature columns as (rows, d) float64."""
     import pyarrow.parquet as pq

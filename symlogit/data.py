@@ -208,6 +208,24 @@ def _text_where_number(column, name, source, what):
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d*)?")
 
 
+def read_groups(frame, source, names):
+    """The cluster labels of --groups: (N,) for one column, (N, 2) for two (any values); a
+    DataError naming a column that is missing, has an empty cell, or holds a single cluster."""
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    for name in names:
+        if name not in frame.columns:
+            raise DataError(f"{source}: no groups column {name!r}; columns are {', '.join(frame.columns)}")
+        empty = frame[name].isna().to_numpy()
+        if empty.any():
+            raise DataError(f"{source}: groups column {name!r} is empty at row {int(np.argmax(empty)) + 1}; every row "
+                            "needs a cluster")
+        if frame[name].nunique() < 2:
+            raise DataError(f"{source}: groups column {name!r} has a single cluster; a cluster-robust covariance needs "
+                            "at least 2")
+    values = frame[list(names)].to_numpy()
+    return values[:, 0] if len(names) == 1 else values
+
+
 def read_table(frame, source, columns, classes=True):
     """Split a frame by the roles of ``columns`` (``select_columns``): features X, target y, and
     the offset and sample weights (finite, >= 0) where named (id columns are only kept out). ``classes``: the target

@@ -224,24 +224,36 @@ def _take(codes, per_class):
 
 
 def figures(model, X, y, weights=None):
-    """A fitted model's figures on dask X, y, computed on the cluster (keys of
-    ``evaluation.LABELS``), weighted by the sample weights if given: mean log-loss, accuracy and
-    Brier score for a classifier, mean deviance for a regressor (ROC AUC needs the rows ranked:
-    in-memory only)."""
+    """(figures, histogram): a fitted model's figures on dask X, y, computed on the cluster (keys
+    of ``evaluation.LABELS``), weighted by the sample weights if given: mean log-loss, accuracy,
+    ROC AUC (from the histogram: ``evaluation.binned_auc``, the one-vs-rest macro average for
+    K > 2) and Brier score for a classifier, mean deviance for a regressor; and for a classifier
+    ``evaluation.log_odds_histogram`` summed over the chunks (the report's ROC and reliability
+    curves), else None."""
+    from . import evaluation
+
     def mean(rows):
         return rows.mean() if weights is None else (rows * weights).sum() / weights.sum()
 
     if hasattr(model, "classes_"):
         codes = y.map_blocks(_codes, model.classes_, dtype=np.int64)
-        picked = da.map_blocks(_pick, model.predict_log_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
+        log_p = model.predict_log_proba(X)
+        picked = da.map_blocks(_pick, log_p, codes[:, None], drop_axis=1, dtype=np.float64)
         squares = da.map_blocks(_brier_rows, model.predict_proba(X), codes[:, None], drop_axis=1, dtype=np.float64)
-        log_loss, accuracy, brier = dask.compute(-mean(picked), mean(model.predict(X) == y), mean(squares))
-        return {"log_loss": float(log_loss), "accuracy": float(accuracy), "brier": float(brier)}
+        classes = range(len(model.classes_)) if len(model.classes_) > 2 else [1]
+        blocks = zip(log_p.to_delayed().ravel(), codes.to_delayed().ravel(),
+                     weights.to_delayed().ravel() if weights is not None else [None] * log_p.numblocks[0])
+        parts = [dask.delayed(evaluation.log_odds_histogram)(lp, c, w, classes) for lp, c, w in blocks]
+        log_loss, accuracy, brier, histogram = dask.compute(-mean(picked), mean(model.predict(X) == y), mean(squares),
+                                                            _tree_sum(parts))
+        aucs = [evaluation.binned_auc(positives, negatives)[0] for positives, negatives, _ in histogram]
+        return {"log_loss": float(log_loss), "accuracy": float(accuracy), "roc_auc": float(np.mean(aucs)),
+                "brier": float(brier)}, histogram[:len(evaluation.shown_classes(model.classes_))]
     k = model._fitted_family().kernels
     y = y.astype(np.float64)
     u = model.linear_predictor(X)
     rows = da.map_blocks(_deviance_rows, u, y, k, dtype=np.float64)
-    return {"mean_deviance": float(mean(rows).compute())}
+    return {"mean_deviance": float(mean(rows).compute())}, None
 
 
 def inference_statistics(family, X, y, B, weights, intercept, offset, expected):
@@ -267,6 +279,61 @@ def inference_statistics(family, X, y, B, weights, intercept, offset, expected):
     null_loss = k.loss_from_scores(family.null_scores(mean, np.array([total])), mean, np.array([total]))
     return SimpleNamespace(loss=loss, H=H, saturated=float(saturated), measure=float(measure), null_loss=null_loss,
                            total_weight=total)
+
+
+def check_groups(groups, n):
+    """``sandwich.cluster_ways`` for a fit on dask arrays: the labels (a dask array or frame, or
+    numpy/pandas in memory) are coded once on the client (N labels, not X); ``meat`` sends each
+    chunk the codes of its rows, and the clusters' score sums are made on the workers."""
+    from .sandwich import cluster_ways
+
+    return cluster_ways(groups.compute() if hasattr(groups, "compute") else groups, n)
+
+
+def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways=None, expected=False):
+    """``sandwich.meat`` on dask arrays: each chunk's meat (HC0-HC3, P x P) or its clusters' score
+    sums (a sparse G x P matrix holding only the chunk's clusters) made on its worker, and the parts
+    added on the cluster eight at a time; only the total comes back."""
+    if offset is not None:
+        raise ValueError("inference on dask arrays does not take offsets; fit in memory for it")
+    rows = X.chunks[0]
+    bounds = np.cumsum((0,) + rows)
+    blocks = [(X.to_delayed().ravel()[c], y.to_delayed().ravel()[c], weights.to_delayed().ravel()[c],
+               None if ways is None else [(codes[bounds[c]:bounds[c + 1]], G, sign) for codes, G, sign in ways])
+              for c in range(len(rows))]
+    parts = [dask.delayed(_chunk_meat, pure=True)(family, Xc, yc, B, wc, intercept, cov_type, bread, chunk_ways,
+                                                  expected)
+             for Xc, yc, wc, chunk_ways in blocks]
+    return dask.compute(_tree_sum(parts))[0]
+
+
+def _chunk_meat(family, X, y, B, w, intercept, cov_type, bread, ways, expected):
+    """One chunk's part of ``meat``: the clusters' sums as sparse (G, P) matrices (a tuple, one per
+    way), each cluster the chunk holds coded 0..g-1 for ``sandwich.meat`` and placed back at its row."""
+    import scipy.sparse
+
+    from .sandwich import meat as chunk_meat
+
+    X = np.ascontiguousarray(X)
+    if ways is None:
+        return chunk_meat(family, X, y, B, w, intercept, None, cov_type, bread, None, expected)
+    local = [np.unique(codes, return_inverse=True) for codes, _, _ in ways]
+    sums = chunk_meat(family, X, y, B, w, intercept, None, cov_type, bread,
+                      [(inverse, len(present), sign) for (present, inverse), (_, _, sign) in zip(local, ways)], expected)
+    return tuple(scipy.sparse.csr_matrix((part.ravel(), (np.repeat(present, part.shape[1]),
+                                                         np.tile(np.arange(part.shape[1]), len(present)))),
+                                         shape=(G, part.shape[1]))
+                 for part, (present, _), (_, G, _) in zip(sums, local, ways))
+
+
+def summed_over_chunks(sums_of, X, weights, offset, *args):
+    """Σ over X's row chunks of sums_of(X_c, w_c, None, *args) (tuples added entry by entry), each
+    chunk's part made on its worker, the parts added on the cluster eight at a time."""
+    from .margins import summed_over_blocks
+
+    parts = [dask.delayed(_on_chunk, pure=True)(functools.partial(summed_over_blocks, sums_of), Xc, wc, None, *args)
+             for Xc, wc in zip(X.to_delayed().ravel(), weights.to_delayed().ravel())]
+    return dask.compute(_tree_sum(parts))[0]
 
 
 def _weighted_target_terms(k, y, w):

@@ -207,18 +207,19 @@ class _GLM(BaseEstimator):
 
     def _finish(self, result, objective, objective_for, name):
         """auto's L-BFGS can stall above tol where its relative decrease reaches rounding first
-        (badly scaled columns, many classes), or use up max_iter: it is then finished by Newton
-        from its last point (up to max_iter Newton iterations of its own), where a Newton iteration
-        is affordable (``solvers.newton_affordable``)."""
+        (badly scaled columns, many classes), or use up max_iter: it is then finished from its
+        last point (up to max_iter iterations of its own) by Newton where a Newton iteration is
+        affordable (``solvers.newton_affordable``), else by Newton-CG, whose Hessian-vector
+        products cost two passes over X (d = 500, K = 10, N = 10^4 on badly scaled columns:
+        L-BFGS stalls at max|gradient| 9e-7 after 23 iterations, one Newton-CG step gives 1e-9)."""
         if self.solver != "auto" or name != "lbfgs" or result.converged or result.stopped_by is not None:
             return result, objective, name
         pinned = objective_for(True)
-        if not newton_affordable(objective.X.shape[0], pinned.n_params):
-            return result, objective, name
-        newton = make_solver("newton", None, getattr(self, "random_state", None))
-        later = newton.minimize(pinned, pinned.theta(objective.coef(result.theta)), float(self.tol),
+        finisher = "newton" if newton_affordable(objective.X.shape[0], pinned.n_params) else "newton-cg"
+        solver = make_solver(finisher, None, getattr(self, "random_state", None))
+        later = solver.minimize(pinned, pinned.theta(objective.coef(result.theta)), float(self.tol),
                                 int(self.max_iter), callback=self._report_iteration)
-        return result.followed_by(later), pinned, "lbfgs+newton"
+        return result.followed_by(later), pinned, f"lbfgs+{finisher}"
 
     def _start(self, objective, family, targets, null):
         """θ0: the previous fit's coefficients (warm_start, same classes and features), else zero
@@ -298,12 +299,17 @@ class _GLM(BaseEstimator):
         return self._kernel_call("scores", self._validated_X(X), offset)
 
     # ---- inference -------------------------------------------------------------------------------
-    def inference(self, alpha=0.05, information="observed"):
+    def inference(self, alpha=0.05, information="observed", cov_type="nonrobust", groups=None):
         """Standard errors, z, p-values and a summary table in statsmodels' layout (see
         ``symlogit.inference``), from the generated Hessian: the observed information by default
         (statsmodels' Logit/Probit, GLM with method="newton"), or the expected information
         (``information="expected"``, statsmodels GLM's IRLS default; equal for canonical links).
-        Needs the fit in this session."""
+        ``cov_type``: "nonrobust" (the inverse information), or a sandwich around it (see
+        ``symlogit.sandwich``): "HC0" (statsmodels' cov_type="HC0"), "HC1", "HC2", "HC3" (with the
+        GLM hat values, as R's sandwich::vcovHC), or "cluster" with ``groups``, one label per
+        training row ((N,): one-way; (N, 2): two-way). Sample weights count as frequency weights.
+        The result also gives ``marginal_effects()``, ``wald_test(R, q)`` and
+        ``compare_lr_test(restricted)``. Needs the fit in this session."""
         check_is_fitted(self)
         if information not in ("observed", "expected"):
             raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
@@ -312,11 +318,14 @@ class _GLM(BaseEstimator):
         if getattr(self, "_training", None) is None:
             raise ValueError("inference() needs the training data of this fit: refit the model in this session (a "
                              "model read from a file or unpickled does not keep them)")
-        if information not in self._inference:
-            from .inference import Inference
-            X, targets, weights, offset = self._training
-            self._inference[information] = Inference.from_model(self, X, targets, weights, offset, information)
-        return self._inference[information]
+        from .inference import Inference
+        X, targets, weights, offset = self._training
+        if groups is not None:  # not cached: the groups may change between calls
+            return Inference.from_model(self, X, targets, weights, offset, information, cov_type, groups)
+        key = (information, cov_type)
+        if key not in self._inference:
+            self._inference[key] = Inference.from_model(self, X, targets, weights, offset, information, cov_type)
+        return self._inference[key]
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -9,9 +9,17 @@ Regressors (Poisson): mean deviance 2 Σ w (y log(y/μ) - y + μ) / Σ w and D²
 weighted by the sample weights when there are some. Soft targets (probabilities) get the log-loss
 only: accuracy, AUC and the Brier score need labels.
 
+The report's ROC curves and reliability diagrams are ``Curve``s: from the rows themselves
+(``curves_from_rows``), or on Dask from per-class histograms of the predicted log-odds summed on
+the cluster (``curves_from_histograms``), where the ROC AUC is that of the scores rounded to
+their bin (ties counted half, as ``roc_auc_score`` counts them), within Σ_b P_b N_b / (2 P N) of
+the exact one (P_b, N_b the positives' and negatives' weight in bin b).
+
 Rows are split as scikit-learn does it: ``train_test_split`` (stratified by class for
 classifiers) and ``StratifiedKFold`` / ``KFold``, shuffled with the given seed.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -57,6 +65,113 @@ def _classifier_figures(model, X, y, weights, offset):
                                      labels=classes)
         result["brier"] = _defined(brier_score_loss, labels, proba, sample_weight=weights, labels=classes)
     return result
+
+
+#: One-vs-rest curves drawn for K > 2 (the first classes); K = 2 draws the positive class only.
+MAX_CURVES = 10
+#: Log-odds bins of the Dask histograms: width LOG_ODDS_BIN over [-40, 40] (p from 4e-18 to
+#: 1 - 4e-18), the outermost bins open-ended.
+LOG_ODDS_BIN = 0.005
+LOG_ODDS_EDGES = np.arange(-8000, 8001) * LOG_ODDS_BIN
+RELIABILITY_BINS = 10
+
+
+class Curve(NamedTuple):
+    """One class's ROC curve (fpr, tpr, its AUC) and reliability diagram (mean predicted
+    probability and observed frequency per bin of about equal weight)."""
+    label: str
+    fpr: np.ndarray
+    tpr: np.ndarray
+    auc: float
+    predicted: np.ndarray
+    observed: np.ndarray
+
+
+def shown_classes(classes):
+    """The class indices whose curves are drawn: [1] for two classes, else the first MAX_CURVES."""
+    return [1] if len(classes) == 2 else list(range(min(len(classes), MAX_CURVES)))
+
+
+def _label(classes, k):
+    return f"class {classes[k]}" if len(classes) > 2 else f"class {classes[k]} (positive)"
+
+
+def curves_from_rows(y, proba, classes, weights=None):
+    """The ``Curve`` of each shown class from labels y (N,) and probabilities proba (N, K):
+    scikit-learn's ``roc_curve`` and ``roc_auc_score``, and RELIABILITY_BINS quantile bins of p
+    (``calibration_curve(strategy="quantile")``), weighted by the sample weights. A class absent
+    from the rows, or present in all of them, has no curve."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    y, curves = np.asarray(y), []
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    for k in shown_classes(classes):
+        positive, p = y == classes[k], proba[:, k]
+        if positive.all() or not positive.any():
+            continue
+        fpr, tpr, _ = roc_curve(positive, p, sample_weight=weights)
+        edges = np.quantile(p, np.linspace(0, 1, RELIABILITY_BINS + 1))
+        index = np.clip(np.searchsorted(edges[1:-1], p, side="right"), 0, RELIABILITY_BINS - 1)
+        total = np.bincount(index, w, RELIABILITY_BINS)
+        kept = total > 0
+        curves.append(Curve(_label(classes, k), fpr, tpr, float(roc_auc_score(positive, p, sample_weight=weights)),
+                            np.bincount(index, w * p, RELIABILITY_BINS)[kept] / total[kept],
+                            np.bincount(index, w * positive, RELIABILITY_BINS)[kept] / total[kept]))
+    return curves
+
+
+def log_odds_histogram(log_p, codes, weights, shown):
+    """Per shown class k, the weight of the positives (code k) and of the negatives, and Σ w p_k,
+    in each bin of LOG_ODDS_EDGES of log p_k - log(1 - p_k): an array (len(shown), 3, bins) from
+    log-probabilities log_p (n, K), class codes (n,) and weights (n,) or None. Histograms of
+    row blocks add up to the histogram of their union."""
+    bins = len(LOG_ODDS_EDGES) - 1
+    w = np.ones(len(codes)) if weights is None else np.asarray(weights, dtype=np.float64)
+    out = np.zeros((len(shown), 3, bins))
+    for j, k in enumerate(shown):
+        with np.errstate(divide="ignore"):
+            odds = log_p[:, k] - np.log1p(-np.exp(log_p[:, k]))
+        index = np.clip(np.searchsorted(LOG_ODDS_EDGES, odds, side="right") - 1, 0, bins - 1)
+        positive = codes == k
+        out[j, 0] = np.bincount(index, w * positive, bins)
+        out[j, 1] = np.bincount(index, w * ~positive, bins)
+        out[j, 2] = np.bincount(index, w * np.exp(log_p[:, k]), bins)
+    return out
+
+
+def binned_auc(positives, negatives):
+    """(AUC, bound) of scores known by bin (positives' and negatives' weight per bin, in
+    increasing order of score): Σ_b N_<b P_b + ½ N_b P_b over P N, and the largest possible gap
+    to the AUC of the unrounded scores, Σ_b P_b N_b / (2 P N). NaN where a side has no weight."""
+    P, N = positives.sum(), negatives.sum()
+    if P <= 0 or N <= 0:
+        return float("nan"), float("nan")
+    below = np.concatenate([[0.0], np.cumsum(negatives)[:-1]])
+    same = float(positives @ negatives)
+    return float((positives @ below + 0.5 * same) / (P * N)), 0.5 * same / (P * N)
+
+
+def curves_from_histograms(histogram, classes):
+    """The ``Curve`` of each shown class from ``log_odds_histogram``'s sums: the ROC curve through
+    the bin edges (thresholds from the highest score down), ``binned_auc``, and RELIABILITY_BINS
+    groups of consecutive bins of about equal weight."""
+    curves = []
+    for k, (positives, negatives, mass) in zip(shown_classes(classes), histogram):
+        auc, _ = binned_auc(positives, negatives)
+        if not np.isfinite(auc):
+            continue
+        total = positives + negatives
+        points = np.concatenate([[True], total[::-1] > 0])  # one point per bin with rows
+        tpr = np.concatenate([[0.0], np.cumsum(positives[::-1]) / positives.sum()])[points]
+        fpr = np.concatenate([[0.0], np.cumsum(negatives[::-1]) / negatives.sum()])[points]
+        share = np.cumsum(total) / total.sum()
+        group = np.minimum((share * RELIABILITY_BINS - 1e-9).astype(int), RELIABILITY_BINS - 1)
+        weight = np.bincount(group, total, RELIABILITY_BINS)
+        kept = weight > 0
+        curves.append(Curve(_label(classes, k), fpr, tpr, auc,
+                            np.bincount(group, mass, RELIABILITY_BINS)[kept] / weight[kept],
+                            np.bincount(group, positives, RELIABILITY_BINS)[kept] / weight[kept]))
+    return curves
 
 
 def _defined(metric, *args, **kwargs):

@@ -110,6 +110,42 @@ class Family:
         lower, upper = _EDGES[self.domain]
         return np.where(y == lower, -1.0, np.where(y == upper, 1.0, 0.0))
 
+    def row_terms(self, X, y, B, intercept, offset=None, expected=False):
+        """Per row, in the reference parameterisation (a vector family's class 0 dropped, as in
+        ``symlogit.inference``): (r (N, m), W (N, m, m)) such that the row's score (the gradient
+        of h in θ) is r_i ⊗ x̂_i and its information is W_i ⊗ x̂_i x̂_iᵀ, per unit weight.
+        Scalar families: m = 1, r = h'(u, y), W = h''(u, y) (observed) or E[h''](u)
+        (``expected``). A vector family: m = K - 1, r = (p - y)[1:], W = (diag p - p pᵀ)[1:, 1:]
+        (free of y: observed = expected). y: the kernels' targets, or class codes (N,) for a
+        vector family."""
+        k = self.kernels
+        if self.is_vector:
+            P = k.probabilities(X, B, intercept)
+            Y = np.eye(P.shape[1])[y] if y.ndim == 1 else y
+            p = P[:, 1:]
+            return (p - Y[:, 1:]), p[:, :, None] * (np.eye(p.shape[1]) - p[:, None, :])
+        _, slope, observed, fisher = k.row_weights(k.scores(X, B, intercept, offset), y)
+        return slope[:, None], (fisher if expected else observed)[:, None, None]
+
+    def mean_slopes(self, u):
+        """(μ'(u), μ''(u)) (N,) each, the first two derivatives of the inverse link at scores u
+        (scalar families), for marginal effects and their delta-method Jacobian. With h' affine
+        in y (claim K1), h'(u, y) = (μ - y) μ'/V(μ) and E[h''](u) = μ'²/V(μ), so
+        μ' = E[h''](u) / (h'(u, 0) - h'(u, 1)) from the generated row weights (0 where both
+        underflow); μ'' by a central difference of μ' with step 1e-4 (1 + |u|) (relative error
+        ~1e-8)."""
+        k = self.kernels
+
+        def slope(u):
+            zero, one = k.row_weights(u, np.zeros_like(u)), k.row_weights(u, np.ones_like(u))
+            b = zero[1] - one[1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(b != 0, zero[3] / b, 0.0)
+
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        step = 1e-4 * (1 + np.abs(u))
+        return slope(u), (slope(u + step) - slope(u - step)) / (2 * step)
+
     def hessian_at_zero(self, n_classes=2):
         return float(self.kernels.hessian_at_zero(n_classes))
 

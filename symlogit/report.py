@@ -17,7 +17,6 @@ import numpy as np
 PLOT = "convergence.png"
 EVALUATION_PLOT = "roc_calibration.png"
 REPORT = "report.md"
-MAX_CURVES = 10  # one-vs-rest curves drawn for K > 2 (the first classes)
 
 
 def _pyplot():
@@ -53,38 +52,14 @@ def convergence_plot(history, path, title, tol=None):
     plt.close(figure)
 
 
-def reliability(positive, p, weights=None, bins=10):
-    """(mean predicted probability, observed frequency) per bin of rows with p between quantiles
-    of p (scikit-learn's ``calibration_curve(strategy="quantile")``, weighted by the sample
-    weights); empty bins left out."""
-    w = np.ones(len(p)) if weights is None else np.asarray(weights, dtype=np.float64)
-    edges = np.quantile(p, np.linspace(0, 1, bins + 1))
-    index = np.clip(np.searchsorted(edges[1:-1], p, side="right"), 0, bins - 1)
-    total = np.bincount(index, w, bins)
-    kept = total > 0
-    return (np.bincount(index, w * p, bins)[kept] / total[kept],
-            np.bincount(index, w * positive, bins)[kept] / total[kept])
-
-
-def roc_calibration_plot(y, proba, classes, path, what, weights=None):
+def roc_calibration_plot(curves, path, what):
     """ROC curves (left) and reliability diagrams (right: mean predicted probability against the
-    observed frequency in 10 quantile bins) of class probabilities proba (N, K) for labels y,
-    weighted by the sample weights: the positive class for K = 2, one-vs-rest curves for K > 2
-    (the first MAX_CURVES classes). ``what`` names the rows in the title."""
-    from sklearn.metrics import roc_auc_score, roc_curve
-
+    observed frequency) of ``evaluation.Curve``s; ``what`` names the rows in the title."""
     plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
-    y = np.asarray(y)
-    shown = [1] if len(classes) == 2 else range(min(len(classes), MAX_CURVES))
-    for k in shown:
-        positive = y == classes[k]
-        if positive.all() or not positive.any():
-            continue  # a class absent from these rows has no curve
-        fpr, tpr, _ = roc_curve(positive, proba[:, k], sample_weight=weights)
-        label = f"class {classes[k]}" if len(classes) > 2 else f"class {classes[k]} (positive)"
-        left.plot(fpr, tpr, label=f"{label}, AUC {roc_auc_score(positive, proba[:, k], sample_weight=weights):.3f}")
-        right.plot(*reliability(positive, proba[:, k], weights), marker="o", label=label)
+    for curve in curves:
+        left.plot(curve.fpr, curve.tpr, label=f"{curve.label}, AUC {curve.auc:.3f}")
+        right.plot(curve.predicted, curve.observed, marker="o", label=curve.label)
     left.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
     left.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC curve")
     right.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="perfectly calibrated")
@@ -118,11 +93,11 @@ def coefficient_table(result, names, classes):
 
 
 def write_report(directory, *, summary_lines, history, inference, inference_note, classes, derivation,
-                 provenance=(), title="symlogit fit: convergence", tol=None, predictions=None):
+                 provenance=(), title="symlogit fit: convergence", tol=None, evaluation=None):
     """Write report.md and its plots into directory (created if needed). provenance: lines saying
-    what was run; predictions: (y, proba (N, K), what the rows are, sample weights or None) for
-    the ROC and reliability plot of a classifier; inference None (no finite estimate) leaves out the coefficient table,
-    inference_note says why."""
+    what was run; evaluation: (``evaluation.Curve``s, what rows they are of) for the ROC and
+    reliability plot of a classifier; inference None (no finite estimate) leaves out the
+    coefficient table, inference_note says why."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
@@ -134,9 +109,9 @@ def write_report(directory, *, summary_lines, history, inference, inference_note
             text += ["## What was run", "", *[f"- {line}" for line in provenance], ""]
         text += ["## Result", "", *[f"- {line}" for line in summary_lines], "",
                  "## Convergence", "", f"![objective gap and max|gradient| per iteration]({PLOT})", ""]
-        if predictions is not None:
-            y, proba, what, weights = predictions
-            roc_calibration_plot(y, proba, classes, staging / EVALUATION_PLOT, what, weights)
+        if evaluation is not None:
+            curves, what = evaluation
+            roc_calibration_plot(curves, staging / EVALUATION_PLOT, what)
             written.append(EVALUATION_PLOT)
             text += ["## ROC curve and calibration", "", f"![ROC curve and reliability diagram, {what}]"
                      f"({EVALUATION_PLOT})", ""]
@@ -144,7 +119,9 @@ def write_report(directory, *, summary_lines, history, inference, inference_note
         if inference_note:
             text += [f"> {inference_note}", ""]
         if inference is not None:
-            text += [coefficient_table(inference, inference.names, classes), ""]
+            clusters = f", {' x '.join(map(str, inference.n_clusters))} clusters" if inference.n_clusters else ""
+            text += [f"Standard errors from the {inference.cov_label} covariance ({inference.information} "
+                     f"information{clusters}).", "", coefficient_table(inference, inference.names, classes), ""]
         text += ["## Derivation", "", derivation]
         (staging / REPORT).write_text("\n".join(text) + "\n", encoding="utf-8")
         directory.mkdir(exist_ok=True)

@@ -75,6 +75,42 @@ def test_held_out_split_and_cross_validation_agree_with_scikit_learn():
     assert float(sd) == pytest.approx(scores["test_neg_log_loss"].std(), abs=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore:The fitted attributes of LogisticRegressionCV:FutureWarning")
+def test_cv_chooses_C_from_a_grid_as_logistic_regression_cv():
+    """--cv 4 --Cs 6: the same C as scikit-learn's LogisticRegressionCV on the same folds and grid
+    scored by log-loss, each C's mean held-out log-loss as scikit-learn's, and the final fit at
+    that C on all rows (issue 21, item 2)."""
+    from sklearn.linear_model import LogisticRegressionCV
+
+    X, y = load_iris(return_X_y=True)
+    result = invoke("fit", "--dataset", "iris", "--cv", "4", "--Cs", "6", "--tol", "1e-10", "-q")
+    assert result.exit_code == 0, result.output
+    folds = StratifiedKFold(4, shuffle=True, random_state=0)
+    reference = LogisticRegressionCV(Cs=np.logspace(-4, 4, 6), cv=folds, scoring="neg_log_loss", tol=1e-10,
+                                     max_iter=10_000).fit(X, y)
+    rows = [line.split() for line in result.output.splitlines() if line.startswith("  C = ")]
+    assert len(rows) == 6 and sum("<-" in row for row in rows) == 1
+    chosen = next(float(row[2]) for row in rows if "<-" in row)
+    assert chosen == pytest.approx(reference.C_[0], rel=1e-3)
+    ours = np.array([float(row[3]) for row in rows])
+    np.testing.assert_allclose(ours, -reference.scores_[0].mean(axis=0), atol=1e-5)
+    assert f"C={reference.C_[0]:g}, chosen by --cv from 6 values" in result.output
+    assert figure(result.output, "training", "log-loss") == pytest.approx(
+        log_loss(y, reference.predict_proba(X)), abs=1e-5)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--Cs", "5"], "--Cs needs --cv"),
+    (["--cv", "3", "--Cs", "1"], "at least 2"),
+    (["--cv", "3", "--Cs", "0.1,x"], "list of positive numbers"),
+    (["--cv", "3", "--Cs", "0.1,-1"], "positive"),
+    (["--cv", "3", "--Cs", "4", "--C", "2"], "does not combine with --C"),
+    (["--cv", "3", "--Cs", "4", "--penalty", "none"], "--penalty none"),
+])
+def test_bad_Cs_is_one_line_and_exit_2(args, needle):
+    assert_one_line_error(invoke("fit", "--dataset", "iris", *args), needle)
+
+
 def test_poisson_held_out_figures(counts_csv):
     result = invoke("fit", counts_csv, "--family", "poisson", "--target", "n", "--offset", "log_exposure",
                     "--test-size", "0.3", "-q")

@@ -72,21 +72,48 @@ def test_dask_fits_every_family_as_in_memory(client, family):
     np.testing.assert_allclose(predicted.compute(), expected, rtol=1e-6, atol=1e-12)
 
 
+def _unpenalised_problem(family, n_classes):
+    """X, y, w and a maker of unpenalised Newton fits at tol 1e-10, for a binary or multinomial
+    logit (n_classes) or a Poisson regression."""
+    X, y, w = _data(n_classes or 2)
+    if family == "poisson":
+        y = np.random.default_rng(1).poisson(np.exp(0.3 + X @ np.linspace(-0.3, 0.3, X.shape[1]))).astype(float)
+        return X, y, w, lambda: GLMRegressor(alpha=0, solver="newton", tol=1e-10)
+    return X, y, w, lambda: LogisticRegression(penalty=None, solver="newton", tol=1e-10)
+
+
 @pytest.mark.parametrize("family, n_classes", [("logit", 2), ("logit", 4), ("poisson", None)])
 def test_inference_on_dask_equals_in_memory(client, family, n_classes):
     """inference() of a dask fit: the Hessian and the targets' terms reduced on the cluster, the
     null model from W and the weighted mean of y (issue 21, item 3)."""
-    X, y, w = _data(n_classes or 2)
-    if family == "poisson":
-        y = np.random.default_rng(1).poisson(np.exp(0.3 + X @ np.linspace(-0.3, 0.3, X.shape[1]))).astype(float)
-        make = lambda: GLMRegressor(alpha=0, solver="newton", tol=1e-10)  # noqa: E731
-    else:
-        make = lambda: LogisticRegression(penalty=None, solver="newton", tol=1e-10)  # noqa: E731
+    X, y, w, make = _unpenalised_problem(family, n_classes)
     memory = make().fit(X, y, sample_weight=w).inference()
     on_dask = make().fit(_dask(X), _dask(y), sample_weight=_dask(w)).inference()
     assert _relative(on_dask.bse, memory.bse) < 1e-7 and _relative(on_dask.params, memory.params) < 1e-7
     for name in ("llf", "llnull", "nobs") + (("deviance",) if family == "poisson" else ()):
         assert getattr(on_dask, name) == pytest.approx(getattr(memory, name), rel=1e-9), name
+
+
+@pytest.mark.parametrize("family, n_classes", [("logit", 2), ("logit", 4), ("poisson", None)])
+@pytest.mark.parametrize("cov_type", ["HC1", "HC3", "cluster", "cluster 2-way"])
+def test_robust_inference_on_dask_equals_in_memory(client, family, n_classes, cov_type):
+    """The sandwiches of a dask fit (issue 20): each chunk's meat, or its clusters' score sums, made
+    on its worker; cluster labels given as a dask array or in memory."""
+    X, y, w, make = _unpenalised_problem(family, n_classes)
+    rows = np.arange(len(y))
+    groups = {"cluster": rows % 37, "cluster 2-way": np.c_[rows % 37, (rows // 7) % 11]}.get(cov_type)
+    kind = cov_type.split()[0]
+    memory = make().fit(X, y, sample_weight=w).inference(cov_type=kind, groups=groups)
+    fitted = make().fit(_dask(X), _dask(y), sample_weight=_dask(w))
+    on_dask = fitted.inference(cov_type=kind, groups=None if groups is None else _dask(groups))
+    assert _relative(on_dask.cov, memory.cov) < 1e-8 and on_dask.cov_label == cov_type
+    assert _relative(on_dask.bse, fitted.inference().bse) > 1e-3  # not the non-robust one
+    if groups is not None:
+        assert _relative(fitted.inference(cov_type=kind, groups=groups).cov, memory.cov) < 1e-8
+    if cov_type == "HC1":  # marginal effects: the sums over rows made on the workers
+        expected = memory.marginal_effects()
+        assert _relative(on_dask.marginal_effects().effects, expected.effects) < 1e-8
+        assert _relative(on_dask.marginal_effects().bse, expected.bse) < 1e-8
 
 
 def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):
@@ -186,6 +213,47 @@ def test_cli_fits_a_parquet_directory_on_a_scheduler_and_matches_memory(client, 
 
     brier = brier_score_loss(frame["label"] == "yes", memory.predict_proba(frame[["a", "b", "c"]].to_numpy())[:, 1])
     assert json.loads(out.read_text())["fit"]["training_brier"] == pytest.approx(brier, rel=1e-6)
+    from sklearn.metrics import roc_auc_score
+
+    auc = roc_auc_score(frame["label"] == "yes", memory.predict_proba(frame[["a", "b", "c"]].to_numpy())[:, 1])
+    assert json.loads(out.read_text())["fit"]["training_roc_auc"] == pytest.approx(auc, abs=1e-3)
+    assert "roc_calibration.png" in report and (tmp_path / "report" / "roc_calibration.png").stat().st_size > 10_000
+
+
+def test_cli_dask_inference_with_a_robust_covariance(client, tmp_path):
+    """symlogit fit --engine dask --cov-type HC1 prints the HC1 table, --groups COL1,COL2 the
+    two-way clustered one (issue 20); a missing groups column is one line, exit 2."""
+    import pandas as pd
+
+    parts = _parquet_parts(tmp_path / "parts")
+    result = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty", "none",
+                     "--tol", "1e-10", "--cov-type", "HC1", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "Covariance type:                 HC1" in result.output
+    frame = pd.concat([pd.read_parquet(p) for p in sorted(parts.iterdir())])
+    memory = LogisticRegression(penalty=None, tol=1e-10).fit(frame[["a", "b", "c"]].to_numpy(), frame["label"])
+    expected = memory.inference(cov_type="HC1").bse
+    row = next(line.split() for line in result.output.splitlines() if line.startswith("b "))
+    assert float(row[2]) == pytest.approx(expected[2], abs=5.01e-4)
+    # --groups: the labels read on the client, checked before the fit; the columns are not features
+    labelled = tmp_path / "labelled"
+    labelled.mkdir()
+    for i, part in enumerate(sorted(parts.iterdir())):
+        table = pd.read_parquet(part)
+        table["firm"] = [f"f{j % 9}" for j in range(len(table))]
+        table["year"] = (np.arange(len(table)) // 50 + i) % 6
+        table.to_parquet(labelled / part.name)
+    frame = pd.concat([pd.read_parquet(p) for p in sorted(labelled.iterdir())], ignore_index=True)
+    result = _invoke("fit", labelled, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty", "none",
+                     "--tol", "1e-10", "--groups", "firm,year", "--target", "label", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "cluster 2-way" in result.output and "9 x 6" in result.output and "3 features" in result.output
+    expected = memory.inference(cov_type="cluster", groups=frame[["firm", "year"]]).bse
+    row = next(line.split() for line in result.output.splitlines() if line.startswith("b "))
+    assert float(row[2]) == pytest.approx(expected[2], abs=5.01e-4)
+    refused = _invoke("fit", labelled, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty",
+                      "none", "--groups", "nowhere")
+    assert refused.exit_code == 2 and refused.output.count("\n") == 1 and "no groups column 'nowhere'" in refused.output
 
 
 @pytest.mark.parametrize("setup,needles", [

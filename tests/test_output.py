@@ -101,6 +101,15 @@ def test_report_table_prints_tiny_numbers_in_scientific_notation():
     assert "e-" in result.summary().splitlines()[-3]  # summary(): the tiny coefficient's row
 
 
+def test_summary_prints_a_vanishing_p_value_in_scientific_notation():
+    """z = 20 has p = 5.5e-89: the console table prints it as such, not as 0.000, while p = 0.005
+    keeps statsmodels' fixed-point 0.005."""
+    result = Inference(np.array([20.0, 2.81]), np.eye(2), -1.0, -2.0, 10, ["big", "small"], None, False, True)
+    rows = {line.split()[0]: line.split() for line in result.summary().splitlines() if line.startswith(("big", "small"))}
+    assert float(rows["big"][4]) == pytest.approx(5.5e-89, rel=0.01) and "e-89" in rows["big"][4]
+    assert rows["small"][4] == "0.005"
+
+
 # ---- feature names ------------------------------------------------------------------------------
 
 def _binary():
@@ -191,3 +200,34 @@ def test_verify_table_through_the_cli():
     assert result.exit_code == 0, result.output
     assert all(len(line) <= 100 for line in result.output.splitlines())
     assert re.search(r"^  F4 +proven +\d+\.\d\ds  exp\(x\)", result.output, re.M)
+
+
+# ---- ROC and reliability from histograms (the Dask report) -------------------------------------
+
+def test_binned_auc_is_within_its_bound_and_histograms_of_blocks_add_up():
+    """The AUC of log-odds rounded to bins is within its stated bound of scikit-learn's on the
+    rows, for every one-vs-rest class of a weighted 3-class sample; blocks' histograms add up to
+    the whole's; the curves end at (1, 1) and have one reliability point per non-empty group."""
+    from sklearn.metrics import roc_auc_score
+
+    from symlogit import evaluation
+
+    rng = np.random.default_rng(3)
+    U = rng.normal(size=(3000, 3)) * 3
+    P = np.exp(U) / np.exp(U).sum(axis=1, keepdims=True)
+    y = (P.cumsum(axis=1) > rng.uniform(size=(3000, 1))).argmax(axis=1)
+    w = rng.uniform(0.2, 3.0, 3000)
+    whole = evaluation.log_odds_histogram(np.log(P), y, w, range(3))
+    halves = sum(evaluation.log_odds_histogram(np.log(P[part]), y[part], w[part], range(3))
+                 for part in (slice(0, 1700), slice(1700, None)))
+    np.testing.assert_allclose(halves, whole, rtol=1e-12, atol=1e-12)
+    for k, (positives, negatives, _) in enumerate(whole):
+        auc, bound = evaluation.binned_auc(positives, negatives)
+        assert 0 < bound < 1e-3
+        assert abs(auc - roc_auc_score(y == k, P[:, k], sample_weight=w)) <= bound
+    curves = evaluation.curves_from_histograms(whole, np.array(["a", "b", "c"]))
+    assert [c.label for c in curves] == ["class a", "class b", "class c"]
+    for curve in curves:
+        assert curve.fpr[-1] == pytest.approx(1) and curve.tpr[-1] == pytest.approx(1)
+        assert len(curve.predicted) == evaluation.RELIABILITY_BINS
+        assert np.all(np.diff(curve.predicted) > 0)

@@ -197,9 +197,11 @@ def test_auto_rule():
     assert not newton_affordable(10, 8000)
 
 
-def test_auto_finishes_a_stalled_lbfgs_with_newton(monkeypatch):
+@pytest.mark.parametrize("newton_affordable", [True, False])
+def test_auto_finishes_a_stalled_lbfgs_with_newton(monkeypatch, newton_affordable):
     """Where auto's L-BFGS stops above tol (its relative decrease reaches rounding first), Newton
-    finishes from its last point; the history runs on from L-BFGS's."""
+    finishes from its last point, or Newton-CG where a Newton iteration is not affordable (p in
+    the thousands); the history runs on from L-BFGS's."""
     import symlogit.estimator
     from symlogit import LogisticRegression
     from symlogit.solvers.lbfgs import LBFGS
@@ -211,10 +213,12 @@ def test_auto_finishes_a_stalled_lbfgs_with_newton(monkeypatch):
 
     monkeypatch.setattr(symlogit.estimator, "choose_solver", lambda n, p: "lbfgs")
     monkeypatch.setattr(LBFGS, "minimize", three_iterations)
+    monkeypatch.setattr(symlogit.estimator, "newton_affordable", lambda n, p: newton_affordable)
     X, y = load_wine(return_X_y=True)
     model = LogisticRegression(tol=1e-8).fit(X, y)
     reference = LogisticRegression(solver="newton", tol=1e-10).fit(X, y)
-    assert model.solver_ == "lbfgs+newton" and model.converged_ and model.n_iter_[0] > 3
+    finisher = "newton" if newton_affordable else "newton-cg"
+    assert model.solver_ == f"lbfgs+{finisher}" and model.converged_ and model.n_iter_[0] > 3
     np.testing.assert_array_equal(model.history_["iteration"], np.arange(model.n_iter_[0] + 1))
     np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
     assert LogisticRegression(solver="lbfgs", tol=1e-8).fit(X, y).solver_ == "lbfgs"  # asked for: not finished

@@ -39,13 +39,14 @@ NAMES = ("auto", *SOLVERS)
 NEWTON_ALWAYS_PARAMS = 20
 NEWTON_SMALL_HESSIAN = 5e6
 NEWTON_HESSIAN_PASSES = 10
-NEWTON_MAX_PARAMS = 5000  # beyond, the Hessian (8 p² bytes) and its Cholesky (p³/3) are too big
+NEWTON_MAX_PARAMS = 6000  # beyond, the Hessian (8 p² bytes, 290 MB) and its Cholesky (p³/3) are too big
 NEWTON_MAX_HESSIAN_WORK = 2e11  # m p² multiply-adds, several seconds an iteration
 
 
 def newton_affordable(n_samples, n_params):
     """Whether a Newton iteration is affordable at all: p ≤ NEWTON_MAX_PARAMS and its Hessian's
-    m p² ≤ NEWTON_MAX_HESSIAN_WORK (auto's finish of a stalled L-BFGS)."""
+    m p² ≤ NEWTON_MAX_HESSIAN_WORK (auto finishes a stalled L-BFGS with Newton if so, else with
+    Newton-CG)."""
     rows = sample_size("auto", n_samples, n_params) or n_samples
     return n_params <= NEWTON_MAX_PARAMS and rows * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK
 
@@ -55,7 +56,7 @@ def choose_solver(n_samples, n_params):
     (m p² multiply-adds, m the rows its curvature uses: ``curvature.sample_size``) is at most
     NEWTON_SMALL_HESSIAN or costs at most NEWTON_HESSIAN_PASSES passes over X (m p ≤ 10 N), and
     p ≤ NEWTON_MAX_PARAMS; lbfgs (whitened) otherwise, which the estimator finishes with newton
-    where it stalls above tol."""
+    (or newton-cg where a Newton iteration is not affordable) where it stops above tol."""
     if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
     rows = sample_size("auto", n_samples, n_params) or n_samples

@@ -1,0 +1,194 @@
+"""Robust covariances of a fitted model: the sandwich C M C around the bread C = I(θ)⁻¹ (the
+non-robust covariance of ``symlogit.inference``, observed or expected information).
+
+Each row's score is s_i = r_i ⊗ x̂_i (``Family.row_terms``: h'(u_i, y_i) x̂_i for a scalar family;
+(p_i - y_i)[1:] ⊗ x̂_i for softmax in the reference parameterisation), w_i its sample weight.
+
+    HC0      M = Σ_i w_i s_i s_iᵀ                        (White 1980; statsmodels cov_type="HC0")
+    HC1      HC0 · N/(N - P)                            (Stata's "robust"; MacKinnon & White 1985)
+    HC2      M = Σ_i w_i s̃_i s̃_iᵀ, s̃_i = (1 - h_ii)^(-1/2) s_i
+    HC3      M = Σ_i w_i s̃_i s̃_iᵀ, s̃_i = (1 - h_ii)^(-1) s_i   (≈ the jackknife)
+    cluster  M = Σ_g S_g S_gᵀ, S_g = Σ_{i in g} w_i s_i, times G/(G - 1) · (N - 1)/(N - P)
+             (Stata's and statsmodels' default correction); two-way (Cameron, Gelbach & Miller
+             2011, statsmodels' cov_cluster_2groups): V_1 + V_2 - V_12, each with its own G, V_12
+             clustered on the intersections of the two groupings.
+
+The hat values are the GLM's (R's ``hatvalues.glm``, used by ``sandwich::vcovHC``): the diagonal of
+W^½ X̂ (X̂ᵀ W X̂)⁻¹ X̂ᵀ W^½, h_ii = W_i x̂_iᵀ C x̂_i with W_i the row's curvature (h'' observed or
+E[h''] expected, the same information as the bread, so that Σ_i w_i h_ii = P; R's glm uses the
+expected one, equal for the canonical links logit and Poisson). For softmax, a row's leverage is a
+(K-1) × (K-1) block H_i = W_i^½ Q_i W_i^½, Q_i = (I ⊗ x̂_i)ᵀ C (I ⊗ x̂_i), W_i = (diag p - p pᵀ)[1:, 1:],
+and the residual is rescaled by the matrix powers: r̃_i = (I - W_i Q_i)^(-1) r_i for HC3 (the
+one-step leave-one-row-out change of θ, by Woodbury, as the scalar HC3) and
+r̃_i = W_i^½ (I - H_i)^(-1/2) W_i^(-½) r_i (the principal root of (I - W_i Q_i)⁻¹) for HC2; with two
+classes both are the binary formulas. (A choice of symlogit's: statsmodels and R offer no HC2/HC3
+for multinomial models.)
+
+Sample weights are frequency weights (statsmodels' ``freq_weights``): a row of weight w counts as
+w identical rows, so every covariance here equals the one computed on the data with each row
+repeated w times: N = Σ_i w_i in HC1's and the clusters' corrections, h_ii is the leverage of one
+copy (R's glm with prior weights would use w_i h_ii instead), and a row's copies are in its cluster.
+HC0 then equals statsmodels' GLM with freq_weights; its cluster covariance counts N as the rows
+in (N - 1)/(N - P), so it differs from this one (and from the repeated rows') by that factor.
+
+One pass over the rows in blocks of BLOCK: the P × P meat (or the G × P cluster sums) accumulate;
+no N × N matrix is formed.
+"""
+
+import numpy as np
+import scipy.sparse
+
+from .solvers.objective import one_blas_thread
+
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
+BLOCK = 8192
+
+
+def check_cov_type(cov_type, groups):
+    """cov_type in its canonical spelling (HC names in any case); a ValueError naming the choices
+    for another, for "cluster" without groups, or for groups with another cov_type."""
+    canonical = {name.lower(): name for name in COV_TYPES}
+    name = canonical.get(cov_type.lower()) if isinstance(cov_type, str) else None
+    if name is None:
+        raise ValueError(f"cov_type must be one of {', '.join(map(repr, COV_TYPES))}; got {cov_type!r}")
+    if name == "cluster" and groups is None:
+        raise ValueError("cov_type='cluster' needs groups: one cluster label per training row (N,), or (N, 2) for "
+                         "two-way clustering")
+    if name != "cluster" and groups is not None:
+        raise ValueError(f"groups are used only by cov_type='cluster'; got cov_type={cov_type!r}")
+    return name
+
+
+def cluster_ways(groups, n):
+    """[(codes (N,) int, G, sign)] from groups (N,), (N, 1) or (N, 2) (numpy, pandas, lists; any
+    labels): one way, or two ways and their intersection (sign -1). A ValueError for the wrong
+    shape, a missing label (NaN, None) or a grouping with a single cluster."""
+    import pandas as pd
+
+    values = groups.to_numpy() if hasattr(groups, "to_numpy") else np.asarray(groups)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2 or values.shape[0] != n or values.shape[1] not in (1, 2):
+        raise ValueError(f"groups must have one cluster label per training row: shape ({n},) for one-way or ({n}, 2) "
+                         f"for two-way clustering, got {np.shape(groups)}")
+    frame = pd.DataFrame(values)
+    ways = []
+    for j in range(frame.shape[1]):
+        column = frame.iloc[:, j]
+        missing = column.isna().to_numpy()
+        if missing.any():
+            raise ValueError(f"groups has a missing label in row {int(np.argmax(missing))} (rows count from 0)"
+                             + (f", column {j}" if frame.shape[1] > 1 else "") + "; every row needs a cluster")
+        codes, uniques = pd.factorize(column)
+        if len(uniques) < 2:
+            raise ValueError("groups" + (f" column {j}" if frame.shape[1] > 1 else "") + " has a single cluster: "
+                             "a cluster-robust covariance needs at least 2 clusters")
+        ways.append((codes.astype(np.intp), len(uniques), 1.0))
+    if len(ways) == 2:
+        both, uniques = pd.factorize(ways[0][0] * ways[1][1] + ways[1][0])
+        ways.append((both.astype(np.intp), len(uniques), -1.0))
+    return ways
+
+
+def design(X, intercept):
+    """X̂ = [1, X] (or X) as float64."""
+    X = np.asarray(X, dtype=np.float64)
+    return np.hstack([np.ones((X.shape[0], 1)), X]) if intercept else X
+
+
+def _roots(W):
+    """(W^½, W^(+½)) of symmetric positive semi-definite W (n, m, m), the second the pseudo-inverse
+    root (0 on W's null space)."""
+    mu, U = np.linalg.eigh(W)
+    mu = np.clip(mu, 0, None)
+    with np.errstate(divide="ignore"):
+        inverse = np.where(mu > 0, 1 / np.sqrt(mu), 0.0)
+    return ((U * np.sqrt(mu)[:, None, :]) @ U.transpose(0, 2, 1),
+            (U * inverse[:, None, :]) @ U.transpose(0, 2, 1))
+
+
+def _leverage_factor(r, W, Q, cov_type):
+    """r̃ (n, m) = f(W Q) r with f(A) = (I - A)^(-1/2) (HC2) or (I - A)^(-1) (HC3), through the
+    symmetric H = W^½ Q W^½: f(W Q) = I + W^½ V g(Λ) Vᵀ W^(+½), g(λ) = f(λ) - 1 (the null space of
+    W contributes g(0) = 0, so a row of zero curvature keeps its residual)."""
+    root, inverse_root = _roots(W)
+    lam, V = np.linalg.eigh(root @ Q @ root)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = (1 - lam) ** (-0.5 if cov_type == "HC2" else -1.0) - 1
+    inner = (V * g[:, None, :]) @ V.transpose(0, 2, 1)
+    return r + (root @ inner @ inverse_root @ r[:, :, None])[:, :, 0]
+
+
+def hat_values(family, X, y, B, intercept, offset, expected, bread):
+    """The GLM hat values of one copy of each row, (N,) for a scalar family, (N, m, m) blocks for a
+    vector family: W_i^½ Q_i W_i^½ with Q_i = (I ⊗ x̂_i)ᵀ C (I ⊗ x̂_i), C = bread (P, P), the inverse
+    information (or a generalised inverse of a singular one)."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    r, W = family.row_terms(X, y, B, intercept, offset, expected)
+    Q = _quadratic_forms(design(X, intercept), bread, W.shape[1])
+    root = _roots(W)[0]
+    H = root @ Q @ root
+    return H[:, 0, 0] if H.shape[1] == 1 else H
+
+
+def _quadratic_forms(Xh, C, m):
+    """Q (n, m, m), Q_i[k, l] = x̂_iᵀ C_kl x̂_i with C_kl the (k, l) block of C (P = m p)."""
+    p = Xh.shape[1]
+    Q = np.empty((Xh.shape[0], m, m))
+    for k in range(m):
+        for l in range(k, m):
+            Q[:, k, l] = Q[:, l, k] = np.einsum("ia,ia->i", Xh @ C[k * p:(k + 1) * p, l * p:(l + 1) * p], Xh)
+    return Q
+
+
+def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways=None, expected=False):
+    """The meat of ``cov_type`` over rows X (one pass, in blocks of BLOCK rows): (P, P) for HC0-HC3
+    (HC1's factor is applied by ``sandwich``), or for "cluster" a list of (G, P) score sums
+    S_g = Σ_{i in g} w_i s_i, one per way of ``ways`` (``cluster_ways``). ``bread`` (P, P), the
+    non-robust covariance (a generalised inverse of a singular information), is needed by HC2 and
+    HC3's hat values."""
+    with one_blas_thread():  # small BLAS calls between kernel passes: see solvers.objective
+        return _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected)
+
+
+def _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected):
+    n = X.shape[0]
+    sums = None
+    for lo in range(0, n, BLOCK):
+        hi = min(n, lo + BLOCK)
+        rows = slice(lo, hi)
+        r, W = family.row_terms(X[rows], y[rows], B, intercept, None if offset is None else offset[rows], expected)
+        Xh = design(X[rows], intercept)
+        if cov_type in ("HC2", "HC3"):
+            r = _leverage_factor(r, W, _quadratic_forms(Xh, bread, r.shape[1]), cov_type)
+        S = (r[:, :, None] * Xh[:, None, :]).reshape(hi - lo, -1)
+        w = weights[rows]
+        if cov_type == "cluster":
+            parts = [scipy.sparse.csr_matrix((w, (codes[rows], np.arange(hi - lo))), shape=(G, hi - lo)) @ S
+                     for codes, G, _ in ways]
+        else:
+            A = S * np.sqrt(w)[:, None]
+            parts = A.T @ A  # numpy hands Aᵀ A to BLAS SYRK (a GEMM of Sᵀ and wS is many times slower)
+        sums = parts if sums is None else (
+            [a + b for a, b in zip(sums, parts)] if cov_type == "cluster" else sums + parts)
+    return sums
+
+
+def _dense(M):
+    return M.toarray() if scipy.sparse.issparse(M) else M
+
+
+def sandwich(bread, meat_sums, cov_type, nobs, ways=None, n_params=None):
+    """C M C with the small-sample factor of ``cov_type``: N/(N - P) for HC1; per way of a cluster
+    covariance G/(G - 1) · (N - 1)/(N - P), signed (two-way: V_1 + V_2 - V_12). nobs = N = Σ w.
+    bread C: the inverse information, or a generalised inverse of a singular one (the sandwich is
+    then right for the identified parameters: the scores lie in the information's range), when
+    P = n_params is the information's rank (default: C's size)."""
+    P = bread.shape[0] if n_params is None else n_params
+    C = bread
+    if cov_type == "cluster":  # S: dense, or sparse from dask's chunks
+        cov = sum(sign * G / (G - 1) * (nobs - 1) / (nobs - P) * (C @ _dense(S.T @ S) @ C)
+                  for (_, G, sign), S in zip(ways, meat_sums))
+    else:
+        cov = C @ meat_sums @ C * (nobs / (nobs - P) if cov_type == "HC1" else 1.0)
+    return (cov + cov.T) / 2
