@@ -316,11 +316,11 @@ def from_definition(data) -> Family:
         stable = {k: expr(v) for k, v in dict(data.get("stable") or {}).items()}
         return Family(data["name"], U, Y, expr(data["mean"]), expr(data["loss"]), data["target"],
                       bool(data.get("allow_nonconvex", False)), stable or None)
-    except (KeyError, TypeError, NameError, SyntaxError, AttributeError, tokenize_error()) as exc:
+    except (KeyError, TypeError, NameError, SyntaxError, AttributeError, _tokenize_error()) as exc:
         raise ValueError(f"the family definition cannot be rebuilt ({type(exc).__name__}: {exc})") from None
 
 
-def tokenize_error():
+def _tokenize_error():
     import tokenize
     return tokenize.TokenError
 
