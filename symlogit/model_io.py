@@ -2,7 +2,8 @@
 
 A model file holds the format tag and version, the symlogit version, a SHA-256 of the
 generated kernels that fitted it, the family (absent in files of symlogit 0.1 before families:
-read as "logit"), the classes (classifiers), feature names, target name, coefficients
+read as "logit"; for a user's ``symlogit.Family``, also "family_definition", its SymPy srepr
+definition, rebuilt and checked on loading, and "family_kernels_sha256", its module's SHA-256), the classes (classifiers), feature names, target name, coefficients
 (Python floats: JSON keeps every digit of a float64), the options used and a short fit record.
 Loading checks every field and raises ``ModelFileError`` naming what is wrong.
 """
@@ -46,12 +47,16 @@ def _plain(value):
 
 
 def model_to_dict(model, feature_names, target, options, fit_record):
+    definition = getattr(model, "family_definition_", None)
+    user = {} if definition is None else {"family_definition": definition.definition(),
+                                          "family_kernels_sha256": definition.kernels_sha256()}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "symlogit_version": __version__,
         "kernels_sha256": kernels_hash(),
         "family": model.family_,
+        **user,
         "classes": _plain(getattr(model, "classes_", None)),
         "feature_names": [str(name) for name in feature_names],
         "target": target,
@@ -73,10 +78,13 @@ def model_from_dict(data, source):
         raise ModelFileError(f"{source}: model format version {data.get('format_version')!r} is not supported "
                              f"(this symlogit reads version {FORMAT_VERSION})")
     family_name = data.get("family", "logit")
-    if family_name not in NAMES:
+    if "family_definition" in data:
+        family = _user_family(data, source)
+    elif family_name not in NAMES:
         raise ModelFileError(f"{source}: family {family_name!r} is not known to this symlogit {__version__} (it knows "
                              f"{', '.join(NAMES)}); read it with the version that wrote it")
-    family = get_family(family_name)
+    else:
+        family = get_family(family_name)
     try:
         names = [str(name) for name in data["feature_names"]]
         coef = np.asarray(data["coef"], dtype=np.float64)
@@ -102,6 +110,22 @@ def model_from_dict(data, source):
     return SavedModel(family, coef, intercept, classes, names, fit_intercept)
 
 
+def _user_family(data, source):
+    """The runtime family of a model file's user-defined family, rebuilt from its definition (and
+    checked again, unless the kernel cache holds it); ModelFileError where it cannot be."""
+    from .family import get_family
+    from .userfamily import from_definition
+
+    definition = data["family_definition"]
+    if not isinstance(definition, dict) or definition.get("name") != data.get("family"):
+        raise ModelFileError(f"{source}: malformed model file (\"family_definition\" must be the definition of family "
+                             f"{data.get('family')!r})")
+    try:
+        return get_family(from_definition(definition))
+    except ValueError as error:
+        raise ModelFileError(f"{source}: the model's family {data.get('family')!r} cannot be rebuilt: {error}") from None
+
+
 class SavedModel:
     """A model file's fit, scored without loading scikit-learn, with the estimators' decision rule
     (``Family.labels``): the scores u = X̂ B by numpy (BLAS), the means and probabilities by the
@@ -121,6 +145,10 @@ class SavedModel:
             self.classes_ = classes
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
+
+    def _fitted_family(self):
+        """The family (``symlogit.family.Family``) whose kernels score this model."""
+        return self._family
 
     def _kernel(self, name, X, offset):
         extra = {} if offset is None else {"offset": offset}
@@ -149,14 +177,15 @@ class SavedModel:
         """The fitted GLMClassifier or GLMRegressor (loads scikit-learn)."""
         from .estimator import GLMClassifier, GLMRegressor
 
+        family = self._family.definition or self.family_  # a user's symlogit.Family, or a name
         if hasattr(self, "classes_"):
-            model = GLMClassifier(family="logit" if self._family.is_vector else self.family_,
+            model = GLMClassifier(family="logit" if self._family.is_vector else family,
                                   fit_intercept=self.fit_intercept)
             model.classes_, model.coef_, model.intercept_ = self.classes_, self.coef_, self.intercept_
         else:
-            model = GLMRegressor(family=self.family_, fit_intercept=self.fit_intercept)
+            model = GLMRegressor(family=family, fit_intercept=self.fit_intercept)
             model.coef_, model.intercept_ = self.coef_[0], float(self.intercept_[0])
-        model.family_ = self.family_
+        model.family_, model.family_definition_ = self.family_, self._family.definition
         model.n_features_in_, model.feature_names_in_ = self.n_features_in_, self.feature_names_in_
         return model
 
