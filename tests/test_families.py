@@ -84,7 +84,7 @@ def test_observed_and_expected_information_differ_off_the_canonical_link():
 
 
 @pytest.mark.parametrize("family", ["logit", "probit", "cloglog", "poisson"])
-@pytest.mark.parametrize("solver", ["newton", "newton-cg", "lbfgs", "gd", "sgd"])
+@pytest.mark.parametrize("solver", ["newton", "newton-cg", "tron", "lbfgs", "gd", "sgd"])
 @pytest.mark.slow
 def test_every_solver_reaches_the_optimum_of_every_family(family, solver):
     """Slow (gd and sgd take thousands of passes); the parity tests run newton on every family."""

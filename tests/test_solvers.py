@@ -41,7 +41,7 @@ def test_newton_converges_on_ill_conditioned_data_where_first_order_solvers_stal
     newton = fit_quietly(X, y, solver="newton", tol=1e-10, penalty=penalty)
     assert newton.converged_ and newton.history_["grad_max"][-1] <= 1e-10
     best = newton.history_["loss"][-1]
-    for solver in ("newton-cg", "lbfgs", "gd", "sgd"):
+    for solver in ("newton-cg", "tron", "lbfgs", "gd", "sgd"):
         model = fit_quietly(X, y, solver=solver, tol=1e-10, penalty=penalty, max_iter=300 if solver != "sgd" else 30,
                             random_state=0)
         if solver in FIRST_ORDER:
@@ -51,7 +51,7 @@ def test_newton_converges_on_ill_conditioned_data_where_first_order_solvers_stal
             assert abs(model.history_["loss"][-1] - best) <= 1e-8 * abs(best), solver
 
 
-@pytest.mark.parametrize("solver,max_iter,rtol", [("newton", 50, 1e-12), ("newton-cg", 100, 1e-10),
+@pytest.mark.parametrize("solver,max_iter,rtol", [("newton", 50, 1e-12), ("newton-cg", 100, 1e-10), ("tron", 100, 1e-9),
                                                   ("lbfgs", 500, 4e-9), ("gd", 5000, 1e-7), ("sgd", 60, 1e-2)])
 @pytest.mark.parametrize("classes", [2, 4])
 def test_every_solver_reaches_newtons_objective_on_a_well_scaled_problem(solver, max_iter, rtol, classes):
@@ -313,3 +313,40 @@ def test_preconditioned_newton_cg_needs_a_fraction_of_the_iterations_on_badly_sc
                         solver_options={"precondition": False})
     assert preconditioned.converged_ and preconditioned.history_["loss"][-1] - best <= 1e-10 * best
     assert 3 * preconditioned.n_iter_[0] < plain.n_iter_[0]  # measured: 13 against 61
+
+
+def test_steihaug_cg_solves_inside_the_region_and_stops_on_its_boundary():
+    """On a quadratic with H SPD: a large region gives the Newton step -H⁻¹g (residual ~0); a small
+    one a step of M⁻¹-norm equal to the radius that still lowers the model; a direction of
+    negative curvature runs to the boundary."""
+    from symlogit.solvers.tron import steihaug_cg
+
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(8, 8))
+    H, g = A @ A.T + 0.1 * np.eye(8), rng.normal(size=8)
+    D = 1 / np.diag(H)  # a diagonal preconditioner M; the region is measured in sᵀM⁻¹s
+    s, r, norm = steihaug_cg(lambda v: H @ v, g, 1e6, lambda v: D * v, forcing=1e-12, max_cg=100)
+    np.testing.assert_allclose(s, -np.linalg.solve(H, g), rtol=1e-8)
+    np.testing.assert_allclose(r, -g - H @ s, atol=1e-10)
+    assert norm == pytest.approx(np.sqrt(s @ (s / D)), rel=1e-8)
+    s, r, norm = steihaug_cg(lambda v: H @ v, g, 0.05, lambda v: D * v)
+    assert np.sqrt(s @ (s / D)) == pytest.approx(0.05, rel=1e-10) and norm == 0.05
+    assert g @ s + 0.5 * s @ H @ s < 0
+    s, _, norm = steihaug_cg(lambda v: -v, g, 2.0, None)  # H = -I: negative curvature at once
+    assert np.linalg.norm(s) == pytest.approx(2.0) and g @ s < 0
+
+
+def test_tron_on_wide_sparse_data_reaches_the_lbfgs_optimum():
+    """The trust-region solver on CSR X with 5000 columns (diagonal preconditioner): the same
+    objective as L-BFGS and Newton-CG to rounding, every step lowering f."""
+    import scipy.sparse
+
+    rng = np.random.default_rng(0)
+    X = scipy.sparse.random(4000, 5000, density=0.004, random_state=0, format="csr")
+    y = (X @ rng.normal(size=5000) + rng.logistic(size=4000) > 0).astype(int)
+    tron = LogisticRegression(solver="tron", tol=1e-9).fit(X, y)
+    lbfgs = LogisticRegression(solver="lbfgs", tol=1e-9).fit(X, y)
+    assert tron.converged_ and tron.solver_ == "tron"
+    assert tron.history_["loss"][-1] == pytest.approx(lbfgs.history_["loss"][-1], rel=1e-12)
+    assert np.all(np.diff(tron.history_["loss"]) <= 1e-15)
+    np.testing.assert_allclose(tron.coef_, lbfgs.coef_, atol=1e-6)

@@ -2,6 +2,7 @@
 
     newton      Hessian (rows sampled for large N), Cholesky  (newton.py)
     newton-cg   Hessian-vector products, preconditioned CG (newton_cg.py)
+    tron        the same products in a trust region, LIBLINEAR's TRON (tron.py)
     lbfgs       SciPy L-BFGS-B on the fused loss+gradient    (lbfgs.py)
     gd          steepest descent, Armijo                     (gradient.py)
     sgd         mini-batch SGD, schedules, averaging         (sgd.py)
@@ -19,8 +20,9 @@ from .newton_cg import NewtonCG
 from .objective import REFERENCE_CLASS, Objective
 from .curvature import sample_size
 from .sgd import SGD
+from .tron import TrustRegionNewtonCG
 
-SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, LBFGS, GradientDescent, SGD)}
+SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, TrustRegionNewtonCG, LBFGS, GradientDescent, SGD)}
 NAMES = ("auto", *SOLVERS)
 
 # The auto rule, measured on a grid of shapes by tools/bench_auto.py (2026-11-29, at the default
@@ -99,7 +101,7 @@ def make_solver(name, options=None, random_state=None):
     if name not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(NAMES)}; got {name!r}")
     options = dict(options or {})
-    if name in ("sgd", "newton", "newton-cg"):  # the solvers that draw random rows
+    if name in ("sgd", "newton", "newton-cg", "tron"):  # the solvers that draw random rows
         options.setdefault("random_state", random_state)
     try:
         return SOLVERS[name](**options)
