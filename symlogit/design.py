@@ -140,7 +140,7 @@ class ColumnDesign:
     def _codes(self, column, name, source, unseen):
         """Each row's level index (N,) intp; an unseen level is an error, 0 (reference) or -1 (zero)."""
         text = _as_text(column, name, source)
-        codes = pd.Categorical(text, categories=self.levels[name]).codes.astype(np.intp)
+        codes = pd.Index(self.levels[name]).get_indexer(text).astype(np.intp)  # -1: a level not among them
         new = codes < 0
         if new.any():
             if unseen == "error":
