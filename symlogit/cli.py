@@ -974,6 +974,9 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler,
         design = design_of(saved, model_file, model.feature_names_in_)
     except ModelFileError as error:
         fail(str(error))
+    if design is None and click.get_current_context().get_parameter_source("unseen") == \
+            click.core.ParameterSource.COMMANDLINE:
+        fail(f"--unseen applies to categorical columns and formulas; {model_file} has numeric features only")
     if unseen == "reference" and getattr(design, "formula", None) is not None:
         fail("--unseen reference is for the columns' one-hot encoding; a formula's unseen level is encoded with "
              "--unseen zero (all its columns 0: the reference level of C()'s treatment coding)")

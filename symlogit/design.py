@@ -188,9 +188,12 @@ class FormulaDesign:
     @staticmethod
     def parse(formula):
         """(target column, formulaic's right-hand side) of ``formula``; DataError when it is
-        malformed or its left-hand side is not one column name."""
-        from formulaic import Formula
-        from formulaic.errors import FormulaicError
+        malformed or its left-hand side is not one column name, or formulaic is not installed."""
+        try:
+            from formulaic import Formula
+            from formulaic.errors import FormulaicError
+        except ImportError as error:
+            raise DataError(f"a formula needs formulaic ({error}); install it: pip install 'symlogit[formula]'") from None
 
         try:
             parsed = Formula(formula)

@@ -3,6 +3,8 @@ in `symlogit fit` and `predict`, numbers written as text refused, --formula thro
 the Python API (design.design_matrix); parity with statsmodels' formula fits."""
 
 import json
+import subprocess
+import sys
 import time
 import tracemalloc
 
@@ -105,6 +107,10 @@ def test_predict_encodes_new_files_with_the_fitted_levels(regions, tmp_path):
     model = LogisticRegression(penalty=None).fit(design.transform(frame), frame.y)
     np.testing.assert_allclose(got.p_1, model.predict_proba(design.transform(new))[:, 1], rtol=1e-9)
     np.testing.assert_allclose(model.coef_.ravel(), list(coef.values()), rtol=1e-6)
+    script = (f"import sys\nfrom symlogit.cli import cli\ntry:\n    cli(['predict', {str(out)!r}, {str(new_path)!r}])\n"
+              "except SystemExit:\n    pass\nprint('sklearn' in sys.modules, file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert run.stderr.strip().splitlines()[-1] == "False", run.stderr  # scored without scikit-learn
 
 
 def test_an_unseen_level_is_one_line_naming_the_column_and_level_or_encoded_as_asked(regions, tmp_path):
@@ -294,3 +300,12 @@ def test_a_malformed_design_in_a_model_file_is_one_line(regions, tmp_path):
     saved["design"]["categorical"][0]["levels"] = []
     out.write_text(json.dumps(saved))
     assert_one_line_error(invoke("predict", out, path), "malformed model file", "design")
+
+
+def test_unseen_needs_a_model_with_categorical_columns(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "y": [0, 1, 0, 1]}).to_csv(path, index=False)
+    model = tmp_path / "m.json"
+    assert invoke("fit", path, "--out", model, "-q").exit_code == 0
+    assert "design" not in json.loads(model.read_text())  # numeric columns: the model file as before
+    assert_one_line_error(invoke("predict", model, path, "--unseen", "zero"), "has numeric features only")
