@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 #: 0.9% from the optimum.
 DEFAULT_TOL = 1e-8
 
-_LAZY = {"LogisticRegression": "estimator", "GLMClassifier": "estimator", "GLMRegressor": "estimator",
+_LAZY = {"Family": "userfamily", "LogisticRegression": "estimator", "GLMClassifier": "estimator", "GLMRegressor": "estimator",
          "SeparationWarning": "estimator", "Inference": "inference"}
 
 
@@ -26,4 +26,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["LogisticRegression", "GLMClassifier", "GLMRegressor", "SeparationWarning", "Inference", "__version__"]
+__all__ = ["Family", "LogisticRegression", "GLMClassifier", "GLMRegressor", "SeparationWarning", "Inference", "__version__"]

@@ -58,6 +58,31 @@ class ListedChoice(click.Choice):
         pass  # click.Choice.__init__ assigns; the list stays where it is owned
 
 
+class FamilyOption(ListedChoice):
+    """A family of the table by name, or a user's family as FILE.py:NAME (a ``symlogit.Family``
+    in that file), loaded, derived and checked when the option is parsed."""
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str) or ":" not in value:
+            return super().convert(value, param, ctx)
+        from .userfamily import load_family_file
+
+        try:
+            return load_family_file(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _user_family(spec, option="--family"):
+    """The ``symlogit.Family`` of FILE.py:NAME, or one line and exit 2."""
+    from .userfamily import load_family_file
+
+    try:
+        return load_family_file(spec)
+    except ValueError as error:
+        fail(f"{option} {spec}: {error}")
+
+
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="symlogit")
 def cli():
@@ -82,8 +107,11 @@ def cli():
 @click.option("--write-doc", "doc_path", type=click.Path(path_type=str), default=None, metavar="PATH",
               help="Also write the claims document (every claim and control with this run's status) to PATH, "
                    "e.g. docs/claims.md. Not with --only.")
+@click.option("--family", "family_spec", default=None, metavar="FILE.py:NAME",
+              help="Check a user's family instead: the symlogit.Family called NAME in FILE.py (its claims U1-U3, "
+                   "K1-K3, S1, as run when it is created).")
 @click.pass_context
-def verify(ctx, only, as_json, doc_path):
+def verify(ctx, only, as_json, doc_path, family_spec):
     """Check every claim of the registry and reject every wrong formula (negative control).
 
     The claims, their sources and how each is checked are listed in docs/claims.md. Each claim
@@ -96,10 +124,21 @@ def verify(ctx, only, as_json, doc_path):
       symlogit verify
       symlogit verify --only B3,M13,W4 --json
       symlogit verify --write-doc docs/claims.md
+      symlogit verify --family my_families.py:loglog
     """
     from .symbolic.claims import BY_ID, CLAIMS, CONTROLS
     from .symbolic.verifier import passed, run
 
+    if family_spec is not None:
+        if only is not None or doc_path is not None:
+            fail("--family checks a user's family; drop --only and --write-doc")
+        claim_results = list(_user_family(family_spec).claims)
+        ok = passed(claim_results, [])
+        if as_json:
+            click.echo(json.dumps({"claims": [r.as_dict() for r in claim_results], "controls": []}))
+        else:
+            _print_table(claim_results, [], ok)
+        ctx.exit(0 if ok else 1)
     if doc_path is not None:
         if only is not None:
             fail("--write-doc documents every claim; drop --only")
@@ -183,8 +222,11 @@ def derive(model, fmt):
 @click.option("--out", "out_dir", type=click.Path(path_type=str), default=None,
               help="Directory for the kernel modules (default: generated/ at the repository root).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 naming each file that is stale or was edited.")
+@click.option("--family", "family_spec", default=None, metavar="FILE.py:NAME",
+              help="Generate a user's family instead (the symlogit.Family called NAME in FILE.py) into --out as "
+                   "NAME.py.")
 @click.pass_context
-def generate(ctx, out_dir, check):
+def generate(ctx, out_dir, check, family_spec):
     """Print the verified per-sample formulas into numba kernel modules (generated/).
 
     \b
@@ -192,8 +234,12 @@ def generate(ctx, out_dir, check):
       symlogit generate
       symlogit generate --check
       symlogit generate --out /tmp/kernels
+      symlogit generate --family my_families.py:loglog --out kernels/
     """
     from .codegen.writer import GenerateError, default_out_dir, stale_files, write
+
+    if family_spec is not None:
+        return _generate_user_family(ctx, family_spec, out_dir, check)
 
     target = Path(out_dir) if out_dir else default_out_dir()
     if target is None:
@@ -212,6 +258,30 @@ def generate(ctx, out_dir, check):
         fail(str(exc))
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _generate_user_family(ctx, spec, out_dir, check):
+    """symlogit generate --family FILE.py:NAME --out DIR: DIR/NAME.py (or, with --check, whether
+    it is up to date)."""
+    from .codegen.writer import GenerateError
+    from .userfamily import write_module
+
+    if out_dir is None:
+        fail("--family needs --out DIR (a user's kernels are not written into generated/)")
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        fail(f"--out {out_dir} is a file, expected a directory")
+    family = _user_family(spec)
+    path = Path(out_dir) / f"{family.name}.py"
+    if check:
+        if not path.is_file() or path.read_bytes() != family.source().encode("utf-8"):
+            click.echo(f"stale: {path} (differs from what the family produces)", err=True)
+            ctx.exit(1)
+        click.echo(f"{path} is up to date")
+        return
+    try:
+        click.echo(f"wrote {write_module(family, out_dir)}")
+    except GenerateError as exc:
+        fail(f"--out: {exc}")
 
 
 # ---- fit and predict -------------------------------------------------------------------------
@@ -273,8 +343,9 @@ def _collect_warnings(caught):
 @click.option("--dataset", type=ListedChoice(".data", "DATASETS"), default=None,
               help="A dataset bundled with scikit-learn, used when DATA is not given [default: breast_cancer].")
 @click.option("--target", default=None, help="Target column of DATA [default: the last column].")
-@click.option("--family", type=ListedChoice(".family", "ESTIMATOR_NAMES"), default="logit", show_default=True,
-              help="The model: logit (multinomial for K > 2 classes), probit, cloglog (binary), poisson (counts).")
+@click.option("--family", type=FamilyOption(".family", "ESTIMATOR_NAMES"), default="logit", show_default=True,
+              help="The model: logit (multinomial for K > 2 classes), probit, cloglog (binary), poisson (counts), "
+                   "or FILE.py:NAME, a symlogit.Family defined in FILE.py.")
 @click.option("--features", "feature_patterns", default=None, metavar="COL,...",
               help="Feature columns: names or globs such as 'x_*' [default: every column without another role].")
 @click.option("--drop", "drop_patterns", default=None, metavar="COL,...",
@@ -332,8 +403,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     feature, unless --features chooses them, --drop leaves some out, or it is an --id, --weight or
     --offset column; or --formula names the target and the features. Text, boolean and
     categorical columns are one-hot encoded into sparse X (a reference level dropped with
-    --penalty none; every level with l2), named column[level]. Prints a live table of iterations (a progress bar for
-    sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
+    --penalty none; every level with l2), named column[level]. Prints a live table of iterations
+    (a progress bar for sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
     for an unpenalised fit (--penalty none) the coefficient table with standard errors (robust
     with --cov-type, clustered on the --groups columns).
@@ -365,7 +436,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     given = click.get_current_context().get_parameter_source
     for option, name, for_classifiers in (("--alpha", "alpha", False), ("--C", "C", True)):
         if given(name) == click.core.ParameterSource.COMMANDLINE and classifier != for_classifiers:
-            fail(f"{option} does not apply to family {family!r}: its L2 strength is "
+            fail(f"{option} does not apply to family {get_family(family).name!r}: its L2 strength is "
                  f"{'--C' if classifier else '--alpha'}")
 
     if data is not None and dataset is not None:
@@ -433,7 +504,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
         every = _Rows(table.X, table.y, table.weights, table.offset, cluster_labels, table.feature_names)
     n_classes = _classes(table.y, classifier)
     chosen = get_family(family)
-    _say_if_compiling(chosen.multiclass if (n_classes or 2) > 2 and chosen.multiclass else family, "fit")
+    _say_if_compiling(chosen.for_classes(n_classes or 2) if chosen.multiclass else chosen, "fit")
     with warnings.catch_warnings():  # a fit on named sparse X, its figures on the same CSR rows
         warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
         model, seconds, rows, figures, held_out, curves = _fit_and_evaluate(every, source, options, quiet,
@@ -536,10 +607,9 @@ def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
 
 def _write_report(report_dir, model, summary, inference, note, data, source, options, curves=None):
     from .report import write_report
-    from .symbolic.families import derive_family
     from .symbolic.printing import render
 
-    derivation = render(derive_family(model.family_), "markdown")
+    derivation = render(model._fitted_family().derivation(), "markdown")
     path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
                         inference_note=note, classes=getattr(model, "classes_", None), derivation=derivation,
                         provenance=_provenance(data, source, model, options), title=f"{source}: {model.family_} "
@@ -752,11 +822,10 @@ COMPILE_SECONDS = {"fit": 5, "predict": 2}
 
 
 def _say_if_compiling(family, command):
-    """One line on stderr before the first use of a family's kernels (numba then caches them)."""
-    from .kernels import is_cached
-
-    if not is_cached(family):
-        click.echo(f"compiling the {family} kernels once, about {COMPILE_SECONDS[command]} s (numba caches them for "
+    """One line on stderr before the first use of a family's kernels (``family.Family``; numba
+    then caches them)."""
+    if not family.is_cached():
+        click.echo(f"compiling the {family.name} kernels once, about {COMPILE_SECONDS[command]} s (numba caches them for "
                    "later runs)", err=True)
 
 
@@ -824,8 +893,8 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
               "seconds": seconds, **{f"training_{key}": value for key, value in figures.items()}}
     if held_out is not None:
         record["held_out"] = {"what": held_out[0], "figures": held_out[1]}
-    text = json.dumps(model_to_dict(model, feature_names, target, dict(options, target=target), record, design),
-                      indent=1)
+    options = dict(options, target=target, family=model.family_)  # a user's family: its definition is recorded
+    text = json.dumps(model_to_dict(model, feature_names, target, options, record, design), indent=1)
     _written(out, lambda path: Path(path).write_text(text + "\n", encoding="utf-8"))
     click.echo(f"model written to {out}")
 
@@ -863,7 +932,9 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
             y, weights = dask.persist(y, weights)
         except DataError as error:
             fail(str(error))
-        _say_if_compiling(options["family"], "fit")
+        from .family import get_family
+
+        _say_if_compiling(get_family(options["family"]), "fit")
         model, seconds = _fit_model(_Rows(X, y, weights), data, options, quiet)
         figures, histogram = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
@@ -983,7 +1054,11 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler,
     if proba and not hasattr(model, "classes_"):
         fail(f"--proba needs a classifier; {model_file} holds a {model.family_} regression model (its prediction is "
              "the mean)")
-    _say_if_compiling(model.family_, "predict")
+    _say_if_compiling(model._fitted_family(), "predict")
+    definition = model._fitted_family().definition
+    if definition is not None and saved.get("family_kernels_sha256") != definition.kernels_sha256():
+        click.echo(f"warning: the model was fitted with other kernels of family {model.family_!r} (its "
+                   "family_kernels_sha256 differs); the formulas are verified either way", err=True)
     if saved.get("kernels_sha256") != kernels_hash():
         click.echo("warning: the model was fitted with other generated kernels (kernels_sha256 differs); "
                    "the formulas are verified either way", err=True)

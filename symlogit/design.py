@@ -193,7 +193,8 @@ class FormulaDesign:
             from formulaic import Formula
             from formulaic.errors import FormulaicError
         except ImportError as error:
-            raise DataError(f"a formula needs formulaic ({error}); install it: pip install 'symlogit[formula]'") from None
+            raise DataError(f"a formula needs formulaic ({error}); install it: pip install 'symlogit[formula]'") \
+                from None
 
         try:
             parsed = Formula(formula)

@@ -34,7 +34,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import DEFAULT_TOL
-from .family import CLASSIFIER_NAMES, REGRESSOR_NAMES, get_family, kernel_coefficients
+from .family import estimator_family, get_family, kernel_coefficients
 from .separation import recession_direction, separating_direction
 from .solvers import NAMES, Objective, choose_solver, make_solver, newton_affordable
 from .solvers.objective import one_blas_thread
@@ -137,12 +137,11 @@ class _GLM(BaseEstimator):
     inference. A subclass says which family it fits (``_family``), how y becomes targets
     (``_targets``) and how strong the L2 penalty is (``_l2``)."""
 
-    _family_names = ()
+    #: Whether the estimator takes classifier families (``family.estimator_family``).
+    _classifier = False
 
     def _check_common(self):
-        if self._family_param() not in self._family_names:
-            raise ValueError(f"family must be one of {', '.join(map(repr, self._family_names))}; got "
-                             f"{self._family_param()!r}")
+        estimator_family(self._family_param(), self._classifier)
         if self.solver not in NAMES:
             raise ValueError(f"solver must be one of {', '.join(NAMES)}; got {self.solver!r}")
         if not _is_number(self.tol) or not self.tol > 0:
@@ -167,7 +166,10 @@ class _GLM(BaseEstimator):
         self._check_params()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        family = get_family(self._family_param())
+        family = estimator_family(self._family_param(), self._classifier)
+        if not family.is_convex:
+            warnings.warn(f"family {family.name!r} is not convex in u (claim K2): the optimum found may be local",
+                          UserWarning, stacklevel=2)
         DaskObjective = None
         if _is_dask(X):
             from .distributed import DaskObjective
@@ -274,6 +276,7 @@ class _GLM(BaseEstimator):
                 B[0] -= B[0].mean()
         self._set_coef(B, targets)
         self.family_ = family.name
+        self.family_definition_ = family.definition  # a user's symlogit.Family; None for the table's
         self.n_iter_ = np.array([result.n_iter])
         self.solver_ = name
         self.converged_ = result.converged
@@ -296,7 +299,7 @@ class _GLM(BaseEstimator):
 
     # ---- prediction ------------------------------------------------------------------------------
     def _fitted_family(self):
-        return get_family(self.family_)
+        return get_family(getattr(self, "family_definition_", None) or self.family_)
 
     def _validated_X(self, X):
         check_is_fitted(self)
@@ -400,7 +403,7 @@ class GLMClassifier(ClassifierMixin, _GLM):
     binary-only family, y outside [0, 1] or not finite, and bad parameters.
     """
 
-    _family_names = CLASSIFIER_NAMES
+    _classifier = True
     #: y may be labels of any type or an (N, K) probability matrix.
     _y_validation = {"multi_output": True, "y_numeric": False}
 
@@ -432,8 +435,11 @@ class GLMClassifier(ClassifierMixin, _GLM):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        if self._family_param() in CLASSIFIER_NAMES:  # an unknown name is fit's ValueError, not the tags'
-            family = get_family(self._family_param())
+        try:  # an unknown name is fit's ValueError, not the tags'
+            family = estimator_family(self._family_param(), True)
+        except ValueError:
+            family = None
+        if family is not None:
             tags.classifier_tags.multi_class = family.is_vector or family.multiclass is not None
         return tags
 
@@ -549,7 +555,6 @@ class GLMRegressor(RegressorMixin, _GLM):
     optimum), before any work.
     """
 
-    _family_names = REGRESSOR_NAMES
     #: y is one numeric column.
     _y_validation = {"multi_output": False, "y_numeric": True}
 

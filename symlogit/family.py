@@ -31,7 +31,8 @@ REGRESSOR_NAMES = tuple(n for n in NAMES if kernels.module(n).DOMAIN not in CLAS
 ESTIMATOR_NAMES = CLASSIFIER_NAMES + REGRESSOR_NAMES
 
 #: The edges of each scalar domain (lower, upper): where h(·, y) is bounded below as u → ∓∞.
-_EDGES = {"unit": (0.0, 1.0), "nonnegative": (0.0, np.inf)}
+#: "real": a user's family on the whole line (``symlogit.userfamily``), with no edge to reach.
+_EDGES = {"unit": (0.0, 1.0), "nonnegative": (0.0, np.inf), "real": (-np.inf, np.inf)}
 
 #: Scores searched for the null model's intercept: the mean of every family is monotone in u, and
 #: e^u under- and overflows outside this range.
@@ -48,11 +49,13 @@ def kernel_coefficients(coef, intercept):
 
 
 class Family:
-    """A family's facts and kernels (see the module docstring)."""
+    """A family's facts and kernels (see the module docstring). ``module``: the kernel module of
+    a user's family (``symlogit.userfamily``), whose ``definition`` is that Family; None for a
+    family of the table."""
 
-    def __init__(self, name):
-        k = kernels.module(name)
-        self.name, self.kernels = name, k
+    def __init__(self, name, module=None, definition=None):
+        k = kernels.module(name) if module is None else module
+        self.name, self.kernels, self.definition = name, k, definition
         self.score, self.domain, self.likelihood = k.SCORE, k.DOMAIN, k.LIKELIHOOD
         self.multiclass = k.MULTICLASS
         self.curvature_bound = k.CURVATURE_BOUND
@@ -69,10 +72,30 @@ class Family:
     def is_classifier(self):
         return self.domain in CLASSIFIER_DOMAINS
 
+    @property
+    def is_convex(self):
+        """False for a user's family that failed the convexity check K2 (allow_nonconvex=True)."""
+        return self.definition is None or self.definition.convex
+
+    def is_cached(self):
+        """Whether numba's cache holds this family's compiled kernels (a first use compiles them)."""
+        if self.definition is None:
+            return kernels.is_cached(self.name)
+        from .userfamily import is_cached
+        return is_cached(self.definition)
+
+    def derivation(self):
+        """The family's derivation (``symbolic.printing.render`` shows it); loads SymPy."""
+        if self.definition is None:
+            from .symbolic.families import derive_family
+            return derive_family(self.name)
+        return self.definition.derivation()
+
     def estimator(self, **params):
         """An unfitted estimator of this family: GLMClassifier or GLMRegressor."""
         from .estimator import GLMClassifier, GLMRegressor
-        return (GLMClassifier if self.is_classifier else GLMRegressor)(family=self.name, **params)
+        family = self.name if self.definition is None else self.definition
+        return (GLMClassifier if self.is_classifier else GLMRegressor)(family=family, **params)
 
     def labels(self, scores, classes):
         """The predicted class of each row from its scores u (N,) or (N, K): classes[1] where u
@@ -237,9 +260,35 @@ def _bisect(f, lo, hi):
         lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
 
 
+def get_family(family):
+    """The family ``family``: one of ``NAMES``, or a user's ``symlogit.Family`` (its kernels
+    generated on first use); a ValueError naming the choices otherwise."""
+    if isinstance(family, str):
+        return _table_family(family)
+    runtime = getattr(family, "runtime", None)
+    if runtime is None:
+        raise ValueError(f"family must be one of {', '.join(NAMES)} or a symlogit.Family, got "
+                         f"{type(family).__name__} {family!r}")
+    return runtime()
+
+
+def estimator_family(family, classifier):
+    """The family an estimator's ``family`` parameter names, checked against the estimator:
+    one of ``CLASSIFIER_NAMES`` (``REGRESSOR_NAMES``), or a user's Family whose target is
+    "probability" (a regression target). ValueError naming the choices otherwise."""
+    names = CLASSIFIER_NAMES if classifier else REGRESSOR_NAMES
+    user = not isinstance(family, str) and hasattr(family, "runtime")
+    if user and (family.domain in CLASSIFIER_DOMAINS) == classifier:
+        return family.runtime()
+    if isinstance(family, str) and family in names:
+        return _table_family(family)
+    targets = "'probability'" if classifier else "'nonnegative' or 'real'"
+    raise ValueError(f"family must be one of {', '.join(map(repr, names))} or a symlogit.Family with target "
+                     f"{targets}; got {family!r}")
+
+
 @lru_cache(maxsize=None)
-def get_family(name):
-    """The family ``name`` (one of ``NAMES``); a ValueError naming the choices otherwise."""
+def _table_family(name):
     if name not in NAMES:
         raise ValueError(f"unknown family {name!r}; expected one of {', '.join(NAMES)}")
     return Family(name)

@@ -2,7 +2,8 @@
 
 A model file holds the format tag and version, the symlogit version, a SHA-256 of the
 generated kernels that fitted it, the family (absent in files of symlogit 0.1 before families:
-read as "logit"), the classes (classifiers), feature names, target name, coefficients
+read as "logit"; for a user's ``symlogit.Family``, also "family_definition", its SymPy srepr
+definition, rebuilt and checked on loading, and "family_kernels_sha256", its module's SHA-256), the classes (classifiers), feature names, target name, coefficients
 (Python floats: JSON keeps every digit of a float64), the options used and a short fit record.
 Loading checks every field and raises ``ModelFileError`` naming what is wrong.
 """
@@ -48,6 +49,9 @@ def _plain(value):
 def model_to_dict(model, feature_names, target, options, fit_record, design=None):
     """The model file's dict; ``design`` (``symlogit.design``, for categorical columns or a
     formula) is stored under "design" so that predict encodes new data the same way."""
+    definition = getattr(model, "family_definition_", None)
+    user = {} if definition is None else {"family_definition": definition.definition(),
+                                          "family_kernels_sha256": definition.kernels_sha256()}
     extra = {} if design is None else {"design": design.to_dict()}
     return {
         "format": FORMAT,
@@ -55,6 +59,7 @@ def model_to_dict(model, feature_names, target, options, fit_record, design=None
         "symlogit_version": __version__,
         "kernels_sha256": kernels_hash(),
         "family": model.family_,
+        **user,
         "classes": _plain(getattr(model, "classes_", None)),
         "feature_names": [str(name) for name in feature_names],
         "target": target,
@@ -77,10 +82,13 @@ def model_from_dict(data, source):
         raise ModelFileError(f"{source}: model format version {data.get('format_version')!r} is not supported "
                              f"(this symlogit reads version {FORMAT_VERSION})")
     family_name = data.get("family", "logit")
-    if family_name not in NAMES:
+    if "family_definition" in data:
+        family = _user_family(data, source)
+    elif family_name not in NAMES:
         raise ModelFileError(f"{source}: family {family_name!r} is not known to this symlogit {__version__} (it knows "
                              f"{', '.join(NAMES)}); read it with the version that wrote it")
-    family = get_family(family_name)
+    else:
+        family = get_family(family_name)
     try:
         names = [str(name) for name in data["feature_names"]]
         coef = np.asarray(data["coef"], dtype=np.float64)
@@ -106,10 +114,30 @@ def model_from_dict(data, source):
     return SavedModel(family, coef, intercept, classes, names, fit_intercept)
 
 
+def _user_family(data, source):
+    """The runtime family of a model file's user-defined family, rebuilt from its definition (and
+    checked again, unless the kernel cache holds it); ModelFileError where it cannot be."""
+    from .family import get_family
+    from .userfamily import from_definition
+
+    definition = data["family_definition"]
+    if not isinstance(definition, dict) or definition.get("name") != data.get("family"):
+        raise ModelFileError(f"{source}: malformed model file (\"family_definition\" must be the definition of family "
+                             f"{data.get('family')!r})")
+    try:
+        return get_family(from_definition(definition))
+    except ValueError as error:
+        raise ModelFileError(f"{source}: the model's family {data.get('family')!r} cannot be rebuilt: {error}") from None
+
+
 class SavedModel:
-    """A model file's fit, scored by the generated kernels without loading scikit-learn (so that
-    ``symlogit predict`` starts in about the time of importing pandas and numba), with the
-    estimators' decision rule (``Family.labels``). Attributes as the estimator's: family_,
+    """A model file's fit, scored without loading scikit-learn, with the estimators' decision rule
+    (``Family.labels``): the scores u = X̂ B by numpy (BLAS), the means and probabilities by the
+    generated kernels. Labels need the scores alone, so ``symlogit predict`` of labels never calls
+    numba, whose first call in a process costs about 0.5 s of set-up even with every kernel in its
+    cache: it starts in about the time of importing pandas and numba. (A row whose score is within
+    rounding of the median score may then get the other label than the estimator's fused kernel
+    gives it.) Attributes as the estimator's: family_,
     classes_ (classifiers only), coef_ (rows, d), intercept_ (rows,), fit_intercept,
     feature_names_in_, n_features_in_. ``estimator()`` rebuilds the GLMClassifier or
     GLMRegressor it was saved from."""
@@ -122,38 +150,53 @@ class SavedModel:
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
 
+    def _fitted_family(self):
+        """The family (``symlogit.family.Family``) whose kernels score this model."""
+        return self._family
+
     def _kernel(self, name, X, offset):
         from .sparse import as_csr, is_sparse, sparse_kernels
 
         extra = {} if offset is None else {"offset": offset}
+        B = kernel_coefficients(self.coef_, self.intercept_)
         if is_sparse(X):  # categorical columns or a formula: scipy's products, the family's formulas
-            return getattr(sparse_kernels(self._family), name)(as_csr(X), kernel_coefficients(self.coef_,
-                                                                                                self.intercept_), **extra)
-        return getattr(self._family.kernels, name)(np.ascontiguousarray(X, dtype=np.float64),
-                                                   kernel_coefficients(self.coef_, self.intercept_), **extra)
+            return getattr(sparse_kernels(self._family), name)(as_csr(X), B, **extra)
+        return getattr(self._family.kernels, name)(np.ascontiguousarray(X, dtype=np.float64), B, **extra)
 
     def predict_proba(self, X, offset=None):
         """Class probabilities (N, K), columns in the order of classes_."""
         return self._kernel("probabilities", X, offset)
 
+    def scores(self, X, offset=None):
+        """The scores u = X coefᵀ + intercept (+ offset): (N,) for a scalar family, (N, K) for a
+        vector family."""
+        from .sparse import as_csr, is_sparse
+
+        X = as_csr(X) if is_sparse(X) else np.asarray(X, dtype=np.float64)  # categorical columns: CSR
+        U = X @ self.coef_.T + self.intercept_
+        if U.shape[1] == 1:
+            U = U[:, 0]
+        return U if offset is None else U + offset
+
     def predict(self, X, offset=None):
         """Labels (classifiers) or the mean μ (regression families), (N,)."""
         if not hasattr(self, "classes_"):
             return self._kernel("means", X, offset)
-        return self._family.labels(self._kernel("scores", X, offset), self.classes_)
+        return self._family.labels(self.scores(X, offset), self.classes_)
 
     def estimator(self):
         """The fitted GLMClassifier or GLMRegressor (loads scikit-learn)."""
         from .estimator import GLMClassifier, GLMRegressor
 
+        family = self._family.definition or self.family_  # a user's symlogit.Family, or a name
         if hasattr(self, "classes_"):
-            model = GLMClassifier(family="logit" if self._family.is_vector else self.family_,
+            model = GLMClassifier(family="logit" if self._family.is_vector else family,
                                   fit_intercept=self.fit_intercept)
             model.classes_, model.coef_, model.intercept_ = self.classes_, self.coef_, self.intercept_
         else:
-            model = GLMRegressor(family=self.family_, fit_intercept=self.fit_intercept)
+            model = GLMRegressor(family=family, fit_intercept=self.fit_intercept)
             model.coef_, model.intercept_ = self.coef_[0], float(self.intercept_[0])
-        model.family_ = self.family_
+        model.family_, model.family_definition_ = self.family_, self._family.definition
         model.n_features_in_, model.feature_names_in_ = self.n_features_in_, self.feature_names_in_
         return model
 

@@ -111,6 +111,8 @@ def test_predict_encodes_new_files_with_the_fitted_levels(regions, tmp_path):
               "except SystemExit:\n    pass\nprint('sklearn' in sys.modules, file=sys.stderr)")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert run.stderr.strip().splitlines()[-1] == "False", run.stderr  # scored without scikit-learn
+    labels = pd.read_csv(pd.io.common.StringIO(run.stdout)).prediction  # the labels: sparse scores by scipy
+    np.testing.assert_array_equal(labels, model.predict(design.transform(new)))
 
 
 def test_an_unseen_level_is_one_line_naming_the_column_and_level_or_encoded_as_asked(regions, tmp_path):

@@ -11,6 +11,10 @@ multinomial N = 2x10^5, d = 50, K = 10: loss+grad / X @ B; Hessian / (K(K+1)/2 d
                                     weighted X̂: the BLAS work of the block sandwich); hessp / X @ B.
                                     Targets one-hot (N, K), as the solvers pass them (integer
                                     labels would add their conversion, ~4 ms, to every call)
+sparse      N = 2x10^5, d = 10^5, 100 non-zeros per row (CSR; Zipf-like columns): the logit
+                                    loss+gradient on sparse X (scipy's X @ b, the generated
+                                    per-row weights, scipy's X.T @ r: symlogit.sparse) over
+                                    scipy's X @ b plus X.T @ r (issue 17's limit)
 SciPy (a core dependency) provides the dsyrk baseline.
 
 Baselines run with BLAS's default threads. The kernels run as the solvers run them, inside
@@ -111,6 +115,25 @@ def bench_multinomial(n, d, k, rng):
     }
 
 
+def bench_sparse(n, d, per_row, rng):
+    """The sparse logit loss+gradient over scipy's own X @ b + X.T @ r on the same CSR X."""
+    import scipy.sparse
+
+    from symlogit.sparse import sparse_kernels
+    from symlogit.family import get_family
+
+    columns = np.minimum((rng.pareto(1.0, size=n * per_row) * 10).astype(np.int64), d - 1)  # frequent words first
+    rows = np.repeat(np.arange(n), per_row)
+    X = scipy.sparse.csr_matrix((rng.random(n * per_row), (rows, columns)), shape=(n, d))
+    X.sum_duplicates()
+    y = (rng.random(n) < 0.5).astype(float)
+    beta = rng.normal(size=d + 1) * 0.01
+    r = rng.normal(size=n)
+    kernels = sparse_kernels(get_family("logit"))
+    return {"sparse_loss_grad_over_spmv": paired(lambda: kernels.loss_grad(X, y, beta),
+                                                 lambda: (X @ beta[1:], X.T @ r))}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -119,7 +142,7 @@ def main():
     scale = 10 if args.quick else 1
     rng = np.random.default_rng(0)
     timings = {**bench_binary(1_000_000 // scale, 100, rng), **bench_scalar_families(1_000_000 // scale, 100, rng),
-               **bench_multinomial(200_000 // scale, 50, 10, rng)}
+               **bench_multinomial(200_000 // scale, 50, 10, rng), **bench_sparse(200_000 // scale, 100_000, 100, rng)}
     result = {name: t["ratio"] for name, t in timings.items()}
     result["seconds"] = {name: {"kernel": t["kernel"], "baseline": t["baseline"]} for name, t in timings.items()}
     if args.json:
