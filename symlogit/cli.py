@@ -530,7 +530,12 @@ def _design(frame, source, columns, formula, penalty):
         return FormulaDesign.fit(frame, formula, source)
     if not categorical_columns(frame, columns.features, source):
         return None
-    return ColumnDesign.fit(frame, columns.features, source, drop_reference=penalty == "none")
+    design = ColumnDesign.fit(frame, columns.features, source, drop_reference=penalty == "none")
+    for name, levels in design.levels.items():
+        if len(levels) == len(frame) > 2:
+            click.echo(f"warning: categorical column {name!r} has another level in every row ({len(levels)} levels); "
+                       "if it identifies the rows, give it with --id or --drop", err=True)
+    return design
 
 
 def _fit_and_evaluate(every, source, options, quiet, stratify):

@@ -225,6 +225,9 @@ class FormulaDesign:
         except (FormulaicError, ValueError, TypeError, NameError) as error:
             raise DataError(f"{source}: formula {formula!r}: {_first_line(error)}") from None
         spec = matrix.model_spec
+        for factor, (kind, _) in spec.encoder_state.items():  # C(column) declares a category; a bare column
+            if kind.value == "categorical" and factor in frame.columns:  # of text may be numbers written as text
+                categorical_columns(frame, [factor], source)
         encoder = {factor: [kind.value, {key: _json_value(value) for key, value in state.items() if key != "contrasts"}]
                    for factor, (kind, state) in spec.encoder_state.items()}
         try:

@@ -311,3 +311,39 @@ def test_unseen_needs_a_model_with_categorical_columns(tmp_path):
     assert invoke("fit", path, "--out", model, "-q").exit_code == 0
     assert "design" not in json.loads(model.read_text())  # numeric columns: the model file as before
     assert_one_line_error(invoke("predict", model, path, "--unseen", "zero"), "has numeric features only")
+
+
+def test_a_formula_refuses_numbers_written_as_text_unless_c_declares_a_category(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"x": [0.5, 1.5, -1.0, 2.0, 0.1, -0.3], "income": ["1,200", "2,500", "300", "4,100", "900", "1,000"],
+                  "y": [0, 1, 0, 1, 1, 0]}).to_csv(path, index=False)
+    assert_one_line_error(invoke("fit", path, "--formula", "y ~ x + income"), "'1,200' at row 1", "thousands")
+    assert invoke("fit", path, "--formula", "y ~ x + C(income)", "-q").exit_code == 0
+
+
+def test_a_column_with_another_level_in_every_row_is_flagged_as_a_likely_identifier(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"customer": [f"c{i}" for i in range(6)], "x": [0.5, 1.5, -1.0, 2.0, 0.1, -0.3],
+                  "y": [0, 1, 0, 1, 1, 0]}).to_csv(path, index=False)
+    result = invoke("fit", path, "-q")
+    assert result.exit_code == 0, result.output
+    assert "warning: categorical column 'customer' has another level in every row (6 levels)" in result.output
+    assert "warning" not in invoke("fit", path, "--id", "customer", "-q").output
+
+
+def test_poisson_with_a_categorical_column_equals_statsmodels_glm(tmp_path):
+    import statsmodels.api as sm
+
+    frame = _frame(seed=5)
+    rng = np.random.default_rng(5)
+    frame["n"] = rng.poisson(np.exp(0.2 + 0.3 * frame.x + 0.5 * (frame.region == "north")))
+    path = tmp_path / "counts.csv"
+    frame[["region", "x", "n"]].to_csv(path, index=False)
+    out = tmp_path / "m.json"
+    result = invoke("fit", path, "--family", "poisson", "--penalty", "none", "--tol", "1e-10", "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    reference = smf.glm("n ~ C(region) + x", frame, family=sm.families.Poisson()).fit(tol=1e-12)
+    coef, saved = _saved(out)
+    for level in ("north", "south", "west"):
+        assert coef[f"region[{level}]"] == pytest.approx(reference.params[f"C(region)[T.{level}]"], rel=1e-6)
+    assert saved["intercept"][0] == pytest.approx(reference.params["Intercept"], rel=1e-6)
