@@ -306,7 +306,9 @@ def _check_output_file(path, what, directory=False):
 #: The estimators' words for their parameters, and the options that set them here.
 _OPTION_NAMES = (("solver='newton'", "--solver newton"), ("Increase max_iter", "Increase --max-iter"),
                  ("max_iter=", "--max-iter "), ("tol = ", "--tol "), ("penalty='l2' (a finite C)", "--penalty l2"),
-                 ("alpha > 0", "--alpha > 0"), ("sample_weight", "the weights"), ("solver 'sgd'", "--solver sgd"))
+                 ("alpha > 0", "--alpha > 0"), ("sample_weight", "the weights"), ("solver 'sgd'", "--solver sgd"),
+                 ("unseen='reference'", "--unseen reference"), ("unseen='zero'", "--unseen zero"),
+                 ("formula '", "--formula '"))
 
 
 def _speak_cli(text):
@@ -348,6 +350,9 @@ def _collect_warnings(caught):
               help="Feature columns: names or globs such as 'x_*' [default: every column without another role].")
 @click.option("--drop", "drop_patterns", default=None, metavar="COL,...",
               help="Columns (names or globs) left out of the features.")
+@click.option("--formula", default=None, metavar="'Y ~ TERMS'",
+              help="The target and features as a formula (formulaic, as statsmodels' and R's: 'y ~ x1 + C(region) + "
+              "x2:x3'); instead of --target, --features and --drop.")
 @click.option("--id", "id_columns", default=None, metavar="COL,...",
               help="Identifier columns: kept out of the features; `symlogit predict` passes them through.")
 @click.option("--weight", "weight_column", default=None, metavar="COL",
@@ -388,15 +393,18 @@ def _collect_warnings(caught):
               help="dask: DATA is a directory or glob of Parquet files, fitted on a Dask cluster.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: the scheduler to use (e.g. tcp://host:8786) [default: a new LocalCluster].")
-def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_columns, weight_column, offset_column,
+def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula, id_columns, weight_column,
+        offset_column,
         test_size, cv, solver, C, Cs, alpha, penalty, max_iter, tol, seed, cov_type, group_columns, out, report_dir,
         quiet, engine, scheduler):
     """Fit a family's model to DATA (CSV or Parquet) or a bundled dataset.
 
     The target is the last column unless --target names another; every other column is a
-    feature and must be numeric, unless --features chooses them, --drop leaves some out, or it is
-    an --id, --weight or --offset column. Prints a live table of iterations (a progress bar for
-    sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
+    feature, unless --features chooses them, --drop leaves some out, or it is an --id, --weight or
+    --offset column; or --formula names the target and the features. Text, boolean and
+    categorical columns are one-hot encoded into sparse X (a reference level dropped with
+    --penalty none; every level with l2), named column[level]. Prints a live table of iterations
+    (a progress bar for sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
     for an unpenalised fit (--penalty none) the coefficient table with standard errors (robust
     with --cov-type, clustered on the --groups columns).
@@ -412,12 +420,16 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
       symlogit fit data.csv --target label --penalty none --cov-type HC3
       symlogit fit data.csv --target label --penalty none --groups firm,year
+      symlogit fit data.csv --formula 'label ~ x1 + C(region) + x2:x3' --penalty none
       symlogit fit 'parts/*.parquet' --engine dask --scheduler tcp://10.0.0.5:8786 --out model.json
     """
+    import warnings
+
     import pandas as pd
 
     from .data import (DEFAULT_DATASET, DataError, load_dataset, read_frame, read_groups, read_table, select_columns,
                        split_names)
+    from .design import FormulaDesign
     from .family import get_family
 
     classifier = get_family(family).is_classifier
@@ -429,6 +441,11 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
 
     if data is not None and dataset is not None:
         fail("give either DATA or --dataset, not both")
+    if formula is not None:
+        given_too = [option for option, value in (("--target", target), ("--features", feature_patterns),
+                                                  ("--drop", drop_patterns)) if value is not None]
+        if given_too:
+            fail(f"--formula names the target and the features; it does not combine with {', '.join(given_too)}")
     if test_size is not None and cv is not None:
         fail("give --test-size or --cv, not both")
     Cs = _check_Cs(Cs, cv, classifier, penalty, given("C") == click.core.ParameterSource.COMMANDLINE)
@@ -445,7 +462,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
-        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv), ("--Cs", Cs)):
+        for option, value in (("--offset", offset_column), ("--test-size", test_size), ("--cv", cv), ("--Cs", Cs),
+                              ("--formula", formula)):
             if value is not None:
                 fail(f"{option} needs the in-memory engine")
         ids = split_names(id_columns)
@@ -464,31 +482,60 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         drop = split_names(drop_patterns) or []
         if groups and feature_patterns is None:
             drop += [name for name in groups if name in frame.columns]  # groups are not features by default
+        if formula is not None:
+            target = FormulaDesign.parse(formula)[0]
         columns = select_columns(frame.columns, source, target, split_names(feature_patterns), drop,
                                  split_names(id_columns), weight_column, offset_column)
+        design = _design(frame, source, columns, formula, penalty)
         cluster_labels = read_groups(frame, source, groups) if groups else None
-        table = read_table(frame, source, columns, classes=classifier)
+        table = read_table(frame, source, columns, classes=classifier, design=design)
     except DataError as error:
-        fail(str(error))
+        fail(_speak_cli(str(error)))
 
     options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
                    seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv,
-                   Cs=Cs)
-    every = _Rows(pd.DataFrame(table.X, columns=table.feature_names, copy=False),  # messages name the columns
-                  table.y, table.weights, table.offset, cluster_labels)
+                   Cs=Cs, fit_intercept=getattr(design, "intercept", True))
+    if formula is not None:
+        options["formula"] = formula
+    if design is None:
+        every = _Rows(pd.DataFrame(table.X, columns=table.feature_names, copy=False),  # messages name the columns
+                      table.y, table.weights, table.offset, cluster_labels)
+    else:  # sparse X: rows taken from CSR, named for the fit only (_fit_model)
+        every = _Rows(table.X, table.y, table.weights, table.offset, cluster_labels, table.feature_names)
     n_classes = _classes(table.y, classifier)
     chosen = get_family(family)
     _say_if_compiling(chosen.for_classes(n_classes or 2) if chosen.multiclass else chosen, "fit")
-    model, seconds, rows, figures, held_out, curves = _fit_and_evaluate(every, source, options, quiet,
-                                                                        n_classes is not None)
+    with warnings.catch_warnings():  # a fit on named sparse X, its figures on the same CSR rows
+        warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
+        model, seconds, rows, figures, held_out, curves = _fit_and_evaluate(every, source, options, quiet,
+                                                                            n_classes is not None)
     summary = _summary(model, source, every.X.shape, table.target, options, seconds, figures, held_out,
                        fitted=len(rows.y))
     inference, note = _inference(model, penalty, report_dir, cov_type, rows.groups)
     if out is not None:
         _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
-                    held_out)
+                    held_out, design)
     if report_dir is not None:
         _write_report(report_dir, model, summary, inference, note, data, source, options, curves)
+
+
+def _design(frame, source, columns, formula, penalty):
+    """How X is made from the frame (``symlogit.design``): a formula's design, the one-hot
+    encoding of the categorical feature columns (a reference level dropped for an unpenalised
+    fit), or None where every feature column is numeric."""
+    from .design import ColumnDesign, FormulaDesign, categorical_columns
+
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    if formula is not None:
+        return FormulaDesign.fit(frame, formula, source)
+    if not categorical_columns(frame, columns.features, source):
+        return None
+    design = ColumnDesign.fit(frame, columns.features, source, drop_reference=penalty == "none")
+    for name, levels in design.levels.items():
+        if len(levels) == len(frame) > 2:
+            click.echo(f"warning: categorical column {name!r} has another level in every row ({len(levels)} levels); "
+                       "if it identifies the rows, give it with --id or --drop", err=True)
+    return design
 
 
 def _fit_and_evaluate(every, source, options, quiet, stratify):
@@ -576,21 +623,33 @@ def _write_report(report_dir, model, summary, inference, note, data, source, opt
 
 
 class _Rows(NamedTuple):
-    """The rows of a fit: X (a DataFrame, so that messages name the columns), y, and the sample
-    weights, offsets and cluster labels (--groups) when there are some."""
+    """The rows of a fit: X (a DataFrame, so that messages name the columns; or CSR with the
+    column ``names``: taking rows of a DataFrame of many sparse columns is slow), y, and the
+    sample weights, offsets and cluster labels (--groups) when there are some."""
     X: object
     y: object
     weights: object = None
     offset: object = None
     groups: object = None
+    names: object = None
 
     def arrays(self):
         """(X, y, weights, offset): what a fit and its figures take."""
         return self.X, self.y, self.weights, self.offset
 
     def take(self, index):
-        return _Rows(self.X.iloc[index], self.y[index], *(None if v is None else v[index]
-                                                          for v in (self.weights, self.offset, self.groups)))
+        X = self.X[index] if self.names is not None else self.X.iloc[index]
+        return _Rows(X, self.y[index], *(None if v is None else v[index]
+                                         for v in (self.weights, self.offset, self.groups)), self.names)
+
+    def named_X(self):
+        """X for a fit: a sparse X as a DataFrame of sparse columns, so that the model and its
+        messages name them."""
+        if self.names is None:
+            return self.X
+        import pandas as pd
+
+        return pd.DataFrame.sparse.from_spmatrix(self.X, columns=list(self.names))
 
 
 def _classes(y, classifier):
@@ -793,12 +852,13 @@ def _fit_model(rows, source, options, quiet, previous=None):
         model = previous.set_params(warm_start=True, callback=live, **strength)
     else:
         model = family.estimator(solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
-                                 random_state=options["seed"], callback=live, **strength)
+                                 random_state=options["seed"], callback=live,
+                                 fit_intercept=options.get("fit_intercept", True), **strength)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model.fit(rows.X, rows.y, sample_weight=rows.weights, offset=rows.offset)
+            model.fit(rows.named_X(), rows.y, sample_weight=rows.weights, offset=rows.offset)
         except ValueError as error:
             fail(_speak_cli(f"{source}: {error}"))
         finally:
@@ -831,7 +891,7 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
     return summary
 
 
-def _save_model(out, model, feature_names, target, options, seconds, figures, held_out=None):
+def _save_model(out, model, feature_names, target, options, seconds, figures, held_out=None, design=None):
     from .model_io import model_to_dict
 
     record = {"solver": model.solver_, "n_iter": int(model.n_iter_[0]), "converged": bool(model.converged_),
@@ -839,7 +899,7 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
     if held_out is not None:
         record["held_out"] = {"what": held_out[0], "figures": held_out[1]}
     options = dict(options, target=target, family=model.family_)  # a user's family: its definition is recorded
-    text = json.dumps(model_to_dict(model, feature_names, target, options, record), indent=1)
+    text = json.dumps(model_to_dict(model, feature_names, target, options, record, design), indent=1)
     _written(out, lambda path: Path(path).write_text(text + "\n", encoding="utf-8"))
     click.echo(f"model written to {out}")
 
@@ -946,11 +1006,16 @@ OUTPUT_FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
               "--out is a directory that gets one Parquet file per part.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: the scheduler to use [default: a new LocalCluster].")
-def predict(model_file, data, out, proba, id_columns, append, engine, scheduler):
+@click.option("--unseen", type=ListedChoice(".design", "UNSEEN"), default="error", show_default=True,
+              help="A level of a categorical column that the fit never saw: an error naming the column and the "
+              "level, or encoded as the reference level, or as zeros (a formula: zero only).")
+def predict(model_file, data, out, proba, id_columns, append, engine, scheduler, unseen):
     """Predict with MODEL (a JSON file from `symlogit fit --out`) on DATA (a CSV or Parquet file,
     a directory of Parquet files or a glob of them).
 
-    DATA needs the model's feature columns (extra columns, such as the target, are ignored).
+    DATA needs the model's feature columns (extra columns, such as the target, are ignored);
+    categorical columns and formulas are encoded as the fit encoded them (the model file keeps
+    the levels and the formula).
 
     \b
     Examples:
@@ -961,7 +1026,7 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler)
       symlogit predict model.json parts/ --engine dask --proba --out scores/
     """
     from .data import DataError, read_frame
-    from .model_io import ModelFileError, kernels_hash, offset_column, read_model
+    from .model_io import ModelFileError, design_of, kernels_hash, offset_column, read_model
 
     if engine == "dask":
         if out is None or Path(out).suffix:
@@ -982,8 +1047,15 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler)
     try:
         saved, model = read_model(model_file)
         offset = offset_column(saved, model_file)
+        design = design_of(saved, model_file, model.feature_names_in_)
     except ModelFileError as error:
         fail(str(error))
+    if design is None and click.get_current_context().get_parameter_source("unseen") == \
+            click.core.ParameterSource.COMMANDLINE:
+        fail(f"--unseen applies to categorical columns and formulas; {model_file} has numeric features only")
+    if unseen == "reference" and getattr(design, "formula", None) is not None:
+        fail("--unseen reference is for the columns' one-hot encoding; a formula's unseen level is encoded with "
+             "--unseen zero (all its columns 0: the reference level of C()'s treatment coding)")
     if proba and not hasattr(model, "classes_"):
         fail(f"--proba needs a classifier; {model_file} holds a {model.family_} regression model (its prediction is "
              "the mean)")
@@ -996,13 +1068,14 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler)
         click.echo("warning: the model was fitted with other generated kernels (kernels_sha256 differs); "
                    "the formulas are verified either way", err=True)
     if engine == "dask":
-        return _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset, scheduler)
+        return _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset, scheduler, design,
+                                unseen)
     try:
         frame = read_frame(data)
         passed = _passed_through(list(frame.columns), data, saved, id_columns, append)
-        result = _prediction_frame(frame, model, data, offset, passed, proba)
+        result = _prediction_frame(frame, model, data, offset, passed, proba, design, unseen)
     except DataError as error:
-        fail(str(error))
+        fail(_speak_cli(str(error)))
     if out is None:
         click.echo(result.to_csv(index=False), nl=False)
         return
@@ -1011,10 +1084,12 @@ def predict(model_file, data, out, proba, id_columns, append, engine, scheduler)
     click.echo(f"{len(result)} predictions written to {out}", err=True)
 
 
-def _prediction_frame(frame, model, source, offset, passed, proba):
+def _prediction_frame(frame, model, source, offset, passed, proba, design=None, unseen="error"):
     """The passed-through columns of a frame (or of one part of a dask frame) and the model's
-    predictions (labels or the mean; class probabilities p_<class> with ``proba``). Raises
-    DataError for missing or non-numeric features, or predictions named like a passed column."""
+    predictions (labels or the mean; class probabilities p_<class> with ``proba``); X is the
+    ``design``'s encoding where the fit had one (``symlogit.design``; ``unseen`` levels). Raises
+    DataError for missing or non-numeric features, an unseen level, or predictions named like a
+    passed column."""
     import warnings
 
     import pandas as pd
@@ -1022,7 +1097,10 @@ def _prediction_frame(frame, model, source, offset, passed, proba):
     from .data import DataError, features
 
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-    X = features(frame, list(model.feature_names_in_), source)
+    if design is None:
+        X = features(frame, list(model.feature_names_in_), source)
+    else:
+        X = design.transform(frame, source, unseen)
     offsets = None if offset is None else features(frame, [offset], source, "offset")[:, 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # feature names are matched above, by name
@@ -1037,7 +1115,8 @@ def _prediction_frame(frame, model, source, offset, passed, proba):
     return pd.concat([frame[passed].reset_index(drop=True), result], axis=1)
 
 
-def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset, scheduler):
+def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset, scheduler, design=None,
+                     unseen="error"):
     """symlogit predict --engine dask: each Parquet part scored on a worker and written as a part
     of --out (a directory, replaced only once every part is written)."""
     import shutil
@@ -1069,8 +1148,8 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
     try:
         frame = dd.read_parquet([str(f) for f in files])
         passed = _passed_through(list(frame.columns), data, saved, id_columns, append)
-        meta = _prediction_frame(frame._meta, model, data, offset, passed, proba)
-        parts = frame.map_partitions(_prediction_frame, model, data, offset, passed, proba, meta=meta)
+        meta = _prediction_frame(frame._meta, model, data, offset, passed, proba, design, unseen)
+        parts = frame.map_partitions(_prediction_frame, model, data, offset, passed, proba, design, unseen, meta=meta)
         parts.to_parquet(staging, write_index=False)
         written = len(list(staging.iterdir()))
         if target.exists():

@@ -25,7 +25,7 @@ class DataError(ValueError):
 
 @dataclass
 class Table:
-    X: np.ndarray            # (N, d) float64, finite
+    X: np.ndarray            # (N, d) float64, finite; CSR float64 with categorical columns
     y: np.ndarray | None     # (N,) target labels, or None when no target is read
     feature_names: list
     target: str | None
@@ -199,6 +199,8 @@ def _text_where_number(column, name, source, what):
                "(data rows count from 1)")
     if isinstance(value, str) and _THOUSANDS.fullmatch(value.strip()):
         return message + "; write numbers without thousands separators (1200.5, not 1,200.5)"
+    if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()):
+        return message + "; write numbers with a decimal point (3.5, not 3,5)"
     if numbers.notna().any():
         return message + "; fix or drop the rows that are not numbers"
     return message + ("; encode a categorical column as numbers first (e.g. one-hot columns with pandas.get_dummies), "
@@ -206,6 +208,30 @@ def _text_where_number(column, name, source, what):
 
 
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d*)?")
+_DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+")
+
+
+def is_categorical(column):
+    """Whether a column holds categories, not numbers: text, booleans or pandas' categorical dtype."""
+    return (isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(column)
+            or not pd.api.types.is_numeric_dtype(column))
+
+
+def numbers_as_text(column, name, source):
+    """The DataError message for a text column that holds numbers written as text, or None: most
+    of its values are numbers once thousands separators are removed or a decimal comma is read
+    as a point, and some are not plain numbers ("1,234", "3,5" or a typo). A text column of plain
+    numbers only (a Parquet string column of codes) is left a category."""
+    if isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(column):
+        return None  # declared categories
+    text = column.dropna().astype(str).str.strip()
+    if text.empty:
+        return None
+    plain = pd.to_numeric(text, errors="coerce").notna()
+    written = text.str.fullmatch(_THOUSANDS.pattern) | text.str.fullmatch(_DECIMAL_COMMA.pattern)
+    if plain.all() or (plain | written).mean() <= 0.5:
+        return None
+    return _text_where_number(column, name, source, "feature")
 
 
 def read_groups(frame, source, names):
@@ -226,10 +252,11 @@ def read_groups(frame, source, names):
     return values[:, 0] if len(names) == 1 else values
 
 
-def read_table(frame, source, columns, classes=True):
+def read_table(frame, source, columns, classes=True, design=None):
     """Split a frame by the roles of ``columns`` (``select_columns``): features X, target y, and
     the offset and sample weights (finite, >= 0) where named (id columns are only kept out). ``classes``: the target
-    holds class labels, so at least two are needed."""
+    holds class labels, so at least two are needed. ``design`` (``symlogit.design``): X is its
+    sparse encoding of the frame, named by its columns, instead of the numeric feature columns."""
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
     target = columns.target
     y = frame[target]
@@ -244,5 +271,8 @@ def read_table(frame, source, columns, classes=True):
     offsets = None if columns.offset is None else features(frame, [columns.offset], source, "offset")[:, 0]
     weights = None if columns.weight is None else _nonnegative(frame, columns.weight, source, "weight",
                                                                 "sample weights >= 0")
-    return Table(features(frame, columns.features, source), labels, columns.features, target, source, offsets,
-                 weights)
+    if design is None:
+        return Table(features(frame, columns.features, source), labels, columns.features, target, source, offsets,
+                     weights)
+    X = design.transform(frame, source)
+    return Table(X, labels, list(design.names), target, source, offsets, weights)

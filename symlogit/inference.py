@@ -308,9 +308,12 @@ def table_header(estimate):
 
 
 def table_row(name, estimate, se, z, p, interval):
-    """One term's row of a summary table: name, estimate, std err, z, p and interval (lower, upper)."""
+    """One term's row of a summary table: name, estimate, std err, z, p and interval (lower, upper).
+    A name longer than 17 characters (a formula's term, a long level) has a line of its own, whole."""
     values = (estimate, se, z, p, *interval)
-    return f"{str(name)[:17]:<18}" + "".join(_cell(v, *column) for v, column in zip(values, _COLUMNS))
+    cells = "".join(_cell(v, *column) for v, column in zip(values, _COLUMNS))
+    name = str(name)
+    return f"{name:<18}{cells}" if len(name) <= 17 else f"{name}\n{'':<18}{cells}"
 
 
 def model_title(family):

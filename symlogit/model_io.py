@@ -46,10 +46,13 @@ def _plain(value):
     return value
 
 
-def model_to_dict(model, feature_names, target, options, fit_record):
+def model_to_dict(model, feature_names, target, options, fit_record, design=None):
+    """The model file's dict; ``design`` (``symlogit.design``, for categorical columns or a
+    formula) is stored under "design" so that predict encodes new data the same way."""
     definition = getattr(model, "family_definition_", None)
     user = {} if definition is None else {"family_definition": definition.definition(),
                                           "family_kernels_sha256": definition.kernels_sha256()}
+    extra = {} if design is None else {"design": design.to_dict()}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -65,6 +68,7 @@ def model_to_dict(model, feature_names, target, options, fit_record):
         "fit_intercept": bool(model.fit_intercept),
         "options": {key: _plain(value) for key, value in options.items()},
         "fit": {key: _plain(value) for key, value in fit_record.items()},
+        **extra,
     }
 
 
@@ -151,9 +155,13 @@ class SavedModel:
         return self._family
 
     def _kernel(self, name, X, offset):
+        from .sparse import as_csr, is_sparse, sparse_kernels
+
         extra = {} if offset is None else {"offset": offset}
-        return getattr(self._family.kernels, name)(np.ascontiguousarray(X, dtype=np.float64),
-                                                   kernel_coefficients(self.coef_, self.intercept_), **extra)
+        B = kernel_coefficients(self.coef_, self.intercept_)
+        if is_sparse(X):  # categorical columns or a formula: scipy's products, the family's formulas
+            return getattr(sparse_kernels(self._family), name)(as_csr(X), B, **extra)
+        return getattr(self._family.kernels, name)(np.ascontiguousarray(X, dtype=np.float64), B, **extra)
 
     def predict_proba(self, X, offset=None):
         """Class probabilities (N, K), columns in the order of classes_."""
@@ -162,7 +170,10 @@ class SavedModel:
     def scores(self, X, offset=None):
         """The scores u = X coefᵀ + intercept (+ offset): (N,) for a scalar family, (N, K) for a
         vector family."""
-        U = np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
+        from .sparse import as_csr, is_sparse
+
+        X = as_csr(X) if is_sparse(X) else np.asarray(X, dtype=np.float64)  # categorical columns: CSR
+        U = X @ self.coef_.T + self.intercept_
         if U.shape[1] == 1:
             U = U[:, 0]
         return U if offset is None else U + offset
@@ -200,6 +211,24 @@ def offset_column(data, source):
     if column is not None and not isinstance(column, str):
         raise ModelFileError(f"{source}: malformed model file (the offset must be a column name, got {column!r})")
     return column
+
+
+def design_of(data, source, names):
+    """The design a model file's fit encoded its data with (``symlogit.design``), or None for
+    numeric feature columns; a ModelFileError where it is malformed or its columns are not the
+    file's feature names."""
+    if data.get("design") is None:
+        return None
+    from .data import DataError
+    from .design import design_from_dict
+
+    try:
+        design = design_from_dict(data["design"])
+    except (DataError, KeyError, TypeError, ValueError) as error:
+        raise ModelFileError(f"{source}: malformed model file (\"design\": {error})") from None
+    if getattr(design, "names", None) is not None and list(design.names) != list(names):
+        raise ModelFileError(f"{source}: inconsistent model file: the design's columns are not the feature names")
+    return design
 
 
 def read_model(path):

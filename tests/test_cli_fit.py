@@ -125,8 +125,8 @@ BAD_DATA = [
     (lambda p: write(p, "header.csv", "a,b,y\n"), ("no data rows",)),
     (lambda p: write(p, "ragged.csv", "a,b,y\n1,2,0\n1,2,3,4,5\n"), ("not a readable CSV file",)),
     (lambda p: write(p, "bad.parquet", "not parquet at all"), ("not a readable Parquet file",)),
-    (lambda p: write(p, "text.csv", "a,colour,y\n1,red,0\n2,blue,1\n"),
-     ("feature column 'colour' holds text where a number was expected: 'red' at row 1", "one-hot")),
+    (lambda p: write(p, "text.csv", "a,colour,y\n1,red,0\n2,,1\n"),  # a text column is a category (test_categorical)
+     ("categorical column 'colour' is empty at row 2",)),
     (lambda p: write(p, "thousands.csv", 'a,income,y\n1,"1,200.5",0\n2,300,1\n'),
      ("'1,200.5' at row 1", "without thousands separators")),
     (lambda p: write(p, "typo.csv", "a,b,y\n1,2,0\n2,x,1\n3,4,1\n"), ("'x' at row 2", "fix or drop the rows")),
