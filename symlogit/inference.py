@@ -25,6 +25,7 @@ k log(nobs), with k = θ.size and nobs = Σ w (= N without weights, as statsmode
 weights).
 """
 
+import copy
 import warnings
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -61,11 +62,17 @@ class Inference:
     the non-reference classes as columns; conf_int() is a DataFrame with columns 0 (lower) and 1
     (upper), and for softmax rows indexed by (class, term) and columns "lower", "upper"
     (statsmodels' MNLogit). Otherwise they are numpy arrays. ``arrays()`` gives the numpy arrays
-    in either case."""
+    in either case.
+
+    ``alpha`` (default 0.05) is the level of the intervals that conf_int(), arrays(), summary() and
+    marginal_effects() give unless told another (``model.inference(alpha=0.10)``: 90% intervals;
+    ``conf_int(alpha=...)`` overrides it for one call)."""
 
     def __init__(self, params, cov, llf, llnull, nobs, names, classes, penalised, converged, family="logit",
-                 information="observed", deviance=None, labelled=False, cov_type="nonrobust", n_clusters=None):
+                 information="observed", deviance=None, labelled=False, cov_type="nonrobust", n_clusters=None,
+                 alpha=0.05):
         params = np.asarray(params, dtype=float)
+        self.alpha = check_alpha(alpha)
         self.family, self.information, self.deviance = family, information, deviance
         self.cov_type, self.n_clusters = cov_type, n_clusters
         self._rows = None  # the training rows, for marginal_effects() (set by from_model)
@@ -102,16 +109,25 @@ class Inference:
             return pd.Series(values.copy(), index=list(self.names))
         return pd.DataFrame(values.copy(), index=list(self.names), columns=self._columns())
 
-    def _intervals(self, alpha):
-        if not 0 < alpha < 1:
-            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-        q = scipy.stats.norm.ppf(1 - alpha / 2)
+    def _intervals(self, alpha=None):
+        q = scipy.stats.norm.ppf(1 - check_alpha(self.alpha if alpha is None else alpha) / 2)
         return np.stack([self._params - q * self._bse, self._params + q * self._bse], axis=-1)
 
-    def conf_int(self, alpha=0.05):
-        """Wald intervals θ ± Φ⁻¹(1 - α/2) bse. numpy: shape params.shape + (2,), [..., 0] lower,
-        [..., 1] upper. Labelled: a DataFrame, columns 0 and 1 (lower, upper) indexed by term; for
-        softmax indexed by (class, term), columns "lower" and "upper", as statsmodels' MNLogit."""
+    def with_alpha(self, alpha):
+        """This inference with intervals at level ``alpha`` by default (a shallow copy; self if the
+        same)."""
+        alpha = check_alpha(alpha)
+        if alpha == self.alpha:
+            return self
+        other = copy.copy(self)
+        other.alpha = alpha
+        return other
+
+    def conf_int(self, alpha=None):
+        """Wald intervals θ ± Φ⁻¹(1 - α/2) bse, α this inference's ``alpha`` unless given. numpy:
+        shape params.shape + (2,), [..., 0] lower, [..., 1] upper. Labelled: a DataFrame, columns 0
+        and 1 (lower, upper) indexed by term; for softmax indexed by (class, term), columns "lower"
+        and "upper", as statsmodels' MNLogit."""
         ci = self._intervals(alpha)
         if not self.labelled:
             return ci
@@ -122,9 +138,9 @@ class Inference:
         index = pd.MultiIndex.from_product([self._columns(), list(self.names)], names=["y", None])
         return pd.DataFrame(ci.transpose(1, 0, 2).reshape(-1, 2), index=index, columns=["lower", "upper"])
 
-    def arrays(self, alpha=0.05):
+    def arrays(self, alpha=None):
         """(params, bse, z, pvalues, conf_int) as numpy arrays whatever the model was fitted on;
-        conf_int of shape params.shape + (2,)."""
+        conf_int of shape params.shape + (2,), at level ``alpha`` (default: this inference's)."""
         return self._params, self._bse, self._z, self._pvalues, self._intervals(alpha)
 
     @classmethod
@@ -207,7 +223,8 @@ class Inference:
 
     def marginal_effects(self):
         """Average marginal effects dy/dx with delta-method standard errors from this inference's
-        covariance (robust where it is): ``symlogit.margins.MarginalEffects``."""
+        covariance (robust where it is): ``symlogit.margins.MarginalEffects``, whose intervals are
+        at this inference's ``alpha`` by default."""
         from .margins import average_marginal_effects
 
         if self._rows is None:
@@ -284,7 +301,7 @@ class Inference:
             f"{'Penalised:':<22}{str(self.penalised):>14}    {'AIC / BIC:':<22}{self.aic:>8.5g} / {self.bic:<.5g}",
         ]
         params, bse, z, pvalues, ci = self.arrays()
-        header = table_header("coef")
+        header = table_header("coef", self.alpha)
         columns = [(None, slice(None))] if params.ndim == 1 else [
             (f"y={self.classes[k + 1]} (vs {self.classes[0]})", (slice(None), k)) for k in range(params.shape[1])]
         for title, index in columns:
@@ -302,9 +319,23 @@ class Inference:
 _COLUMNS = ((11, 4, True), (11, 3, True), (9, 3, False), (9, 3, False), (10, 3, True), (10, 3, True))
 
 
-def table_header(estimate):
-    """The column heads of a summary table whose estimates are called ``estimate``."""
-    return f"{'':<18}{estimate:>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{'[0.025':>10}{'0.975]':>10}"
+def check_alpha(alpha):
+    """alpha as a float in (0, 1), else a ValueError."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), a number (0.05 for 95% intervals), got {alpha!r}")
+    return float(alpha)
+
+
+def interval_heads(alpha):
+    """The heads of the interval columns at level ``alpha``, as statsmodels': ("[0.025", "0.975]")."""
+    return f"[{alpha / 2:.4g}", f"{1 - alpha / 2:.4g}]"
+
+
+def table_header(estimate, alpha=0.05):
+    """The column heads of a summary table whose estimates are called ``estimate``, intervals at
+    level ``alpha``."""
+    lower, upper = interval_heads(alpha)
+    return f"{'':<18}{estimate:>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{lower:>10}{upper:>10}"
 
 
 def table_row(name, estimate, se, z, p, interval):

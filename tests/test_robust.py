@@ -502,3 +502,27 @@ def test_unidentified_coefficients_leave_the_identified_ones_right(cov_type):
     effects, expected = ours.marginal_effects(), reduced.marginal_effects()
     np.testing.assert_allclose(effects.bse[1], expected.bse[1], rtol=1e-6)
     assert np.all(np.isnan(effects.bse[[0, 2, 3]]))
+
+
+# ---- faults found by the new-user trial of issue 20 ---------------------------------------------
+
+def test_inference_alpha_is_the_default_level_of_every_interval():
+    """model.inference(alpha=0.10): conf_int(), arrays(), summary() and the marginal effects'
+    intervals are 90% ones (statsmodels' conf_int(alpha=0.10)); conf_int(alpha=...) still
+    overrides; the cached 95% inference is not changed by asking for another level."""
+    X, y, _, _ = _spector()
+    model = LogisticRegression(penalty=None, tol=1e-10).fit(X, y)
+    reference = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    ninety = model.inference(alpha=0.10)
+    np.testing.assert_allclose(ninety.conf_int(), reference.conf_int(alpha=0.10), rtol=1e-6)
+    np.testing.assert_allclose(ninety.arrays()[4], reference.conf_int(alpha=0.10), rtol=1e-6)
+    np.testing.assert_allclose(ninety.conf_int(alpha=0.05), reference.conf_int(), rtol=1e-6)
+    np.testing.assert_allclose(model.inference().conf_int(), reference.conf_int(), rtol=1e-6)  # cache unchanged
+    assert "[0.05" in ninety.summary() and "0.95]" in ninety.summary() and "[0.025" not in ninety.summary()
+    assert f"{reference.conf_int(alpha=0.10)[1, 0]:.3f}" in ninety.summary()
+    effects = ninety.marginal_effects()
+    expected = reference.get_margeff().conf_int(alpha=0.10)
+    np.testing.assert_allclose(effects.conf_int(), expected, rtol=1e-4)
+    assert "[0.05" in effects.summary()
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
+        model.inference(alpha=5)
