@@ -23,6 +23,10 @@ one-step leave-one-row-out change of θ, by Woodbury, as the scalar HC3) and
 r̃_i = W_i^½ (I - H_i)^(-1/2) W_i^(-½) r_i (the principal root of (I - W_i Q_i)⁻¹) for HC2; with two
 classes both are the binary formulas. (A choice of symlogit's: statsmodels and R offer no HC2/HC3
 for multinomial models.)
+HC2 and HC3 are undefined where a row's leverage reaches 1 (its block's largest eigenvalue for
+softmax): the fit then passes through the row (a dummy column for a single row), or, with frequency
+weights below 1, one copy's h_ii exceeds 1. Rather than NaN or noise, they raise a ValueError naming
+the rows of positive weight with h_ii >= 1 - LEVERAGE_GAP (1e-8); HC0 and HC1 are defined there.
 
 Sample weights are frequency weights (statsmodels' ``freq_weights``): a row of weight w counts as
 w identical rows, so every covariance here equals the one computed on the data with each row
@@ -108,15 +112,36 @@ def _roots(W):
 
 
 def _leverage_factor(r, W, Q, cov_type):
-    """r̃ (n, m) = f(W Q) r with f(A) = (I - A)^(-1/2) (HC2) or (I - A)^(-1) (HC3), through the
-    symmetric H = W^½ Q W^½: f(W Q) = I + W^½ V g(Λ) Vᵀ W^(+½), g(λ) = f(λ) - 1 (the null space of
-    W contributes g(0) = 0, so a row of zero curvature keeps its residual)."""
+    """(r̃ (n, m), the largest leverage eigenvalue of each row (n,)): r̃ = f(W Q) r with
+    f(A) = (I - A)^(-1/2) (HC2) or (I - A)^(-1) (HC3), through the symmetric H = W^½ Q W^½:
+    f(W Q) = I + W^½ V g(Λ) Vᵀ W^(+½), g(λ) = f(λ) - 1 (the null space of W contributes g(0) = 0,
+    so a row of zero curvature keeps its residual)."""
     root, inverse_root = _roots(W)
     lam, V = np.linalg.eigh(root @ Q @ root)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = (1 - lam) ** (-0.5 if cov_type == "HC2" else -1.0) - 1
     inner = (V * g[:, None, :]) @ V.transpose(0, 2, 1)
-    return r + (root @ inner @ inverse_root @ r[:, :, None])[:, :, 0]
+    return r + (root @ inner @ inverse_root @ r[:, :, None])[:, :, 0], lam[:, -1]
+
+
+#: HC2 and HC3 divide by 1 - h_ii: refused where a row's leverage (its block's largest eigenvalue)
+#: is at least 1 - LEVERAGE_GAP
+LEVERAGE_GAP = 1e-8
+
+
+def check_leverage(rows, leverages, cov_type):
+    """A ValueError naming the rows (numbers counted from 0) whose leverage reaches 1 - LEVERAGE_GAP,
+    where HC2 and HC3 are undefined; nothing if there are none. rows, leverages: (n,)."""
+    if len(rows) == 0:
+        return
+    shown = ", ".join(f"{row} (h = {h:.6g})" for row, h in zip(rows[:5], leverages[:5]))
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    raise ValueError(f"{cov_type} is undefined: the leverage h_ii of row(s) {shown}{more} (rows count from 0) is at "
+                     f"least 1 - {LEVERAGE_GAP:g}, and {cov_type} divides by 1 - h_ii (for softmax: the largest "
+                     "eigenvalue of the row's leverage block). The fit passes through such a row: a dummy column "
+                     "for a single row, or frequency weights below 1 (h_ii is the leverage of one copy of the row, "
+                     "above 1 when the weights sum to little). Use cov_type='HC0' or 'HC1', or drop that row or "
+                     "dummy, or use weights that count rows")
 
 
 def hat_values(family, X, y, B, intercept, offset, expected, bread):
@@ -141,28 +166,32 @@ def _quadratic_forms(Xh, C, m):
     return Q
 
 
-def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways=None, expected=False):
+def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways=None, expected=False, first_row=0):
     """The meat of ``cov_type`` over rows X (one pass, in blocks of BLOCK rows): (P, P) for HC0-HC3
     (HC1's factor is applied by ``sandwich``), or for "cluster" a list of (G, P) score sums
     S_g = Σ_{i in g} w_i s_i, one per way of ``ways`` (``cluster_ways``). ``bread`` (P, P), the
     non-robust covariance (a generalised inverse of a singular information), is needed by HC2 and
-    HC3's hat values."""
+    HC3's hat values; a ValueError (``check_leverage``) where a row of positive weight has leverage
+    1 (numbered from ``first_row``: X's first row's number among all rows)."""
     with one_blas_thread():  # small BLAS calls between kernel passes: see solvers.objective
-        return _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected)
+        return _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected, first_row)
 
 
-def _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected):
+def _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, expected, first_row):
     from .sparse import row_blocks  # a sparse X: dense blocks of bounded size
 
-    sums = None
+    sums, flagged = None, ([], [])  # the rows whose leverage reaches 1, and their leverages
     for rows, X_rows in row_blocks(X, BLOCK):
         m = X_rows.shape[0]
         r, W = family.row_terms(X_rows, y[rows], B, intercept, None if offset is None else offset[rows], expected)
         Xh = design(X_rows, intercept)
-        if cov_type in ("HC2", "HC3"):
-            r = _leverage_factor(r, W, _quadratic_forms(Xh, bread, r.shape[1]), cov_type)
-        S = (r[:, :, None] * Xh[:, None, :]).reshape(m, -1)
         w = weights[rows]
+        if cov_type in ("HC2", "HC3"):
+            r, leverage = _leverage_factor(r, W, _quadratic_forms(Xh, bread, r.shape[1]), cov_type)
+            bad = np.flatnonzero((w > 0) & ~(leverage < 1 - LEVERAGE_GAP))  # NaN too
+            flagged[0].extend((first_row + rows.start + bad).tolist())
+            flagged[1].extend(leverage[bad].tolist())
+        S = (r[:, :, None] * Xh[:, None, :]).reshape(m, -1)
         if cov_type == "cluster":
             parts = [scipy.sparse.csr_matrix((w, (codes[rows], np.arange(m))), shape=(G, m)) @ S
                      for codes, G, _ in ways]
@@ -171,6 +200,7 @@ def _meat(family, X, y, B, weights, intercept, offset, cov_type, bread, ways, ex
             parts = A.T @ A  # numpy hands Aᵀ A to BLAS SYRK (a GEMM of Sᵀ and wS is many times slower)
         sums = parts if sums is None else (
             [a + b for a, b in zip(sums, parts)] if cov_type == "cluster" else sums + parts)
+    check_leverage(*flagged, cov_type)
     return sums
 
 

@@ -116,6 +116,20 @@ def test_robust_inference_on_dask_equals_in_memory(client, family, n_classes, co
         assert _relative(on_dask.marginal_effects().bse, expected.bse) < 1e-8
 
 
+def test_robust_hc2_hc3_on_dask_name_the_rows_of_leverage_one(client):
+    """A dummy column for a single row in the second chunk: HC2 and HC3 on dask refuse it as in
+    memory, naming the row by its number among all rows (not within its chunk)."""
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.normal(size=(3000, 2)), np.eye(3000)[2000]])
+    y = rng.poisson(np.exp(0.3 * X[:, 0]))
+    y[2000] = 2
+    fitted = GLMRegressor(family="poisson", alpha=0, tol=1e-10).fit(_dask(X), _dask(y))
+    for cov_type in ("HC2", "HC3"):
+        with pytest.raises(ValueError, match=rf"{cov_type} is undefined: the leverage h_ii of row\(s\) 2000 \(h = 1\)"):
+            fitted.inference(cov_type=cov_type)
+    assert np.all(np.isfinite(fitted.inference(cov_type="HC0").bse))
+
+
 def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):
     X, y, _ = _data(3)
     model = LogisticRegression(tol=1e-10).fit(X, y)

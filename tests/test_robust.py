@@ -526,3 +526,31 @@ def test_inference_alpha_is_the_default_level_of_every_interval():
     assert "[0.05" in effects.summary()
     with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
         model.inference(alpha=5)
+
+
+@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
+def test_hc2_hc3_refuse_rows_of_leverage_one(cov_type):
+    """HC2 and HC3 divide by 1 - h_ii: a ValueError naming the rows where h_ii reaches 1 (rather
+    than NaN or noise): frequency weights below 1 (one copy's leverage above 1: binary and
+    multinomial), and a dummy column for a single row (h = 1 up to rounding). HC0 is still given,
+    and a row of zero weight (not in the data) is not a reason to refuse."""
+    d = sm.datasets.anes96.load_pandas().data
+    X = d[["logpopul", "selfLR", "age", "educ", "income"]].to_numpy(float)
+    for y in (d["vote"].to_numpy(float), d["PID"].to_numpy().astype(int) // 3):
+        model = LogisticRegression(penalty=None, tol=1e-10).fit(X, y, sample_weight=np.full(len(y), 0.02))
+        with pytest.raises(ValueError, match=rf"{cov_type} is undefined: the leverage h_ii of row\(s\) \d+ \(h = 1\.\d+"
+                                             r".*Use cov_type='HC0' or 'HC1'"):
+            model.inference(cov_type=cov_type)
+        assert np.all(np.isfinite(model.inference(cov_type="HC0").bse))
+    c = sm.datasets.cpunish.load_pandas().data
+    X = np.column_stack([c[["PERPOVERTY", "PERBLACK", "SOUTH"]].to_numpy(float), np.eye(17)[3]])
+    model = GLMRegressor(family="poisson", alpha=0, tol=1e-10, solver="newton").fit(X, c["EXECUTIONS"])
+    with pytest.raises(ValueError, match=rf"{cov_type} is undefined: the leverage h_ii of row\(s\) 3 \(h = 1\) "
+                                         r"\(rows count from 0\).*dummy column for a single row"):
+        model.inference(cov_type=cov_type)
+    weights = np.ones(17)
+    weights[3] = 0  # the dummy's row out of the data: its coefficient is not identified, the others are
+    with pytest.warns(InferenceWarning, match="not identified"):
+        kept = GLMRegressor(family="poisson", alpha=0, tol=1e-10, solver="newton").fit(
+            X, c["EXECUTIONS"], sample_weight=weights).inference(cov_type=cov_type)
+    assert np.all(np.isfinite(kept.bse[:4])) and np.isnan(kept.bse[4])
