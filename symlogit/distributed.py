@@ -283,13 +283,14 @@ def inference_statistics(family, X, y, B, weights, intercept, offset, expected):
                            total_weight=total)
 
 
-def check_groups(groups, n):
+def check_groups(groups, n, weights):
     """``sandwich.cluster_ways`` for a fit on dask arrays: the labels (a dask array or frame, or
-    numpy/pandas in memory) are coded once on the client (N labels, not X); ``meat`` sends each
-    chunk the codes of its rows, and the clusters' score sums are made on the workers."""
+    numpy/pandas in memory) and the weights (which clusters have positive weight) are brought to
+    the client once (N values each, not X); ``meat`` sends each chunk the codes of its rows, and the
+    clusters' score sums are made on the workers."""
     from .sandwich import cluster_ways
 
-    return cluster_ways(groups.compute() if hasattr(groups, "compute") else groups, n)
+    return cluster_ways(groups.compute() if hasattr(groups, "compute") else groups, n, weights.compute())
 
 
 def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways=None, expected=False):

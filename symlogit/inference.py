@@ -155,7 +155,7 @@ class Inference:
             from .distributed import check_groups as cluster_ways_of
         else:
             cluster_ways_of = cluster_ways
-        ways = None if groups is None else cluster_ways_of(groups, X.shape[0])
+        ways = None if groups is None else cluster_ways_of(groups, X.shape[0], weights)
         family = model._fitted_family()
         B = model._internal_coef()
         intercept = bool(model.fit_intercept)

@@ -31,7 +31,8 @@ the rows of positive weight with h_ii >= 1 - LEVERAGE_GAP (1e-8); HC0 and HC1 ar
 Sample weights are frequency weights (statsmodels' ``freq_weights``): a row of weight w counts as
 w identical rows, so every covariance here equals the one computed on the data with each row
 repeated w times: N = Σ_i w_i in HC1's and the clusters' corrections, h_ii is the leverage of one
-copy (R's glm with prior weights would use w_i h_ii instead), and a row's copies are in its cluster.
+copy (R's glm with prior weights would use w_i h_ii instead), a row's copies are in its cluster, and
+G counts the clusters of positive weight (a cluster of rows of weight 0 is not in the data).
 HC0 then equals statsmodels' GLM with freq_weights; its cluster covariance counts N as the rows
 in (N - 1)/(N - P), so it differs from this one (and from the repeated rows') by that factor.
 
@@ -63,10 +64,13 @@ def check_cov_type(cov_type, groups):
     return name
 
 
-def cluster_ways(groups, n):
+def cluster_ways(groups, n, weights=None):
     """[(codes (N,) int, G, sign)] from groups (N,), (N, 1) or (N, 2) (numpy, pandas, lists; any
-    labels): one way, or two ways and their intersection (sign -1). A ValueError for the wrong
-    shape, a missing label (NaN, None) or a grouping with a single cluster."""
+    labels): one way, or two ways and their intersection (sign -1). G counts the clusters of
+    positive total weight (``weights`` (N,), frequency weights; all rows without): a cluster whose
+    rows all have weight 0 is not in the data, so its rows are coded as cluster 0, where they add
+    nothing. A ValueError for the wrong shape, a missing label (NaN, None) or a grouping with a
+    single cluster (of positive weight)."""
     import pandas as pd
 
     values = groups.to_numpy() if hasattr(groups, "to_numpy") else np.asarray(groups)
@@ -75,6 +79,7 @@ def cluster_ways(groups, n):
     if values.ndim != 2 or values.shape[0] != n or values.shape[1] not in (1, 2):
         raise ValueError(f"groups must have one cluster label per training row: shape ({n},) for one-way or ({n}, 2) "
                          f"for two-way clustering, got {np.shape(groups)}")
+    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     frame = pd.DataFrame(values)
     ways = []
     for j in range(frame.shape[1]):
@@ -83,15 +88,23 @@ def cluster_ways(groups, n):
         if missing.any():
             raise ValueError(f"groups has a missing label in row {int(np.argmax(missing))} (rows count from 0)"
                              + (f", column {j}" if frame.shape[1] > 1 else "") + "; every row needs a cluster")
-        codes, uniques = pd.factorize(column)
-        if len(uniques) < 2:
-            raise ValueError("groups" + (f" column {j}" if frame.shape[1] > 1 else "") + " has a single cluster: "
-                             "a cluster-robust covariance needs at least 2 clusters")
-        ways.append((codes.astype(np.intp), len(uniques), 1.0))
+        codes, G = _weighted_clusters(pd.factorize(column)[0], weights)
+        if G < 2:
+            raise ValueError("groups" + (f" column {j}" if frame.shape[1] > 1 else "") + " has a single cluster"
+                             + ("" if G == len(pd.unique(column)) else " of positive weight (the others' rows all "
+                                "have weight 0)") + ": a cluster-robust covariance needs at least 2 clusters")
+        ways.append((codes, G, 1.0))
     if len(ways) == 2:
-        both, uniques = pd.factorize(ways[0][0] * ways[1][1] + ways[1][0])
-        ways.append((both.astype(np.intp), len(uniques), -1.0))
+        ways.append((*_weighted_clusters(pd.factorize(ways[0][0] * ways[1][1] + ways[1][0])[0], weights), -1.0))
     return ways
+
+
+def _weighted_clusters(codes, weights):
+    """(codes, G): the clusters of positive total weight coded 0..G-1 in their order; the rows of
+    the others (every row of weight 0) coded 0."""
+    positive = np.bincount(codes, weights=weights) > 0
+    recoded = np.cumsum(positive) - 1
+    return np.where(positive[codes], recoded[codes], 0).astype(np.intp), int(positive.sum())
 
 
 def design(X, intercept):

@@ -130,6 +130,20 @@ def test_robust_hc2_hc3_on_dask_name_the_rows_of_leverage_one(client):
     assert np.all(np.isfinite(fitted.inference(cov_type="HC0").bse))
 
 
+def test_robust_cluster_on_dask_counts_clusters_of_positive_weight(client):
+    """A cluster whose rows all have weight 0 is not counted on dask either (the weights are
+    brought to the client with the labels)."""
+    X, y, w = _data(2)
+    groups = np.arange(len(y)) % 10
+    w = np.where(groups == 9, 0.0, w)
+    memory = LogisticRegression(penalty=None, tol=1e-10).fit(X, y, sample_weight=w).inference(
+        cov_type="cluster", groups=groups)
+    on_dask = LogisticRegression(penalty=None, tol=1e-10).fit(_dask(X), _dask(y), sample_weight=_dask(w)).inference(
+        cov_type="cluster", groups=_dask(groups))
+    assert memory.n_clusters == on_dask.n_clusters == (9,)
+    assert _relative(on_dask.cov, memory.cov) < 1e-8
+
+
 def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):
     X, y, _ = _data(3)
     model = LogisticRegression(tol=1e-10).fit(X, y)

@@ -554,3 +554,30 @@ def test_hc2_hc3_refuse_rows_of_leverage_one(cov_type):
         kept = GLMRegressor(family="poisson", alpha=0, tol=1e-10, solver="newton").fit(
             X, c["EXECUTIONS"], sample_weight=weights).inference(cov_type=cov_type)
     assert np.all(np.isfinite(kept.bse[:4])) and np.isnan(kept.bse[4])
+
+
+@pytest.mark.filterwarnings("ignore:This fit is penalised")
+def test_clusters_of_zero_weight_are_not_counted():
+    """Frequency weights: a cluster whose rows all have weight 0 is not in the data, so G (in
+    G/(G-1), and n_clusters) counts the clusters of positive weight, each way and the two-way
+    intersections: the covariance equals the one of the fit without those rows. A single cluster
+    of positive weight is refused as a single cluster is."""
+    X, y, _, _ = _spector()
+    g, h = np.arange(32) % 8, np.arange(32) % 3
+    w = np.where(g == 7, 0.0, 1.0)
+    keep = w > 0
+    model = LogisticRegression(penalty=None, tol=1e-12).fit(X, y, sample_weight=w)
+    reduced = LogisticRegression(penalty=None, tol=1e-12).fit(X[keep], y[keep])
+    one_way = model.inference(cov_type="cluster", groups=g)
+    assert one_way.n_clusters == (7,)
+    np.testing.assert_allclose(one_way.cov, reduced.inference(cov_type="cluster", groups=g[keep]).cov, rtol=1e-8)
+    both = np.c_[g, h]
+    two_way = model.inference(cov_type="cluster", groups=both)
+    assert two_way.n_clusters == (7, 3)
+    np.testing.assert_allclose(two_way.cov, reduced.inference(cov_type="cluster", groups=both[keep]).cov, rtol=1e-8)
+    w = np.where(g == 0, 1.0, 0.0) + np.where(g == 1, 0.5, 0.0)
+    alone = np.where(g == 0, 1.0, 0.0)
+    with pytest.raises(ValueError, match="has a single cluster of positive weight"):
+        LogisticRegression(tol=1e-8).fit(X, y, sample_weight=alone).inference(cov_type="cluster", groups=g)
+    assert LogisticRegression(tol=1e-8).fit(X, y, sample_weight=w).inference(cov_type="cluster",
+                                                                              groups=g).n_clusters == (2,)
