@@ -34,7 +34,7 @@ import numpy as np
 import scipy.linalg
 import scipy.stats
 
-from .sandwich import check_cov_type, cluster_ways, meat, sandwich
+from .sandwich import check_correction, check_cov_type, cluster_ways, meat, sandwich
 
 
 class InferenceWarning(UserWarning):
@@ -175,11 +175,12 @@ class Inference:
             H, params = H[p:, p:], B[:, 1:]  # drop the reference class's blocks
         cov, identified, generalised = _inverse(H)
         if cov_type != "nonrobust":  # around a generalised inverse: right for every identified parameter
+            rank = np.trace(generalised @ H)  # H⁺H projects onto H's range: the parameters' effective number
+            rank = round(rank) if np.isfinite(rank) else H.shape[0]
+            check_correction(cov_type, sums.total_weight, rank)  # before the pass over the rows
             sums_of_scores = meat_of(family, X, targets.values, B, weights, intercept, offset, cov_type, generalised,
                                      ways, information == "expected")
-            rank = np.trace(generalised @ H)  # H⁺H projects onto H's range: the parameters' effective number
-            generalised = sandwich(generalised, sums_of_scores, cov_type, sums.total_weight, ways,
-                                   round(rank) if np.isfinite(rank) else H.shape[0])
+            generalised = sandwich(generalised, sums_of_scores, cov_type, sums.total_weight, ways, rank)
             cov = _masked(generalised, identified)
         llnull = sums.measure - sums.null_loss
         deviance = None if family.is_vector else 2 * (sums.loss - sums.saturated)

@@ -221,6 +221,18 @@ def _dense(M):
     return M.toarray() if scipy.sparse.issparse(M) else M
 
 
+def check_correction(cov_type, nobs, n_params):
+    """A ValueError where HC1's or the clusters' small-sample correction is undefined: N = Σ w
+    (frequency weights: the rows they stand for) must exceed P = n_params."""
+    if cov_type in ("HC1", "cluster") and not nobs > n_params:
+        factor = "N/(N - P)" if cov_type == "HC1" else "G/(G - 1) (N - 1)/(N - P)"
+        raise ValueError(f"cov_type={cov_type!r} multiplies by {factor} with N = the sum of the sample weights = "
+                         f"{nobs:g} and P = {n_params} parameters: it needs N > P. Sample weights are frequency "
+                         "weights (a row of weight w counts as w rows), so weights normalised to sum to 1 make N = 1; "
+                         "use weights that count rows (e.g. scaled to sum to the number of rows)"
+                         + (", or cov_type='HC0'" if cov_type == "HC1" else ""))
+
+
 def sandwich(bread, meat_sums, cov_type, nobs, ways=None, n_params=None):
     """C M C with the small-sample factor of ``cov_type``: N/(N - P) for HC1; per way of a cluster
     covariance G/(G - 1) · (N - 1)/(N - P), signed (two-way: V_1 + V_2 - V_12). nobs = N = Σ w.
@@ -228,6 +240,7 @@ def sandwich(bread, meat_sums, cov_type, nobs, ways=None, n_params=None):
     then right for the identified parameters: the scores lie in the information's range), when
     P = n_params is the information's rank (default: C's size)."""
     P = bread.shape[0] if n_params is None else n_params
+    check_correction(cov_type, nobs, P)
     C = bread
     if cov_type == "cluster":  # S: dense, or sparse from dask's chunks
         cov = sum(sign * G / (G - 1) * (nobs - 1) / (nobs - P) * (C @ _dense(S.T @ S) @ C)

@@ -581,3 +581,19 @@ def test_clusters_of_zero_weight_are_not_counted():
         LogisticRegression(tol=1e-8).fit(X, y, sample_weight=alone).inference(cov_type="cluster", groups=g)
     assert LogisticRegression(tol=1e-8).fit(X, y, sample_weight=w).inference(cov_type="cluster",
                                                                               groups=g).n_clusters == (2,)
+
+
+@pytest.mark.parametrize("cov_type", ["HC1", "cluster"])
+def test_small_sample_corrections_need_more_weight_than_parameters(cov_type):
+    """HC1's N/(N - P) and the clusters' (N - 1)/(N - P) with N = Σ w <= P (weights normalised to
+    sum to 1): a ValueError saying so (frequency weights), not NaN standard errors with a warning
+    about two-way clustering."""
+    X, y, g, _ = _spector()
+    model = LogisticRegression(penalty=None, tol=1e-10).fit(X, y, sample_weight=np.full(32, 1 / 32))
+    groups = g if cov_type == "cluster" else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing but the error
+        with pytest.raises(ValueError, match=rf"cov_type='{cov_type}' multiplies by .*N = the sum of the sample "
+                                             r"weights = 1 and P = 4 parameters: it needs N > P\. .*frequency weights"):
+            model.inference(cov_type=cov_type, groups=groups)
+    assert np.all(np.isfinite(model.inference(cov_type="HC0").bse))
