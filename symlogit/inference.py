@@ -235,11 +235,13 @@ class Inference:
 
     def wald_test(self, R, q=None):
         """The Wald test of the linear hypothesis R θ = q (statsmodels' ``wald_test`` with
-        use_f=False): W = (Rθ - q)ᵀ (R C Rᵀ)⁻¹ (Rθ - q), C this inference's covariance (robust
-        where it is), χ² with df = the number of rows of R; (R C Rᵀ)⁻¹ a pseudo-inverse, as
-        statsmodels'. R: (J, P) or (P,) for one restriction, P = params.size with θ flattened
-        class by class for softmax (statsmodels MNLogit's order: all of class 1's terms, then
-        class 2's); q: (J,) or a number, 0 by default. Returns TestResult(statistic, pvalue, df)."""
+        use_f=False): W = (Rθ - q)ᵀ (R C Rᵀ)⁺ (Rθ - q), C this inference's covariance (robust
+        where it is), χ² with df = the numerical rank of R C Rᵀ (the number of rows of R unless some
+        are linear combinations of others: then an InferenceWarning, as statsmodels warns), (R C Rᵀ)⁺
+        the pseudo-inverse. Inconsistent restrictions (no θ with R θ = q) raise a ValueError.
+        R: (J, P) or (P,) for one restriction, P = params.size with θ flattened class by class for
+        softmax (statsmodels MNLogit's order: all of class 1's terms, then class 2's); q: (J,) or a
+        number, 0 by default. Returns TestResult(statistic, pvalue, df)."""
         theta = self._params.T.ravel()
         R = np.atleast_2d(np.asarray(R, dtype=float))
         if R.ndim != 2 or R.shape[1] != theta.size:
@@ -257,10 +259,21 @@ class Inference:
         if involved.any():
             raise ValueError(f"R involves parameter(s) {', '.join(map(str, np.flatnonzero(involved)))} (flattened), which "
                              "are not identified (NaN standard errors); test the identified parameters only")
+        solution = np.linalg.lstsq(R, q, rcond=None)[0]
+        residual = np.linalg.norm(R @ solution - q)
+        if residual > 1e-8 * (np.linalg.norm(R, 2) * np.linalg.norm(solution) + np.linalg.norm(q)):
+            raise ValueError(f"the restrictions R θ = q are inconsistent: no θ satisfies them (q is not in the range of R; "
+                             f"least-squares residual {residual:.3g}); rows of R that are combinations of others need "
+                             "the same combination of q")
         difference = R @ theta - q
         R, cov = R[:, keep], self.cov[np.ix_(keep, keep)]
-        statistic = float(difference @ np.linalg.pinv(R @ cov @ R.T) @ difference)
-        df = R.shape[0]
+        restricted = R @ cov @ R.T
+        df = int(np.linalg.matrix_rank(restricted))
+        if df < R.shape[0]:
+            warnings.warn(f"The covariance of the {R.shape[0]} restrictions R θ has rank {df}: some rows of R are "
+                          f"linear combinations of others, so the test has df = {df} (its statistic uses the "
+                          "pseudo-inverse), as statsmodels' wald_test.", InferenceWarning, stacklevel=2)
+        statistic = float(difference @ np.linalg.pinv(restricted) @ difference)
         return TestResult(statistic, float(scipy.stats.chi2.sf(statistic, df)), df)
 
     def compare_lr_test(self, restricted):

@@ -597,3 +597,28 @@ def test_small_sample_corrections_need_more_weight_than_parameters(cov_type):
                                              r"weights = 1 and P = 4 parameters: it needs N > P\. .*frequency weights"):
             model.inference(cov_type=cov_type, groups=groups)
     assert np.all(np.isfinite(model.inference(cov_type="HC0").bse))
+
+
+def test_wald_test_with_dependent_restrictions_uses_their_rank():
+    """R with a row twice another: df = rank(R C Rᵀ) = 1 with a warning and the statistic of the
+    single restriction (statsmodels warns and gives the same); inconsistent restrictions (q not in
+    R's range) are a ValueError."""
+    X, y, _, _ = _spector()
+    result = LogisticRegression(penalty=None, tol=1e-10).fit(X, y).inference()
+    R = np.array([[0, 1, 0, 0], [0, 2, 0, 0.0]])
+    with pytest.warns(InferenceWarning, match="has rank 1.*df = 1"):
+        test = result.wald_test(R, [0, 0])
+    single = result.wald_test(R[0])
+    assert test.df == 1 and test.statistic == pytest.approx(single.statistic, rel=1e-10)
+    assert test.pvalue == pytest.approx(single.pvalue, rel=1e-10)
+    reference = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = reference.wald_test((R, np.zeros(2)), use_f=False, scalar=True)
+    assert test.statistic == pytest.approx(expected.statistic, rel=1e-6)
+    assert test.pvalue == pytest.approx(expected.pvalue, rel=1e-5)  # statsmodels' df is 1 too
+    with pytest.raises(ValueError, match="restrictions R θ = q are inconsistent"):
+        result.wald_test(R, [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # independent restrictions: no warning, df = J
+        assert result.wald_test(np.eye(4)[1:]).df == 3
