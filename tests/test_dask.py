@@ -284,6 +284,43 @@ def test_cli_dask_inference_with_a_robust_covariance(client, tmp_path):
     assert refused.exit_code == 2 and refused.output.count("\n") == 1 and "no groups column 'nowhere'" in refused.output
 
 
+def test_cli_dask_never_sends_one_key_with_two_different_tasks(client, tmp_path, monkeypatch):
+    """`symlogit fit --engine dask --cov-type HC3` (the trial's run): no key reaches the scheduler
+    in two graphs with different tasks. X was from_delayed pieces joined by concatenate, whose
+    blocks graph optimisation fused in one computation and not in another, and distributed warned
+    "Detected different `run_spec`" when the first was still held, a matter of timing; every
+    graph is checked here (as the scheduler checks, but for every key it is sent), and the
+    scheduler's log for that warning."""
+    import logging
+
+    from distributed.scheduler import Scheduler
+
+    sent, clashes = {}, []
+    original = Scheduler._generate_taskstates
+
+    def recording(self, keys, dsk, computation):
+        for key, task in dsk.items():
+            dependencies = frozenset(getattr(task, "dependencies", ()))
+            if sent.setdefault(key, dependencies) != dependencies:
+                clashes.append(key)
+        return original(self, keys, dsk, computation)
+
+    monkeypatch.setattr(Scheduler, "_generate_taskstates", recording)
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logging.getLogger("distributed.scheduler").addHandler(handler)
+    try:
+        for cov_type in ("HC3", "HC2"):
+            result = _invoke("fit", _parquet_parts(tmp_path / "parts"), "--engine", "dask", "--scheduler",
+                             client.scheduler.address, "--penalty", "none", "--cov-type", cov_type, "--quiet")
+            assert result.exit_code == 0, result.output
+    finally:
+        logging.getLogger("distributed.scheduler").removeHandler(handler)
+    assert sent and not clashes, clashes[:3]
+    assert not [message for message in logged if "run_spec" in message]
+
+
 @pytest.mark.parametrize("setup,needles", [
     (lambda tmp: [_parquet_parts(tmp / "p", rename={"c": "z"})], ["schemas disagree", "part2.parquet"]),
     (lambda tmp: [tmp / "nothing-here"], ["no Parquet files"]),
