@@ -622,3 +622,30 @@ def test_wald_test_with_dependent_restrictions_uses_their_rank():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # independent restrictions: no warning, df = J
         assert result.wald_test(np.eye(4)[1:]).df == 3
+
+
+def test_cli_groups_cov_type_case_and_alpha_zero(anes_csv, tmp_path):
+    """--groups "" (an empty column list) is one line, exit 2, nothing written, not silently
+    ignored; --cov-type takes any case as the API does; --alpha 0 is an unpenalised regression
+    fit, whose table takes --cov-type without --penalty none."""
+    path, frame = anes_csv
+    out = tmp_path / "model.json"
+    for empty in ("", " , "):
+        result = _invoke("fit", path, "--target", "vote", "--penalty", "none", "--groups", empty, "--out", out)
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert "--groups needs one column name" in result.output and "empty column list" in result.output
+        assert not out.exists()
+    lower = _invoke("fit", path, "--target", "vote", "--penalty", "none", "--cov-type", "hc3", "--drop", "region", "-q")
+    upper = _invoke("fit", path, "--target", "vote", "--penalty", "none", "--cov-type", "HC3", "--drop", "region", "-q")
+    assert lower.exit_code == 0, lower.output
+    assert "Covariance type:                 HC3" in lower.output and _table_bse(lower.output) == _table_bse(upper.output)
+    counts = _invoke("fit", path, "--target", "educ", "--family", "poisson", "--alpha", "0", "--cov-type", "HC2",
+                     "--drop", "region", "--quiet")
+    assert counts.exit_code == 0, counts.output
+    expected = GLMRegressor(family="poisson", alpha=0, tol=1e-10).fit(
+        frame.drop(columns=["educ", "region"]), frame["educ"]).inference(cov_type="HC2").bse
+    assert "Covariance type:                 HC2" in counts.output
+    printed = _table_bse(counts.output)
+    assert set(printed) == set(expected.index)
+    for term, value in printed.items():  # as printed: 3 decimals, or 3 significant digits when small
+        assert value == pytest.approx(expected[term], rel=1e-2, abs=5.01e-4), term
