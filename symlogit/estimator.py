@@ -334,7 +334,10 @@ class _GLM(BaseEstimator):
         """Standard errors, z, p-values and a summary table in statsmodels' layout (see
         ``symlogit.inference``), from the generated Hessian: the observed information by default
         (statsmodels' Logit/Probit, GLM with method="newton"), or the expected information
-        (``information="expected"``, statsmodels GLM's IRLS default; equal for canonical links).
+        (``information="expected"``: the non-robust covariance of statsmodels GLM's IRLS default;
+        equal for canonical links). For robust covariances statsmodels' GLM (IRLS too) uses the
+        observed information as the bread, R's sandwich::vcovHC on a glm the expected one: match
+        them with "observed" and "expected" respectively.
         ``cov_type``: "nonrobust" (the inverse information), or a sandwich around it (see
         ``symlogit.sandwich``): "HC0" (statsmodels' cov_type="HC0"), "HC1", "HC2", "HC3" (with the
         GLM hat values, as R's sandwich::vcovHC), or "cluster" with ``groups``, one label per

@@ -7,13 +7,18 @@ the reference class (statsmodels' MNLogit). The covariance is the inverse of the
 from the generated ``grad_hess`` kernel:
     observed   I(θ) = Σ_i w_i h''(u_i, y_i) x̂_i x̂_iᵀ   (the Hessian of Σ w h: statsmodels'
                Logit, Probit, and GLM fitted with method="newton"; B6, P3, G3, Q2)
-    expected   I(θ) = Σ_i w_i E[h''](u_i) x̂_i x̂_iᵀ     (Fisher scoring: statsmodels GLM's IRLS
-               default; P4, G4; equal to the observed one for the canonical links)
+    expected   I(θ) = Σ_i w_i E[h''](u_i) x̂_i x̂_iᵀ     (Fisher scoring: the non-robust covariance of
+               statsmodels GLM's IRLS default; P4, G4; equal to the observed one for the
+               canonical links)
     softmax    the (k, l ≥ 1) blocks of Σ_i w_i (diag p_i - p_i p_iᵀ) ⊗ x̂_i x̂_iᵀ   (M16)
 Without an intercept there is no row 0.
 
 With ``cov_type`` other than "nonrobust", cov is a sandwich around that inverse (HC0-HC3, or
-one- or two-way clusters: ``symlogit.sandwich``). ``marginal_effects()`` gives average marginal
+one- or two-way clusters: ``symlogit.sandwich``). Off the canonical link (probit, cloglog) the
+bread matters: statsmodels' GLM makes its robust covariances around the observed information
+(IRLS too, although its non-robust covariance is then the expected one), so they match
+information="observed"; R's sandwich::vcovHC/vcovCL on a glm use the IRLS (expected) information
+for the bread and the hat values, and match information="expected". ``marginal_effects()`` gives average marginal
 effects with delta-method standard errors (``symlogit.margins``); ``wald_test`` and
 ``compare_lr_test`` the Wald test of R θ = q and the likelihood-ratio test of nested models.
 

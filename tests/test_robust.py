@@ -649,3 +649,19 @@ def test_cli_groups_cov_type_case_and_alpha_zero(anes_csv, tmp_path):
     assert set(printed) == set(expected.index)
     for term, value in printed.items():  # as printed: 3 decimals, or 3 significant digits when small
         assert value == pytest.approx(expected[term], rel=1e-2, abs=5.01e-4), term
+
+
+def test_which_information_matches_statsmodels_glm_irls():
+    """As the README says: off the canonical link, statsmodels' GLM fitted by IRLS (its default)
+    gives the expected information's non-robust covariance but the observed information's HC0
+    (its robust bread is the Hessian), so HC0 matches information="observed"; the two informations'
+    HC0 differ there by percents."""
+    d = sm.datasets.anes96.load_pandas().data
+    X = d[["logpopul", "selfLR", "age", "educ", "income"]].to_numpy(float)
+    y = d["vote"].to_numpy(float)
+    model = GLMClassifier(family="cloglog", penalty=None, tol=1e-12).fit(X, y)
+    irls = lambda **kw: sm.GLM(y, sm.add_constant(X), family=_cloglog()).fit(tol=1e-12, **kw)  # noqa: E731
+    np.testing.assert_allclose(model.inference(information="expected").bse, irls().bse, rtol=1e-6)
+    np.testing.assert_allclose(model.inference(cov_type="HC0").bse, irls(cov_type="HC0").bse, rtol=1e-6)
+    expected_hc0 = model.inference(cov_type="HC0", information="expected").bse
+    assert np.max(np.abs(expected_hc0 / irls(cov_type="HC0").bse - 1)) > 0.05
