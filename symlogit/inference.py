@@ -267,9 +267,9 @@ class Inference:
         solution = np.linalg.lstsq(R, q, rcond=None)[0]
         residual = np.linalg.norm(R @ solution - q)
         if residual > 1e-8 * (np.linalg.norm(R, 2) * np.linalg.norm(solution) + np.linalg.norm(q)):
-            raise ValueError(f"the restrictions R θ = q are inconsistent: no θ satisfies them (q is not in the range of R; "
-                             f"least-squares residual {residual:.3g}); rows of R that are combinations of others need "
-                             "the same combination of q")
+            raise ValueError(f"the restrictions R θ = q are inconsistent: no θ satisfies them (q is not in the range "
+                             f"of R; least-squares residual {residual:.3g}); rows of R that are combinations of "
+                             "others need the same combination of q")
         difference = R @ theta - q
         R, cov = R[:, keep], self.cov[np.ix_(keep, keep)]
         restricted = R @ cov @ R.T

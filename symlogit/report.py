@@ -88,7 +88,8 @@ def coefficient_table(result, names, classes):
     for title, index in blocks:
         if title:
             lines += ["", f"**{title}**", ""]
-        lines += ["| term | coef | std err | z | P>\\|z\\| | {} | {} |".format(*heads), "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += ["| term | coef | std err | z | P>\\|z\\| | {} | {} |".format(*heads),
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         for name, b, s, z, p, (lo, hi) in zip(names, params[index], bse[index], zs[index], pvalues[index], ci[index]):
             z = f"{z:.2e}" if z != 0 and abs(z) < 5e-4 else f"{z:.3f}"  # not 0.000 for a nonzero
             lines.append(f"| {name} | {b:.6g} | {s:.4g} | {z} | {p:.3g} | {lo:.4g} | {hi:.4g} |")
