@@ -42,9 +42,9 @@ class ListedChoice(click.Choice):
     a command's options are parsed or shown rather than when the CLI starts: `symlogit verify`
     needs neither numba nor pandas to know the solver and dataset names."""
 
-    def __init__(self, module: str, attribute: str):
+    def __init__(self, module: str, attribute: str, case_sensitive: bool = True):
         self._source = (module, attribute)
-        super().__init__(())
+        super().__init__((), case_sensitive=case_sensitive)
 
     @property
     def choices(self):
@@ -379,7 +379,8 @@ def _collect_warnings(caught):
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TOL, show_default=True,
               help="Stop when max|gradient| of the mean objective is below this.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (sgd's shuffling).")
-@click.option("--cov-type", "cov_type", type=ListedChoice(".sandwich", "COV_TYPES"), default="nonrobust",
+@click.option("--cov-type", "cov_type", type=ListedChoice(".sandwich", "COV_TYPES", case_sensitive=False),
+              default="nonrobust",
               show_default=True, help="The coefficient table's covariance: the inverse information, or a robust "
               "sandwich (HC0-HC3; cluster with --groups).")
 @click.option("--groups", "group_columns", default=None, metavar="COL[,COL]",
@@ -457,6 +458,11 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     if scheduler is not None and engine != "dask":
         fail("--scheduler needs --engine dask")
     groups = split_names(group_columns)
+    if group_columns is not None and not groups:
+        fail(f"--groups needs one column name (or two, COL1,COL2, for two-way clustering); got an empty column list "
+             f"{group_columns!r}")
+    if not classifier and alpha == 0:
+        penalty = "none"  # --alpha 0 is the unpenalised fit: its coefficient table is shown as for --penalty none
     cov_type = _check_cov_type(cov_type, groups, given("cov_type") == click.core.ParameterSource.COMMANDLINE, penalty,
                                report_dir)
     if engine == "dask":
@@ -584,7 +590,8 @@ def _check_cov_type(cov_type, groups, given, penalty, report_dir):
         fail("--cov-type cluster needs --groups COL (or COL1,COL2 for two-way clustering)")
     if cov_type != "nonrobust" and penalty != "none" and report_dir is None:
         fail(f"--{'groups' if groups else 'cov-type'} sets the coefficient table's standard errors, shown for an "
-             "unpenalised fit: add --penalty none (or --report DIR for a penalised fit's table)")
+             "unpenalised fit: add --penalty none (or --alpha 0 for a regression family; or --report DIR for a "
+             "penalised fit's table)")
     return cov_type
 
 

@@ -6,6 +6,8 @@ an unreachable scheduler raises ``SchedulerConnectionError``. Messages speak of 
 arguments, not of command-line flags.
 """
 
+import functools
+
 import dask
 import dask.array as da
 import numpy as np
@@ -56,12 +58,19 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     footers = {path: pq.read_metadata(path) for path in files}
     groups = [(str(path), g, footer.row_group(g).num_rows)
               for path, footer in footers.items() for g in range(footer.num_row_groups)]
-    X = da.concatenate([da.from_delayed(dask.delayed(_read_features)(path, g, names), shape=(rows, len(names)),
-                                        dtype=np.float64) for path, g, rows in groups if rows])
+    # Each array is one layer of tasks that read their row group (map_blocks, no inputs), not
+    # from_delayed pieces joined by concatenate: a concatenate block is an alias of its piece, which
+    # graph optimisation fuses or not depending on what else a computation reads, so the same
+    # key reached the scheduler with two different tasks ("Detected different `run_spec`").
+    parts = tuple((path, g) for path, g, rows in groups if rows)
+    rows = tuple(rows for _, _, rows in groups if rows)
+    X = da.map_blocks(functools.partial(_read_block, _read_features, parts, names), chunks=(rows, (len(names),)),
+                      dtype=np.float64, meta=np.empty((0, len(names))), name="read-features-" + dask.base.tokenize(
+                          parts, names))
 
     def column(name, dtype):
-        return da.concatenate([da.from_delayed(dask.delayed(_read_column)(path, g, name), shape=(rows,), dtype=dtype)
-                               for path, g, rows in groups if rows])
+        return da.map_blocks(functools.partial(_read_block, _read_column, parts, name), chunks=(rows,), dtype=dtype,
+                             meta=np.empty((0,), dtype=dtype), name=f"read-{name}-" + dask.base.tokenize(parts, name))
 
     y = column(target, np.dtype(first.field(target).type.to_pandas_dtype()))
     return X, y, names, target, None if weight is None else column(weight, np.float64)
@@ -80,6 +89,13 @@ def read_columns(source, names, role):
         if name not in present:
             raise DataError(f"{source}: no {role} column {name!r}; columns are {', '.join(present)}")
     return pd.concat([pd.read_parquet(path, columns=list(names)) for path in files], ignore_index=True)
+
+
+def _read_block(read, parts, columns, block_id=None):
+    """Block ``block_id`` of a dask array over Parquet row groups: read(path, group, columns) of the
+    row group parts[block_id[0]]."""
+    path, group = parts[block_id[0]]
+    return read(path, group, columns)
 
 
 def _read_features(path, group, names):

@@ -283,13 +283,14 @@ def inference_statistics(family, X, y, B, weights, intercept, offset, expected):
                            total_weight=total)
 
 
-def check_groups(groups, n):
+def check_groups(groups, n, weights):
     """``sandwich.cluster_ways`` for a fit on dask arrays: the labels (a dask array or frame, or
-    numpy/pandas in memory) are coded once on the client (N labels, not X); ``meat`` sends each
-    chunk the codes of its rows, and the clusters' score sums are made on the workers."""
+    numpy/pandas in memory) and the weights (which clusters have positive weight) are brought to
+    the client once (N values each, not X); ``meat`` sends each chunk the codes of its rows, and the
+    clusters' score sums are made on the workers."""
     from .sandwich import cluster_ways
 
-    return cluster_ways(groups.compute() if hasattr(groups, "compute") else groups, n)
+    return cluster_ways(groups.compute() if hasattr(groups, "compute") else groups, n, weights.compute())
 
 
 def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways=None, expected=False):
@@ -304,21 +305,22 @@ def meat(family, X, y, B, weights, intercept, offset, cov_type, bread=None, ways
                None if ways is None else [(codes[bounds[c]:bounds[c + 1]], G, sign) for codes, G, sign in ways])
               for c in range(len(rows))]
     parts = [dask.delayed(_chunk_meat, pure=True)(family, Xc, yc, B, wc, intercept, cov_type, bread, chunk_ways,
-                                                  expected)
-             for Xc, yc, wc, chunk_ways in blocks]
+                                                  expected, int(first))
+             for (Xc, yc, wc, chunk_ways), first in zip(blocks, bounds)]
     return dask.compute(_tree_sum(parts))[0]
 
 
-def _chunk_meat(family, X, y, B, w, intercept, cov_type, bread, ways, expected):
+def _chunk_meat(family, X, y, B, w, intercept, cov_type, bread, ways, expected, first_row=0):
     """One chunk's part of ``meat``: the clusters' sums as sparse (G, P) matrices (a tuple, one per
-    way), each cluster the chunk holds coded 0..g-1 for ``sandwich.meat`` and placed back at its row."""
+    way), each cluster the chunk holds coded 0..g-1 for ``sandwich.meat`` and placed back at its row.
+    first_row: the number of the chunk's first row (in HC2's and HC3's messages)."""
     import scipy.sparse
 
     from .sandwich import meat as chunk_meat
 
     X = np.ascontiguousarray(X)
     if ways is None:
-        return chunk_meat(family, X, y, B, w, intercept, None, cov_type, bread, None, expected)
+        return chunk_meat(family, X, y, B, w, intercept, None, cov_type, bread, None, expected, first_row)
     local = [np.unique(codes, return_inverse=True) for codes, _, _ in ways]
     sums = chunk_meat(family, X, y, B, w, intercept, None, cov_type, bread,
                       [(inverse, len(present), sign) for (present, inverse), (_, _, sign) in zip(local, ways)], expected)

@@ -337,14 +337,21 @@ class _GLM(BaseEstimator):
         """Standard errors, z, p-values and a summary table in statsmodels' layout (see
         ``symlogit.inference``), from the generated Hessian: the observed information by default
         (statsmodels' Logit/Probit, GLM with method="newton"), or the expected information
-        (``information="expected"``, statsmodels GLM's IRLS default; equal for canonical links).
+        (``information="expected"``: the non-robust covariance of statsmodels GLM's IRLS default;
+        equal for canonical links). For robust covariances statsmodels' GLM (IRLS too) uses the
+        observed information as the bread, R's sandwich::vcovHC on a glm the expected one: match
+        them with "observed" and "expected" respectively.
         ``cov_type``: "nonrobust" (the inverse information), or a sandwich around it (see
         ``symlogit.sandwich``): "HC0" (statsmodels' cov_type="HC0"), "HC1", "HC2", "HC3" (with the
         GLM hat values, as R's sandwich::vcovHC), or "cluster" with ``groups``, one label per
         training row ((N,): one-way; (N, 2): two-way). Sample weights count as frequency weights.
         The result also gives ``marginal_effects()``, ``wald_test(R, q)`` and
-        ``compare_lr_test(restricted)``. Needs the fit in this session."""
+        ``compare_lr_test(restricted)``. ``alpha``: the level of the intervals that its conf_int(),
+        summary() and marginal effects give by default (0.05: 95%). Needs the fit in this session."""
         check_is_fitted(self)
+        from .inference import check_alpha
+
+        alpha = check_alpha(alpha)
         if information not in ("observed", "expected"):
             raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
         if getattr(self, "separation_", None):
@@ -355,11 +362,12 @@ class _GLM(BaseEstimator):
         from .inference import Inference
         X, targets, weights, offset = self._training
         if groups is not None:  # not cached: the groups may change between calls
-            return Inference.from_model(self, X, targets, weights, offset, information, cov_type, groups)
-        key = (information, cov_type)
+            return Inference.from_model(self, X, targets, weights, offset, information, cov_type, groups).with_alpha(
+                alpha)
+        key = (information, cov_type)  # alpha changes only the default level of the intervals: a copy
         if key not in self._inference:
             self._inference[key] = Inference.from_model(self, X, targets, weights, offset, information, cov_type)
-        return self._inference[key]
+        return self._inference[key].with_alpha(alpha)
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -7,13 +7,18 @@ the reference class (statsmodels' MNLogit). The covariance is the inverse of the
 from the generated ``grad_hess`` kernel:
     observed   I(θ) = Σ_i w_i h''(u_i, y_i) x̂_i x̂_iᵀ   (the Hessian of Σ w h: statsmodels'
                Logit, Probit, and GLM fitted with method="newton"; B6, P3, G3, Q2)
-    expected   I(θ) = Σ_i w_i E[h''](u_i) x̂_i x̂_iᵀ     (Fisher scoring: statsmodels GLM's IRLS
-               default; P4, G4; equal to the observed one for the canonical links)
+    expected   I(θ) = Σ_i w_i E[h''](u_i) x̂_i x̂_iᵀ     (Fisher scoring: the non-robust covariance of
+               statsmodels GLM's IRLS default; P4, G4; equal to the observed one for the
+               canonical links)
     softmax    the (k, l ≥ 1) blocks of Σ_i w_i (diag p_i - p_i p_iᵀ) ⊗ x̂_i x̂_iᵀ   (M16)
 Without an intercept there is no row 0.
 
 With ``cov_type`` other than "nonrobust", cov is a sandwich around that inverse (HC0-HC3, or
-one- or two-way clusters: ``symlogit.sandwich``). ``marginal_effects()`` gives average marginal
+one- or two-way clusters: ``symlogit.sandwich``). Off the canonical link (probit, cloglog) the
+bread matters: statsmodels' GLM makes its robust covariances around the observed information
+(IRLS too, although its non-robust covariance is then the expected one), so they match
+information="observed"; R's sandwich::vcovHC/vcovCL on a glm use the IRLS (expected) information
+for the bread and the hat values, and match information="expected". ``marginal_effects()`` gives average marginal
 effects with delta-method standard errors (``symlogit.margins``); ``wald_test`` and
 ``compare_lr_test`` the Wald test of R θ = q and the likelihood-ratio test of nested models.
 
@@ -25,6 +30,7 @@ k log(nobs), with k = θ.size and nobs = Σ w (= N without weights, as statsmode
 weights).
 """
 
+import copy
 import warnings
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -33,7 +39,7 @@ import numpy as np
 import scipy.linalg
 import scipy.stats
 
-from .sandwich import check_cov_type, cluster_ways, meat, sandwich
+from .sandwich import check_correction, check_cov_type, cluster_ways, meat, sandwich
 
 
 class InferenceWarning(UserWarning):
@@ -61,11 +67,17 @@ class Inference:
     the non-reference classes as columns; conf_int() is a DataFrame with columns 0 (lower) and 1
     (upper), and for softmax rows indexed by (class, term) and columns "lower", "upper"
     (statsmodels' MNLogit). Otherwise they are numpy arrays. ``arrays()`` gives the numpy arrays
-    in either case."""
+    in either case.
+
+    ``alpha`` (default 0.05) is the level of the intervals that conf_int(), arrays(), summary() and
+    marginal_effects() give unless told another (``model.inference(alpha=0.10)``: 90% intervals;
+    ``conf_int(alpha=...)`` overrides it for one call)."""
 
     def __init__(self, params, cov, llf, llnull, nobs, names, classes, penalised, converged, family="logit",
-                 information="observed", deviance=None, labelled=False, cov_type="nonrobust", n_clusters=None):
+                 information="observed", deviance=None, labelled=False, cov_type="nonrobust", n_clusters=None,
+                 alpha=0.05):
         params = np.asarray(params, dtype=float)
+        self.alpha = check_alpha(alpha)
         self.family, self.information, self.deviance = family, information, deviance
         self.cov_type, self.n_clusters = cov_type, n_clusters
         self._rows = None  # the training rows, for marginal_effects() (set by from_model)
@@ -102,16 +114,25 @@ class Inference:
             return pd.Series(values.copy(), index=list(self.names))
         return pd.DataFrame(values.copy(), index=list(self.names), columns=self._columns())
 
-    def _intervals(self, alpha):
-        if not 0 < alpha < 1:
-            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-        q = scipy.stats.norm.ppf(1 - alpha / 2)
+    def _intervals(self, alpha=None):
+        q = scipy.stats.norm.ppf(1 - check_alpha(self.alpha if alpha is None else alpha) / 2)
         return np.stack([self._params - q * self._bse, self._params + q * self._bse], axis=-1)
 
-    def conf_int(self, alpha=0.05):
-        """Wald intervals θ ± Φ⁻¹(1 - α/2) bse. numpy: shape params.shape + (2,), [..., 0] lower,
-        [..., 1] upper. Labelled: a DataFrame, columns 0 and 1 (lower, upper) indexed by term; for
-        softmax indexed by (class, term), columns "lower" and "upper", as statsmodels' MNLogit."""
+    def with_alpha(self, alpha):
+        """This inference with intervals at level ``alpha`` by default (a shallow copy; self if the
+        same)."""
+        alpha = check_alpha(alpha)
+        if alpha == self.alpha:
+            return self
+        other = copy.copy(self)
+        other.alpha = alpha
+        return other
+
+    def conf_int(self, alpha=None):
+        """Wald intervals θ ± Φ⁻¹(1 - α/2) bse, α this inference's ``alpha`` unless given. numpy:
+        shape params.shape + (2,), [..., 0] lower, [..., 1] upper. Labelled: a DataFrame, columns 0
+        and 1 (lower, upper) indexed by term; for softmax indexed by (class, term), columns "lower"
+        and "upper", as statsmodels' MNLogit."""
         ci = self._intervals(alpha)
         if not self.labelled:
             return ci
@@ -122,9 +143,9 @@ class Inference:
         index = pd.MultiIndex.from_product([self._columns(), list(self.names)], names=["y", None])
         return pd.DataFrame(ci.transpose(1, 0, 2).reshape(-1, 2), index=index, columns=["lower", "upper"])
 
-    def arrays(self, alpha=0.05):
+    def arrays(self, alpha=None):
         """(params, bse, z, pvalues, conf_int) as numpy arrays whatever the model was fitted on;
-        conf_int of shape params.shape + (2,)."""
+        conf_int of shape params.shape + (2,), at level ``alpha`` (default: this inference's)."""
         return self._params, self._bse, self._z, self._pvalues, self._intervals(alpha)
 
     @classmethod
@@ -139,7 +160,7 @@ class Inference:
             from .distributed import check_groups as cluster_ways_of
         else:
             cluster_ways_of = cluster_ways
-        ways = None if groups is None else cluster_ways_of(groups, X.shape[0])
+        ways = None if groups is None else cluster_ways_of(groups, X.shape[0], weights)
         family = model._fitted_family()
         B = model._internal_coef()
         intercept = bool(model.fit_intercept)
@@ -159,11 +180,12 @@ class Inference:
             H, params = H[p:, p:], B[:, 1:]  # drop the reference class's blocks
         cov, identified, generalised = _inverse(H)
         if cov_type != "nonrobust":  # around a generalised inverse: right for every identified parameter
+            rank = np.trace(generalised @ H)  # H⁺H projects onto H's range: the parameters' effective number
+            rank = round(rank) if np.isfinite(rank) else H.shape[0]
+            check_correction(cov_type, sums.total_weight, rank)  # before the pass over the rows
             sums_of_scores = meat_of(family, X, targets.values, B, weights, intercept, offset, cov_type, generalised,
                                      ways, information == "expected")
-            rank = np.trace(generalised @ H)  # H⁺H projects onto H's range: the parameters' effective number
-            generalised = sandwich(generalised, sums_of_scores, cov_type, sums.total_weight, ways,
-                                   round(rank) if np.isfinite(rank) else H.shape[0])
+            generalised = sandwich(generalised, sums_of_scores, cov_type, sums.total_weight, ways, rank)
             cov = _masked(generalised, identified)
         llnull = sums.measure - sums.null_loss
         deviance = None if family.is_vector else 2 * (sums.loss - sums.saturated)
@@ -207,7 +229,8 @@ class Inference:
 
     def marginal_effects(self):
         """Average marginal effects dy/dx with delta-method standard errors from this inference's
-        covariance (robust where it is): ``symlogit.margins.MarginalEffects``."""
+        covariance (robust where it is): ``symlogit.margins.MarginalEffects``, whose intervals are
+        at this inference's ``alpha`` by default."""
         from .margins import average_marginal_effects
 
         if self._rows is None:
@@ -217,11 +240,13 @@ class Inference:
 
     def wald_test(self, R, q=None):
         """The Wald test of the linear hypothesis R θ = q (statsmodels' ``wald_test`` with
-        use_f=False): W = (Rθ - q)ᵀ (R C Rᵀ)⁻¹ (Rθ - q), C this inference's covariance (robust
-        where it is), χ² with df = the number of rows of R; (R C Rᵀ)⁻¹ a pseudo-inverse, as
-        statsmodels'. R: (J, P) or (P,) for one restriction, P = params.size with θ flattened
-        class by class for softmax (statsmodels MNLogit's order: all of class 1's terms, then
-        class 2's); q: (J,) or a number, 0 by default. Returns TestResult(statistic, pvalue, df)."""
+        use_f=False): W = (Rθ - q)ᵀ (R C Rᵀ)⁺ (Rθ - q), C this inference's covariance (robust
+        where it is), χ² with df = the numerical rank of R C Rᵀ (the number of rows of R unless some
+        are linear combinations of others: then an InferenceWarning, as statsmodels warns), (R C Rᵀ)⁺
+        the pseudo-inverse. Inconsistent restrictions (no θ with R θ = q) raise a ValueError.
+        R: (J, P) or (P,) for one restriction, P = params.size with θ flattened class by class for
+        softmax (statsmodels MNLogit's order: all of class 1's terms, then class 2's); q: (J,) or a
+        number, 0 by default. Returns TestResult(statistic, pvalue, df)."""
         theta = self._params.T.ravel()
         R = np.atleast_2d(np.asarray(R, dtype=float))
         if R.ndim != 2 or R.shape[1] != theta.size:
@@ -239,10 +264,21 @@ class Inference:
         if involved.any():
             raise ValueError(f"R involves parameter(s) {', '.join(map(str, np.flatnonzero(involved)))} (flattened), which "
                              "are not identified (NaN standard errors); test the identified parameters only")
+        solution = np.linalg.lstsq(R, q, rcond=None)[0]
+        residual = np.linalg.norm(R @ solution - q)
+        if residual > 1e-8 * (np.linalg.norm(R, 2) * np.linalg.norm(solution) + np.linalg.norm(q)):
+            raise ValueError(f"the restrictions R θ = q are inconsistent: no θ satisfies them (q is not in the range "
+                             f"of R; least-squares residual {residual:.3g}); rows of R that are combinations of "
+                             "others need the same combination of q")
         difference = R @ theta - q
         R, cov = R[:, keep], self.cov[np.ix_(keep, keep)]
-        statistic = float(difference @ np.linalg.pinv(R @ cov @ R.T) @ difference)
-        df = R.shape[0]
+        restricted = R @ cov @ R.T
+        df = int(np.linalg.matrix_rank(restricted))
+        if df < R.shape[0]:
+            warnings.warn(f"The covariance of the {R.shape[0]} restrictions R θ has rank {df}: some rows of R are "
+                          f"linear combinations of others, so the test has df = {df} (its statistic uses the "
+                          "pseudo-inverse), as statsmodels' wald_test.", InferenceWarning, stacklevel=2)
+        statistic = float(difference @ np.linalg.pinv(restricted) @ difference)
         return TestResult(statistic, float(scipy.stats.chi2.sf(statistic, df)), df)
 
     def compare_lr_test(self, restricted):
@@ -284,7 +320,7 @@ class Inference:
             f"{'Penalised:':<22}{str(self.penalised):>14}    {'AIC / BIC:':<22}{self.aic:>8.5g} / {self.bic:<.5g}",
         ]
         params, bse, z, pvalues, ci = self.arrays()
-        header = table_header("coef")
+        header = table_header("coef", self.alpha)
         columns = [(None, slice(None))] if params.ndim == 1 else [
             (f"y={self.classes[k + 1]} (vs {self.classes[0]})", (slice(None), k)) for k in range(params.shape[1])]
         for title, index in columns:
@@ -302,9 +338,23 @@ class Inference:
 _COLUMNS = ((11, 4, True), (11, 3, True), (9, 3, False), (9, 3, False), (10, 3, True), (10, 3, True))
 
 
-def table_header(estimate):
-    """The column heads of a summary table whose estimates are called ``estimate``."""
-    return f"{'':<18}{estimate:>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{'[0.025':>10}{'0.975]':>10}"
+def check_alpha(alpha):
+    """alpha as a float in (0, 1), else a ValueError."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), a number (0.05 for 95% intervals), got {alpha!r}")
+    return float(alpha)
+
+
+def interval_heads(alpha):
+    """The heads of the interval columns at level ``alpha``, as statsmodels': ("[0.025", "0.975]")."""
+    return f"[{alpha / 2:.4g}", f"{1 - alpha / 2:.4g}]"
+
+
+def table_header(estimate, alpha=0.05):
+    """The column heads of a summary table whose estimates are called ``estimate``, intervals at
+    level ``alpha``."""
+    lower, upper = interval_heads(alpha)
+    return f"{'':<18}{estimate:>11}{'std err':>11}{'z':>9}{'P>|z|':>9}{lower:>10}{upper:>10}"
 
 
 def table_row(name, estimate, se, z, p, interval):

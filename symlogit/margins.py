@@ -32,9 +32,13 @@ class MarginalEffects:
     (d,) for a scalar family, (d, K) for softmax (one column per class, statsmodels MNLogit's
     ``margeff`` layout); cov (the delta-method covariance of the flattened effects, row-major);
     conf_int(alpha) of shape effects.shape + (2,) (labelled: a DataFrame, columns 0 and 1, or
-    "lower" and "upper" indexed by (class, term) for softmax); summary()."""
+    "lower" and "upper" indexed by (class, term) for softmax); summary(). ``alpha``: the intervals'
+    level unless conf_int is given another (the inference's)."""
 
-    def __init__(self, effects, cov, names, classes, title, cov_type, labelled):
+    def __init__(self, effects, cov, names, classes, title, cov_type, labelled, alpha=0.05):
+        from .inference import check_alpha
+
+        self.alpha = check_alpha(alpha)
         self._effects, self.cov, self.names, self.classes = effects, cov, names, classes
         self.title, self.cov_type, self.labelled = title, cov_type, labelled
         self._bse = np.sqrt(np.clip(np.diag(cov), 0, None)).reshape(effects.shape)
@@ -56,14 +60,14 @@ class MarginalEffects:
             return pd.Series(values.copy(), index=list(self.names))
         return pd.DataFrame(values.copy(), index=list(self.names), columns=list(self.classes))
 
-    def _intervals(self, alpha):
-        if not 0 < alpha < 1:
-            raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-        q = scipy.stats.norm.ppf(1 - alpha / 2)
+    def _intervals(self, alpha=None):
+        from .inference import check_alpha
+
+        q = scipy.stats.norm.ppf(1 - check_alpha(self.alpha if alpha is None else alpha) / 2)
         return np.stack([self._effects - q * self._bse, self._effects + q * self._bse], axis=-1)
 
-    def conf_int(self, alpha=0.05):
-        """effects ± Φ⁻¹(1 - α/2) bse."""
+    def conf_int(self, alpha=None):
+        """effects ± Φ⁻¹(1 - α/2) bse, α this object's ``alpha`` unless given."""
         ci = self._intervals(alpha)
         if not self.labelled:
             return ci
@@ -81,8 +85,8 @@ class MarginalEffects:
         lines = [f"{self.title} Marginal Effects (symlogit)".center(78), "=" * 78,
                  f"{'Method:':<22}{'dydx':>14}    {'At:':<22}{'overall':>16}",
                  f"{'Covariance type:':<22}{self.cov_type:>14}", "=" * 78]
-        ci = self._intervals(0.05)
-        header = table_header("dy/dx")
+        ci = self._intervals()
+        header = table_header("dy/dx", self.alpha)
         columns = [(None, slice(None))] if self._effects.ndim == 1 else [
             (f"y={c}", (slice(None), k)) for k, c in enumerate(self.classes)]
         for title, index in columns:
@@ -128,7 +132,7 @@ def average_marginal_effects(inference):
     title = model_title(family.name)
     classes = None if inference.classes is None or not family.is_vector else list(inference.classes)
     return MarginalEffects(effects, cov, inference.names[first:], classes, title, inference.cov_label,
-                           inference.labelled)
+                           inference.labelled, inference.alpha)
 
 
 def _with_reference(theta):

@@ -74,10 +74,13 @@ def roc_calibration_plot(curves, path, what):
 
 
 def coefficient_table(result, names, classes):
-    """Markdown table of coefficients, standard errors, z, p and 95% intervals. Every number in
-    significant digits or scientific notation, never a nonzero rounded to 0 (a standard error of
+    """Markdown table of coefficients, standard errors, z, p and intervals (at the inference's
+    alpha). Every number in significant digits or scientific notation, never a nonzero rounded to 0 (a standard error of
     5.6e-06 is not 0.000)."""
+    from .inference import interval_heads
+
     params, bse, zs, pvalues, ci = result.arrays()  # numpy, also for a model fitted on a DataFrame
+    heads = interval_heads(getattr(result, "alpha", 0.05))
     lines = []
     blocks = [(None, slice(None))] if params.ndim == 1 else [
         (f"class {classes[k + 1]} against reference class {classes[0]}", (slice(None), k))
@@ -85,7 +88,8 @@ def coefficient_table(result, names, classes):
     for title, index in blocks:
         if title:
             lines += ["", f"**{title}**", ""]
-        lines += ["| term | coef | std err | z | P>\\|z\\| | [0.025 | 0.975] |", "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += ["| term | coef | std err | z | P>\\|z\\| | {} | {} |".format(*heads),
+                  "|---|---:|---:|---:|---:|---:|---:|"]
         for name, b, s, z, p, (lo, hi) in zip(names, params[index], bse[index], zs[index], pvalues[index], ci[index]):
             z = f"{z:.2e}" if z != 0 and abs(z) < 5e-4 else f"{z:.3f}"  # not 0.000 for a nonzero
             lines.append(f"| {name} | {b:.6g} | {s:.4g} | {z} | {p:.3g} | {lo:.4g} | {hi:.4g} |")

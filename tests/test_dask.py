@@ -116,6 +116,34 @@ def test_robust_inference_on_dask_equals_in_memory(client, family, n_classes, co
         assert _relative(on_dask.marginal_effects().bse, expected.bse) < 1e-8
 
 
+def test_robust_hc2_hc3_on_dask_name_the_rows_of_leverage_one(client):
+    """A dummy column for a single row in the second chunk: HC2 and HC3 on dask refuse it as in
+    memory, naming the row by its number among all rows (not within its chunk)."""
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.normal(size=(3000, 2)), np.eye(3000)[2000]])
+    y = rng.poisson(np.exp(0.3 * X[:, 0]))
+    y[2000] = 2
+    fitted = GLMRegressor(family="poisson", alpha=0, tol=1e-10).fit(_dask(X), _dask(y))
+    for cov_type in ("HC2", "HC3"):
+        with pytest.raises(ValueError, match=rf"{cov_type} is undefined: the leverage h_ii of row\(s\) 2000 \(h = 1\)"):
+            fitted.inference(cov_type=cov_type)
+    assert np.all(np.isfinite(fitted.inference(cov_type="HC0").bse))
+
+
+def test_robust_cluster_on_dask_counts_clusters_of_positive_weight(client):
+    """A cluster whose rows all have weight 0 is not counted on dask either (the weights are
+    brought to the client with the labels)."""
+    X, y, w = _data(2)
+    groups = np.arange(len(y)) % 10
+    w = np.where(groups == 9, 0.0, w)
+    memory = LogisticRegression(penalty=None, tol=1e-10).fit(X, y, sample_weight=w).inference(
+        cov_type="cluster", groups=groups)
+    on_dask = LogisticRegression(penalty=None, tol=1e-10).fit(_dask(X), _dask(y), sample_weight=_dask(w)).inference(
+        cov_type="cluster", groups=_dask(groups))
+    assert memory.n_clusters == on_dask.n_clusters == (9,)
+    assert _relative(on_dask.cov, memory.cov) < 1e-8
+
+
 def test_predictions_on_dask_are_dask_arrays_equal_to_in_memory(client):
     X, y, _ = _data(3)
     model = LogisticRegression(tol=1e-10).fit(X, y)
@@ -254,6 +282,43 @@ def test_cli_dask_inference_with_a_robust_covariance(client, tmp_path):
     refused = _invoke("fit", labelled, "--engine", "dask", "--scheduler", client.scheduler.address, "--penalty",
                       "none", "--groups", "nowhere")
     assert refused.exit_code == 2 and refused.output.count("\n") == 1 and "no groups column 'nowhere'" in refused.output
+
+
+def test_cli_dask_never_sends_one_key_with_two_different_tasks(client, tmp_path, monkeypatch):
+    """`symlogit fit --engine dask --cov-type HC3` (the trial's run): no key reaches the scheduler
+    in two graphs with different tasks. X was from_delayed pieces joined by concatenate, whose
+    blocks graph optimisation fused in one computation and not in another, and distributed warned
+    "Detected different `run_spec`" when the first was still held, a matter of timing; every
+    graph is checked here (as the scheduler checks, but for every key it is sent), and the
+    scheduler's log for that warning."""
+    import logging
+
+    from distributed.scheduler import Scheduler
+
+    sent, clashes = {}, []
+    original = Scheduler._generate_taskstates
+
+    def recording(self, keys, dsk, computation):
+        for key, task in dsk.items():
+            dependencies = frozenset(getattr(task, "dependencies", ()))
+            if sent.setdefault(key, dependencies) != dependencies:
+                clashes.append(key)
+        return original(self, keys, dsk, computation)
+
+    monkeypatch.setattr(Scheduler, "_generate_taskstates", recording)
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logging.getLogger("distributed.scheduler").addHandler(handler)
+    try:
+        for cov_type in ("HC3", "HC2"):
+            result = _invoke("fit", _parquet_parts(tmp_path / "parts"), "--engine", "dask", "--scheduler",
+                             client.scheduler.address, "--penalty", "none", "--cov-type", cov_type, "--quiet")
+            assert result.exit_code == 0, result.output
+    finally:
+        logging.getLogger("distributed.scheduler").removeHandler(handler)
+    assert sent and not clashes, clashes[:3]
+    assert not [message for message in logged if "run_spec" in message]
 
 
 @pytest.mark.parametrize("setup,needles", [

@@ -502,3 +502,167 @@ def test_unidentified_coefficients_leave_the_identified_ones_right(cov_type):
     effects, expected = ours.marginal_effects(), reduced.marginal_effects()
     np.testing.assert_allclose(effects.bse[1], expected.bse[1], rtol=1e-6)
     assert np.all(np.isnan(effects.bse[[0, 2, 3]]))
+
+
+# ---- faults found by the new-user trial of issue 20 ---------------------------------------------
+
+def test_inference_alpha_is_the_default_level_of_every_interval():
+    """model.inference(alpha=0.10): conf_int(), arrays(), summary() and the marginal effects'
+    intervals are 90% ones (statsmodels' conf_int(alpha=0.10)); conf_int(alpha=...) still
+    overrides; the cached 95% inference is not changed by asking for another level."""
+    X, y, _, _ = _spector()
+    model = LogisticRegression(penalty=None, tol=1e-10).fit(X, y)
+    reference = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    ninety = model.inference(alpha=0.10)
+    np.testing.assert_allclose(ninety.conf_int(), reference.conf_int(alpha=0.10), rtol=1e-6)
+    np.testing.assert_allclose(ninety.arrays()[4], reference.conf_int(alpha=0.10), rtol=1e-6)
+    np.testing.assert_allclose(ninety.conf_int(alpha=0.05), reference.conf_int(), rtol=1e-6)
+    np.testing.assert_allclose(model.inference().conf_int(), reference.conf_int(), rtol=1e-6)  # cache unchanged
+    assert "[0.05" in ninety.summary() and "0.95]" in ninety.summary() and "[0.025" not in ninety.summary()
+    assert f"{reference.conf_int(alpha=0.10)[1, 0]:.3f}" in ninety.summary()
+    effects = ninety.marginal_effects()
+    expected = reference.get_margeff().conf_int(alpha=0.10)
+    np.testing.assert_allclose(effects.conf_int(), expected, rtol=1e-4)
+    assert "[0.05" in effects.summary()
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
+        model.inference(alpha=5)
+
+
+@pytest.mark.parametrize("cov_type", ["HC2", "HC3"])
+def test_hc2_hc3_refuse_rows_of_leverage_one(cov_type):
+    """HC2 and HC3 divide by 1 - h_ii: a ValueError naming the rows where h_ii reaches 1 (rather
+    than NaN or noise): frequency weights below 1 (one copy's leverage above 1: binary and
+    multinomial), and a dummy column for a single row (h = 1 up to rounding). HC0 is still given,
+    and a row of zero weight (not in the data) is not a reason to refuse."""
+    d = sm.datasets.anes96.load_pandas().data
+    X = d[["logpopul", "selfLR", "age", "educ", "income"]].to_numpy(float)
+    for y in (d["vote"].to_numpy(float), d["PID"].to_numpy().astype(int) // 3):
+        model = LogisticRegression(penalty=None, tol=1e-10).fit(X, y, sample_weight=np.full(len(y), 0.02))
+        with pytest.raises(ValueError, match=rf"{cov_type} is undefined: the leverage h_ii of row\(s\) \d+ \(h = 1\.\d+"
+                                             r".*Use cov_type='HC0' or 'HC1'"):
+            model.inference(cov_type=cov_type)
+        assert np.all(np.isfinite(model.inference(cov_type="HC0").bse))
+    c = sm.datasets.cpunish.load_pandas().data
+    X = np.column_stack([c[["PERPOVERTY", "PERBLACK", "SOUTH"]].to_numpy(float), np.eye(17)[3]])
+    model = GLMRegressor(family="poisson", alpha=0, tol=1e-10, solver="newton").fit(X, c["EXECUTIONS"])
+    with pytest.raises(ValueError, match=rf"{cov_type} is undefined: the leverage h_ii of row\(s\) 3 \(h = 1\) "
+                                         r"\(rows count from 0\).*dummy column for a single row"):
+        model.inference(cov_type=cov_type)
+    weights = np.ones(17)
+    weights[3] = 0  # the dummy's row out of the data: its coefficient is not identified, the others are
+    with pytest.warns(InferenceWarning, match="not identified"):
+        kept = GLMRegressor(family="poisson", alpha=0, tol=1e-10, solver="newton").fit(
+            X, c["EXECUTIONS"], sample_weight=weights).inference(cov_type=cov_type)
+    assert np.all(np.isfinite(kept.bse[:4])) and np.isnan(kept.bse[4])
+
+
+@pytest.mark.filterwarnings("ignore:This fit is penalised")
+def test_clusters_of_zero_weight_are_not_counted():
+    """Frequency weights: a cluster whose rows all have weight 0 is not in the data, so G (in
+    G/(G-1), and n_clusters) counts the clusters of positive weight, each way and the two-way
+    intersections: the covariance equals the one of the fit without those rows. A single cluster
+    of positive weight is refused as a single cluster is."""
+    X, y, _, _ = _spector()
+    g, h = np.arange(32) % 8, np.arange(32) % 3
+    w = np.where(g == 7, 0.0, 1.0)
+    keep = w > 0
+    model = LogisticRegression(penalty=None, tol=1e-12).fit(X, y, sample_weight=w)
+    reduced = LogisticRegression(penalty=None, tol=1e-12).fit(X[keep], y[keep])
+    one_way = model.inference(cov_type="cluster", groups=g)
+    assert one_way.n_clusters == (7,)
+    np.testing.assert_allclose(one_way.cov, reduced.inference(cov_type="cluster", groups=g[keep]).cov, rtol=1e-8)
+    both = np.c_[g, h]
+    two_way = model.inference(cov_type="cluster", groups=both)
+    assert two_way.n_clusters == (7, 3)
+    np.testing.assert_allclose(two_way.cov, reduced.inference(cov_type="cluster", groups=both[keep]).cov, rtol=1e-8)
+    w = np.where(g == 0, 1.0, 0.0) + np.where(g == 1, 0.5, 0.0)
+    alone = np.where(g == 0, 1.0, 0.0)
+    with pytest.raises(ValueError, match="has a single cluster of positive weight"):
+        LogisticRegression(tol=1e-8).fit(X, y, sample_weight=alone).inference(cov_type="cluster", groups=g)
+    assert LogisticRegression(tol=1e-8).fit(X, y, sample_weight=w).inference(cov_type="cluster",
+                                                                              groups=g).n_clusters == (2,)
+
+
+@pytest.mark.parametrize("cov_type", ["HC1", "cluster"])
+def test_small_sample_corrections_need_more_weight_than_parameters(cov_type):
+    """HC1's N/(N - P) and the clusters' (N - 1)/(N - P) with N = Σ w <= P (weights normalised to
+    sum to 1): a ValueError saying so (frequency weights), not NaN standard errors with a warning
+    about two-way clustering."""
+    X, y, g, _ = _spector()
+    model = LogisticRegression(penalty=None, tol=1e-10).fit(X, y, sample_weight=np.full(32, 1 / 32))
+    groups = g if cov_type == "cluster" else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing but the error
+        with pytest.raises(ValueError, match=rf"cov_type='{cov_type}' multiplies by .*N = the sum of the sample "
+                                             r"weights = 1 and P = 4 parameters: it needs N > P\. .*frequency weights"):
+            model.inference(cov_type=cov_type, groups=groups)
+    assert np.all(np.isfinite(model.inference(cov_type="HC0").bse))
+
+
+def test_wald_test_with_dependent_restrictions_uses_their_rank():
+    """R with a row twice another: df = rank(R C Rᵀ) = 1 with a warning and the statistic of the
+    single restriction (statsmodels warns and gives the same); inconsistent restrictions (q not in
+    R's range) are a ValueError."""
+    X, y, _, _ = _spector()
+    result = LogisticRegression(penalty=None, tol=1e-10).fit(X, y).inference()
+    R = np.array([[0, 1, 0, 0], [0, 2, 0, 0.0]])
+    with pytest.warns(InferenceWarning, match="has rank 1.*df = 1"):
+        test = result.wald_test(R, [0, 0])
+    single = result.wald_test(R[0])
+    assert test.df == 1 and test.statistic == pytest.approx(single.statistic, rel=1e-10)
+    assert test.pvalue == pytest.approx(single.pvalue, rel=1e-10)
+    reference = sm.Logit(y, sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = reference.wald_test((R, np.zeros(2)), use_f=False, scalar=True)
+    assert test.statistic == pytest.approx(expected.statistic, rel=1e-6)
+    assert test.pvalue == pytest.approx(expected.pvalue, rel=1e-5)  # statsmodels' df is 1 too
+    with pytest.raises(ValueError, match="restrictions R θ = q are inconsistent"):
+        result.wald_test(R, [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # independent restrictions: no warning, df = J
+        assert result.wald_test(np.eye(4)[1:]).df == 3
+
+
+def test_cli_groups_cov_type_case_and_alpha_zero(anes_csv, tmp_path):
+    """--groups "" (an empty column list) is one line, exit 2, nothing written, not silently
+    ignored; --cov-type takes any case as the API does; --alpha 0 is an unpenalised regression
+    fit, whose table takes --cov-type without --penalty none."""
+    path, frame = anes_csv
+    out = tmp_path / "model.json"
+    for empty in ("", " , "):
+        result = _invoke("fit", path, "--target", "vote", "--penalty", "none", "--groups", empty, "--out", out)
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert "--groups needs one column name" in result.output and "empty column list" in result.output
+        assert not out.exists()
+    lower = _invoke("fit", path, "--target", "vote", "--penalty", "none", "--cov-type", "hc3", "--drop", "region", "-q")
+    upper = _invoke("fit", path, "--target", "vote", "--penalty", "none", "--cov-type", "HC3", "--drop", "region", "-q")
+    assert lower.exit_code == 0, lower.output
+    assert "Covariance type:                 HC3" in lower.output
+    assert _table_bse(lower.output) == _table_bse(upper.output)
+    counts = _invoke("fit", path, "--target", "educ", "--family", "poisson", "--alpha", "0", "--cov-type", "HC2",
+                     "--drop", "region", "--quiet")
+    assert counts.exit_code == 0, counts.output
+    expected = GLMRegressor(family="poisson", alpha=0, tol=1e-10).fit(
+        frame.drop(columns=["educ", "region"]), frame["educ"]).inference(cov_type="HC2").bse
+    assert "Covariance type:                 HC2" in counts.output
+    printed = _table_bse(counts.output)
+    assert set(printed) == set(expected.index)
+    for term, value in printed.items():  # as printed: 3 decimals, or 3 significant digits when small
+        assert value == pytest.approx(expected[term], rel=1e-2, abs=5.01e-4), term
+
+
+def test_which_information_matches_statsmodels_glm_irls():
+    """As the README says: off the canonical link, statsmodels' GLM fitted by IRLS (its default)
+    gives the expected information's non-robust covariance but the observed information's HC0
+    (its robust bread is the Hessian), so HC0 matches information="observed"; the two informations'
+    HC0 differ there by percents."""
+    d = sm.datasets.anes96.load_pandas().data
+    X = d[["logpopul", "selfLR", "age", "educ", "income"]].to_numpy(float)
+    y = d["vote"].to_numpy(float)
+    model = GLMClassifier(family="cloglog", penalty=None, tol=1e-12).fit(X, y)
+    irls = lambda **kw: sm.GLM(y, sm.add_constant(X), family=_cloglog()).fit(tol=1e-12, **kw)  # noqa: E731
+    np.testing.assert_allclose(model.inference(information="expected").bse, irls().bse, rtol=1e-6)
+    np.testing.assert_allclose(model.inference(cov_type="HC0").bse, irls(cov_type="HC0").bse, rtol=1e-6)
+    expected_hc0 = model.inference(cov_type="HC0", information="expected").bse
+    assert np.max(np.abs(expected_hc0 / irls(cov_type="HC0").bse - 1)) > 0.05
