@@ -300,51 +300,97 @@ class Family:
 
 
 def from_definition(data) -> Family:
-    """A Family from ``Family.definition()``'s data (a model file's); ValueError if malformed."""
-    sp = _sympy()
+    """A Family from ``Family.definition()``'s data (a model file's); ValueError if malformed.
+
+    Each srepr string is parsed by Python's ``ast`` and built by walking the tree (``_build``):
+    calls of SymPy's expression classes (and the stable functions) on numbers, nothing evaluated
+    and no string given to SymPy except a Symbol's name and a Float's digits, both checked (a
+    string anywhere else would reach sympify, which runs it as Python)."""
     from .symbolic.families import U, Y
-    # SymPy's expression classes and constants only (sympify or lambdify would run arbitrary code)
-    namespace = {n: v for n, v in vars(sp).items() if not n.startswith("_") and (
-        isinstance(v, sp.Basic) or (isinstance(v, type) and issubclass(v, sp.Basic)))}
-    namespace.update(stable_functions())
     try:
-        def expr(text):
-            if not isinstance(text, str):
-                raise ValueError(f"expected an srepr string, got {text!r}")
-            _check_srepr(text, namespace)
-            return eval(text, {"__builtins__": {}}, namespace)  # noqa: S307 - only SymPy constructors (checked)
-        stable = {k: expr(v) for k, v in dict(data.get("stable") or {}).items()}
-        return Family(data["name"], U, Y, expr(data["mean"]), expr(data["loss"]), data["target"],
+        stable = {k: _rebuild(v) for k, v in dict(data.get("stable") or {}).items()}
+        return Family(data["name"], U, Y, _rebuild(data["mean"]), _rebuild(data["loss"]), data["target"],
                       bool(data.get("allow_nonconvex", False)), stable or None)
-    except (KeyError, TypeError, NameError, SyntaxError, AttributeError, _tokenize_error()) as exc:
+    except (KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ValueError(f"the family definition cannot be rebuilt ({type(exc).__name__}: {exc})") from None
 
 
-def _tokenize_error():
-    import tokenize
-    return tokenize.TokenError
+@functools.lru_cache(maxsize=None)
+def _srepr_namespace():
+    """The names a definition may call or use: SymPy's expression classes and constants, and
+    the stable functions (no plain Python functions such as sympify or lambdify)."""
+    sp = _sympy()
+    namespace = {n: v for n, v in vars(sp).items() if not n.startswith("_") and (
+        isinstance(v, sp.Basic) or (isinstance(v, type) and issubclass(v, sp.Basic)))}
+    namespace.update(stable_functions())
+    return namespace
 
 
-def _check_srepr(text, namespace):
-    """ValueError unless text is calls of SymPy's constructors on literals (as srepr writes):
-    every name one of ``namespace`` or a keyword argument, no attribute access, so that eval
-    of a model file's definition runs nothing else."""
-    import io
-    import keyword
-    import tokenize
+#: Classes whose first argument srepr writes as a string, and what that string must look like.
+_STRING_ARGUMENTS = {"Symbol": _NAME, "Dummy": _NAME,
+                     "Float": re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z|[-+]?(inf|nan)\Z")}
 
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
-              if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)]
-    for i, token in enumerate(tokens):
-        keyword_argument = i + 1 < len(tokens) and tokens[i + 1].string == "="
-        if token.type == tokenize.NAME and not (token.string in namespace or keyword_argument
-                                                or token.string in ("True", "False", "None")):
-            raise ValueError(f"unexpected name {token.string!r} in a definition")
-        if token.type == tokenize.NAME and keyword.iskeyword(token.string) and token.string not in (
-                "True", "False", "None"):
-            raise ValueError(f"unexpected keyword {token.string!r} in a definition")
-        if token.type == tokenize.OP and token.string not in "(),=-[]":
-            raise ValueError(f"unexpected {token.string!r} in a definition")
+
+def _rebuild(text):
+    """The SymPy expression an srepr string writes, built without eval (see ``_build``)."""
+    import ast
+    if not isinstance(text, str):
+        raise ValueError(f"expected an srepr string, got {type(text).__name__} {text!r}")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"a definition is not an srepr expression (SyntaxError: {exc.msg})") from None
+    return _build(tree.body, text)
+
+
+def _build(node, text):
+    """The value of one node of an srepr tree: a number literal (or its negation), a SymPy
+    constant or class by name, or a call of a class on such values with literal keyword
+    arguments (assumptions such as real=True, Float's precision); strings only as the first
+    argument of Symbol, Dummy or Float, matching a name or a number. ValueError for anything
+    else, naming it."""
+    import ast
+    namespace = _srepr_namespace()
+
+    def refuse(what):
+        where = f" at {(ast.get_source_segment(text, node) or '')[:80]}"
+        raise ValueError(f"unexpected {what} in a definition{where} (srepr's calls of SymPy classes on numbers are "
+                         "expected)")
+
+    if isinstance(node, ast.Constant):
+        if type(node.value) in (int, float):
+            return node.value
+        if isinstance(node.value, str):
+            raise ValueError(f"unexpected string {node.value[:80]!r} in a definition: a string is allowed only as a "
+                             "Symbol's name or a Float's digits")
+        refuse(f"literal {node.value!r}")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and type(node.operand.value) in (int, float):
+        return -node.operand.value
+    if isinstance(node, ast.Name):
+        if node.id not in namespace:
+            refuse(f"name {node.id!r}")
+        return namespace[node.id]
+    if not isinstance(node, ast.Call):
+        refuse(f"{type(node).__name__.lower()} expression")
+    if not (isinstance(node.func, ast.Name) and isinstance(namespace.get(node.func.id), type)):
+        refuse(f"call of {ast.get_source_segment(text, node.func) or 'something'} (not a SymPy class)")
+    name = node.func.id
+    args = []
+    for i, arg in enumerate(node.args):
+        if i == 0 and name in _STRING_ARGUMENTS and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            if not _STRING_ARGUMENTS[name].match(arg.value):
+                refuse(f"{name} argument {arg.value[:60]!r}")
+            args.append(arg.value)
+        else:
+            args.append(_build(arg, text))
+    kwargs = {}
+    for keyword in node.keywords:
+        value = keyword.value
+        if keyword.arg is None or not isinstance(value, ast.Constant) or type(value.value) not in (bool, int):
+            refuse(f"keyword argument {ast.get_source_segment(text, keyword) or '**'}")
+        kwargs[keyword.arg] = value.value
+    return namespace[name](*args, **kwargs)
 
 
 def load_family_file(spec: str) -> Family:

@@ -274,6 +274,32 @@ def test_cli_model_whose_family_cannot_be_rebuilt(tmp_path, families_py):
     assert "family 'loglog' cannot be rebuilt" in result.output and "uses q" in result.output
 
 
+@pytest.mark.parametrize("field, payload", [
+    ("mean", 'exp("__import__(\'os\').system(\'touch {marker}\')")'),
+    ("mean", 'Add(Integer(1), log("__import__(\'os\').system(\'touch {marker}\') or 1"))'),
+    ("loss", "Symbol('u', real=__import__('os').system('touch {marker}'))"),
+    ("mean", "Float('1; touch {marker}', precision=53)"),
+])
+def test_a_crafted_model_file_runs_no_code_in_predict(tmp_path, families_py, field, payload):
+    """A string reaching a SymPy function is parsed by sympify, which runs it as Python: a
+    definition is built from its srepr's syntax tree, with strings only as Symbol names."""
+    import pandas as pd
+    X, labels = binary_data(8, 200, np.array([0.1, 0.7]), lambda t: np.exp(-np.exp(-t)))
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"a": X[:, 0], "label": labels}).to_csv(data, index=False)
+    model_file = tmp_path / "model.json"
+    assert invoke("fit", data, "--family", f"{families_py}:loglog", "--out", model_file, "-q").exit_code == 0
+    saved = json.loads(model_file.read_text())
+    marker = tmp_path / "PWNED"
+    saved["family_definition"][field] = payload.format(marker=marker)
+    model_file.write_text(json.dumps(saved))
+    result = invoke("predict", model_file, data)
+    assert not marker.exists()
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert "cannot be rebuilt: unexpected" in result.output
+
+
 def test_cli_verify_and_generate_a_user_family(tmp_path, families_py):
     result = invoke("verify", "--family", f"{families_py}:loglog")
     assert result.exit_code == 0, result.output
