@@ -36,7 +36,8 @@ Checks at creation, reported as claims (``Family.claims``; ``symlogit verify --f
     K1  calibration: h'(u, mu(u)) = 0 for every u (mpmath, |u| <= 700); refused naming the point
     K2  convexity: h''(u, y) >= 0 on the domain (symbolic when SymPy decides the signs, else a
         dense (u, y) grid with the extremes); refused, with the message saying "convex", unless
-        ``allow_nonconvex=True`` (then fits warn that the optimum may be local)
+        ``allow_nonconvex=True`` (then fits warn that the optimum may be local, and the Hessian is
+        X̂ᵀ diag(w h'') X̂ formed directly: indefinite where h'' < 0, Newton's damping handles it)
     K3  mu increasing in u (the predicted class and the intercept-only model rely on it)
     S1  stable evaluation: each printed form (h, h', h'', E[h''], mu, 1 - mu) in float64 against
         mpmath at |u| up to 1e5 (values outside float64's range must come out as inf or 0); the
@@ -882,9 +883,39 @@ def _appendix(family) -> str:
     """The definition and the claims it passed, as data at the end of its module (read back by
     a later process instead of deriving again)."""
     data = tuple({key: value for key, value in c.as_dict().items() if key != "seconds"} for c in family.claims)
-    return ("\n\n# ---- the user's definition and the checks it passed (symlogit.userfamily) ----------------\n"
+    return (("" if family.convex else _SIGNED_HESSIAN) +
+            "\n\n# ---- the user's definition and the checks it passed (symlogit.userfamily) ----------------\n"
             f"DEFINITION = {family.definition()!r}\nDIGEST = {family.digest!r}\n"
             f"CONVEX = {family.convex!r}\nCLAIMS = {data!r}\n")
+
+
+#: A non-convex family's (claim K2 failed, allow_nonconvex=True) dense Hessian, replacing the
+#: template's: that one forms Aᵀ A with A = sqrt(w h'') X̂, NaN on every row where h'' < 0.
+_SIGNED_HESSIAN = '''
+
+
+# ---- h'' < 0 on part of the domain (claim K2 failed; allow_nonconvex=True) ---------------------
+
+def loss_grad_hess(X, y, beta, sample_weight=None, intercept=True, offset=None, expected=False):
+    """(loss, gradient, full symmetric Hessian): this family's h'' is negative on part of the
+    domain, so the Hessian is X̂ᵀ diag(w h'') X̂ (or w E[h'']) formed directly by numpy, not as
+    Aᵀ A with A = sqrt(w h'') X̂ (NaN where h'' < 0); it may be indefinite, and Newton's damping
+    then takes over."""
+    y, beta, w, o, has_offset = _check(X, y, beta, sample_weight, intercept, offset)
+    if np.any(w < 0):
+        raise ValueError("sample_weight must be non-negative")
+    loss, g = _loss_grad_kernel(X, y, w, o, beta, intercept, has_offset, True)
+    u = np.empty(X.shape[0])
+    _scores_kernel(X, o, beta, intercept, has_offset, u, False)
+    s = w * row_weights(u, y)[3 if expected else 2]
+    inner = X.T @ (s[:, None] * X)
+    if not intercept:
+        return loss, g, inner
+    column = s @ X
+    H = np.empty((X.shape[1] + 1, X.shape[1] + 1))
+    H[0, 0], H[0, 1:], H[1:, 0], H[1:, 1:] = s.sum(), column, column, inner
+    return loss, g, H
+'''.rstrip("\n")
 
 
 def _write_once(path: Path, text: str) -> None:

@@ -118,6 +118,28 @@ def test_nonconvex_refused_then_fitted_with_a_warning():
     np.testing.assert_allclose(np.c_[np.ones(400), X].T @ residual / 400, 0.0, atol=1e-7)
 
 
+def test_nonconvex_cauchy_link_fits_by_newton_like_statsmodels():
+    """h'' < 0 on some rows (the Cauchy link with the Bernoulli loss): the Hessian is
+    X̂ᵀ diag(w h'') X̂, not Aᵀ A with A = sqrt(w h'') X̂ (NaN there), so Newton converges in a few
+    steps and the standard errors are finite."""
+    sm = pytest.importorskip("statsmodels.api")
+    mean = sp.Rational(1, 2) + sp.atan(u) / sp.pi
+    with pytest.warns(UserWarning, match="not convex"):
+        cauchy = Family("cauchy", u, y, mean=mean, loss=-y * sp.log(mean) - (1 - y) * sp.log(1 - mean),
+                        allow_nonconvex=True)
+    X, labels = binary_data(1, 3000, np.array([0.1, 0.5, -0.3, 0.2, 0.0]), lambda t: 1 - np.exp(-np.exp(t)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = GLMClassifier(family=cauchy, penalty=None, solver="newton").fit(X, labels)
+    inference = model.inference()
+    reference = sm.GLM(labels, sm.add_constant(X), family=sm.families.Binomial(link=sm.families.links.Cauchy())).fit(
+        method="newton", tol=1e-13, maxiter=500)
+    assert model.converged_ and model.n_iter_[0] <= 20
+    np.testing.assert_allclose(inference.params, reference.params, rtol=0, atol=1e-6)
+    assert np.all(np.isfinite(inference.bse))
+    np.testing.assert_allclose(inference.bse, reference.bse, rtol=1e-5)
+
+
 def test_mismatched_loss_and_mean_refused(cache):
     before = sorted(cache.iterdir())
     with pytest.raises(ValueError, match=r"calibration fails: h'\(u, mean\(u\)\) = .* at u = "):
