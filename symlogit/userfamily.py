@@ -723,6 +723,10 @@ def _safe(f, *args):
         return mpmath.nan
 
 
+_DOMAIN_TEXT = {"unit": "0 <= y <= 1", "nonnegative": "y >= 0", "real": "every real y"}
+_FREE_OF_U_HINT = "; a term free of u such as y*log(y) (nan at y = 0) does not change the fit: drop it"
+
+
 def _check_real(family):
     """The loss and the mean real (and finite at moderate scores) on the domain, or ValueError
     naming a point where they are not."""
@@ -741,6 +745,11 @@ def _check_real(family):
                 if isinstance(value, mpmath.mpc) and value.imag != 0:
                     _refuse(family, f"the {what} is not real-valued on the domain: {mpmath.nstr(value, 6)} at "
                                     f"u = {u:g}, y = {y:g}")
+                if not mpmath.isfinite(value):
+                    edge = " (the domain's edge)" if y == 0 and family.domain != "real" else ""
+                    _refuse(family, f"the {what} must be finite for every y of the domain ({_DOMAIN_TEXT[family.domain]}"
+                                    f"), but it is {mpmath.nstr(value, 6)} at u = {u:g}, y = {y:g}{edge}"
+                                    + (_FREE_OF_U_HINT if what == "loss" else ""))
 
 
 def _convexity_proof(h2, domain):

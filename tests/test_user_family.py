@@ -155,6 +155,9 @@ def test_mismatched_loss_and_mean_refused(cache):
     (dict(loss=-y * u + sp.exp(u), target="counts"), "target must be one of"),
     (dict(loss=-y * u + sp.I * u), "not real-valued"),
     (dict(loss=-y * u + sp.log(u)), "not real-valued on the domain"),
+    # Poisson's deviance per row: y log y is nan at y = 0 (a fit returned zeros with llf nan)
+    (dict(loss=sp.exp(u) - y * u + y * sp.log(y) - y), r"loss must be finite for every y of the domain \(y >= 0\), "
+                                                        r"but it is nan at u = .*, y = 0 \(the domain's edge\).*y\*log\(y\)"),
     (dict(loss="not sympy"), "must be a SymPy expression"),
     (dict(loss=-y * u + sp.exp(u), name="1bad"), "name must be a Python identifier"),
     (dict(loss=-y * u + sp.exp(u), stable={"gradient": u}), "stable takes the keys"),
