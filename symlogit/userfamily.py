@@ -80,6 +80,8 @@ from pathlib import Path
 
 import numpy as np
 
+#: The special functions a user's (stable) forms may use, by name (``symlogit.userfamily.<name>``).
+HELPERS = ("sigmoid", "softplus", "ndtr", "log_ndtr", "log_cloglog")
 #: ``target`` -> the domain name of the family table.
 TARGETS = {"probability": "unit", "nonnegative": "nonnegative", "real": "real"}
 #: Relative error above which a printed form has lost its digits (S1 refuses).
@@ -118,7 +120,7 @@ def stable_functions() -> dict:
 
 def __getattr__(name):
     """``from symlogit.userfamily import softplus`` and the other stable functions."""
-    if name in ("sigmoid", "softplus", "ndtr", "log_ndtr", "log_cloglog"):
+    if name in HELPERS:
         return stable_functions()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -572,11 +574,14 @@ def _check(family):
     if family.loss.is_real is False or family.loss.has(sp.I):
         _refuse(family, f"the loss {family.loss} is not real-valued")
     _check_real(family)
-    row = _row_of(family)
+    _check_differentiable(family)
     try:
+        row = _row_of(family)
         derivation = derive_scalar(row)
-    except Exception as exc:  # noqa: BLE001 - SymPy could not differentiate what was written
-        _refuse(family, f"SymPy cannot differentiate the loss ({type(exc).__name__}: {exc})")
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - SymPy could not differentiate or evaluate what was written
+        _refuse(family, f"SymPy cannot derive the loss's formulas: {_unsupported(exc, 'mpmath')}")
     k = derivation.kernel
     for key in ("loss", "gradient_weight", "hessian_weight"):
         if k[key].has(sp.Derivative, sp.Subs):
@@ -584,7 +589,8 @@ def _check(family):
     try:
         text = _kernel_source(row, derivation)
     except Exception as exc:  # noqa: BLE001 - a function the printer does not know
-        _refuse(family, f"the derived formulas cannot be printed as numba code ({type(exc).__name__}: {exc})")
+        _refuse(family, f"the derived formulas cannot be printed as numba code: {_unsupported(exc, 'numba')}; "
+                        f"write the loss in SymPy's elementary functions and {', '.join(HELPERS)}")
     raw_loss = family.loss
     claims = []
 
@@ -723,6 +729,43 @@ def _safe(f, *args):
         return mpmath.nan
 
 
+def _unsupported(exc, where) -> str:
+    """One line for a SymPy printer's (or lambdify's) failure: the function it has no form for
+    (a printer's "Unsupported by <printer>: <what>", lambdify's NameError), else the error's first line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    what = re.search(r"Unsupported by <class '[\w.]+'>: (.*)", text) or re.search(r"name '(\w+)' is not defined", text)
+    if what:
+        name = re.sub(r"<class '(?:[\w]+\.)*(\w+)'>", r"\1", what.group(1))
+        return f"{name} has no {where} form"
+    return f"{type(exc).__name__}: {text}"
+
+
+def _check_differentiable(family):
+    """The loss twice and the mean once differentiable in u by SymPy, or ValueError naming the
+    part of the expression that is not (a kink such as Abs, whose d²/du² is a DiracDelta, or a
+    function SymPy cannot differentiate, such as floor)."""
+    sp = _sympy()
+    from .symbolic.families import U
+
+    def bad(e):
+        return e.has(sp.Derivative, sp.Subs, sp.DiracDelta)
+
+    forms = [("loss", family.loss, 2), ("mean", family.mean, 1)] + (
+        [("stable loss", family.stable["loss"], 2)] if "loss" in family.stable else [])
+    for what, expr, order in forms:
+        derivative = sp.diff(expr, U, order)
+        if not bad(derivative):
+            continue
+        parts = [e for e in sp.preorder_traversal(expr) if not e.is_Atom and e.has(U)
+                 and not isinstance(e, (sp.Add, sp.Mul, sp.Pow)) and bad(sp.diff(e, U, order))]
+        culprit = min(parts, key=lambda e: (sp.count_ops(e), str(e))) if parts else expr
+        found = sp.diff(culprit, U, order)
+        how = ("SymPy has no derivative for it" if found.has(sp.Derivative, sp.Subs) else
+               f"it is not smooth: d{'²' if order == 2 else ''}/du{'²' if order == 2 else ''} of it is {found}")
+        _refuse(family, f"the {what} must be {'twice ' if order == 2 else ''}differentiable in u, but it has "
+                        f"{culprit} ({how}); write it with functions smooth in u")
+
+
 _DOMAIN_TEXT = {"unit": "0 <= y <= 1", "nonnegative": "y >= 0", "real": "every real y"}
 _FREE_OF_U_HINT = "; a term free of u such as y*log(y) (nan at y = 0) does not change the fit: drop it"
 
@@ -746,10 +789,11 @@ def _check_real(family):
                     _refuse(family, f"the {what} is not real-valued on the domain: {mpmath.nstr(value, 6)} at "
                                     f"u = {u:g}, y = {y:g}")
                 if not mpmath.isfinite(value):
-                    edge = " (the domain's edge)" if y == 0 and family.domain != "real" else ""
+                    inside = _safe(f, u, _YS[family.domain][2 if family.domain == "unit" else 1])
+                    edge = " (the domain's edge)" if y == 0 and mpmath.isfinite(inside) else ""
                     _refuse(family, f"the {what} must be finite for every y of the domain ({_DOMAIN_TEXT[family.domain]}"
                                     f"), but it is {mpmath.nstr(value, 6)} at u = {u:g}, y = {y:g}{edge}"
-                                    + (_FREE_OF_U_HINT if what == "loss" else ""))
+                                    + (_FREE_OF_U_HINT if edge and what == "loss" else ""))
 
 
 def _convexity_proof(h2, domain):

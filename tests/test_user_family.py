@@ -171,8 +171,41 @@ def test_bad_definitions_refused_clearly(cache, kwargs, message):
 
 
 def test_unprintable_expression_refused():
-    with pytest.raises(ValueError, match="cannot be printed as numba code .*besselj"):
+    with pytest.raises(ValueError, match="cannot be printed as numba code: besselj has no numba form"):
         Family("bessel", u, y, mean=sp.exp(u), loss=sp.exp(u) - y * u + sp.besselj(0, y), target="nonnegative")
+
+
+BERNOULLI_LOGIT = -y * sp.log(1 / (1 + sp.exp(-u))) - (1 - y) * sp.log(1 - 1 / (1 + sp.exp(-u)))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    # a kink: d²/du² is a DiracDelta (was a NameError from mpmath's printer)
+    (dict(mean=u, loss=sp.Abs(y - u), target="real"),
+     r"the loss must be twice differentiable in u, but it has Abs\(u - y\) \(it is not smooth: .*DiracDelta"),
+    (dict(mean=u, loss=sp.Piecewise(((y - u) ** 2 / 2, sp.Abs(y - u) < 1), (sp.Abs(y - u) - sp.Rational(1, 2), True)),
+          target="real"), r"twice differentiable in u, but it has Abs\(u - y\)"),
+    # no derivative SymPy knows (was a PrintMethodNotImplementedError of three lines)
+    (dict(mean=1 / (1 + sp.exp(-u)), loss=BERNOULLI_LOGIT + sp.floor(u)),
+     r"twice differentiable in u, but it has floor\(u\) \(SymPy has no derivative for it\)"),
+    (dict(mean=1 / (1 + sp.exp(-u)), loss=BERNOULLI_LOGIT + sp.polygamma(2, u ** 2 + 1)),
+     r"cannot be printed as numba code: polygamma has no numba form; .*sigmoid, softplus, ndtr, log_ndtr"),
+])
+def test_what_sympy_cannot_differentiate_or_print_is_one_line(cache, kwargs, message):
+    before = sorted(cache.iterdir())
+    with pytest.raises(ValueError, match=message) as error:
+        Family("bad", u, y, **kwargs)
+    assert "\n" not in str(error.value) and "strict" not in str(error.value)
+    assert sorted(cache.iterdir()) == before
+
+
+def test_cli_family_sympy_cannot_differentiate_is_one_line_exit_2(tmp_path):
+    path = tmp_path / "kink.py"
+    path.write_text("import sympy as sp\nfrom symlogit import Family\nu, y = sp.symbols('u y', real=True)\n"
+                    "kink = Family('kink', u, y, mean=u, loss=sp.Abs(y - u), target='real')\n")
+    for args in (["verify", "--family", f"{path}:kink"], ["fit", "--family", f"{path}:kink"]):
+        result = invoke(*args)
+        assert result.exit_code == 2
+        assert len(result.output.strip().splitlines()) == 1 and "Abs(u - y)" in result.output
 
 
 def test_a_fitted_model_with_a_user_family_pickles():
