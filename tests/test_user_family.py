@@ -100,6 +100,32 @@ def test_loglog_claims_and_stable_evaluation():
     assert worst < 1e-12
 
 
+@pytest.mark.parametrize("name, mean, loss", [
+    ("helpers", "sigmoid(u)", "softplus(u) - y*u"),
+    ("plain", "1/(1 + exp(-u))", "log(1 + exp(u)) - y*u"),
+])
+def test_logit_written_with_softplus_equals_builtin_logit(name, mean, loss):
+    """h'' = sigmoid(u) (1 - sigmoid(u)) is free of y: its expected weight is printed as
+    sigmoid(u) sigmoid(-u) (1 - sigmoid(u) is 0.0 in float64 from u = 37 on; was refused by S1)."""
+    from symlogit.userfamily import from_definition, sigmoid, softplus
+    names = {"u": u, "y": y, "sigmoid": sigmoid, "softplus": softplus, "exp": sp.exp, "log": sp.log}
+    family = Family(f"logit_{name}", u, y, mean=sp.sympify(mean, locals=names), loss=sp.sympify(loss, locals=names))
+    assert from_definition(family.definition()) == family
+    X, labels = binary_data(1, 800, np.array([0.3, 1.0, -0.5, 0.2, 0.0]), lambda t: 1 / (1 + np.exp(-t)))
+    ours = GLMClassifier(family=family, penalty=None).fit(X, labels)
+    builtin = LogisticRegression(penalty=None).fit(X, labels)
+    np.testing.assert_allclose(ours.coef_, builtin.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, builtin.intercept_, rtol=1e-10, atol=1e-12)
+
+
+def test_unstable_form_refusal_names_the_stable_key_and_every_helper():
+    from symlogit.userfamily import sigmoid, softplus
+    with pytest.raises(ValueError, match=r"expected weight is not stable in float64: 0.0 at u = 37.*give a stable form "
+                                         r"stable=\{'expected': ...\} in sigmoid, softplus, ndtr, log_ndtr, log_cloglog"):
+        Family("unstable", u, y, mean=sigmoid(u), loss=softplus(u) - y * u,
+               stable={"expected": sigmoid(u) * (1 - sigmoid(u))})
+
+
 def test_nonconvex_refused_then_fitted_with_a_warning():
     with pytest.raises(ValueError, match=r"not convex.*h''\(u, y\) = .* < 0 at u = .*, y = .*allow_nonconvex"):
         cubic_family(False)
