@@ -62,6 +62,13 @@ class FamilyOption(ListedChoice):
     """A family of the table by name, or a user's family as FILE.py:NAME (a ``symlogit.Family``
     in that file), loaded, derived and checked when the option is parsed."""
 
+    def get_metavar(self, param, *args, **kwargs):
+        metavar = super().get_metavar(param, *args, **kwargs)
+        return f"{metavar[:-1]}|FILE.py:NAME]" if metavar and metavar.endswith("]") else metavar
+
+    def get_invalid_choice_message(self, value, ctx):
+        return super().get_invalid_choice_message(value, ctx).rstrip(".") + ", or FILE.py:NAME."
+
     def convert(self, value, param, ctx):
         if not isinstance(value, str) or ":" not in value:
             return super().convert(value, param, ctx)

@@ -413,6 +413,12 @@ def test_cli_bad_family_is_one_line_exit_2(tmp_path, families_py, command, spec,
     assert not (tmp_path / "out").exists()
 
 
+def test_cli_fit_help_and_bad_family_mention_file_py_name():
+    assert "--family [logit|probit|cloglog|poisson|FILE.py:NAME]" in invoke("fit", "--help").output
+    result = invoke("fit", "--family", "gamma")
+    assert result.exit_code == 2 and "'gamma' is not one of" in result.output and "or FILE.py:NAME" in result.output
+
+
 @pytest.mark.slow
 def test_concurrent_first_uses_do_not_corrupt_the_cache(tmp_path):
     """Two processes create and fit the same new family at once into an empty cache."""
