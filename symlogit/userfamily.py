@@ -789,6 +789,9 @@ def _check_real(family):
                 if isinstance(value, mpmath.mpc) and value.imag != 0:
                     _refuse(family, f"the {what} is not real-valued on the domain: {mpmath.nstr(value, 6)} at "
                                     f"u = {u:g}, y = {y:g}")
+                if not mpmath.isfinite(value):  # or a cancellation at 30 digits (1 + erf(-21) = 0)
+                    with mpmath.workdps(400):
+                        value = _safe(f, u, y)
                 if not mpmath.isfinite(value):
                     inside = _safe(f, u, _YS[family.domain][2 if family.domain == "unit" else 1])
                     edge = " (the domain's edge)" if y == 0 and mpmath.isfinite(inside) else ""
