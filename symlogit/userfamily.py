@@ -526,6 +526,9 @@ def _median_score(family, mean):
 
     lo, hi = -40.0, 40.0
     with mpmath.workdps(40):
+        if not f(lo) < f(hi):
+            raise ValueError(f"family {family.name!r}: the mean must increase with u, but it is {float(f(lo) + 0.5):g} "
+                             f"at u = -40 and {float(f(hi) + 0.5):g} at u = 40 (claim K3)")
         if not (f(lo) < 0 < f(hi)):
             raise ValueError(f"family {family.name!r}: the mean must cross 1/2 between u = -40 and 40 (it is "
                              f"{float(f(lo) + 0.5):g} and {float(f(hi) + 0.5):g} there)")
@@ -638,18 +641,22 @@ def _check(family):
     # on the printed forms (equal to the raw ones by U1), which mpmath evaluates without cancelling
     residual = k["gradient_weight"].subs(Y, k["mean"])
     g = _mp([U], residual, 80)
-    terms = [_mp([U], t, 80) for t in sp.Add.make_args(sp.expand(residual))]
+    # the size of the terms that cancel: those of h' (expanded before y = mean, where SymPy may
+    # cancel them symbolically) and those of the residual
+    term_sets = [[_mp([U], t.subs(Y, k["mean"]), 80) for t in sp.Add.make_args(sp.expand(k["gradient_weight"]))],
+                 [_mp([U], t, 80) for t in sp.Add.make_args(sp.expand(residual))]]
     evaluated = 0
     for u in _GRID:
         with mpmath.workdps(80):
             v = _safe(g, u)
-            scale = sum((abs(_safe(t, u)) for t in terms), mpmath.mpf(0))
+            scale = max(sum((abs(_safe(t, u)) for t in terms), mpmath.mpf(0)) for terms in term_sets)
         if mpmath.isnan(v):
             continue  # mpmath cannot evaluate it here (an unstable form that cancels); S1 then refuses
         evaluated += 1
         if mpmath.isfinite(scale) and abs(v) > mpmath.mpf("1e-40") * max(scale, 1):
-            _refuse(family, f"calibration fails: h'(u, mean(u)) = {float(v):.6g}, not 0, at u = {u:g}: the loss and "
-                            "the mean do not belong together (claim K1)")
+            relative = _show(abs(v) / scale) if scale > 0 else "all"
+            _refuse(family, f"calibration fails: h'(u, mean(u)) = {float(v):.6g}, not 0, at u = {u:g} ({relative} "
+                            "of its terms' size): the loss and the mean do not belong together (claim K1)")
     if evaluated < len(_GRID) // 2:
         _refuse(family, f"h'(u, mean(u)) cannot be evaluated at {len(_GRID) - evaluated} of {len(_GRID)} scores "
                         "(claim K1)")
@@ -795,8 +802,9 @@ def _check_real(family):
                 if not mpmath.isfinite(value):
                     inside = _safe(f, u, _YS[family.domain][2 if family.domain == "unit" else 1])
                     edge = " (the domain's edge)" if y == 0 and mpmath.isfinite(inside) else ""
-                    _refuse(family, f"the {what} must be finite for every y of the domain ({_DOMAIN_TEXT[family.domain]}"
-                                    f"), but it is {mpmath.nstr(value, 6)} at u = {u:g}, y = {y:g}{edge}"
+                    domain = _DOMAIN_TEXT[family.domain]
+                    _refuse(family, f"the {what} must be finite for every y of the domain ({domain}), but it is "
+                                    f"{mpmath.nstr(value, 6)} at u = {u:g}, y = {y:g}{edge}"
                                     + (_FREE_OF_U_HINT if edge and what == "loss" else ""))
 
 
@@ -976,12 +984,21 @@ def loss_grad_hess(X, y, beta, sample_weight=None, intercept=True, offset=None, 
 '''.rstrip("\n")
 
 
+def _file_mode() -> int:
+    """The mode an ordinary new file gets under the process's umask (0644 under 022): mkstemp's
+    0600 would keep a shared SYMLOGIT_CACHE_DIR's modules from its other users."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _write_once(path: Path, text: str) -> None:
     """Write text to path unless it exists: a temporary file in the same folder linked into
     place (``os.link`` fails if another process got there first; either way the file is whole,
     and an existing file keeps its timestamp, so numba's cache of it stays valid)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    os.chmod(temporary, _file_mode())
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
@@ -1049,6 +1066,7 @@ def write_module(family, out_dir) -> Path:
         out.mkdir(exist_ok=True)
         path = out / f"{family.name}.py"
         handle, temporary = tempfile.mkstemp(dir=out, prefix=f".{family.name}.", suffix=".tmp")
+        os.chmod(temporary, _file_mode())
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         os.replace(temporary, path)

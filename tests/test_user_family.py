@@ -175,6 +175,41 @@ def test_mismatched_loss_and_mean_refused(cache):
     assert sorted(cache.iterdir()) == before  # nothing written
 
 
+def test_calibration_is_judged_relative_to_the_size_of_its_terms():
+    # -e^u at u = -40 is -4.2e-18 (a third of the terms e^u - 2e^u): the message says how large
+    with pytest.raises(ValueError, match=r"h'\(u, mean\(u\)\) = -4.24835e-18, not 0, at u = -40 \(0.33333333 of its "
+                                         r"terms' size\)"):
+        Family("wrong", u, y, mean=2 * sp.exp(u), loss=sp.exp(u) - y * u, target="nonnegative")
+    # calibrated: h'(u, e^u) = e^u (1 + e^-u) - e^u e^-u - e^u, rounding noise 5e-38 at u = 100 (80 digits)
+    # next to terms of 3e43 (was refused by K1); its printed loss is then refused by S1 (nan at u = -1e5)
+    with pytest.raises(ValueError, match="claim S1") as error:
+        Family("noise", u, y, mean=sp.exp(u), loss=sp.exp(u) * (1 + sp.exp(-u)) - y * u, target="nonnegative")
+    assert "calibration" not in str(error.value)
+
+
+@pytest.mark.parametrize("mean, values", [(1 / (1 + sp.exp(u)), "1 at u = -40 and 4.24835e-18"),
+                                          (sp.Rational(1, 2), "0.5 at u = -40 and 0.5")])
+def test_a_mean_that_does_not_increase_is_refused_as_k3(mean, values):
+    with pytest.raises(ValueError, match=rf"the mean must increase with u, but it is {values} at u = 40 \(claim K3\)"):
+        Family("down", u, y, mean=mean, loss=-y * sp.log(mean) - (1 - y) * sp.log(1 - mean))
+
+
+def test_cached_and_generated_modules_follow_the_umask(tmp_path, monkeypatch):
+    """mkstemp's 0600 kept a shared SYMLOGIT_CACHE_DIR's modules from its other users."""
+    from symlogit.userfamily import load_module, write_module
+    monkeypatch.setenv("SYMLOGIT_CACHE_DIR", str(tmp_path / "shared"))
+    old = os.umask(0o022)
+    try:
+        counts = Family("counts", u, y, mean=sp.exp(u), loss=sp.exp(u) - y * u, target="nonnegative")
+        load_module(counts)
+        generated = write_module(counts, tmp_path / "out")
+    finally:
+        os.umask(old)
+    assert counts.module_path.parent == tmp_path / "shared"
+    assert counts.module_path.stat().st_mode & 0o777 == 0o644
+    assert generated.stat().st_mode & 0o777 == 0o644
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(loss=-y * u + sp.Function("f")(u)), "undefined function"),
     (dict(loss=-y * u + sp.Symbol("z") * u), "only the symbols u, y; it also uses z"),
