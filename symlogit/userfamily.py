@@ -315,7 +315,9 @@ def from_definition(data) -> Family:
         stable = {k: _rebuild(v) for k, v in dict(data.get("stable") or {}).items()}
         return Family(data["name"], U, Y, _rebuild(data["mean"]), _rebuild(data["loss"]), data["target"],
                       bool(data.get("allow_nonconvex", False)), stable or None)
-    except (KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a SymPy class refusing its arguments, a missing key: one line
         raise ValueError(f"the family definition cannot be rebuilt ({type(exc).__name__}: {exc})") from None
 
 
