@@ -120,8 +120,9 @@ def test_logit_written_with_softplus_equals_builtin_logit(name, mean, loss):
 
 def test_unstable_form_refusal_names_the_stable_key_and_every_helper():
     from symlogit.userfamily import sigmoid, softplus
-    with pytest.raises(ValueError, match=r"expected weight is not stable in float64: 0.0 at u = 37.*give a stable form "
-                                         r"stable=\{'expected': ...\} in sigmoid, softplus, ndtr, log_ndtr, log_cloglog"):
+    message = (r"expected weight is not stable in float64: 0.0 at u = 37.*give a stable form "
+               r"stable=\{'expected': ...\} in sigmoid, softplus, ndtr, log_ndtr, log_cloglog")
+    with pytest.raises(ValueError, match=message):
         Family("unstable", u, y, mean=sigmoid(u), loss=softplus(u) - y * u,
                stable={"expected": sigmoid(u) * (1 - sigmoid(u))})
 
@@ -217,8 +218,9 @@ def test_cached_and_generated_modules_follow_the_umask(tmp_path, monkeypatch):
     (dict(loss=-y * u + sp.I * u), "not real-valued"),
     (dict(loss=-y * u + sp.log(u)), "not real-valued on the domain"),
     # Poisson's deviance per row: y log y is nan at y = 0 (a fit returned zeros with llf nan)
-    (dict(loss=sp.exp(u) - y * u + y * sp.log(y) - y), r"loss must be finite for every y of the domain \(y >= 0\), "
-                                                        r"but it is nan at u = .*, y = 0 \(the domain's edge\).*y\*log\(y\)"),
+    (dict(loss=sp.exp(u) - y * u + y * sp.log(y) - y),
+     r"loss must be finite for every y of the domain \(y >= 0\), but it is nan at u = .*, y = 0 \(the domain's edge\)"
+     r".*y\*log\(y\)"),
     (dict(loss="not sympy"), "must be a SymPy expression"),
     (dict(loss=-y * u + sp.exp(u), name="1bad"), "name must be a Python identifier"),
     (dict(loss=-y * u + sp.exp(u), stable={"gradient": u}), "stable takes the keys"),
