@@ -1,0 +1,179 @@
+"""Proximal Newton for F(θ) = f(θ) + λ₁‖θ_P‖₁ (L1 and elastic net; ``penalty.py``), after
+newGLMNET (Yuan, Ho and Lin 2012, "An improved GLMNET for L1-regularized logistic regression",
+JMLR 13: 1999-2030; LIBLINEAR's L1 solver).
+
+Each outer iteration, at θ with g = ∇f(θ) and H = ∇²f(θ) (f's generated Hessian, L2 term
+included; one pass over X with ``objective.value_grad_hess``):
+
+1. Working set W: the entries that are not penalised, are nonzero, or break the optimality
+   condition at 0 (|g_j| > λ₁). The others stay at 0 this iteration; since g is the full
+   gradient, an entry that becomes a violator joins W at the next iteration, and convergence
+   is tested on every entry (the KKT check over all of θ).
+2. Direction: x minimises the quadratic model
+       q(x) = gᵀ(x − θ) + ½ (x − θ)ᵀ H (x − θ) + λ₁ ‖x_P‖₁     over x_W (x_j = θ_j = 0 off W)
+   by cyclic coordinate descent (``_coordinate_descent``, numba): coordinate j moves to
+   S(x_j − r_j/H_jj, λ₁/H_jj) on P (S: soft thresholding; exact zeros), x_j − r_j/H_jj off P,
+   r = g + H (x − θ) kept up to date column by column. It stops when the model's minimum-norm
+   subgradient is at most η·s, s the outer stationarity (max|min-norm subgradient of F|) and
+   η = min(0.1, s): loose far from the optimum, tight near it (the adaptive inner tolerance
+   that gives newGLMNET its fast local convergence); or after ``max_sweeps`` sweeps. A tiny
+   damping δ·max_j H_jj on the diagonal keeps each coordinate's model strictly convex where f
+   is flat (a multinomial's B_j → B_j + c 1 under pure L1, an empty column).
+3. Line search on F: d = x − θ; the full step x first (its f, g and H come from the same pass
+   as the next iteration needs; exact zeros where the model put them), else Armijo
+   backtracking t = ½, ¼, ... on F(θ + t d) ≤ F(θ) + c t Δ with
+   Δ = gᵀd + λ₁(‖x_P‖₁ − ‖θ_P‖₁) < 0 (Yuan, Ho and Lin 2012, eq. 20; Tseng and Yun 2009).
+
+Converged when max_j |min-norm subgradient of F|_j ≤ tol (``L1Penalty.stationarity``); the
+history's ``loss`` is F and its ``grad_max`` that stationarity measure. With λ₁ = 0 this is
+Newton's method with the Newton system solved by coordinate descent.
+
+Cost: the Hessian is f's full p×p matrix (the generated kernel), so this is for moderate p
+(p ≤ a few thousand, as ``newton``); the coordinate descent costs O(|W|²) a sweep. Future work
+for wide problems: the Hessian over W's columns only, or Hessian-vector products
+(``objective.hessp``) inside the coordinate descent as newGLMNET does with X itself.
+"""
+
+import numpy as np
+from numba import njit
+
+from .base import Monitor, check_positive
+from .penalty import L1Penalty
+from .search import Armijo
+
+
+@njit(cache=True)
+def _coordinate_descent(H, g, theta, thresholds, tol, max_sweeps):
+    """(x, sweeps): cyclic coordinate descent on gᵀ(x − θ) + ½(x − θ)ᵀH(x − θ) + Σ_j t_j |x_j|
+    from x = θ. H (n, n) symmetric with a positive diagonal, C-contiguous; g, θ, thresholds t
+    (n,), t_j ≥ 0. Stops after the first sweep at whose end every coordinate's minimum-norm
+    subgradient is ≤ tol, or after max_sweeps sweeps."""
+    n = g.shape[0]
+    x = theta.copy()
+    r = g.copy()  # the model's gradient g + H (x − θ)
+    sweeps = 0
+    for sweep in range(max_sweeps):
+        sweeps = sweep + 1
+        for j in range(n):
+            a = H[j, j]
+            z = x[j] - r[j] / a
+            t = thresholds[j] / a
+            if t > 0.0:
+                if z > t:
+                    z -= t
+                elif z < -t:
+                    z += t
+                else:
+                    z = 0.0
+            step = z - x[j]
+            if step != 0.0:
+                x[j] = z
+                for i in range(n):
+                    r[i] += step * H[j, i]
+        worst = 0.0
+        for j in range(n):
+            t = thresholds[j]
+            if t > 0.0 and x[j] == 0.0:
+                v = abs(r[j]) - t
+            elif t > 0.0:
+                v = abs(r[j] + t) if x[j] > 0.0 else abs(r[j] - t)
+            else:
+                v = abs(r[j])
+            if v > worst:
+                worst = v
+        if worst <= tol:
+            break
+    return x, sweeps
+
+
+class _WithL1:
+    """The objective as the line search sees it: F = f + λ₁‖θ_P‖₁ from the scores."""
+
+    def __init__(self, objective, penalty):
+        self.objective, self.penalty = objective, penalty
+
+    def direction_scores(self, d):
+        return self.objective.direction_scores(d)
+
+    def along(self, U, Z, t):
+        return self.objective.along(U, Z, t)
+
+    def value_from_scores(self, U, theta):
+        return self.objective.value_from_scores(U, theta) + self.penalty.value(theta)
+
+
+class ProximalNewton:
+    """See the module docstring. Options: ``max_sweeps`` (coordinate-descent sweeps per outer
+    iteration, default 1000), ``inner_fraction`` (η's cap, default 0.1), ``damping`` (δ,
+    default 1e-12), ``search`` (an ``Armijo``)."""
+
+    name = "proximal-newton"
+    converged_message = "converged: max|min-norm subgradient of the objective| <= tol"
+    pins_reference = True  # f's Hessian: a vector family's flat directions pinned as for newton
+    supports_l1 = True
+
+    def __init__(self, max_sweeps=1000, inner_fraction=0.1, damping=1e-12, search=None):
+        self.max_sweeps = check_positive("max_sweeps", max_sweeps, integer=True)
+        self.inner_fraction = check_positive("inner_fraction", inner_fraction)
+        self.damping = check_positive("damping", damping, allow_zero=True)
+        self.search = search if search is not None else Armijo()
+
+    def working_set(self, theta, grad, penalty):
+        """The indices of θ the model is solved over (step 1 of the module docstring)."""
+        return np.flatnonzero(~penalty.penalised | (theta != 0) | (np.abs(grad) > penalty.strength))
+
+    def model_minimiser(self, H, grad, theta, penalty, work, tol):
+        """x: θ with x_W replaced by the coordinate-descent minimiser of the model over W."""
+        H_W = np.ascontiguousarray(H[np.ix_(work, work)])
+        scale = float(H_W.diagonal().max(initial=0.0))
+        H_W.flat[:: H_W.shape[0] + 1] += max(self.damping * scale, 1e-300)
+        thresholds = penalty.strength * penalty.penalised[work]
+        x_W, _ = _coordinate_descent(H_W, np.ascontiguousarray(grad[work]), np.ascontiguousarray(theta[work]),
+                                     np.ascontiguousarray(thresholds, dtype=np.float64), float(tol),
+                                     int(self.max_sweeps))
+        x = theta.copy()
+        x[work] = x_W
+        return x
+
+    def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
+        check_positive("tol", tol)
+        check_positive("max_iter", max_iter, integer=True)
+        penalty = L1Penalty.of(objective)
+        full = _WithL1(objective, penalty)
+        monitor = Monitor(callback, stop)
+        theta = np.array(theta, dtype=np.float64)
+        f, g, H = objective.value_grad_hess(theta)
+        F = f + penalty.value(theta)
+        step = 0.0
+        for it in range(max_iter + 1):
+            subgradient = penalty.subgradient(theta, g)
+            stationarity = float(np.max(np.abs(subgradient), initial=0.0))
+            if monitor.record(it, F, subgradient, step, theta):
+                return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
+            if stationarity <= tol:
+                return monitor.result(theta, True, self.converged_message)
+            if it == max_iter:
+                break
+            inner_tol = max(min(self.inner_fraction, stationarity) * stationarity, 0.01 * tol)
+            x = self.model_minimiser(H, g, theta, penalty, self.working_set(theta, g, penalty), inner_tol)
+            d = x - theta
+            decrease = penalty.decrease(theta, g, d)
+            if not decrease < 0:
+                return monitor.result(theta, False, "no descent direction within rounding")
+            full_step_first = step in (0.0, 1.0)
+            if full_step_first:
+                f_1, g_1, H_1 = objective.value_grad_hess(x)
+                F_1 = f_1 + penalty.value(x)
+                if self.search.accepts(F, F_1, decrease, 1.0):
+                    theta, f, g, H, F, step = x, f_1, g_1, H_1, F_1, 1.0
+                    continue
+            found = self.search(full, theta, objective.scores(theta), F, decrease, d,
+                                t0=self.search.shrink if full_step_first else 1.0)
+            if found is None:
+                return monitor.result(theta, False, "line search failed: no decrease within rounding")
+            step, theta, _, F = found
+            if step == 1.0:
+                theta = x  # θ + 1·d can miss x's exact zeros by rounding
+            f, g, H = objective.value_grad_hess(theta)
+            F = f + penalty.value(theta)
+        return monitor.result(theta, False, f"max_iter={max_iter} reached")
