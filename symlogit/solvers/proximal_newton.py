@@ -16,7 +16,14 @@ included; one pass over X with ``objective.value_grad_hess``):
    r = g + H (x − θ) kept up to date column by column. It stops when the model's minimum-norm
    subgradient is at most η·s, s the outer stationarity (max|min-norm subgradient of F|) and
    η = min(0.1, s): loose far from the optimum, tight near it (the adaptive inner tolerance
-   that gives newGLMNET its fast local convergence); or after ``max_sweeps`` sweeps. A tiny
+   that gives newGLMNET its fast local convergence); or after ``max_sweeps`` sweeps. Then a
+   Newton step on the model over x's support S (the nonzero and the unpenalised entries) with
+   the signs held: x_S = θ_S − H_SS⁻¹(g_S + H_S,Z (x − θ)_Z + λ₁ sign(x_S)), Z the zeros
+   (Cholesky), kept where its model value is lower than the coordinate descent's and its signs
+   agree. Once the support is right this is the model's exact minimiser, which coordinate
+   descent approaches only slowly on ill-conditioned H (columns far from centred: X ~ N(100, 1)
+   with an intercept took 100 outer iterations without it, cyclic coordinate descent
+   stalling inside). A tiny
    damping δ·max_j H_jj on the diagonal keeps each coordinate's model strictly convex where f
    is flat (a multinomial's B_j → B_j + c 1 under pure L1, an empty column).
 3. Line search on F: d = x − θ; the full step x first (its f, g and H come from the same pass
@@ -35,6 +42,7 @@ for wide problems: the Hessian over W's columns only, or Hessian-vector products
 """
 
 import numpy as np
+import scipy.linalg
 from numba import njit
 
 from .base import Monitor, check_positive
@@ -86,6 +94,35 @@ def _coordinate_descent(H, g, theta, thresholds, tol, max_sweeps):
     return x, sweeps
 
 
+def _model_value(H, g, theta, thresholds, x):
+    """q(x) − λ₁‖θ_P‖₁ = gᵀ(x − θ) + ½(x − θ)ᵀH(x − θ) + Σ_j t_j |x_j|."""
+    d = x - theta
+    return float(g @ d + 0.5 * d @ (H @ d) + thresholds @ np.abs(x))
+
+
+def _support_newton(H, g, theta, thresholds, x):
+    """The model's minimiser with x's support and signs held (see the module docstring), where
+    its signs agree and its model value is below x's; else x."""
+    support = (x != 0) | (thresholds == 0)
+    if not support.any():
+        return x
+    zeros = ~support
+    rhs = g[support] + H[np.ix_(support, zeros)] @ (x[zeros] - theta[zeros]) + thresholds[support] * np.sign(
+        x[support])
+    try:
+        factor = scipy.linalg.cho_factor(H[np.ix_(support, support)], check_finite=False)
+    except np.linalg.LinAlgError:
+        return x
+    candidate = x.copy()
+    candidate[support] = theta[support] - scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+    held = thresholds[support] == 0
+    signs_agree = np.all(held | (np.sign(candidate[support]) == np.sign(x[support])))
+    if signs_agree and np.all(np.isfinite(candidate)) and (
+            _model_value(H, g, theta, thresholds, candidate) < _model_value(H, g, theta, thresholds, x)):
+        return candidate
+    return x
+
+
 class _WithL1:
     """The objective as the line search sees it: F = f + λ₁‖θ_P‖₁ from the scores."""
 
@@ -128,11 +165,11 @@ class ProximalNewton:
         scale = float(H_W.diagonal().max(initial=0.0))
         H_W.flat[:: H_W.shape[0] + 1] += max(self.damping * scale, 1e-300)
         thresholds = penalty.strength * penalty.penalised[work]
-        x_W, _ = _coordinate_descent(H_W, np.ascontiguousarray(grad[work]), np.ascontiguousarray(theta[work]),
-                                     np.ascontiguousarray(thresholds, dtype=np.float64), float(tol),
-                                     int(self.max_sweeps))
+        g_W, theta_W = np.ascontiguousarray(grad[work]), np.ascontiguousarray(theta[work])
+        thresholds = np.ascontiguousarray(thresholds, dtype=np.float64)
+        x_W, _ = _coordinate_descent(H_W, g_W, theta_W, thresholds, float(tol), int(self.max_sweeps))
         x = theta.copy()
-        x[work] = x_W
+        x[work] = _support_newton(H_W, g_W, theta_W, thresholds, x_W)
         return x
 
     def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
