@@ -305,6 +305,10 @@ class SparseObjective(Objective):
         """The given rows of X, CSR."""
         return self.X[rows]
 
+    def columns_of_X(self, columns):
+        """The given columns of X, canonical CSR."""
+        return as_csr(self.X[:, columns])
+
     def batch_grad(self, theta, rows):
         raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")
 

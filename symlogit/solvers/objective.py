@@ -75,6 +75,7 @@ class Objective:
         self.total_weight = float(weights.sum())
         self.l2 = float(l2_strength)
         self.l1 = float(l1_strength)
+        self.pin_reference = pin_reference
         rows = X.shape[1] + (1 if fit_intercept else 0)
         self.coef_shape = (rows, n_classes) if family.is_vector else (rows,)
         free = np.ones(self.coef_shape, dtype=bool)
@@ -133,6 +134,26 @@ class Objective:
             sample.offset = self.offset[rows]
             sample._extra = {"offset": sample.offset}
         return sample
+
+    def parameter_columns(self):
+        """(p,) int: the column of X that each free parameter multiplies; -1 for an intercept."""
+        rows = np.arange(self.coef_shape[0]) - (1 if self.fit_intercept else 0)
+        return np.broadcast_to(rows[:, None], self.coef_shape).ravel(order="F")[self._free] if (
+            len(self.coef_shape) == 2) else rows[self._free]
+
+    def on_columns(self, columns):
+        """The same objective (family, rows, weights, offset, penalties, pins) over the given
+        columns of X only (sorted, distinct): its θ is this θ's entries whose
+        ``parameter_columns`` are in ``columns`` or -1, in the same order. Where the other
+        columns' coefficients are 0 it has the same value, and its gradient and Hessian are
+        this one's rows and columns for those entries (the working sets of
+        ``proximal_newton``: a Hessian over few columns costs N q², not N p²)."""
+        return type(self)(self.columns_of_X(columns), self.targets, self.weights, self.family, self.fit_intercept,
+                          self.l2, self.n_classes, self.pin_reference, self.offset, self.l1)
+
+    def columns_of_X(self, columns):
+        """The given columns of X as the kernels take them (here a C-contiguous copy)."""
+        return np.ascontiguousarray(self.X[:, columns])
 
     def params_per_row(self):
         """For a sparse X, the parameters one row's scores touch on average (the solvers' cost

@@ -35,10 +35,14 @@ Converged when max_j |min-norm subgradient of F|_j ≤ tol (``L1Penalty.stationa
 history's ``loss`` is F and its ``grad_max`` that stationarity measure. With λ₁ = 0 this is
 Newton's method with the Newton system solved by coordinate descent.
 
-Cost: the Hessian is f's full p×p matrix (the generated kernel), so this is for moderate p
-(p ≤ a few thousand, as ``newton``); the coordinate descent costs O(|W|²) a sweep. Future work
-for wide problems: the Hessian over W's columns only, or Hessian-vector products
-(``objective.hessp``) inside the coordinate descent as newGLMNET does with X itself.
+Cost: the gradient is over all p parameters every iteration (one pass over X, for the
+working set and the KKT check); the Hessian is the generated kernel's over the columns of X
+that W touches only (``Objective.on_columns``: N q² for q of them, on a copy of those columns)
+where they are at most half of X's, else f's whole p×p Hessian from the same pass as the
+gradient. So a wide problem with a sparse solution touches few columns in its Hessians; W
+itself must stay moderate (a dense |W|×|W| matrix, O(|W|²) a coordinate-descent sweep). Future
+work: Hessian-vector products (``objective.hessp``) inside the coordinate descent for a large
+W, and strong rules (Tibshirani et al. 2012) to start W smaller along a path.
 """
 
 import numpy as np
@@ -142,14 +146,17 @@ class _WithL1:
 class ProximalNewton:
     """See the module docstring. Options: ``max_sweeps`` (coordinate-descent sweeps per outer
     iteration, default 1000), ``inner_fraction`` (η's cap, default 0.1), ``damping`` (δ,
-    default 1e-12), ``search`` (an ``Armijo``)."""
+    default 1e-12), ``subset_fraction`` (the Hessian is formed over W's columns of X alone
+    where they are at most this fraction of X's columns, default 0.5; 0: always the whole
+    Hessian), ``search`` (an ``Armijo``)."""
 
     name = "proximal-newton"
     converged_message = "converged: max|min-norm subgradient of the objective| <= tol"
     pins_reference = True  # f's Hessian: a vector family's flat directions pinned as for newton
     supports_l1 = True
 
-    def __init__(self, max_sweeps=1000, inner_fraction=0.1, damping=1e-12, search=None):
+    def __init__(self, max_sweeps=1000, inner_fraction=0.1, damping=1e-12, subset_fraction=0.5, search=None):
+        self.subset_fraction = check_positive("subset_fraction", subset_fraction, allow_zero=True)
         self.max_sweeps = check_positive("max_sweeps", max_sweeps, integer=True)
         self.inner_fraction = check_positive("inner_fraction", inner_fraction)
         self.damping = check_positive("damping", damping, allow_zero=True)
@@ -159,27 +166,54 @@ class ProximalNewton:
         """The indices of θ the model is solved over (step 1 of the module docstring)."""
         return np.flatnonzero(~penalty.penalised | (theta != 0) | (np.abs(grad) > penalty.strength))
 
-    def model_minimiser(self, H, grad, theta, penalty, work, tol):
-        """x: θ with x_W replaced by the coordinate-descent minimiser of the model over W."""
-        H_W = np.ascontiguousarray(H[np.ix_(work, work)])
+    def model_minimiser(self, H_W, grad, theta, penalty, work, tol):
+        """x: θ with x_W replaced by the minimiser of the model over W (H_W: H's rows and columns
+        for W), by coordinate descent and then the Newton step on its support."""
+        H_W = np.array(H_W, dtype=np.float64, order="C")
         scale = float(H_W.diagonal().max(initial=0.0))
         H_W.flat[:: H_W.shape[0] + 1] += max(self.damping * scale, 1e-300)
-        thresholds = penalty.strength * penalty.penalised[work]
+        thresholds = np.ascontiguousarray(penalty.strength * penalty.penalised[work], dtype=np.float64)
         g_W, theta_W = np.ascontiguousarray(grad[work]), np.ascontiguousarray(theta[work])
-        thresholds = np.ascontiguousarray(thresholds, dtype=np.float64)
         x_W, _ = _coordinate_descent(H_W, g_W, theta_W, thresholds, float(tol), int(self.max_sweeps))
         x = theta.copy()
         x[work] = _support_newton(H_W, g_W, theta_W, thresholds, x_W)
         return x
+
+    def narrow(self, used, width):
+        """Whether W's columns of X (``used``) are few enough for a Hessian over them alone."""
+        return used.size <= self.subset_fraction * width
+
+    @staticmethod
+    def evaluate(objective, theta, wide):
+        """(f, ∇f, ∇²f or None): the whole Hessian from the same pass where wide."""
+        if wide:
+            return objective.value_grad_hess(theta)
+        return (*objective.value_grad(theta), None)
+
+    def hessian_on(self, objective, theta, work, H, columns):
+        """H's rows and columns for W: from the whole Hessian H where it is at hand or W's columns
+        are many, else from the objective over W's columns only (``Objective.on_columns``)."""
+        used = np.unique(columns[work])
+        used = used[used >= 0]
+        if H is None and not self.narrow(used, objective.X.shape[1]):
+            H = objective.value_grad_hess(theta)[2]
+        if H is not None:
+            return H[np.ix_(work, work)]
+        keep = (columns < 0) | np.isin(columns, used)
+        H_sub = objective.on_columns(used).value_grad_hess(theta[keep])[2]
+        local = (np.cumsum(keep) - 1)[work]
+        return H_sub[np.ix_(local, local)]
 
     def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
         check_positive("tol", tol)
         check_positive("max_iter", max_iter, integer=True)
         penalty = L1Penalty.of(objective)
         full = _WithL1(objective, penalty)
+        columns = objective.parameter_columns()
         monitor = Monitor(callback, stop)
         theta = np.array(theta, dtype=np.float64)
-        f, g, H = objective.value_grad_hess(theta)
+        wide = False  # whether each new point's pass forms the whole Hessian too (W's columns were many)
+        f, g, H = self.evaluate(objective, theta, wide)
         F = f + penalty.value(theta)
         step = 0.0
         for it in range(max_iter + 1):
@@ -191,15 +225,19 @@ class ProximalNewton:
                 return monitor.result(theta, True, self.converged_message)
             if it == max_iter:
                 break
+            work = self.working_set(theta, g, penalty)
+            used = np.unique(columns[work])
+            wide = not self.narrow(used[used >= 0], objective.X.shape[1])
             inner_tol = max(min(self.inner_fraction, stationarity) * stationarity, 0.01 * tol)
-            x = self.model_minimiser(H, g, theta, penalty, self.working_set(theta, g, penalty), inner_tol)
+            x = self.model_minimiser(self.hessian_on(objective, theta, work, H, columns), g, theta, penalty, work,
+                                     inner_tol)
             d = x - theta
             decrease = penalty.decrease(theta, g, d)
             if not decrease < 0:
                 return monitor.result(theta, False, "no descent direction within rounding")
             full_step_first = step in (0.0, 1.0)
             if full_step_first:
-                f_1, g_1, H_1 = objective.value_grad_hess(x)
+                f_1, g_1, H_1 = self.evaluate(objective, x, wide)
                 F_1 = f_1 + penalty.value(x)
                 if self.search.accepts(F, F_1, decrease, 1.0):
                     theta, f, g, H, F, step = x, f_1, g_1, H_1, F_1, 1.0
@@ -211,6 +249,6 @@ class ProximalNewton:
             step, theta, _, F = found
             if step == 1.0:
                 theta = x  # θ + 1·d can miss x's exact zeros by rounding
-            f, g, H = objective.value_grad_hess(theta)
+            f, g, H = self.evaluate(objective, theta, wide)
             F = f + penalty.value(theta)
         return monitor.result(theta, False, f"max_iter={max_iter} reached")
