@@ -351,3 +351,49 @@ def test_check_estimator_passes_with_an_l1_term(make):
     bad = [(r["check_name"], r["status"], str(r["exception"])[:200]) for r in results
            if r["status"] != "passed" and r["check_name"] != "check_array_api_input"]
     assert not bad
+
+
+@pytest.mark.parametrize("name, sparse", [("breast_cancer", False), ("wine", False), ("wine", True)])
+def test_objective_on_columns_is_the_full_objective_restricted(name, sparse):
+    """Where the other columns' coefficients are 0, the objective over some columns has the full
+    one's value, and its gradient and Hessian are the full ones' entries for its parameters."""
+    from symlogit.sparse import SparseObjective
+
+    X, y = standardised(name)
+    model = LogisticRegression(C=0.2, l1_ratio=0.7)
+    objective = smooth_objective(model, X, y)
+    if sparse:
+        objective = SparseObjective(sp.csr_matrix(X), objective.targets, objective.weights, objective.family, True,
+                                    objective.l2, objective.n_classes, l1_strength=objective.l1)
+    used = np.array([1, 4, 7])
+    columns = objective.parameter_columns()
+    keep = (columns < 0) | np.isin(columns, used)
+    theta = np.where(keep, np.random.default_rng(0).normal(size=objective.n_params), 0.0)
+    f, g, H = objective.value_grad_hess(theta)
+    f_sub, g_sub, H_sub = objective.on_columns(used).value_grad_hess(theta[keep])
+    assert f_sub == pytest.approx(f, rel=1e-13)
+    assert np.allclose(g_sub, g[keep], rtol=1e-12, atol=1e-15)
+    assert np.allclose(H_sub, H[np.ix_(keep, keep)], rtol=1e-12, atol=1e-15)
+
+
+def test_wide_problem_forms_hessians_over_few_columns(monkeypatch):
+    """N = 300, d = 2000: after the first iteration no Hessian spans more than W's columns."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 2000))
+    y = (X[:, :5] @ np.array([2.0, -1.5, 1.0, 1.0, -2.0]) + rng.logistic(size=300) > 0).astype(int)
+    widths, full = [], []
+    original_columns, original_hessian = Objective.on_columns, Objective.value_grad_hess
+
+    def on_columns(self, columns):
+        widths.append(len(columns))
+        return original_columns(self, columns)
+
+    def value_grad_hess(self, theta):
+        full.append(self.X.shape[1])
+        return original_hessian(self, theta)
+
+    monkeypatch.setattr(Objective, "on_columns", on_columns)
+    monkeypatch.setattr(Objective, "value_grad_hess", value_grad_hess)
+    model = LogisticRegression(C=0.05, l1_ratio=1.0, tol=1e-10).fit(X, y)
+    assert model.converged_ and widths and max(widths) <= 60
+    assert 2000 not in full  # never the whole 2001 x 2001 Hessian
