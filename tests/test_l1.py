@@ -49,8 +49,8 @@ def smooth_objective(model, X, y, sample_weight=None):
 
 
 def fitted_theta(objective, model):
-    coef = np.atleast_2d(model.coef_) if model.coef_.ndim == 2 else model.coef_
-    return objective.theta(kernel_coefficients(coef, np.atleast_1d(model.intercept_)))
+    B = kernel_coefficients(model.coef_, np.atleast_1d(model.intercept_))
+    return objective.theta(B if model.fit_intercept else B[1:])
 
 
 def kkt_violation(objective, theta):
@@ -69,10 +69,11 @@ def full_objective(objective, theta):
     return objective.value(theta) + objective.l1 * np.abs(theta[objective.penalised]).sum()
 
 
-def saga(X, y, C, l1_ratio):
+def saga(X, y, C, l1_ratio, fit_intercept=True):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return SkLogisticRegression(solver="saga", C=C, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000).fit(X, y)
+        return SkLogisticRegression(solver="saga", C=C, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000,
+                                    fit_intercept=fit_intercept).fit(X, y)
 
 
 # ---- the penalty object ---------------------------------------------------------------------------
@@ -397,3 +398,35 @@ def test_wide_problem_forms_hessians_over_few_columns(monkeypatch):
     model = LogisticRegression(C=0.05, l1_ratio=1.0, tol=1e-10).fit(X, y)
     assert model.converged_ and widths and max(widths) <= 60
     assert 2000 not in full  # never the whole 2001 x 2001 Hessian
+
+
+@pytest.mark.parametrize("name", ["breast_cancer", "wine"])
+def test_without_an_intercept_every_parameter_is_penalised(name):
+    X, y = standardised(name)
+    model = LogisticRegression(C=0.3, l1_ratio=0.9, fit_intercept=False, tol=1e-10).fit(X, y)
+    assert model.converged_ and np.all(model.intercept_ == 0) and (model.coef_ == 0).any()
+    theirs = saga(X, y, 0.3, 0.9, fit_intercept=False)
+    assert np.abs(model.coef_ - theirs.coef_).max() < 1e-5
+    objective = smooth_objective(model, X, y)
+    assert objective.penalised.all()
+    assert kkt_violation(objective, fitted_theta(objective, model)) <= 1e-8
+
+
+def test_separable_classes_have_a_finite_l1_optimum():
+    """Pure L1 is coercive: separated classes still have a finite optimum, no SeparationWarning."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(80, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LogisticRegression(C=10.0, l1_ratio=1.0, tol=1e-10).fit(X, y)
+    assert model.converged_ and model.separation_ is None and np.isfinite(model.coef_).all()
+    objective = smooth_objective(model, X, y)
+    assert kkt_violation(objective, fitted_theta(objective, model)) <= 1e-8
+
+
+def test_l1_on_dask_arrays_is_refused_before_any_work():
+    da = pytest.importorskip("dask.array")
+    X, y = standardised("breast_cancer")
+    with pytest.raises(ValueError, match="does not run on dask arrays yet"):
+        LogisticRegression(l1_ratio=1.0).fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
