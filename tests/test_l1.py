@@ -430,3 +430,41 @@ def test_l1_on_dask_arrays_is_refused_before_any_work():
     X, y = standardised("breast_cancer")
     with pytest.raises(ValueError, match="does not run on dask arrays yet"):
         LogisticRegression(l1_ratio=1.0).fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
+
+
+@pytest.mark.parametrize("case", ["raw_breast_cancer", "off_centre"])
+def test_ill_conditioned_problems_converge_in_few_iterations(case):
+    """Unscaled columns (raw breast_cancer, scales 1e-3 to 1e3, at C = 10^4: 36 outer iterations
+    with coordinate descent alone inside) and X ~ N(100, 1) beside an intercept (scikit-learn's
+    check data: 100 iterations, not converged): the Newton steps on the model's support keep the
+    fit to a few outer iterations."""
+    if case == "raw_breast_cancer":
+        X, y = load_breast_cancer(return_X_y=True)
+        C = 1e4
+    else:
+        rng = np.random.RandomState(0)
+        X, y, C = rng.normal(loc=100, size=(100, 2)), rng.randint(0, 2, 100), 1.0
+    model = LogisticRegression(C=C, l1_ratio=0.5, max_iter=20).fit(X, y)
+    assert model.converged_
+    objective = smooth_objective(model, X, y)
+    assert kkt_violation(objective, fitted_theta(objective, model)) <= 1e-7
+
+
+def test_cli_fits_l1_and_refuses_bad_combinations():
+    from click.testing import CliRunner
+
+    from symlogit.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "1", "--C", "0.1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "solver: proximal-newton; penalty: l1 (C=0.1)" in result.output
+    assert "converged, max|min-norm subgradient|" in result.output
+    net = runner.invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "0.5", "--cv", "3", "--Cs", "3", "-q"])
+    assert net.exit_code == 0, net.output
+    assert "penalty: elastic net (l1_ratio=0.5)" in net.output and "chosen by --cv" in net.output
+    for args, message in ((["--solver", "lbfgs"], "needs a solver that minimises an L1 term"),
+                          (["--penalty", "none"], "does not combine with --penalty none")):
+        bad = runner.invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "1", *args])
+        assert bad.exit_code != 0 and message in bad.output
+    assert runner.invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "1.5"]).exit_code != 0
