@@ -456,7 +456,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, id_colum
         ids = split_names(id_columns)
         return _fit_on_dask(data, scheduler, dict(
             family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, l1_ratio=l1_ratio, max_iter=max_iter,
-            tol=tol, seed=seed, out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir, cov_type=cov_type,
+            tol=tol, seed=seed, out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir,
+            cov_type=cov_type,
             columns=dict(target=target, features=split_names(feature_patterns),
                          drop=(split_names(drop_patterns) or []) + (groups if feature_patterns is None else []),
                          ids=ids, weight=weight_column), groups=groups)

@@ -20,7 +20,8 @@ Layout: ``coef_`` (1, d) for a scalar-score classifier and (K, d) for K > 2 clas
 a float. Multinomial coefficients are reported centred over classes (each feature's column of
 ``coef_`` sums to 0; with a penalty only the intercepts needed centring; with an L1 term the
 columns are as the penalty picks them, each feature's K coefficients at a median of their
-unpenalised spread), which changes no probability. Internally B is (d+1,) or (d+1, K) with the intercept in row 0.
+unpenalised spread), which changes no probability. Internally B is (d+1,) or (d+1, K) with the
+intercept in row 0.
 
 X: a numpy array or DataFrame (N, d); a scipy.sparse matrix or array of any format (converted
 once to canonical CSR float64 and never made dense: ``symlogit.sparse``; every solver but sgd);
@@ -169,8 +170,8 @@ class _GLM(BaseEstimator):
         where warn)."""
         if self.l1_ratio is None:
             if warn:
-                warnings.warn("'l1_ratio=None' was deprecated in scikit-learn 1.8 and will trigger an error in 1.10. Use "
-                              "0<=l1_ratio<=1 instead.", FutureWarning, stacklevel=4)
+                warnings.warn("'l1_ratio=None' was deprecated in scikit-learn 1.8 and will trigger an error in 1.10. "
+                              "Use 0<=l1_ratio<=1 instead.", FutureWarning, stacklevel=4)
             return 0.0
         if not _is_number(self.l1_ratio) or not 0 <= self.l1_ratio <= 1:
             raise ValueError(f"l1_ratio must be a number in [0, 1] (0: L2, 1: L1, between: elastic net), got "

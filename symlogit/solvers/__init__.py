@@ -26,7 +26,8 @@ from .curvature import sample_size
 from .sgd import SGD
 from .tron import TrustRegionNewtonCG
 
-SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, TrustRegionNewtonCG, LBFGS, GradientDescent, SGD, ProximalNewton)}
+SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, TrustRegionNewtonCG, LBFGS, GradientDescent, SGD,
+                                      ProximalNewton)}
 NAMES = ("auto", *SOLVERS)
 #: The solvers that minimise an objective with an L1 term (``Objective.l1`` > 0).
 L1_SOLVERS = tuple(name for name, cls in SOLVERS.items() if getattr(cls, "supports_l1", False))
@@ -115,5 +116,5 @@ def make_solver(name, options=None, random_state=None):
         raise ValueError(f"bad solver_options for {name!r}: {error}") from None
 
 
-__all__ = ["Iteration", "Result", "Objective", "L1Penalty", "L1_SOLVERS", "REFERENCE_CLASS", "SOLVERS", "NAMES", "choose_solver", "make_solver",
-           "newton_affordable"]
+__all__ = ["Iteration", "Result", "Objective", "L1Penalty", "L1_SOLVERS", "REFERENCE_CLASS", "SOLVERS", "NAMES",
+           "choose_solver", "make_solver", "newton_affordable"]
