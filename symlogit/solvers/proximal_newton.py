@@ -19,9 +19,9 @@ included; one pass over X with ``objective.value_grad_hess``):
    that gives newGLMNET its fast local convergence); or after ``max_sweeps`` sweeps. Every
    ``ROUND_SWEEPS`` sweeps short of that tolerance, a Newton step on the model over x's
    support S (the nonzero and the unpenalised entries) with the signs held:
-   c_S = θ_S − H_SS⁻¹(g_S + H_S,Z (x − θ)_Z + λ₁ sign(x_S)), Z the zeros (Cholesky), taken
-   as far towards c as the signs hold (entries reaching 0 stop there, exactly) where it lowers
-   the model. Once the support is right this is the model's exact minimiser, which coordinate
+   c_S = θ_S − H_SS⁻¹(g_S + H_S,Z (x − θ)_Z + λ₁ sign(x_S)), Z the zeros (Cholesky): to c,
+   or as far towards c as the signs hold (entries reaching 0 stop there, exactly), whichever
+   lowers the model more, repeated from the new support up to 10 times. Once the support is right this is the model's exact minimiser, which coordinate
    descent approaches only slowly on ill-conditioned H (columns far from centred: X ~ N(100, 1)
    with an intercept took 100 outer iterations without it; raw breast_cancer at C = 10^4, 36
    outer iterations, cyclic coordinate descent stalling inside). A tiny
@@ -105,35 +105,50 @@ def _model_value(H, g, theta, thresholds, x):
     return float(g @ d + 0.5 * d @ (H @ d) + thresholds @ np.abs(x))
 
 
-def _support_newton(H, g, theta, thresholds, x):
-    """The model's minimiser c with x's support and signs held (see the module docstring), or,
-    where some of c's signs disagree with x's, the point x + t(c − x) with the largest t that
-    keeps them (the entries that reach 0 there set to exactly 0: the model is one convex
-    quadratic on the segment, so it does not rise); x where that does not lower the model."""
+def _support_newton(H, g, theta, thresholds, x, max_steps=10):
+    """Up to max_steps Newton steps on the model with x's support and signs held (see the module
+    docstring), each to the better (lower model value) of the minimiser c on that support and
+    x + t(c − x) with the largest t that keeps the signs (the entries that reach 0 there set to
+    exactly 0: on that segment the model is one convex quadratic, so it does not rise); a step
+    is taken only where it lowers the model, and the next starts from the new support."""
+    value = _model_value(H, g, theta, thresholds, x)
+    for _ in range(max_steps):
+        best = None
+        for candidate in _support_candidates(H, g, theta, thresholds, x):
+            candidate_value = _model_value(H, g, theta, thresholds, candidate)
+            if candidate_value < value:
+                best, value = candidate, candidate_value
+        if best is None:
+            break
+        x = best
+    return x
+
+
+def _support_candidates(H, g, theta, thresholds, x):
+    """[c, x + t(c − x)] for ``_support_newton``; [] where the support is empty or H_SS is not
+    positive definite in floating point."""
     support = (x != 0) | (thresholds == 0)
     if not support.any():
-        return x
+        return []
     zeros = ~support
     rhs = g[support] + H[np.ix_(support, zeros)] @ (x[zeros] - theta[zeros]) + thresholds[support] * np.sign(
         x[support])
     try:
         factor = scipy.linalg.cho_factor(H[np.ix_(support, support)], check_finite=False)
     except np.linalg.LinAlgError:
-        return x
+        return []
     move = np.zeros_like(x)
     move[support] = theta[support] - scipy.linalg.cho_solve(factor, rhs, check_finite=False) - x[support]
     if not np.all(np.isfinite(move)):
-        return x
+        return []
     crossing = (thresholds > 0) & (x * move < 0)  # penalised entries moving towards 0
     limits = -x[crossing] / move[crossing]
     t = min(1.0, float(limits.min(initial=np.inf)))
-    candidate = x + t * move
+    projected = x + t * move
     reached = np.zeros_like(crossing)
     reached[crossing] = limits <= t
-    candidate[reached] = 0.0
-    if _model_value(H, g, theta, thresholds, candidate) < _model_value(H, g, theta, thresholds, x):
-        return candidate
-    return x
+    projected[reached] = 0.0
+    return [x + move, projected]
 
 
 class _WithL1:
