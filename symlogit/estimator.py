@@ -407,6 +407,21 @@ class _GLM(BaseEstimator):
             self._inference[key] = Inference.from_model(self, X, targets, weights, offset, information, cov_type)
         return self._inference[key]
 
+    def _loss_objective(self):
+        """(the unpenalised loss (1/W) Σ w h as an ``Objective`` over this fit's training data, θ of
+        the fitted coefficients in it): for ``symlogit.path``, which reads the loss's gradient at a
+        fit. Needs the fit in this session (in memory, not dask)."""
+        check_is_fitted(self)
+        if getattr(self, "_training", None) is None or _is_dask(self._training[0]):
+            raise ValueError("this needs the in-memory training data of the fit: refit the model in this session")
+        X, targets, weights, offset = self._training
+        make = SparseObjective if is_sparse(X) else Objective
+        objective = make(X, targets.values, weights, self._fitted_family(), bool(self.fit_intercept), 0.0,
+                         targets.n_classes,
+                         pin_reference=False, offset=offset)
+        B = self._internal_coef()
+        return objective, objective.theta(B if self.fit_intercept else B[1:])
+
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_training", None)

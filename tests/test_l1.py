@@ -3,6 +3,7 @@ the estimators' l1_ratio, against scikit-learn's saga at tight tolerance and aga
 conditions computed here from the smooth objective's gradient alone."""
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -502,3 +503,74 @@ def test_random_small_problems_converge_to_the_kkt_point():
         objective = smooth_objective(model, X, y, w)
         assert model.converged_ and kkt_violation(objective, fitted_theta(objective, model)) <= 1e-6
     assert fitted >= 45
+
+
+# ---- paths ------------------------------------------------------------------------------------------
+def test_largest_penalty_zeros_every_coefficient_and_no_weaker_one_does():
+    """C_max (binary: scikit-learn's l1_min_c on centred columns; multinomial; weighted) and
+    alpha_max (Poisson): at 0.999 C_max (1.001 alpha_max) every coefficient is 0, at 1.001 C_max
+    (0.999 alpha_max) one is not."""
+    from sklearn.svm import l1_min_c
+
+    from symlogit.path import largest_penalty
+
+    X, y = standardised("breast_cancer")
+    C_max = largest_penalty(LogisticRegression(l1_ratio=1.0), X, y)
+    assert C_max == pytest.approx(l1_min_c(X, y, loss="log"), rel=1e-12)
+    Xw, yw = standardised("wine")
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, len(yw))
+    for make, X_, y_, w in ((lambda C: LogisticRegression(C=C, l1_ratio=1.0), X, y, None),
+                            (lambda C: LogisticRegression(C=C, l1_ratio=0.5), Xw, yw, weights)):
+        C_max = largest_penalty(make(1.0), X_, y_, sample_weight=w)
+        assert not make(0.999 * C_max).fit(X_, y_, sample_weight=w).coef_.any()
+        assert make(1.001 * C_max).fit(X_, y_, sample_weight=w).coef_.any()
+    rng = np.random.default_rng(3)
+    Xp = rng.normal(size=(300, 6))
+    yp = rng.poisson(np.exp(0.3 + 0.5 * Xp[:, 0]))
+    alpha_max = largest_penalty(GLMRegressor(l1_ratio=0.7), Xp, yp)
+    assert not GLMRegressor(alpha=1.001 * alpha_max, l1_ratio=0.7).fit(Xp, yp).coef_.any()
+    assert GLMRegressor(alpha=0.999 * alpha_max, l1_ratio=0.7).fit(Xp, yp).coef_.any()
+
+
+def test_path_equals_cold_fits_with_fewer_iterations():
+    """Each point of a warm-started path is the cold fit's optimum (objective to 1e-12 relative,
+    the same zeros), in fewer iterations all told."""
+    from symlogit.path import regularization_path
+
+    X, y = standardised("wine")
+    estimator = LogisticRegression(l1_ratio=1.0, tol=1e-10)
+    path = regularization_path(estimator, X, y, 8)
+    assert path.converged.all() and np.all(np.diff(path.strengths) > 0)
+    assert not path.coefs[0].any() and path.coefs[-1].any()
+    cold_iterations = 0
+    for C, coef, intercept in zip(path.strengths, path.coefs, path.intercepts):
+        cold = LogisticRegression(C=C, l1_ratio=1.0, tol=1e-10).fit(X, y)
+        cold_iterations += cold.n_iter_[0]
+        warm = SimpleNamespace(coef_=coef, intercept_=intercept, fit_intercept=True)
+        objective = smooth_objective(cold, X, y)
+        F_cold, F_path = (full_objective(objective, fitted_theta(objective, m)) for m in (cold, warm))
+        assert F_path == pytest.approx(F_cold, rel=1e-12)
+        # coefficients: to 1e-6 (at C = 10, near separation, 3e-7 apart: the curvature there is ~1e-3)
+        assert np.abs(cold.coef_ - coef).max() < 1e-6 and np.array_equal(cold.coef_ == 0, coef == 0)
+    assert path.n_iter.sum() < cold_iterations
+    rng = np.random.default_rng(3)
+    Xp = rng.normal(size=(300, 6))
+    yp = rng.poisson(np.exp(0.3 + 0.5 * Xp[:, 0]))
+    poisson = regularization_path(GLMRegressor(l1_ratio=1.0, tol=1e-10), Xp, yp, [0.001, 0.1, 0.01])
+    assert np.array_equal(poisson.strengths, [0.1, 0.01, 0.001]) and poisson.coefs.shape == (3, 6)
+
+
+@pytest.mark.parametrize("estimator, strengths, message", [
+    (LogisticRegression(), 5, "needs an L1 term"),
+    (LogisticRegression(l1_ratio=1.0, penalty="l2"), 5, "needs penalty 'auto'"),
+    (LogisticRegression(l1_ratio=1.0), 1, "a count >= 2"),
+    (LogisticRegression(l1_ratio=1.0), [], "non-empty list"),
+    (LogisticRegression(l1_ratio=1.0), [1.0, -1.0], "values of C > 0"),
+    (GLMRegressor(l1_ratio=1.0), [0.0], "values of alpha > 0"),
+], ids=["l2", "penalty", "count", "empty", "negative", "alpha-zero"])
+def test_path_bad_input(estimator, strengths, message):
+    from symlogit.path import regularization_path
+
+    X, y = standardised("breast_cancer")
+    with pytest.raises(ValueError, match=message):
+        regularization_path(estimator, X, y.astype(float) if isinstance(estimator, GLMRegressor) else y, strengths)
