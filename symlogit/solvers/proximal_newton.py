@@ -2,8 +2,8 @@
 newGLMNET (Yuan, Ho and Lin 2012, "An improved GLMNET for L1-regularized logistic regression",
 JMLR 13: 1999-2030; LIBLINEAR's L1 solver).
 
-Each outer iteration, at θ with g = ∇f(θ) and H = ∇²f(θ) (f's generated Hessian, L2 term
-included; one pass over X with ``objective.value_grad_hess``):
+Each outer iteration, at θ with g = ∇f(θ) and H = ∇²f(θ) (f's generated gradient and Hessian,
+L2 term included; see Cost below for which passes over X give them):
 
 1. Working set W: the entries that are not penalised, are nonzero, or break the optimality
    condition at 0 (|g_j| > λ₁). The others stay at 0 this iteration; since g is the full
@@ -21,14 +21,17 @@ included; one pass over X with ``objective.value_grad_hess``):
    support S (the nonzero and the unpenalised entries) with the signs held:
    c_S = θ_S − H_SS⁻¹(g_S + H_S,Z (x − θ)_Z + λ₁ sign(x_S)), Z the zeros (Cholesky): to c,
    or as far towards c as the signs hold (entries reaching 0 stop there, exactly), whichever
-   lowers the model more, repeated from the new support up to 10 times. Once the support is right this is the model's exact minimiser, which coordinate
-   descent approaches only slowly on ill-conditioned H (columns far from centred: X ~ N(100, 1)
-   with an intercept took 100 outer iterations without it; raw breast_cancer at C = 10^4, 36
-   outer iterations, cyclic coordinate descent stalling inside). A tiny
-   damping δ·max_j H_jj on the diagonal keeps each coordinate's model strictly convex where f
-   is flat (a multinomial's B_j → B_j + c 1 under pure L1, an empty column).
-3. Line search on F: d = x − θ; the full step x first (its f, g and H come from the same pass
-   as the next iteration needs; exact zeros where the model put them), else Armijo
+   lowers the model more, repeated from the new support up to 10 times (stepping across signs
+   as well: sign-held steps alone zigzagged with coordinate descent on nearly separable data).
+   Once the support is right this is the model's exact minimiser, which coordinate descent
+   approaches only slowly on ill-conditioned H (columns far from centred: X ~ N(100, 1) with an
+   intercept took 100 outer iterations without it; raw breast_cancer at C = 10^4, 36 outer
+   iterations, cyclic coordinate descent stalling inside). A tiny damping δ·max_j H_jj on the
+   diagonal keeps each coordinate's model strictly convex where f is flat (a multinomial's
+   B_j → B_j + c 1 under pure L1, an empty column).
+3. Line search on F: d = x − θ; the full step x first (its f and g, with H where W's columns
+   are many, come from the pass the next iteration needs; exact zeros where the model put
+   them) after a full step or at the start, else Armijo
    backtracking t = ½, ¼, ... on F(θ + t d) ≤ F(θ) + c t Δ with
    Δ = gᵀd + λ₁(‖x_P‖₁ − ‖θ_P‖₁) < 0 (Yuan, Ho and Lin 2012, eq. 20; Tseng and Yun 2009).
 
