@@ -381,6 +381,9 @@ def _collect_warnings(caught):
 @click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="L2 strength of a regression family (scikit-learn's PoissonRegressor alpha); classifiers use --C.")
 @click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True)
+@click.option("--l1-ratio", "l1_ratio", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="The L1 share of the penalty (scikit-learn >= 1.8's l1_ratio): 0 is L2, 1 is L1 (exact zeros: "
+              "feature selection), between is the elastic net; needs --solver auto or proximal-newton.")
 @click.option("--max-iter", type=click.IntRange(min=1), default=100, show_default=True,
               help="Iterations (epochs for sgd).")
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TOL, show_default=True,
@@ -402,9 +405,8 @@ def _collect_warnings(caught):
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="With --engine dask: the scheduler to use (e.g. tcp://host:8786) [default: a new LocalCluster].")
 def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula, id_columns, weight_column,
-        offset_column,
-        test_size, cv, solver, C, Cs, alpha, penalty, max_iter, tol, seed, cov_type, group_columns, out, report_dir,
-        quiet, engine, scheduler):
+        offset_column, test_size, cv, solver, C, Cs, alpha, penalty, l1_ratio, max_iter, tol, seed, cov_type,
+        group_columns, out, report_dir, quiet, engine, scheduler):
     """Fit a family's model to DATA (CSV or Parquet) or a bundled dataset.
 
     The target is the last column unless --target names another; every other column is a
@@ -424,6 +426,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
       symlogit fit data.csv --target label --id customer --drop 'note_*' --test-size 0.2
       symlogit fit data.csv --target label --weight w --cv 5
       symlogit fit data.csv --target label --cv 5 --Cs 20
+      symlogit fit data.csv --target label --l1-ratio 1 --C 0.1
       symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
       symlogit fit data.csv --target label --penalty none --cov-type HC3
@@ -457,6 +460,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     if test_size is not None and cv is not None:
         fail("give --test-size or --cv, not both")
     Cs = _check_Cs(Cs, cv, classifier, penalty, given("C") == click.core.ParameterSource.COMMANDLINE)
+    _check_l1_ratio(l1_ratio, penalty, solver, engine)
     if out is not None:
         _check_output_file(out, "--out")
     if report_dir is not None:
@@ -481,8 +485,9 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
                 fail(f"{option} needs the in-memory engine")
         ids = split_names(id_columns)
         return _fit_on_dask(data, scheduler, dict(
-            family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol, seed=seed,
-            out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir, cov_type=cov_type,
+            family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, l1_ratio=l1_ratio, max_iter=max_iter,
+            tol=tol, seed=seed, out=out, quiet=quiet, weight=weight_column, id=ids), report_dir=report_dir,
+            cov_type=cov_type,
             columns=dict(target=target, features=split_names(feature_patterns),
                          drop=(split_names(drop_patterns) or []) + (groups if feature_patterns is None else []),
                          ids=ids, weight=weight_column), groups=groups)
@@ -505,7 +510,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     except DataError as error:
         fail(_speak_cli(str(error)))
 
-    options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, max_iter=max_iter, tol=tol,
+    options = dict(family=family, solver=solver, C=C, alpha=alpha, penalty=penalty, l1_ratio=l1_ratio,
+                   max_iter=max_iter, tol=tol,
                    seed=seed, offset=offset_column, weight=weight_column, id=columns.ids, test_size=test_size, cv=cv,
                    Cs=Cs, fit_intercept=getattr(design, "intercept", True))
     if formula is not None:
@@ -710,6 +716,30 @@ def _split(rows, test_size, seed, stratify):
         fail(f"--test-size {test_size:g}: {error}")
 
 
+def _check_l1_ratio(l1_ratio, penalty, solver, engine):
+    """A one-line failure, before the data are read, for --l1-ratio > 0 with --penalty none, with a
+    solver that cannot minimise an L1 term, or on the dask engine."""
+    if not l1_ratio:
+        return
+    from .solvers import L1_SOLVERS
+
+    if penalty == "none":
+        fail(f"--l1-ratio {l1_ratio:g} mixes the penalty: it does not combine with --penalty none")
+    if solver not in ("auto", *L1_SOLVERS):
+        fail(f"--l1-ratio {l1_ratio:g} > 0 needs a solver that minimises an L1 term: --solver auto or "
+             f"{' or '.join(L1_SOLVERS)}, not {solver}")
+    if engine == "dask":
+        fail(f"--l1-ratio {l1_ratio:g} > 0 does not run on the dask engine yet")
+
+
+def _penalty_name(options):
+    """The penalty in words: none, l2, l1, or the elastic net with its l1_ratio."""
+    ratio = options.get("l1_ratio", 0.0)
+    if options["penalty"] == "none" or not ratio:
+        return options["penalty"]
+    return "l1" if ratio == 1 else f"elastic net (l1_ratio={ratio:g})"
+
+
 def _check_Cs(Cs, cv, classifier, penalty, C_given):
     """--Cs as a sorted list of C values (None without it): N values of logspace(-4, 4, N), or the
     values listed; a one-line failure without --cv, with --C or --penalty none, for a regression
@@ -800,7 +830,7 @@ def _provenance(data, source, model, options):
     return [f"symlogit {importlib.metadata.version('symlogit')}, {now}",
             f"command: `{' '.join(shlex.quote(w) for w in _command_words())}`", f"data: {what}",
             f"solver: {model.solver_} (asked for {options['solver']}); tol: {options['tol']:g} on max|gradient|; "
-            f"max_iter: {options['max_iter']}; penalty: {options['penalty']}"]
+            f"max_iter: {options['max_iter']}; penalty: {_penalty_name(options)}"]
 
 
 def _command_words():
@@ -860,8 +890,9 @@ def _fit_model(rows, source, options, quiet, previous=None):
     live = _LiveOutput(quiet, options["solver"], options["max_iter"])
     family = get_family(options["family"])
     unpenalised = options["penalty"] == "none"
-    strength = {"penalty": None if unpenalised else "l2", "C": options["C"]} if family.is_classifier else \
-        {"alpha": 0.0 if unpenalised else options["alpha"]}
+    l1_ratio = 0.0 if unpenalised else options.get("l1_ratio", 0.0)
+    strength = {"penalty": None if unpenalised else "auto", "C": options["C"], "l1_ratio": l1_ratio} if (
+        family.is_classifier) else {"alpha": 0.0 if unpenalised else options["alpha"], "l1_ratio": l1_ratio}
     if previous is not None:
         model = previous.set_params(warm_start=True, callback=live, **strength)
     else:
@@ -893,9 +924,10 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
         f"data: {source} ({shape[0]} rows, {shape[1]} features, target {target!r})",
         f"family: {model.family_}" + (f"; classes: {', '.join(map(str, model.classes_))}"
                                       if hasattr(model, "classes_") else ""),
-        f"solver: {model.solver_}; penalty: {penalty}" + (strength if penalty == "l2" else ""),
+        f"solver: {model.solver_}; penalty: {_penalty_name(options)}" + (strength if penalty == "l2" else ""),
         f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
-        f"max|gradient| {model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
+        f"max|{'min-norm subgradient' if options.get('l1_ratio') else 'gradient'}| "
+        f"{model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
         ("training " if fitted in (None, shape[0]) else f"training ({fitted} rows) ") + evaluation.format_figures(figures),
     ]
     if held_out is not None:

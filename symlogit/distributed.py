@@ -98,8 +98,9 @@ class DaskObjective(Objective):
     rows_in_memory = False
 
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
-                 offset=None):
-        super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset)
+                 offset=None, l1_strength=0.0):
+        super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset,
+                         l1_strength)
         self.kernels = ChunkedKernels(self.kernels)
 
     def along(self, U, Z, t):

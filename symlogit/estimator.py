@@ -6,16 +6,22 @@ family of the table (``symlogit.family``):
     LogisticRegression                                      GLMClassifier(family="logit")
     GLMRegressor(family="poisson")                          PoissonRegressor's parameters
 
-Objective: classifiers C Σ_i w_i h(u_i, y_i) + ½‖coef‖² (scikit-learn's meaning of C; no penalty
-term with ``penalty=None`` or C = inf); regressors (1/Σw) Σ_i w_i h(u_i, y_i) + (α/2)‖coef‖²
-(scikit-learn's PoissonRegressor: h is half the unit deviance up to terms free of u). u_i =
+Objective: classifiers C Σ_i w_i h(u_i, y_i) + r‖coef‖₁ + (1 − r)/2 ‖coef‖², r = ``l1_ratio``
+(scikit-learn ≥ 1.8's LogisticRegression: r = 0 is L2, the default; r = 1 is L1; between, the
+elastic net; no penalty term with ``penalty=None`` or C = inf); regressors (1/Σw) Σ_i w_i
+h(u_i, y_i) + α (r‖coef‖₁ + (1 − r)/2 ‖coef‖²) (scikit-learn's PoissonRegressor for r = 0, its
+ElasticNet's mixing otherwise: h is half the unit deviance up to terms free of u). The intercept
+is never penalised. An L1 term (r > 0) is minimised by the proximal Newton solver
+(``solvers.proximal_newton``), which ``solver="auto"`` then runs. u_i =
 x̂_iᵀB + offset_i, w_i = sample_weight_i (· class_weight[y_i] for classifiers).
 
 Layout: ``coef_`` (1, d) for a scalar-score classifier and (K, d) for K > 2 classes,
 ``intercept_`` (1,) or (K,), as scikit-learn; a regressor's ``coef_`` is (d,) and ``intercept_``
 a float. Multinomial coefficients are reported centred over classes (each feature's column of
-``coef_`` sums to 0; with a penalty only the intercepts needed centring), which changes no
-probability. Internally B is (d+1,) or (d+1, K) with the intercept in row 0.
+``coef_`` sums to 0; with a penalty only the intercepts needed centring; with an L1 term the
+columns are as the penalty picks them, each feature's K coefficients at a median of their
+unpenalised spread), which changes no probability. Internally B is (d+1,) or (d+1, K) with the
+intercept in row 0.
 
 X: a numpy array or DataFrame (N, d); a scipy.sparse matrix or array of any format (converted
 once to canonical CSR float64 and never made dense: ``symlogit.sparse``; every solver but sgd);
@@ -36,12 +42,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import DEFAULT_TOL
 from .family import estimator_family, get_family, kernel_coefficients
 from .separation import recession_direction, separating_direction
-from .solvers import NAMES, Objective, choose_solver, make_solver, newton_affordable
+from .solvers import L1_SOLVERS, NAMES, Objective, choose_solver, make_solver, newton_affordable
 from .solvers.objective import one_blas_thread
 from .sparse import SparseObjective, as_csr, check_indices, is_sparse, sparse_kernels
 from .targets import Targets, check_sample_weight, encode_targets, per_class_weights
 
-PENALTIES = ("l2", None)
+#: ``penalty``: "auto" (the default) takes the penalty from ``l1_ratio`` and ``C`` alone, as
+#: scikit-learn >= 1.8 does with ``penalty`` left unset; the others keep the old parameter working
+#: (scikit-learn deprecated it in 1.8): "l2" means l1_ratio = 0, "l1" l1_ratio = 1, "elasticnet"
+#: the given l1_ratio, None no penalty (C and l1_ratio ignored).
+PENALTIES = ("auto", "l2", "l1", "elasticnet", None)
 
 
 class SeparationWarning(ConvergenceWarning):
@@ -135,7 +145,7 @@ def _check_offset(offset, n, family):
 class _GLM(BaseEstimator):
     """What every estimator shares: parameter checks, the solve, the fitted attributes, and
     inference. A subclass says which family it fits (``_family``), how y becomes targets
-    (``_targets``) and how strong the L2 penalty is (``_l2``)."""
+    (``_targets``) and how strong the L2 and L1 penalties are (``_l2``, ``_l1``)."""
 
     #: Whether the estimator takes classifier families (``family.estimator_family``).
     _classifier = False
@@ -155,6 +165,35 @@ class _GLM(BaseEstimator):
         if callback is not None and not callable(callback):
             raise ValueError(f"callback must be callable or None, got {callback!r}")
 
+    def _check_l1_ratio(self, warn=False):
+        """l1_ratio: a number in [0, 1] (None: 0, scikit-learn < 1.8's default, with its FutureWarning
+        where warn)."""
+        if self.l1_ratio is None:
+            if warn:
+                warnings.warn("'l1_ratio=None' was deprecated in scikit-learn 1.8 and will trigger an error in 1.10. "
+                              "Use 0<=l1_ratio<=1 instead.", FutureWarning, stacklevel=4)
+            return 0.0
+        if not _is_number(self.l1_ratio) or not 0 <= self.l1_ratio <= 1:
+            raise ValueError(f"l1_ratio must be a number in [0, 1] (0: L2, 1: L1, between: elastic net), got "
+                             f"{self.l1_ratio!r}")
+        return float(self.l1_ratio)
+
+    def _check_solver_for(self, mixing):
+        """An L1 term (mixing > 0) needs a solver that handles it: a ValueError naming them."""
+        if mixing and self.solver != "auto" and self.solver not in L1_SOLVERS:
+            raise ValueError(f"solver {self.solver!r} cannot minimise an L1 penalty (l1_ratio = {mixing:g} > 0); use "
+                             f"solver='auto' or one of {', '.join(L1_SOLVERS)}")
+
+    def _l1(self, total_weight):
+        """λ₁ of the objective scaled by 1/W (``solvers.penalty``): the L1 part of the penalty."""
+        strength, mixing = self._strength(total_weight)
+        return strength * mixing
+
+    def _l2(self, total_weight):
+        """λ₂ of the objective scaled by 1/W: the L2 part of the penalty."""
+        strength, mixing = self._strength(total_weight)
+        return strength * (1.0 - mixing)
+
     def _family_param(self):
         return self.family
 
@@ -171,6 +210,9 @@ class _GLM(BaseEstimator):
             warnings.warn(f"family {family.name!r} is not convex in u (claim K2): the optimum found may be local",
                           UserWarning, stacklevel=2)
         DaskObjective = None
+        if _is_dask(X) and self._l1(1.0) > 0:
+            raise ValueError("an L1 penalty (l1_ratio > 0) does not run on dask arrays yet; use l1_ratio=0, or compute "
+                             "X into memory")
         if _is_dask(X):
             from .distributed import DaskObjective
             X, targets, weights, family = self._dask_inputs(X, y, sample_weight, family)
@@ -188,17 +230,19 @@ class _GLM(BaseEstimator):
             make_objective = SparseObjective if is_sparse(X) else Objective
         in_memory = make_objective is not DaskObjective
         offset = _check_offset(offset, X.shape[0], family)
-        l2 = self._l2(float(weights.sum()))
+        l2, l1 = self._l2(float(weights.sum())), self._l1(float(weights.sum()))
         null = family.null_scores(targets.values, weights, offset) if (
             self.fit_intercept and not family.is_vector and in_memory) else None
 
         def objective_for(pin_reference):
             return make_objective(X, targets.values, weights, family, bool(self.fit_intercept), l2, targets.n_classes,
-                                  pin_reference=pin_reference, offset=offset)
+                                  pin_reference=pin_reference, offset=offset, l1_strength=l1)
 
         objective = objective_for(True)
         name = self.solver
-        if name == "auto":
+        if name == "auto" and l1 > 0:
+            name = L1_SOLVERS[0]
+        elif name == "auto":
             name = choose_solver(X.shape[0], objective.n_params, objective.params_per_row())
         if name == "sgd" and not in_memory:
             raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
@@ -212,7 +256,7 @@ class _GLM(BaseEstimator):
         # Unpenalised: the exact test, before the solve, whatever tol and the columns' scales
         hard = targets.labels if in_memory else targets.values  # (dask: the labels' codes)
         with one_blas_thread():
-            separation = _Separation(objective, targets, hard, weights) if l2 == 0 else None
+            separation = _Separation(objective, targets, hard, weights) if not objective.penalises else None
             result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
                                      callback=self._report_iteration,
                                      stop=separation.during_fit if separation else None)
@@ -225,9 +269,11 @@ class _GLM(BaseEstimator):
             warnings.warn(separation.message(result, names), SeparationWarning, stacklevel=2)
             result.converged = False
         elif not result.converged:
-            warnings.warn(f"{name} did not converge: {result.message}; max|gradient| = "
+            measure = "max|min-norm subgradient|" if l1 > 0 else "max|gradient|"
+            warnings.warn(f"{name} did not converge: {result.message}; {measure} = "
                           f"{result.history[-1].grad_max:.3g} > tol = {self.tol:g}. Increase max_iter, "
-                          "scale the features" + ("" if name == "newton" else ", or use solver='newton'") + ".",
+                          "scale the features" + ("" if name in ("newton", *L1_SOLVERS) else
+                                                  ", or use solver='newton'") + ".",
                           ConvergenceWarning, stacklevel=2)
         self._set_fitted(objective, targets, result, name, shape, family)
         self.separation_ = separation.message(result, getattr(shape, "feature_names_in_", None)) if (
@@ -270,7 +316,7 @@ class _GLM(BaseEstimator):
     def _set_fitted(self, objective, targets, result, name, shape, family):
         B = objective.coef(result.theta)
         if family.is_vector:
-            if objective.l2 == 0:
+            if not objective.penalises:
                 B = B - B.mean(axis=1, keepdims=True)
             elif self.fit_intercept:
                 B[0] -= B[0].mean()
@@ -369,6 +415,21 @@ class _GLM(BaseEstimator):
             self._inference[key] = Inference.from_model(self, X, targets, weights, offset, information, cov_type)
         return self._inference[key].with_alpha(alpha)
 
+    def _loss_objective(self):
+        """(the unpenalised loss (1/W) Σ w h as an ``Objective`` over this fit's training data, θ of
+        the fitted coefficients in it): for ``symlogit.path``, which reads the loss's gradient at a
+        fit. Needs the fit in this session (in memory, not dask)."""
+        check_is_fitted(self)
+        if getattr(self, "_training", None) is None or _is_dask(self._training[0]):
+            raise ValueError("this needs the in-memory training data of the fit: refit the model in this session")
+        X, targets, weights, offset = self._training
+        make = SparseObjective if is_sparse(X) else Objective
+        objective = make(X, targets.values, weights, self._fitted_family(), bool(self.fit_intercept), 0.0,
+                         targets.n_classes,
+                         pin_reference=False, offset=offset)
+        B = self._internal_coef()
+        return objective, objective.theta(B if self.fit_intercept else B[1:])
+
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_training", None)
@@ -386,10 +447,17 @@ class GLMClassifier(ClassifierMixin, _GLM):
 
     ``family``: "logit" (binary logistic; multinomial softmax for K > 2 classes), "probit"
     (p = Φ(u)) or "cloglog" (p = 1 - exp(-e^u)); the last two are binary only. Other
-    parameters follow scikit-learn's ``LogisticRegression``: ``penalty`` ('l2' or None), ``C``
-    (> 0, inverse penalty strength; ``np.inf`` means no penalty, as ``penalty=None`` and as in
-    scikit-learn >= 1.8), ``fit_intercept``, ``solver`` ('auto', 'newton', 'newton-cg',
-    'lbfgs', 'gd', 'sgd'), ``tol`` (on max|∇f| of the weight-averaged objective), ``max_iter``
+    parameters follow scikit-learn's ``LogisticRegression``: ``C`` (> 0, inverse penalty
+    strength; ``np.inf`` means no penalty, as in scikit-learn >= 1.8), ``l1_ratio`` (r in
+    [0, 1], default 0: the penalty r‖coef‖₁ + (1 − r)/2 ‖coef‖², scikit-learn >= 1.8's
+    parametrisation: 0 is L2, 1 is L1, between is the elastic net), ``penalty`` ("auto", the
+    default: from l1_ratio and C alone; the old parameter, which scikit-learn 1.8 deprecated, keeps
+    working: "l2" means l1_ratio = 0, "l1" l1_ratio = 1, "elasticnet" the given l1_ratio, None no
+    penalty; a penalty that contradicts l1_ratio wins, with scikit-learn's UserWarning),
+    ``fit_intercept``, ``solver`` ('auto', 'newton', 'newton-cg', 'tron', 'lbfgs', 'gd', 'sgd',
+    'proximal-newton'; an L1 term, l1_ratio > 0, needs 'proximal-newton', which 'auto' then
+    picks), ``tol`` (on max|∇f| of the weight-averaged objective; with an L1 term, on the
+    largest entry of its minimum-norm subgradient, ``solvers.penalty``), ``max_iter``
     (iterations; epochs for sgd), ``class_weight`` (None, 'balanced' or {label: weight}),
     ``random_state`` (sgd's shuffling, sampled curvature), ``warm_start``, ``verbose`` (print
     each iteration). ``solver_options`` is a dict of the chosen solver's own options (e.g.
@@ -415,10 +483,11 @@ class GLMClassifier(ClassifierMixin, _GLM):
     #: y may be labels of any type or an (N, K) probability matrix.
     _y_validation = {"multi_output": True, "y_numeric": False}
 
-    def __init__(self, family="logit", penalty="l2", C=1.0, fit_intercept=True, solver="auto", tol=DEFAULT_TOL,
+    def __init__(self, family="logit", penalty="auto", C=1.0, fit_intercept=True, solver="auto", tol=DEFAULT_TOL,
                  max_iter=100, class_weight=None, random_state=None, warm_start=False, verbose=0,
-                 solver_options=None, callback=None):
+                 solver_options=None, callback=None, l1_ratio=0.0):
         self.family = family
+        self.l1_ratio = l1_ratio
         self.penalty = penalty
         self.C = C
         self.fit_intercept = fit_intercept
@@ -435,9 +504,10 @@ class GLMClassifier(ClassifierMixin, _GLM):
     def _check_params(self):
         self._check_common()
         if self.penalty not in PENALTIES:
-            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
+            raise ValueError(f"penalty must be one of 'auto', 'l2', 'l1', 'elasticnet' or None, got {self.penalty!r}")
         if not _is_number(self.C) or np.isnan(self.C) or not self.C > 0:
             raise ValueError(f"C must be a number > 0 (np.inf: no penalty), got {self.C!r}")
+        self._check_solver_for(self._mixing(warn=True))
         if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}, got {self.class_weight!r}")
 
@@ -451,9 +521,28 @@ class GLMClassifier(ClassifierMixin, _GLM):
             tags.classifier_tags.multi_class = family.is_vector or family.multiclass is not None
         return tags
 
-    def _l2(self, total_weight):
-        penalised = self.penalty == "l2" and np.isfinite(self.C)  # C = inf: scikit-learn >= 1.8's "no penalty"
-        return 1.0 / (self.C * total_weight) if penalised else 0.0
+    def _mixing(self, warn=False):
+        """The l1_ratio r the fit uses, from ``penalty`` and ``l1_ratio`` (see PENALTIES); 0.0 for
+        no penalty. warn: scikit-learn 1.8's UserWarnings where they disagree."""
+        ratio, penalty = self._check_l1_ratio(warn), self.penalty
+        if penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if warn and penalty not in ("auto", "elasticnet") and 0 < ratio < 1:
+            warnings.warn(f"l1_ratio parameter is only used when penalty is 'elasticnet'. Got (penalty={penalty})",
+                          UserWarning, stacklevel=4)
+        if warn and ((penalty == "l2" and ratio != 0) or (penalty == "l1" and ratio != 1)):
+            warnings.warn(f"Inconsistent values: penalty={penalty} with l1_ratio={ratio}. penalty={penalty!r} wins; "
+                          "leave penalty at its default and use l1_ratio only.", UserWarning, stacklevel=4)
+        if warn and penalty is None and self.C != 1.0:
+            warnings.warn("Setting penalty=None will ignore the C and l1_ratio parameters", UserWarning, stacklevel=4)
+        if penalty is None or not np.isfinite(self.C):  # C = inf: scikit-learn >= 1.8's "no penalty"
+            return 0.0
+        return {"l2": 0.0, "l1": 1.0}.get(penalty, ratio)
+
+    def _strength(self, total_weight):
+        """(λ, r): the penalty's strength 1/(C W) (0 without a penalty) and its l1_ratio."""
+        penalised = self.penalty is not None and np.isfinite(self.C)
+        return (1.0 / (self.C * total_weight) if penalised else 0.0), self._mixing()
 
     def _targets(self, y, weights, family):
         targets = encode_targets(y, weights)
@@ -525,10 +614,11 @@ class LogisticRegression(GLMClassifier):
     """Binary and multinomial logistic regression: ``GLMClassifier(family="logit")``, with
     scikit-learn's ``LogisticRegression`` parameters (see ``GLMClassifier``)."""
 
-    def __init__(self, penalty="l2", C=1.0, fit_intercept=True, solver="auto", tol=DEFAULT_TOL, max_iter=100,
+    def __init__(self, penalty="auto", C=1.0, fit_intercept=True, solver="auto", tol=DEFAULT_TOL, max_iter=100,
                  class_weight=None, random_state=None, warm_start=False, verbose=0, solver_options=None,
-                 callback=None):
+                 callback=None, l1_ratio=0.0):
         self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.C = C
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -549,8 +639,11 @@ class GLMRegressor(RegressorMixin, _GLM):
     """Regression by a family of the table whose y is not a class: "poisson" (log link, y >= 0:
     counts or non-negative rates, as scikit-learn's PoissonRegressor accepts).
 
-    Parameters follow scikit-learn's ``PoissonRegressor``: ``alpha`` (>= 0, the L2 strength
-    of (1/Σw) Σ w h + (α/2)‖coef‖²; 0: no penalty), ``fit_intercept``, ``solver`` (as
+    Parameters follow scikit-learn's ``PoissonRegressor``: ``alpha`` (>= 0, the strength of
+    the penalty in (1/Σw) Σ w h + α (r‖coef‖₁ + (1 − r)/2 ‖coef‖²); 0: no penalty) and
+    ``l1_ratio`` (r in [0, 1], default 0: PoissonRegressor's L2; 1: L1; between: the elastic net,
+    scikit-learn's ElasticNet mixing, which its GLM regressors do not offer; r > 0 needs solver
+    'auto' or 'proximal-newton'), ``fit_intercept``, ``solver`` (as
     GLMClassifier's), ``tol``, ``max_iter``, ``warm_start``, ``verbose``; and
     ``solver_options``, ``random_state``, ``callback`` as GLMClassifier's.
     ``fit(X, y, sample_weight=None, offset=None)``: offset (N,) is added to every score (log
@@ -567,9 +660,10 @@ class GLMRegressor(RegressorMixin, _GLM):
     _y_validation = {"multi_output": False, "y_numeric": True}
 
     def __init__(self, family="poisson", alpha=1.0, fit_intercept=True, solver="auto", tol=DEFAULT_TOL, max_iter=100,
-                 warm_start=False, verbose=0, solver_options=None, random_state=None, callback=None):
+                 warm_start=False, verbose=0, solver_options=None, random_state=None, callback=None, l1_ratio=0.0):
         self.family = family
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
@@ -584,9 +678,12 @@ class GLMRegressor(RegressorMixin, _GLM):
         self._check_common()
         if not _is_number(self.alpha) or not np.isfinite(self.alpha) or self.alpha < 0:
             raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
+        mixing = self._check_l1_ratio(warn=True)
+        self._check_solver_for(mixing if self.alpha > 0 else 0.0)
 
-    def _l2(self, total_weight):
-        return float(self.alpha)
+    def _strength(self, total_weight):
+        """(α, r): the penalty's strength (already per unit weight) and its l1_ratio."""
+        return float(self.alpha), self._check_l1_ratio()
 
     def _targets(self, y, weights, family):
         values = family.check_targets(y)

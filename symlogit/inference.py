@@ -191,7 +191,7 @@ class Inference:
         deviance = None if family.is_vector else 2 * (sums.loss - sums.saturated)
         names = (["const"] if intercept else []) + list(
             getattr(model, "feature_names_in_", [f"x{j + 1}" for j in range(X.shape[1])]))
-        penalised = model._l2(1.0) > 0
+        penalised = model._l2(1.0) > 0 or model._l1(1.0) > 0
         labels = names if params.ndim == 1 else [f"{name} (y={model.classes_[k + 1]})"
                                                  for k in range(params.shape[1]) for name in names]
         if not identified.all():
@@ -205,7 +205,13 @@ class Inference:
                           f"{', '.join(str(labels[i]) for i in np.flatnonzero(negative))} (two-way clustering subtracts "
                           "the intersections' term; too few clusters): their standard errors are NaN.",
                           InferenceWarning, stacklevel=3)
-        if penalised:
+        if model._l1(1.0) > 0:
+            warnings.warn("This fit is penalised with an L1 term (l1_ratio > 0): it selected its features, and Wald "
+                          "z, p-values and intervals after selection are not valid (they ignore the selection and the "
+                          "shrinkage; the zero coefficients have no standard errors in this sense). Fit the selected "
+                          "features without a penalty, on data not used to select them, for valid inference.",
+                          InferenceWarning, stacklevel=3)
+        elif penalised:
             robust = "" if cov_type == "nonrobust" else (
                 f" The {cov_type} covariance is likewise the sandwich of the unpenalised likelihood's scores and "
                 "curvature at the penalised estimate, not the covariance of the penalised estimator.")

@@ -290,8 +290,9 @@ class SparseObjective(Objective):
     sparse."""
 
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
-                 offset=None):
-        super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset)
+                 offset=None, l1_strength=0.0):
+        super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset,
+                         l1_strength)
         self.kernels = sparse_kernels(family)
 
     def params_per_row(self):
@@ -303,6 +304,10 @@ class SparseObjective(Objective):
     def rows_of_X(self, rows):
         """The given rows of X, CSR."""
         return self.X[rows]
+
+    def columns_of_X(self, columns):
+        """The given columns of X, canonical CSR."""
+        return as_csr(self.X[:, columns])
 
     def batch_grad(self, theta, rows):
         raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")

@@ -163,8 +163,9 @@ def test_bad_input_raises_before_work_and_keeps_the_fitted_model(iris, make, mes
 
 
 @pytest.mark.parametrize("params,message", [
-    ({"solver": "bfgs"}, "solver must be one of auto, newton, newton-cg, lbfgs, gd, sgd; got 'bfgs'"),
-    ({"penalty": "l1"}, "penalty must be 'l2' or None, got 'l1'"),
+    ({"solver": "bfgs"}, "solver must be one of auto, newton, newton-cg, tron, lbfgs, gd, sgd, proximal-newton; got "
+                         "'bfgs'"),
+    ({"penalty": "l3"}, "penalty must be one of 'auto', 'l2', 'l1', 'elasticnet' or None, got 'l3'"),
     ({"C": 0}, "C must be a number > 0"),
     ({"C": float("nan")}, "C must be a number > 0"),
     ({"tol": -1.0}, "tol must be a number > 0"),

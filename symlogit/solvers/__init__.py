@@ -5,6 +5,8 @@
     tron        the same products in a trust region, LIBLINEAR's TRON (tron.py)
     lbfgs       SciPy L-BFGS-B on the fused loss+gradient    (lbfgs.py)
     gd          steepest descent, Armijo                     (gradient.py)
+    proximal-newton  Newton outer steps, coordinate descent inside, for L1 and elastic
+                net (proximal_newton.py; the L1 term: penalty.py)
     sgd         mini-batch SGD, schedules, averaging         (sgd.py)
     auto        chosen by ``choose_solver``
 
@@ -18,12 +20,17 @@ from .lbfgs import LBFGS
 from .newton import Newton
 from .newton_cg import NewtonCG
 from .objective import REFERENCE_CLASS, Objective
+from .penalty import L1Penalty
+from .proximal_newton import ProximalNewton
 from .curvature import sample_size
 from .sgd import SGD
 from .tron import TrustRegionNewtonCG
 
-SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, TrustRegionNewtonCG, LBFGS, GradientDescent, SGD)}
+SOLVERS = {cls.name: cls for cls in (Newton, NewtonCG, TrustRegionNewtonCG, LBFGS, GradientDescent, SGD,
+                                      ProximalNewton)}
 NAMES = ("auto", *SOLVERS)
+#: The solvers that minimise an objective with an L1 term (``Objective.l1`` > 0).
+L1_SOLVERS = tuple(name for name, cls in SOLVERS.items() if getattr(cls, "supports_l1", False))
 
 # The auto rule, measured on a grid of shapes by tools/bench_auto.py (2026-11-29, at the default
 # tol 1e-8; table in the README). A Newton iteration costs a pass over X (N p multiply-adds for
@@ -109,5 +116,5 @@ def make_solver(name, options=None, random_state=None):
         raise ValueError(f"bad solver_options for {name!r}: {error}") from None
 
 
-__all__ = ["Iteration", "Result", "Objective", "REFERENCE_CLASS", "SOLVERS", "NAMES", "choose_solver", "make_solver",
-           "newton_affordable"]
+__all__ = ["Iteration", "Result", "Objective", "L1Penalty", "L1_SOLVERS", "REFERENCE_CLASS", "SOLVERS", "NAMES",
+           "choose_solver", "make_solver", "newton_affordable"]

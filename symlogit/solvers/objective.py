@@ -12,7 +12,7 @@ intercept in row 0 (no row 0 without an intercept). θ is the vector of *free* p
 family's flat directions (claim C1: the Hessian is singular along B → B + c 1ᵀ):
     unpenalised vector family        the whole column of the reference class 0;
     penalised, with an intercept     the intercept of class 0 only (the penalty already
-                                     pins the coefficient rows).
+                                     pins the coefficient rows; an L1 penalty as well as L2).
 Only solvers that factor or invert the Hessian need the pins; first-order solvers run with
 ``pin_reference=False`` on all of B, where the flat directions do not hurt them and the
 problem is better conditioned (L-BFGS on 10 classes: 48 iterations pinned, 25 not).
@@ -51,13 +51,19 @@ class Objective:
     scalar family's y (N,); a vector family's (N, K) probability rows (or integer labels).
     weights: (N,) float64, nonnegative, positive sum. n_classes: K for a vector family.
     offset: (N,) added to every score (scalar families), or None.
+
+    l1_strength: λ₁ ≥ 0 of an L1 term λ₁‖θ_P‖₁ on the penalised entries θ_P (``penalised``),
+    which this class leaves out of f: the term is not differentiable, and the solvers that
+    handle it (``proximal_newton``) take it from ``penalty.L1Penalty.of(objective)``. Here it
+    only decides the pins (an L1 penalty, like L2, already fixes the coefficient rows along a
+    vector family's flat directions).
     """
 
     #: Whether X's rows can be sampled here (``rows_of_X``; sampled curvature): not for dask.
     rows_in_memory = True
 
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
-                 offset=None):
+                 offset=None, l1_strength=0.0):
         self.X, self.targets, self.weights = X, targets, weights
         self.family, self.fit_intercept = family, fit_intercept
         self.n_classes = n_classes if family.is_vector else None
@@ -68,6 +74,8 @@ class Objective:
         self._extra = {} if offset is None else {"offset": offset}
         self.total_weight = float(weights.sum())
         self.l2 = float(l2_strength)
+        self.l1 = float(l1_strength)
+        self.pin_reference = pin_reference
         rows = X.shape[1] + (1 if fit_intercept else 0)
         self.coef_shape = (rows, n_classes) if family.is_vector else (rows,)
         free = np.ones(self.coef_shape, dtype=bool)
@@ -75,13 +83,19 @@ class Objective:
         if fit_intercept:
             penalised[0] = False
         if family.is_vector and pin_reference:
-            if self.l2 == 0:
+            if not self.penalises:
                 free[:, REFERENCE_CLASS] = False
             elif fit_intercept:
                 free[0, REFERENCE_CLASS] = False
         self._free = free.ravel(order="F")
-        self._penalty = (penalised.ravel(order="F") & (self.l2 > 0))[self._free] * self.l2
+        self.penalised = penalised.ravel(order="F")[self._free]
+        self._penalty = (self.penalised & (self.l2 > 0)) * self.l2
         self.n_params = int(self._free.sum())
+
+    @property
+    def penalises(self):
+        """Whether the coefficients carry any penalty (L2 in f, or the L1 term left out of it)."""
+        return self.l2 > 0 or self.l1 > 0
 
     # ---- θ <-> B -------------------------------------------------------------------------------
     def coef(self, theta):
@@ -95,7 +109,7 @@ class Objective:
         probabilities nor penalty-free loss) so that the pinned entries are 0."""
         B = np.array(B, dtype=np.float64).reshape(self.coef_shape)
         if self.family.is_vector and not self._free.all():
-            if self.l2 == 0:
+            if not self.penalises:
                 B = B - B[:, [REFERENCE_CLASS]]
             elif self.fit_intercept:
                 B[0] -= B[0, REFERENCE_CLASS]
@@ -120,6 +134,26 @@ class Objective:
             sample.offset = self.offset[rows]
             sample._extra = {"offset": sample.offset}
         return sample
+
+    def parameter_columns(self):
+        """(p,) int: the column of X that each free parameter multiplies; -1 for an intercept."""
+        rows = np.arange(self.coef_shape[0]) - (1 if self.fit_intercept else 0)
+        return np.broadcast_to(rows[:, None], self.coef_shape).ravel(order="F")[self._free] if (
+            len(self.coef_shape) == 2) else rows[self._free]
+
+    def on_columns(self, columns):
+        """The same objective (family, rows, weights, offset, penalties, pins) over the given
+        columns of X only (sorted, distinct): its θ is this θ's entries whose
+        ``parameter_columns`` are in ``columns`` or -1, in the same order. Where the other
+        columns' coefficients are 0 it has the same value, and its gradient and Hessian are
+        this one's rows and columns for those entries (the working sets of
+        ``proximal_newton``: a Hessian over few columns costs N q², not N p²)."""
+        return type(self)(self.columns_of_X(columns), self.targets, self.weights, self.family, self.fit_intercept,
+                          self.l2, self.n_classes, self.pin_reference, self.offset, self.l1)
+
+    def columns_of_X(self, columns):
+        """The given columns of X as the kernels take them (here a C-contiguous copy)."""
+        return np.ascontiguousarray(self.X[:, columns])
 
     def params_per_row(self):
         """For a sparse X, the parameters one row's scores touch on average (the solvers' cost

@@ -1,0 +1,290 @@
+"""Proximal Newton for F(θ) = f(θ) + λ₁‖θ_P‖₁ (L1 and elastic net; ``penalty.py``), after
+newGLMNET (Yuan, Ho and Lin 2012, "An improved GLMNET for L1-regularized logistic regression",
+JMLR 13: 1999-2030; LIBLINEAR's L1 solver).
+
+Each outer iteration, at θ with g = ∇f(θ) and H = ∇²f(θ) (f's generated gradient and Hessian,
+L2 term included; see Cost below for which passes over X give them):
+
+1. Working set W: the entries that are not penalised, are nonzero, or break the optimality
+   condition at 0 (|g_j| > λ₁). The others stay at 0 this iteration; since g is the full
+   gradient, an entry that becomes a violator joins W at the next iteration, and convergence
+   is tested on every entry (the KKT check over all of θ).
+2. Direction: x minimises the quadratic model
+       q(x) = gᵀ(x − θ) + ½ (x − θ)ᵀ H (x − θ) + λ₁ ‖x_P‖₁     over x_W (x_j = θ_j = 0 off W)
+   by cyclic coordinate descent (``_coordinate_descent``, numba): coordinate j moves to
+   S(x_j − r_j/H_jj, λ₁/H_jj) on P (S: soft thresholding; exact zeros), x_j − r_j/H_jj off P,
+   r = g + H (x − θ) kept up to date column by column. It stops when the model's minimum-norm
+   subgradient is at most η·s, s the outer stationarity (max|min-norm subgradient of F|) and
+   η = min(0.1, s): loose far from the optimum, tight near it (the adaptive inner tolerance
+   that gives newGLMNET its fast local convergence); or after ``max_sweeps`` sweeps. Every
+   ``ROUND_SWEEPS`` sweeps short of that tolerance, a Newton step on the model over x's
+   support S (the nonzero and the unpenalised entries) with the signs held:
+   c_S = θ_S − H_SS⁻¹(g_S + H_S,Z (x − θ)_Z + λ₁ sign(x_S)), Z the zeros (Cholesky): to c,
+   or as far towards c as the signs hold (entries reaching 0 stop there, exactly), whichever
+   lowers the model more, repeated from the new support up to 10 times (stepping across signs
+   as well: sign-held steps alone zigzagged with coordinate descent on nearly separable data).
+   Once the support is right this is the model's exact minimiser, which coordinate descent
+   approaches only slowly on ill-conditioned H (columns far from centred: X ~ N(100, 1) with an
+   intercept took 100 outer iterations without it; raw breast_cancer at C = 10^4, 36 outer
+   iterations, cyclic coordinate descent stalling inside). A tiny damping δ·max_j H_jj on the
+   diagonal keeps each coordinate's model strictly convex where f is flat (a multinomial's
+   B_j → B_j + c 1 under pure L1, an empty column).
+3. Line search on F: d = x − θ; the full step x first (its f and g, with H where W's columns
+   are many, come from the pass the next iteration needs; exact zeros where the model put
+   them) after a full step or at the start, else Armijo
+   backtracking t = ½, ¼, ... on F(θ + t d) ≤ F(θ) + c t Δ with
+   Δ = gᵀd + λ₁(‖x_P‖₁ − ‖θ_P‖₁) < 0 (Yuan, Ho and Lin 2012, eq. 20; Tseng and Yun 2009).
+
+Converged when max_j |min-norm subgradient of F|_j ≤ tol (``L1Penalty.stationarity``); the
+history's ``loss`` is F and its ``grad_max`` that stationarity measure. With λ₁ = 0 this is
+Newton's method with the Newton system solved by coordinate descent.
+
+Cost: the gradient is over all p parameters every iteration (one pass over X, for the
+working set and the KKT check); the Hessian is the generated kernel's over the columns of X
+that W touches only (``Objective.on_columns``: N q² for q of them, on a copy of those columns)
+where they are at most half of X's, else f's whole p×p Hessian from the same pass as the
+gradient. So a wide problem with a sparse solution touches few columns in its Hessians; W
+itself must stay moderate (a dense |W|×|W| matrix, O(|W|²) a coordinate-descent sweep). Future
+work: Hessian-vector products (``objective.hessp``) inside the coordinate descent for a large
+W, and strong rules (Tibshirani et al. 2012) to start W smaller along a path.
+"""
+
+import numpy as np
+import scipy.linalg
+from numba import njit
+
+from .base import Monitor, check_positive
+from .penalty import L1Penalty
+from .search import Armijo
+
+
+@njit(cache=True)
+def _coordinate_descent(H, g, theta, thresholds, start, tol, max_sweeps):
+    """(x, worst): cyclic coordinate descent on gᵀ(x − θ) + ½(x − θ)ᵀH(x − θ) + Σ_j t_j |x_j|
+    from x = start. H (n, n) symmetric with a positive diagonal, C-contiguous; g, θ, start,
+    thresholds t (n,), t_j ≥ 0. Stops after the first sweep at whose end every coordinate's
+    minimum-norm subgradient is ≤ tol, or after max_sweeps sweeps; worst: the largest of them
+    then."""
+    n = g.shape[0]
+    x = start.copy()
+    r = g + H @ (x - theta)  # the model's gradient g + H (x − θ)
+    worst = np.inf
+    for sweep in range(max_sweeps):
+        for j in range(n):
+            a = H[j, j]
+            z = x[j] - r[j] / a
+            t = thresholds[j] / a
+            if t > 0.0:
+                if z > t:
+                    z -= t
+                elif z < -t:
+                    z += t
+                else:
+                    z = 0.0
+            step = z - x[j]
+            if step != 0.0:
+                x[j] = z
+                for i in range(n):
+                    r[i] += step * H[j, i]
+        worst = 0.0
+        for j in range(n):
+            t = thresholds[j]
+            if t > 0.0 and x[j] == 0.0:
+                v = abs(r[j]) - t
+            elif t > 0.0:
+                v = abs(r[j] + t) if x[j] > 0.0 else abs(r[j] - t)
+            else:
+                v = abs(r[j])
+            if v > worst:
+                worst = v
+        if worst <= tol:
+            break
+    return x, worst
+
+
+def _model_value(H, g, theta, thresholds, x):
+    """q(x) − λ₁‖θ_P‖₁ = gᵀ(x − θ) + ½(x − θ)ᵀH(x − θ) + Σ_j t_j |x_j|."""
+    d = x - theta
+    return float(g @ d + 0.5 * d @ (H @ d) + thresholds @ np.abs(x))
+
+
+def _support_newton(H, g, theta, thresholds, x, max_steps=10):
+    """Up to max_steps Newton steps on the model with x's support and signs held (see the module
+    docstring), each to the better (lower model value) of the minimiser c on that support and
+    x + t(c − x) with the largest t that keeps the signs (the entries that reach 0 there set to
+    exactly 0: on that segment the model is one convex quadratic, so it does not rise); a step
+    is taken only where it lowers the model, and the next starts from the new support."""
+    value = _model_value(H, g, theta, thresholds, x)
+    for _ in range(max_steps):
+        best = None
+        for candidate in _support_candidates(H, g, theta, thresholds, x):
+            candidate_value = _model_value(H, g, theta, thresholds, candidate)
+            if candidate_value < value:
+                best, value = candidate, candidate_value
+        if best is None:
+            break
+        x = best
+    return x
+
+
+def _support_candidates(H, g, theta, thresholds, x):
+    """[c, x + t(c − x)] for ``_support_newton``; [] where the support is empty or H_SS is not
+    positive definite in floating point."""
+    support = (x != 0) | (thresholds == 0)
+    if not support.any():
+        return []
+    zeros = ~support
+    rhs = g[support] + H[np.ix_(support, zeros)] @ (x[zeros] - theta[zeros]) + thresholds[support] * np.sign(
+        x[support])
+    try:
+        factor = scipy.linalg.cho_factor(H[np.ix_(support, support)], check_finite=False)
+    except np.linalg.LinAlgError:
+        return []
+    move = np.zeros_like(x)
+    move[support] = theta[support] - scipy.linalg.cho_solve(factor, rhs, check_finite=False) - x[support]
+    if not np.all(np.isfinite(move)):
+        return []
+    crossing = (thresholds > 0) & (x * move < 0)  # penalised entries moving towards 0
+    limits = -x[crossing] / move[crossing]
+    t = min(1.0, float(limits.min(initial=np.inf)))
+    projected = x + t * move
+    reached = np.zeros_like(crossing)
+    reached[crossing] = limits <= t
+    projected[reached] = 0.0
+    return [x + move, projected]
+
+
+class _WithL1:
+    """The objective as the line search sees it: F = f + λ₁‖θ_P‖₁ from the scores."""
+
+    def __init__(self, objective, penalty):
+        self.objective, self.penalty = objective, penalty
+
+    def direction_scores(self, d):
+        return self.objective.direction_scores(d)
+
+    def along(self, U, Z, t):
+        return self.objective.along(U, Z, t)
+
+    def value_from_scores(self, U, theta):
+        return self.objective.value_from_scores(U, theta) + self.penalty.value(theta)
+
+
+class ProximalNewton:
+    """See the module docstring. Options: ``max_sweeps`` (coordinate-descent sweeps per outer
+    iteration, default 1000), ``inner_fraction`` (η's cap, default 0.1), ``damping`` (δ,
+    default 1e-12), ``subset_fraction`` (the Hessian is formed over W's columns of X alone
+    where they are at most this fraction of X's columns, default 0.5; 0: always the whole
+    Hessian), ``search`` (an ``Armijo``)."""
+
+    name = "proximal-newton"
+    converged_message = "converged: max|min-norm subgradient of the objective| <= tol"
+    pins_reference = True  # f's Hessian: a vector family's flat directions pinned as for newton
+    supports_l1 = True
+    #: Coordinate-descent sweeps between Newton steps on the support (see the module docstring).
+    ROUND_SWEEPS = 20
+
+    def __init__(self, max_sweeps=1000, inner_fraction=0.1, damping=1e-12, subset_fraction=0.5, search=None):
+        self.subset_fraction = check_positive("subset_fraction", subset_fraction, allow_zero=True)
+        self.max_sweeps = check_positive("max_sweeps", max_sweeps, integer=True)
+        self.inner_fraction = check_positive("inner_fraction", inner_fraction)
+        self.damping = check_positive("damping", damping, allow_zero=True)
+        self.search = search if search is not None else Armijo()
+
+    def working_set(self, theta, grad, penalty):
+        """The indices of θ the model is solved over (step 1 of the module docstring)."""
+        return np.flatnonzero(~penalty.penalised | (theta != 0) | (np.abs(grad) > penalty.strength))
+
+    def model_minimiser(self, H_W, grad, theta, penalty, work, tol):
+        """x: θ with x_W replaced by the minimiser of the model over W (H_W: H's rows and columns
+        for W), by coordinate descent and then the Newton step on its support."""
+        H_W = np.array(H_W, dtype=np.float64, order="C")
+        scale = float(H_W.diagonal().max(initial=0.0))
+        H_W.flat[:: H_W.shape[0] + 1] += max(self.damping * scale, 1e-300)
+        thresholds = np.ascontiguousarray(penalty.strength * penalty.penalised[work], dtype=np.float64)
+        g_W, theta_W = np.ascontiguousarray(grad[work]), np.ascontiguousarray(theta[work])
+        x_W, sweeps = theta_W, 0
+        while sweeps < self.max_sweeps:
+            rounds = min(self.ROUND_SWEEPS, self.max_sweeps - sweeps)
+            x_W, worst = _coordinate_descent(H_W, g_W, theta_W, thresholds, x_W, float(tol), rounds)
+            sweeps += rounds
+            if worst <= tol:
+                break
+            x_W = _support_newton(H_W, g_W, theta_W, thresholds, x_W)
+        x = theta.copy()
+        x[work] = x_W
+        return x
+
+    def narrow(self, used, width):
+        """Whether W's columns of X (``used``) are few enough for a Hessian over them alone."""
+        return used.size <= self.subset_fraction * width
+
+    @staticmethod
+    def evaluate(objective, theta, wide):
+        """(f, ∇f, ∇²f or None): the whole Hessian from the same pass where wide."""
+        if wide:
+            return objective.value_grad_hess(theta)
+        return (*objective.value_grad(theta), None)
+
+    def hessian_on(self, objective, theta, work, H, columns):
+        """H's rows and columns for W: from the whole Hessian H where it is at hand or W's columns
+        are many, else from the objective over W's columns only (``Objective.on_columns``)."""
+        used = np.unique(columns[work])
+        used = used[used >= 0]
+        if H is None and not self.narrow(used, objective.X.shape[1]):
+            H = objective.value_grad_hess(theta)[2]
+        if H is not None:
+            return H[np.ix_(work, work)]
+        keep = (columns < 0) | np.isin(columns, used)
+        H_sub = objective.on_columns(used).value_grad_hess(theta[keep])[2]
+        local = (np.cumsum(keep) - 1)[work]
+        return H_sub[np.ix_(local, local)]
+
+    def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
+        check_positive("tol", tol)
+        check_positive("max_iter", max_iter, integer=True)
+        penalty = L1Penalty.of(objective)
+        full = _WithL1(objective, penalty)
+        columns = objective.parameter_columns()
+        monitor = Monitor(callback, stop)
+        theta = np.array(theta, dtype=np.float64)
+        wide = False  # whether each new point's pass forms the whole Hessian too (W's columns were many)
+        f, g, H = self.evaluate(objective, theta, wide)
+        F = f + penalty.value(theta)
+        step = 0.0
+        for it in range(max_iter + 1):
+            subgradient = penalty.subgradient(theta, g)
+            stationarity = float(np.max(np.abs(subgradient), initial=0.0))
+            if monitor.record(it, F, subgradient, step, theta):
+                return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
+            if stationarity <= tol:
+                return monitor.result(theta, True, self.converged_message)
+            if it == max_iter:
+                break
+            work = self.working_set(theta, g, penalty)
+            used = np.unique(columns[work])
+            wide = not self.narrow(used[used >= 0], objective.X.shape[1])
+            inner_tol = max(min(self.inner_fraction, stationarity) * stationarity, 0.01 * tol)
+            x = self.model_minimiser(self.hessian_on(objective, theta, work, H, columns), g, theta, penalty, work,
+                                     inner_tol)
+            d = x - theta
+            decrease = penalty.decrease(theta, g, d)
+            if not decrease < 0:
+                return monitor.result(theta, False, "no descent direction within rounding")
+            full_step_first = step in (0.0, 1.0)
+            if full_step_first:
+                f_1, g_1, H_1 = self.evaluate(objective, x, wide)
+                F_1 = f_1 + penalty.value(x)
+                if self.search.accepts(F, F_1, decrease, 1.0):
+                    theta, f, g, H, F, step = x, f_1, g_1, H_1, F_1, 1.0
+                    continue
+            found = self.search(full, theta, objective.scores(theta), F, decrease, d,
+                                t0=self.search.shrink if full_step_first else 1.0)
+            if found is None:
+                return monitor.result(theta, False, "line search failed: no decrease within rounding")
+            step, theta, _, F = found
+            if step == 1.0:
+                theta = x  # θ + 1·d can miss x's exact zeros by rounding
+            f, g, H = self.evaluate(objective, theta, wide)
+            F = f + penalty.value(theta)
+        return monitor.result(theta, False, f"max_iter={max_iter} reached")
