@@ -31,7 +31,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
 
 from .data import DataError, features, is_categorical, numbers_as_text
 
@@ -130,6 +129,8 @@ class ColumnDesign:
             cols.append(start + codes[keep])
             values.append(np.ones(int(keep.sum())))
             start += len(self._kept(name))
+        import scipy.sparse  # here, not at import: `symlogit predict` reads UNSEEN without it
+
         X = scipy.sparse.csr_matrix((np.concatenate(values) if values else np.empty(0),
                                      (np.concatenate(rows) if rows else np.empty(0, int),
                                       np.concatenate(cols) if cols else np.empty(0, int))),
@@ -319,6 +320,8 @@ def _without_intercept(matrix, names):
     """(CSR float64 without formulaic's Intercept column, the other column names)."""
     names = list(names)
     keep = [j for j, name in enumerate(names) if name != "Intercept"]
+    import scipy.sparse
+
     X = scipy.sparse.csr_matrix(matrix, dtype=np.float64)[:, keep]
     return X.tocsr(), [names[j] for j in keep]
 

@@ -43,8 +43,9 @@ from . import DEFAULT_TOL
 from .family import estimator_family, get_family, kernel_coefficients
 from .separation import recession_direction, separating_direction
 from .solvers import L1_SOLVERS, NAMES, Objective, choose_solver, make_solver, newton_affordable
+from .solvers.objective import SparseObjective
 from .solvers.objective import one_blas_thread
-from .sparse import SparseObjective, as_csr, check_indices, is_sparse, sparse_kernels
+from .sparse import as_csr, check_indices, is_sparse, sparse_kernels
 from .targets import Targets, check_sample_weight, encode_targets, per_class_weights
 
 #: ``penalty``: "auto" (the default) takes the penalty from ``l1_ratio`` and ``C`` alone, as

@@ -130,6 +130,14 @@ def _user_family(data, source):
         raise ModelFileError(f"{source}: the model's family {data.get('family')!r} cannot be rebuilt: {error}") from None
 
 
+def _sparse(X):
+    """Whether X is scipy.sparse, without importing scipy.sparse where nothing has (X cannot be
+    sparse then): ``symlogit predict`` of a model without categorical columns never loads it."""
+    import sys
+
+    return "scipy.sparse" in sys.modules and sys.modules["scipy.sparse"].issparse(X)
+
+
 class SavedModel:
     """A model file's fit, scored without loading scikit-learn, with the estimators' decision rule
     (``Family.labels``): the scores u = X̂ B by numpy (BLAS), the means and probabilities by the
@@ -155,11 +163,11 @@ class SavedModel:
         return self._family
 
     def _kernel(self, name, X, offset):
-        from .sparse import as_csr, is_sparse, sparse_kernels
-
         extra = {} if offset is None else {"offset": offset}
         B = kernel_coefficients(self.coef_, self.intercept_)
-        if is_sparse(X):  # categorical columns or a formula: scipy's products, the family's formulas
+        if _sparse(X):  # categorical columns or a formula: scipy's products, the family's formulas
+            from .sparse import as_csr, sparse_kernels
+
             return getattr(sparse_kernels(self._family), name)(as_csr(X), B, **extra)
         return getattr(self._family.kernels, name)(np.ascontiguousarray(X, dtype=np.float64), B, **extra)
 
@@ -170,9 +178,12 @@ class SavedModel:
     def scores(self, X, offset=None):
         """The scores u = X coefᵀ + intercept (+ offset): (N,) for a scalar family, (N, K) for a
         vector family."""
-        from .sparse import as_csr, is_sparse
+        if _sparse(X):  # categorical columns: CSR
+            from .sparse import as_csr
 
-        X = as_csr(X) if is_sparse(X) else np.asarray(X, dtype=np.float64)  # categorical columns: CSR
+            X = as_csr(X)
+        else:
+            X = np.asarray(X, dtype=np.float64)
         U = X @ self.coef_.T + self.intercept_
         if U.shape[1] == 1:
             U = U[:, 0]

@@ -18,7 +18,7 @@ are CSR-times-dense (scores), transposed CSR-times-dense (gradient) and a sparse
 (d+1)×(d+1) result only is made dense (the Hessian, for Newton, where d is small). Everything
 runs on one thread in a fixed order, so a fit is reproducible. The kernels' call signatures are
 the generated modules' (``ScalarSparseKernels``, ``VectorSparseKernels``), so ``Objective``,
-the solvers and inference run on them unchanged (``SparseObjective``).
+the solvers and inference run on them unchanged (``solvers.objective.SparseObjective``).
 
 Input: ``as_csr`` turns any scipy.sparse matrix or array (CSR, CSC, COO, ...; float32/float64
 or integer values; int32/int64 indices) into one canonical CSR float64 copy at most: duplicate
@@ -27,8 +27,6 @@ entries are summed (as scipy does), indices are checked, NaN and infinity refuse
 
 import numpy as np
 import scipy.sparse
-
-from .solvers.objective import Objective
 
 
 def is_sparse(X):
@@ -282,35 +280,3 @@ def _rows(Y, n, K):
 def sparse_kernels(family):
     """The kernel interface of ``family`` (a ``symlogit.family.Family``) on CSR X."""
     return (VectorSparseKernels if family.is_vector else ScalarSparseKernels)(family.kernels)
-
-
-class SparseObjective(Objective):
-    """``Objective`` over a CSR float64 X (``as_csr``): the same f, gradient, Hessian and
-    Hessian-vector products through ``sparse_kernels``; row samples (sampled curvature) stay
-    sparse."""
-
-    def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
-                 offset=None, l1_strength=0.0):
-        super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset,
-                         l1_strength)
-        self.kernels = sparse_kernels(family)
-
-    def params_per_row(self):
-        """q = (nnz/N + 1) K: the parameters one row's scores touch on average (no 1 without an
-        intercept; K = 1 for a scalar family)."""
-        classes = self.coef_shape[1] if len(self.coef_shape) == 2 else 1
-        return (self.X.nnz / max(self.X.shape[0], 1) + self.fit_intercept) * classes
-
-    def rows_of_X(self, rows):
-        """The given rows of X, CSR."""
-        return self.X[rows]
-
-    def columns_of_X(self, columns):
-        """The given columns of X, canonical CSR."""
-        return as_csr(self.X[:, columns])
-
-    def batch_grad(self, theta, rows):
-        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")
-
-    def smoothness(self, theta):
-        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")

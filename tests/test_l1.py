@@ -360,7 +360,7 @@ def test_check_estimator_passes_with_an_l1_term(make):
 def test_objective_on_columns_is_the_full_objective_restricted(name, sparse):
     """Where the other columns' coefficients are 0, the objective over some columns has the full
     one's value, and its gradient and Hessian are the full ones' entries for its parameters."""
-    from symlogit.sparse import SparseObjective
+    from symlogit.solvers.objective import SparseObjective
 
     X, y = standardised(name)
     model = LogisticRegression(C=0.2, l1_ratio=0.7)

@@ -286,7 +286,7 @@ def test_diagonal_whitening_maps_parameters_and_gradients_consistently(monkeypat
     """Beyond DIAGONAL_ABOVE columns of a sparse X, T is diagonal: z(θ(z)) = z, ∇_z f = Tᵀ ∇_θ f
     (a finite difference along z), and L-BFGS on it reaches the dense Newton optimum."""
     import symlogit.solvers.whitening as whitening
-    from symlogit.sparse import SparseObjective
+    from symlogit.solvers.objective import SparseObjective
 
     monkeypatch.setattr(whitening, "DIAGONAL_ABOVE", 5)
     X, rng = _data(18)

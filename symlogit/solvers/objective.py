@@ -24,6 +24,8 @@ from functools import lru_cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from ..sparse import as_csr, sparse_kernels
+
 
 REFERENCE_CLASS = 0
 
@@ -240,3 +242,35 @@ class Objective:
             h2 = self.kernels.row_weights(self.scores(theta), self.targets)[2]
             curvature = float(self.weights @ h2 / self.total_weight)
         return curvature * (sq + (1.0 if self.fit_intercept else 0.0)) + self.l2
+
+
+class SparseObjective(Objective):
+    """``Objective`` over a CSR float64 X (``as_csr``): the same f, gradient, Hessian and
+    Hessian-vector products through ``sparse_kernels``; row samples (sampled curvature) stay
+    sparse."""
+
+    def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
+                 offset=None, l1_strength=0.0):
+        super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset,
+                         l1_strength)
+        self.kernels = sparse_kernels(family)
+
+    def params_per_row(self):
+        """q = (nnz/N + 1) K: the parameters one row's scores touch on average (no 1 without an
+        intercept; K = 1 for a scalar family)."""
+        classes = self.coef_shape[1] if len(self.coef_shape) == 2 else 1
+        return (self.X.nnz / max(self.X.shape[0], 1) + self.fit_intercept) * classes
+
+    def rows_of_X(self, rows):
+        """The given rows of X, CSR."""
+        return self.X[rows]
+
+    def columns_of_X(self, columns):
+        """The given columns of X, canonical CSR."""
+        return as_csr(self.X[:, columns])
+
+    def batch_grad(self, theta, rows):
+        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")
+
+    def smoothness(self, theta):
+        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")
