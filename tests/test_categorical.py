@@ -176,6 +176,7 @@ def test_an_empty_categorical_cell_is_an_error(tmp_path):
     assert_one_line_error(invoke("fit", path), "categorical column 'region' is empty at row 2")
 
 
+@pytest.mark.slow  # ~11 s: 10^5 rows, 2x10^4 levels through the CLI
 def test_high_cardinality_stays_sparse_and_fits_quickly(tmp_path):
     rng = np.random.default_rng(1)
     n, levels = 100_000, 20_000

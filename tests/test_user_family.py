@@ -102,7 +102,7 @@ def test_loglog_claims_and_stable_evaluation():
 
 @pytest.mark.parametrize("name, mean, loss", [
     ("helpers", "sigmoid(u)", "softplus(u) - y*u"),
-    ("plain", "1/(1 + exp(-u))", "log(1 + exp(u)) - y*u"),
+    pytest.param("plain", "1/(1 + exp(-u))", "log(1 + exp(u)) - y*u", marks=pytest.mark.slow),  # a compile
 ])
 def test_logit_written_with_softplus_equals_builtin_logit(name, mean, loss):
     """h'' = sigmoid(u) (1 - sigmoid(u)) is free of y: its expected weight is printed as
@@ -145,6 +145,7 @@ def test_nonconvex_refused_then_fitted_with_a_warning():
     np.testing.assert_allclose(np.c_[np.ones(400), X].T @ residual / 400, 0.0, atol=1e-7)
 
 
+@pytest.mark.slow  # ~8 s: a compile and statsmodels' fit
 def test_nonconvex_cauchy_link_fits_by_newton_like_statsmodels():
     """h'' < 0 on some rows (the Cauchy link with the Bernoulli loss): the Hessian is
     X̂ᵀ diag(w h'') X̂, not Aᵀ A with A = sqrt(w h'') X̂ (NaN there), so Newton converges in a few
@@ -478,6 +479,7 @@ def test_concurrent_first_uses_do_not_corrupt_the_cache(tmp_path):
     assert len(modules) == 1 and modules[0].startswith("symlogit_family_counts_") and modules[0].endswith(".py")
 
 
+@pytest.mark.slow  # ~5 s: a compile
 def test_user_poisson_equals_builtin_poisson():
     counts = Family("counts", u, y, mean=sp.exp(u), loss=sp.exp(u) - y * u, target="nonnegative")
     assert {c.id: c.status for c in counts.claims}["K2"] == "proven"

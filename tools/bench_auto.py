@@ -58,8 +58,8 @@ def main():
     args = parser.parse_args()
     for k in (2, 3):  # compile (or load) the kernels before any timing
         LogisticRegression().fit(*problem(200, 3, k, False))
-    print("| N | d | K | scale | p | auto runs | newton | lbfgs | auto / best | auto converged |")
-    print("| ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | --- |")
+    print("| N | d | K | scale | p | auto runs | auto | newton | lbfgs | auto / best | auto converged |")
+    print("| ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |")
     cells = QUICK if args.quick else GRID
     if args.only:
         cells = [tuple(int(v) for v in cell.split("x")) for cell in args.only]
@@ -78,7 +78,8 @@ def main():
                 m.converged_ for _, m in results.values()) else float("nan")
             cells = [f"{results[s][0]:.3f} s{'' if results[s][1].converged_ else ' !'}" if s in results else "skipped"
                      for s in ("newton", "lbfgs")]
-            print(f"| {n} | {d} | {k} | {'bad' if badly else 'good'} | {p} | {auto.solver_} | {cells[0]} | {cells[1]} "
+            print(f"| {n} | {d} | {k} | {'bad' if badly else 'good'} | {p} | {auto.solver_} | {seconds:.3f} s | {cells[0]} "
+                  f"| {cells[1]} "
                   f"| {seconds / best:.2f} | {'yes' if auto.converged_ else 'NO'} |", flush=True)
 
 

@@ -40,13 +40,14 @@ L1_SOLVERS = tuple(name for name, cls in SOLVERS.items() if getattr(cls, "suppor
 # decrease reaches rounding first (badly scaled columns, many classes). auto then finishes it
 # with Newton from its last point, which takes a few iterations. So Newton from the start pays
 # only while its Hessian costs at most NEWTON_HESSIAN_PASSES passes (m p ≤ 10 N: large N), or
-# little in absolute terms (m p² ≤ NEWTON_SMALL_HESSIAN, about a millisecond, where L-BFGS's
-# per-iteration overhead decides; or p ≤ NEWTON_ALWAYS_PARAMS): N = 10^6, p = 101 newton 0.63 s,
+# little in absolute terms (m p² ≤ NEWTON_SMALL_HESSIAN, a few milliseconds, where L-BFGS's
+# per-iteration overhead decides: N = 1000, d = 100, binary, medians of 15: newton 4 ms, lbfgs
+# 5-6 ms, so 1.1e7 and not the 5e6 of the first grid; or p ≤ NEWTON_ALWAYS_PARAMS): N = 10^6, p = 101 newton 0.63 s,
 # lbfgs 0.69 s (2.4 s, stalled, on badly scaled columns); N = 10^4, K = 10, p = 99 newton
 # 0.134 s, lbfgs 0.023 s; N = 1000, p = 909 newton 0.30 s, lbfgs 0.026 s; breast_cancer (p = 31)
 # newton 1.4 ms, lbfgs + newton 10.8 ms; digits (p = 585) newton 354 ms, lbfgs + newton 195 ms.
 NEWTON_ALWAYS_PARAMS = 20
-NEWTON_SMALL_HESSIAN = 5e6
+NEWTON_SMALL_HESSIAN = 1.1e7
 NEWTON_HESSIAN_PASSES = 10
 NEWTON_MAX_PARAMS = 6000  # beyond, the Hessian (8 p² bytes, 290 MB) and its Cholesky (p³/3) are too big
 NEWTON_MAX_HESSIAN_WORK = 2e11  # m p² multiply-adds, several seconds an iteration
@@ -60,8 +61,9 @@ NEWTON_MAX_HESSIAN_WORK = 2e11  # m p² multiply-adds, several seconds an iterat
 # (p = 1001) newton 1.29 s, lbfgs 0.18 s; text-like N = 2x10^4, d = 2000, 17 entries a row
 # newton 1.14 s, lbfgs + newton-cg 0.13 s; one-hot K = 3, p = 1503, newton 1.15 s, lbfgs
 # 1.04 s. So on sparse X auto runs newton only where p ≤ NEWTON_ALWAYS_PARAMS or the Hessian
-# work m q² + p³/3 is at most NEWTON_SMALL_HESSIAN (and p ≤ SPARSE_NEWTON_MAX_PARAMS), else
-# L-BFGS (diagonally scaled beyond 1000 columns), finished by newton-cg on the same terms.
+# work m q² + p³/3 is at most SPARSE_NEWTON_SMALL_HESSIAN (and p ≤ SPARSE_NEWTON_MAX_PARAMS),
+# else L-BFGS (diagonally scaled beyond 1000 columns), finished by newton-cg on the same terms.
+SPARSE_NEWTON_SMALL_HESSIAN = 5e6
 SPARSE_NEWTON_MAX_PARAMS = 2000
 
 
@@ -71,7 +73,8 @@ def _hessian_rows(n_samples, n_params):
 
 def _sparse_newton_cheap(n_samples, n_params, params_per_row):
     work = _hessian_rows(n_samples, n_params) * params_per_row ** 2 + n_params ** 3 / 3
-    return n_params <= NEWTON_ALWAYS_PARAMS or (n_params <= SPARSE_NEWTON_MAX_PARAMS and work <= NEWTON_SMALL_HESSIAN)
+    return n_params <= NEWTON_ALWAYS_PARAMS or (n_params <= SPARSE_NEWTON_MAX_PARAMS and
+                                                work <= SPARSE_NEWTON_SMALL_HESSIAN)
 
 
 def newton_affordable(n_samples, n_params, params_per_row=None):
@@ -92,8 +95,8 @@ def choose_solver(n_samples, n_params, params_per_row=None):
     (or newton-cg where a Newton iteration is not affordable) where it stops above tol.
 
     Sparse X (params_per_row = q, the parameters a row's scores touch on average; provisional,
-    see above): newton when p ≤ NEWTON_ALWAYS_PARAMS, or when m q² + p³/3 ≤ NEWTON_SMALL_HESSIAN
-    and p ≤ SPARSE_NEWTON_MAX_PARAMS; lbfgs otherwise."""
+    see above): newton when p ≤ NEWTON_ALWAYS_PARAMS, or when m q² + p³/3 ≤
+    SPARSE_NEWTON_SMALL_HESSIAN and p ≤ SPARSE_NEWTON_MAX_PARAMS; lbfgs otherwise."""
     if params_per_row is not None:
         return "newton" if _sparse_newton_cheap(n_samples, n_params, params_per_row) else "lbfgs"
     if n_params <= NEWTON_ALWAYS_PARAMS:
