@@ -618,6 +618,10 @@ def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
         return None, _speak_cli(model.separation_)
     if penalty != "none" and report_dir is None:
         return None, None
+    if model._l1(1.0) > 0:
+        from .estimator import L1_INFERENCE
+
+        return None, _speak_cli(L1_INFERENCE)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -143,6 +143,13 @@ def _check_offset(offset, n, family):
     return np.ascontiguousarray(o)
 
 
+#: Why inference() refuses a fit with an L1 term (issue 18).
+L1_INFERENCE = ("inference() of a fit with an L1 term (l1_ratio > 0) is refused: the penalty selected the features, and "
+                "Wald z, p-values and intervals after selection are not valid (they ignore the selection and the "
+                "shrinkage). Fit the selected features without a penalty, on data not used to select them, for valid "
+                "inference.")
+
+
 class _GLM(BaseEstimator):
     """What every estimator shares: parameter checks, the solve, the fitted attributes, and
     inference. A subclass says which family it fits (``_family``), how y becomes targets
@@ -403,6 +410,8 @@ class _GLM(BaseEstimator):
             raise ValueError(f"information must be 'observed' or 'expected', got {information!r}")
         if getattr(self, "separation_", None):
             raise ValueError(f"inference() has nothing to report: {self.separation_}")
+        if self._l1(1.0) > 0:
+            raise ValueError(L1_INFERENCE)
         if getattr(self, "_training", None) is None:
             raise ValueError("inference() needs the training data of this fit: refit the model in this session (a "
                              "model read from a file or unpickled does not keep them)")

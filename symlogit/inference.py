@@ -205,13 +205,7 @@ class Inference:
                           f"{', '.join(str(labels[i]) for i in np.flatnonzero(negative))} (two-way clustering subtracts "
                           "the intersections' term; too few clusters): their standard errors are NaN.",
                           InferenceWarning, stacklevel=3)
-        if model._l1(1.0) > 0:
-            warnings.warn("This fit is penalised with an L1 term (l1_ratio > 0): it selected its features, and Wald "
-                          "z, p-values and intervals after selection are not valid (they ignore the selection and the "
-                          "shrinkage; the zero coefficients have no standard errors in this sense). Fit the selected "
-                          "features without a penalty, on data not used to select them, for valid inference.",
-                          InferenceWarning, stacklevel=3)
-        elif penalised:
+        if penalised:
             robust = "" if cov_type == "nonrobust" else (
                 f" The {cov_type} covariance is likewise the sandwich of the unpenalised likelihood's scores and "
                 "curvature at the penalised estimate, not the covariance of the penalised estimator.")

@@ -330,11 +330,16 @@ def test_l2_solvers_with_l1_ratio_0_still_run():
         LogisticRegression(l1_ratio=0.0, solver=solver).fit(X, y)
 
 
-def test_inference_on_an_l1_fit_warns_about_selection():
+def test_inference_on_an_l1_fit_is_refused_and_says_why():
+    """Issue 18's bad input: Wald numbers after selection are not valid; an elastic net (l1_ratio
+    between 0 and 1) selects too. An L2 fit of the same data is not refused."""
     X, y = standardised("breast_cancer")
-    model = LogisticRegression(C=0.1, l1_ratio=1.0).fit(X[:, :8], y)
-    with pytest.warns(InferenceWarning, match="after selection are not valid"):
-        model.inference()
+    for l1_ratio in (1.0, 0.5):
+        model = LogisticRegression(C=0.1, l1_ratio=l1_ratio).fit(X[:, :8], y)
+        with pytest.raises(ValueError, match="after selection are not valid"):
+            model.inference()
+    with pytest.warns(InferenceWarning, match="penalised"):
+        LogisticRegression(C=0.1).fit(X[:, :8], y).inference()
 
 
 def test_warm_start_from_an_l1_fit():
