@@ -381,13 +381,19 @@ def test_cli_fit_saves_a_model_that_predicts_without_the_family_file(tmp_path, f
     np.testing.assert_allclose(proba, reference.predict_proba(X), rtol=1e-9)
 
 
-def test_cli_model_whose_family_cannot_be_rebuilt(tmp_path, families_py):
+def _fitted_loglog_model(tmp_path, families_py):
+    """(data.csv, model.json) of a log-log fit by the CLI, in tmp_path."""
     import pandas as pd
     X, labels = binary_data(8, 200, np.array([0.1, 0.7]), lambda t: np.exp(-np.exp(-t)))
     data = tmp_path / "data.csv"
     pd.DataFrame({"a": X[:, 0], "label": labels}).to_csv(data, index=False)
     model_file = tmp_path / "model.json"
     assert invoke("fit", data, "--family", f"{families_py}:loglog", "--out", model_file, "-q").exit_code == 0
+    return data, model_file
+
+
+def test_cli_model_whose_family_cannot_be_rebuilt(tmp_path, families_py):
+    data, model_file = _fitted_loglog_model(tmp_path, families_py)
     saved = json.loads(model_file.read_text())
     saved["family_definition"]["loss"] = "Symbol('q')"
     model_file.write_text(json.dumps(saved))
@@ -405,12 +411,7 @@ def test_cli_model_whose_family_cannot_be_rebuilt(tmp_path, families_py):
 def test_a_crafted_model_file_runs_no_code_in_predict(tmp_path, families_py, field, payload):
     """A string reaching a SymPy function is parsed by sympify, which runs it as Python: a
     definition is built from its srepr's syntax tree, with strings only as Symbol names."""
-    import pandas as pd
-    X, labels = binary_data(8, 200, np.array([0.1, 0.7]), lambda t: np.exp(-np.exp(-t)))
-    data = tmp_path / "data.csv"
-    pd.DataFrame({"a": X[:, 0], "label": labels}).to_csv(data, index=False)
-    model_file = tmp_path / "model.json"
-    assert invoke("fit", data, "--family", f"{families_py}:loglog", "--out", model_file, "-q").exit_code == 0
+    data, model_file = _fitted_loglog_model(tmp_path, families_py)
     saved = json.loads(model_file.read_text())
     marker = tmp_path / "PWNED"
     saved["family_definition"][field] = payload.format(marker=marker)
