@@ -24,6 +24,7 @@ def _bench_dask():
     return module
 
 
+@pytest.mark.slow  # ~55 s: 2 GB of Parquet through 1 GB of workers (tools/slow_tests.sh)
 @pytest.mark.filterwarnings("ignore::UserWarning")  # distributed's "unmanaged memory is high" notices
 def test_fit_of_data_larger_than_worker_memory_stays_within_limit(tmp_path):
     bench = _bench_dask()

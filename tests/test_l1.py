@@ -350,8 +350,10 @@ def test_warm_start_from_an_l1_fit():
     assert model.n_iter_[0] <= 1 and np.abs(model.coef_ - first).max() < 1e-10
 
 
-@pytest.mark.parametrize("make", [lambda: LogisticRegression(l1_ratio=1.0), lambda: GLMRegressor(l1_ratio=0.5)],
-                         ids=["logit-l1", "poisson-elasticnet"])
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda: LogisticRegression(l1_ratio=1.0), id="logit-l1"),
+    pytest.param(lambda: GLMRegressor(l1_ratio=0.5), id="poisson-elasticnet", marks=pytest.mark.slow),  # ~9 s
+])
 def test_check_estimator_passes_with_an_l1_term(make):
     """As test_estimator's check: every check passes but check_array_api_input (skipped by
     scikit-learn unless SCIPY_ARRAY_API is set)."""
