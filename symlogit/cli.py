@@ -761,13 +761,16 @@ def _check_Cs(Cs, cv, classifier, penalty, C_given):
         values = [float(v) for v in Cs.split(",")] if "," in Cs else None
         count = None if values is not None else int(Cs)
     except ValueError:
-        fail(f"--Cs {Cs}: expected a count of C values (e.g. 10) or a list of positive numbers (e.g. 0.1,1,10)")
+        fail(f"--Cs {Cs}: expected a count of C values (e.g. 10) or a list of positive numbers (e.g. 0.1,1,10); "
+             "one C is --C")
     if values is None:
         if count < 2:
             fail(f"--Cs {Cs}: expected at least 2 values of C")
         values = np.logspace(-4, 4, count).tolist()
     if not all(np.isfinite(v) and v > 0 for v in values):
         fail(f"--Cs {Cs}: every C must be a positive number")
+    if len(set(values)) < 2:
+        fail(f"--Cs {Cs}: expected at least 2 different values of C (one C is --C {values[0]:g})")
     return sorted(set(values))
 
 
@@ -1011,20 +1014,26 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
 
 class _LiveOutput:
     """Per-iteration table (newton-type solvers) or an epoch progress bar with time left
-    (sgd), on stderr so that stdout holds only the result."""
+    (sgd), on stderr so that stdout holds only the result; started by the first iteration, so a
+    fit refused before it (bad weights) prints one line, its error."""
 
     def __init__(self, quiet, solver, max_iter):
-        self.quiet, self.solver = quiet, solver
-        self.bar = None
-        if not quiet and solver == "sgd":
-            self.bar = click.progressbar(length=max_iter, label="sgd epochs", show_eta=True, file=sys.stderr)
+        self.quiet, self.solver, self.max_iter = quiet, solver, max_iter
+        self.bar, self.started = None, False
+
+    def _start(self):
+        self.started = True
+        if self.solver == "sgd":
+            self.bar = click.progressbar(length=self.max_iter, label="sgd epochs", show_eta=True, file=sys.stderr)
             self.bar.__enter__()
-        elif not quiet:
+        else:
             click.echo(f"{'iter':>5}  {'loss':>18}  {'max|gradient|':>13}  {'step':>9}  {'time':>8}", err=True)
 
     def __call__(self, point):
         if self.quiet:
             return
+        if not self.started:
+            self._start()
         if self.bar is not None:
             if point.iteration > 0:
                 self.bar.update(1)

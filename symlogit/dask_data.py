@@ -51,8 +51,9 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     text = [f.name for f in first if f.name in names + [weight] and not (pa.types.is_integer(f.type)
                                                                        or pa.types.is_floating(f.type))]
     if text:
-        raise DataError(f"{source}: non-numeric feature or weight column(s) {', '.join(text)}; encode them as numbers "
-                        "first, or leave them out of the features")
+        raise DataError(f"{source}: non-numeric feature or weight column(s) {', '.join(text)}; the dask engine takes "
+                        "numbers only (text and categorical columns are one-hot encoded by the in-memory engine): "
+                        "encode them as numbers first, or leave them out of the features")
     # One chunk per Parquet row group, read by the workers; the row counts come from the files'
     # footers, so the chunk sizes are known without a pass over the data.
     footers = {path: pq.read_metadata(path) for path in files}

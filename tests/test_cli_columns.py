@@ -104,11 +104,20 @@ def test_cv_chooses_C_from_a_grid_as_logistic_regression_cv():
     (["--cv", "3", "--Cs", "1"], "at least 2"),
     (["--cv", "3", "--Cs", "0.1,x"], "list of positive numbers"),
     (["--cv", "3", "--Cs", "0.1,-1"], "positive"),
+    (["--cv", "3", "--Cs", "0.5,0.5"], "at least 2 different values"),
     (["--cv", "3", "--Cs", "4", "--C", "2"], "does not combine with --C"),
     (["--cv", "3", "--Cs", "4", "--penalty", "none"], "--penalty none"),
 ])
 def test_bad_Cs_is_one_line_and_exit_2(args, needle):
     assert_one_line_error(invoke("fit", "--dataset", "iris", *args), needle)
+
+
+def test_a_fit_refused_before_its_first_iteration_prints_only_its_error(customers, tmp_path):
+    """Weights that are all zero: the live table's header is not printed before the error."""
+    path, frame = customers
+    frame.assign(w=0.0).to_csv(tmp_path / "zero.csv", index=False)
+    assert_one_line_error(invoke("fit", tmp_path / "zero.csv", "--target", "label", "--id", "customer",
+                                 "--drop", "note_*", "--weight", "w"), "weight")
 
 
 def test_poisson_held_out_figures(counts_csv):
