@@ -873,20 +873,11 @@ def _stability(family, kernel):
 
 
 def _float64_array(expr, u, y):
-    """expr at arrays (u, y) in float64 as the kernels evaluate it: each special function by its
-    float64 mirror (``symbolic.special.*_float64``, bit for bit the kernels' arithmetic), the
-    rest by numpy (the verifier's ``_float64``, over arrays: one call per form)."""
-    sp = _sympy()
-    from .symbolic import special
+    """expr at arrays (u, y) in float64 as the kernels evaluate it (the verifier's
+    ``float64_function``, one call per form)."""
+    from .symbolic.claims.families import float64_function
     from .symbolic.families import U, Y
-    from .symbolic.stable import to_elementary
-    mirrors = {}
-    for f in sp.sympify(expr).atoms(sp.Function):
-        if hasattr(f.func, "numpy_function"):
-            mirrors[f.func.__name__] = f.func.numpy_function
-        elif getattr(f.func, "kernel_name", None):
-            mirrors[f.func.__name__] = getattr(special, f"{f.func.__name__}_float64")
-    fn = sp.lambdify([U, Y], to_elementary(expr), modules=[mirrors, "scipy", "numpy"])
+    fn = float64_function([U, Y], expr)
     with np.errstate(all="ignore"):
         return np.broadcast_to(np.asarray(fn(u, y), dtype=float), u.shape)
 

@@ -57,9 +57,10 @@ def _mills(u):
 
 # ---- evaluation ----------------------------------------------------------------------------
 
-def _float64(args, expr):
-    """float64 evaluation of expr as the kernels write it: each special function of special.py
-    through its float64 mirror, erfc by SciPy."""
+def float64_function(args, expr):
+    """expr as a numpy function of args, evaluated as the kernels write it: each special function
+    of special.py through its float64 mirror (bit for bit the kernels' arithmetic), erfc by
+    SciPy, the rest by numpy; it takes scalars or arrays."""
     from ..stable import to_elementary
     mirrors = {}
     for f in sp.sympify(expr).atoms(sp.Function):
@@ -68,7 +69,12 @@ def _float64(args, expr):
         elif getattr(f.func, "kernel_name", None):
             from .. import special
             mirrors[f.func.__name__] = getattr(special, f"{f.func.__name__}_float64")
-    fn = sp.lambdify(args, to_elementary(expr), modules=[mirrors, "scipy", "numpy"])
+    return sp.lambdify(args, to_elementary(expr), modules=[mirrors, "scipy", "numpy"])
+
+
+def _float64(args, expr):
+    """float64 evaluation of expr at scalar arguments (``float64_function``)."""
+    fn = float64_function(args, expr)
 
     def call(*values):
         with np.errstate(all="ignore"):
