@@ -255,7 +255,7 @@ class _GLM(BaseEstimator):
         if name == "sgd" and not in_memory:
             raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
         if name == "sgd" and make_objective is SparseObjective:
-            raise ValueError("solver 'sgd' does not run on sparse X yet; use lbfgs, newton-cg, newton or gd")
+            raise ValueError("solver 'sgd' does not run on sparse X yet; use lbfgs, newton-cg, tron, newton or gd")
         solver = make_solver(name, getattr(self, "solver_options", None), getattr(self, "random_state", None))
         if not solver.pins_reference and family.is_vector:
             objective = objective_for(False)

@@ -270,7 +270,7 @@ class SparseObjective(Objective):
         return as_csr(self.X[:, columns])
 
     def batch_grad(self, theta, rows):
-        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")
+        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, tron, newton or gd")
 
     def smoothness(self, theta):
-        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, newton or gd")
+        raise ValueError("solver 'sgd' does not run on sparse X; use lbfgs, newton-cg, tron, newton or gd")
