@@ -61,12 +61,17 @@ class Path:
     converged: np.ndarray
 
 
-def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offset=None):
+def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offset=None, strong_rules=True):
     """Fit ``estimator`` (L1 or elastic net) along a grid of penalties, each fit warm-started from
     the previous one. strengths: a count n (n points on a log scale from the largest penalty,
     ``largest_penalty``, down to DEFAULT_RATIO times it: C from C_max up to C_max/1e-4, alpha
     from alpha_max down to 1e-4 alpha_max), or the values themselves (C or alpha, > 0, fitted
-    from the strongest penalty to the weakest). Returns a ``Path``."""
+    from the strongest penalty to the weakest). strong_rules: screen each fit after the first
+    by the sequential strong rule (Tibshirani et al. 2012; the proximal Newton solver's
+    ``strong_rule`` option, ρ = λ_{k−1}/λ_k the ratio of consecutive penalties, see
+    ``solvers.proximal_newton``), the KKT conditions over every feature checked after each
+    fit: the same optima, with passes over the strong set's columns of X only. Returns a
+    ``Path``."""
     _check_l1(estimator)
     classifier = is_classifier(estimator)
     key = "C" if classifier else "alpha"
@@ -85,8 +90,12 @@ def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offse
                              f"{strengths!r}")
         grid = np.sort(grid) if classifier else np.sort(grid)[::-1]
     model = clone(estimator).set_params(warm_start=True)
+    options = dict(estimator.solver_options or {})
     coefs, intercepts, n_iter, converged = [], [], [], []
-    for value in grid:
+    for k, value in enumerate(grid):
+        if strong_rules and k > 0:  # λ ∝ 1/C for a classifier, ∝ alpha for a regressor
+            ratio = value / grid[k - 1] if classifier else grid[k - 1] / value
+            model.set_params(solver_options={**options, "strong_rule": float(ratio)})
         model.set_params(**{key: float(value)}).fit(X, y, sample_weight=sample_weight, offset=offset)
         coefs.append(np.array(model.coef_, copy=True))
         intercepts.append(np.array(model.intercept_, copy=True))

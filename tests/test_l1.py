@@ -581,3 +581,86 @@ def test_path_bad_input(estimator, strengths, message):
     X, y = standardised("breast_cancer")
     with pytest.raises(ValueError, match=message):
         regularization_path(estimator, X, y.astype(float) if isinstance(estimator, GLMRegressor) else y, strengths)
+
+
+# ---- strong rules ----------------------------------------------------------------------------------
+def wide_problem(classes, n=200, d=600, seed=7):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    beta = np.zeros(d)
+    beta[:8] = rng.normal(scale=2.0, size=8)
+    if classes == 2:
+        return X, (X @ beta + rng.logistic(size=n) > 0).astype(int)
+    scores = np.column_stack([X @ beta, X @ np.roll(beta, 4), np.zeros(n)])
+    return X, np.argmax(scores + rng.gumbel(size=(n, 3)), axis=1)
+
+
+@pytest.fixture
+def screening_rounds(monkeypatch):
+    """Each screened solve's ``screening_`` (columns solved over, violators added per round)."""
+    rounds = []
+    original = ProximalNewton._screened
+
+    def recording(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        rounds.append(list(self.screening_))
+        return result
+
+    monkeypatch.setattr(ProximalNewton, "_screened", recording)
+    return rounds
+
+
+@pytest.mark.parametrize("classes, l1_ratio", [(2, 1.0), (2, 0.5), (3, 1.0)], ids=["binary-l1", "binary-enet",
+                                                                                    "multinomial-l1"])
+def test_strong_rules_give_the_same_path_over_few_columns(classes, l1_ratio, screening_rounds):
+    """N = 200, d = 600, 8 penalties from the largest down to 1/5 of it: the path screened by
+    the sequential strong rule equals the unscreened one (coefficients to 1e-8, the same zeros),
+    and every solve after the first runs over at most half the 600 columns (the first over
+    fewer than 20)."""
+    from symlogit.path import largest_penalty, regularization_path
+
+    X, y = wide_problem(classes)
+    estimator = LogisticRegression(l1_ratio=l1_ratio, tol=1e-10)
+    grid = largest_penalty(estimator, X, y) * np.geomspace(1.0, 5.0, 8)
+    plain = regularization_path(estimator, X, y, grid, strong_rules=False)
+    assert not screening_rounds
+    screened = regularization_path(estimator, X, y, grid)
+    assert screened.converged.all() and plain.converged.all()
+    assert np.abs(screened.coefs - plain.coefs).max() < 1e-8
+    assert np.abs(screened.intercepts - plain.intercepts).max() < 1e-8
+    assert np.array_equal(screened.coefs == 0, plain.coefs == 0) and screened.coefs[-1].any()
+    assert len(screening_rounds) == 7  # every fit after the first
+    sizes = [rounds[-1][0] if rounds else 600 for rounds in screening_rounds]
+    assert max(sizes) <= 300 and sizes[0] < 20, sizes  # ≤ 300: screened (else the plain solve)
+
+
+def test_kkt_check_catches_features_a_too_aggressive_screen_discards():
+    """strong_rule = 0 keeps only |∇_j f| ≥ 2λ₁ at the start (the rule's λ₁(2 − ρ)), which
+    discards features that belong to the optimum (λ₁ < |∇_j f| < 2λ₁ among them): the KKT check
+    over every feature finds them, the solve is repeated with them, and the result is the
+    unscreened optimum."""
+    X, y = wide_problem(2)
+    family = estimator_family("logit", True)
+    lam = 1.0 / (0.05 * len(y))
+    objective = Objective(X, y.astype(float), np.ones(len(y)), family, True, 0.0, l1_strength=lam)
+    start = np.zeros(objective.n_params)
+    plain = ProximalNewton().minimize(objective, start, 1e-10, 100)
+    solver = ProximalNewton(strong_rule=0.0)
+    screened = solver.minimize(objective, start, 1e-10, 100)
+    first, added = solver.screening_[0]
+    support = np.flatnonzero(plain.theta[1:])
+    assert first < support.size  # the screen kept fewer columns than the optimum uses
+    assert len(solver.screening_) > 1 and added > 0
+    assert solver.screening_[-1][1] == 0
+    assert screened.converged and kkt_violation(objective, screened.theta) <= 1e-9
+    assert np.abs(screened.theta - plain.theta).max() < 1e-8
+    # the history's last stationarity is over every parameter, not the last screened solve's alone
+    stationarity = L1Penalty.of(objective).stationarity(screened.theta, objective.value_grad(screened.theta)[1])
+    assert screened.history[-1].grad_max == pytest.approx(stationarity, rel=1e-12, abs=1e-18)
+
+
+def test_strong_rule_option_is_checked():
+    with pytest.raises(ValueError, match="strong_rule must be a number >= 0"):
+        ProximalNewton(strong_rule=-1.0)
+    with pytest.raises(ValueError, match="strong_rule must be a number >= 0"):
+        LogisticRegression(l1_ratio=1.0, solver_options={"strong_rule": "yes"}).fit(*standardised("iris"))

@@ -49,6 +49,8 @@ work: Hessian-vector products (``objective.hessp``) inside the coordinate descen
 W, and strong rules (Tibshirani et al. 2012) to start W smaller along a path.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import scipy.linalg
 from numba import njit
@@ -184,8 +186,13 @@ class ProximalNewton:
     #: Coordinate-descent sweeps between Newton steps on the support (see the module docstring).
     ROUND_SWEEPS = 20
 
-    def __init__(self, max_sweeps=1000, inner_fraction=0.1, damping=1e-12, subset_fraction=0.5, search=None):
+    def __init__(self, max_sweeps=1000, inner_fraction=0.1, damping=1e-12, subset_fraction=0.5, search=None,
+                 strong_rule=None):
         self.subset_fraction = check_positive("subset_fraction", subset_fraction, allow_zero=True)
+        self.strong_rule = None if strong_rule is None else check_positive("strong_rule", strong_rule,
+                                                                           allow_zero=True)
+        #: After a screened solve: one (columns solved over, KKT violators added) pair per round.
+        self.screening_ = []
         self.max_sweeps = check_positive("max_sweeps", max_sweeps, integer=True)
         self.inner_fraction = check_positive("inner_fraction", inner_fraction)
         self.damping = check_positive("damping", damping, allow_zero=True)
@@ -226,12 +233,12 @@ class ProximalNewton:
             return objective.value_grad_hess(theta)
         return (*objective.value_grad(theta), None)
 
-    def hessian_on(self, objective, theta, work, H, columns):
+    def hessian_on(self, objective, theta, work, H, columns, width):
         """H's rows and columns for W: from the whole Hessian H where it is at hand or W's columns
         are many, else from the objective over W's columns only (``Objective.on_columns``)."""
         used = np.unique(columns[work])
         used = used[used >= 0]
-        if H is None and not self.narrow(used, objective.X.shape[1]):
+        if H is None and not self.narrow(used, width):
             H = objective.value_grad_hess(theta)[2]
         if H is not None:
             return H[np.ix_(work, work)]
@@ -243,6 +250,58 @@ class ProximalNewton:
     def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
         check_positive("tol", tol)
         check_positive("max_iter", max_iter, integer=True)
+        theta = np.array(theta, dtype=np.float64)
+        if self.strong_rule is None or not objective.l1:
+            return self._minimize(objective, theta, tol, max_iter, callback, stop)
+        return self._screened(objective, theta, tol, max_iter, callback, stop)
+
+    def strong_set(self, objective, theta, grad, penalty, columns):
+        """The columns of X that the sequential strong rule keeps (see Screening in the module
+        docstring): those with a parameter that is unpenalised, nonzero, or has |∇_j f(θ)| ≥
+        λ₁ (2 − ρ), ρ = ``strong_rule``."""
+        keep = ~penalty.penalised | (theta != 0) | (np.abs(grad) >= penalty.strength * (2.0 - self.strong_rule))
+        used = np.unique(columns[keep])
+        return used[used >= 0]
+
+    def _screened(self, objective, theta, tol, max_iter, callback, stop):
+        """Solve over the strong set's columns of X only (``Objective.on_columns``), check the KKT
+        conditions over every parameter, add the columns of those that break them, and solve
+        again from there until none does (see Screening in the module docstring)."""
+        penalty = L1Penalty.of(objective)
+        columns = objective.parameter_columns()
+        _, grad = objective.value_grad(theta)
+        screened = self.strong_set(objective, theta, grad, penalty, columns)
+        self.screening_ = []
+        if not self.narrow(screened, objective.X.shape[1]):  # little to save: the plain solve
+            return self._minimize(objective, theta, tol, max_iter, callback, stop)
+        result = None
+        while True:
+            keep = (columns < 0) | np.isin(columns, screened)
+            used = 0 if result is None else result.n_iter
+            later = self._minimize(objective.on_columns(screened), theta[keep], tol, max(max_iter - used, 1), callback,
+                                   stop, width=objective.X.shape[1])
+            result = later if result is None else result.followed_by(later)
+            theta = np.zeros_like(theta)
+            theta[keep] = later.theta
+            _, grad = objective.value_grad(theta)
+            subgradient = penalty.subgradient(theta, grad)
+            violators = np.unique(columns[~keep & (np.abs(subgradient) > tol)])
+            self.screening_.append((int(screened.size), int(violators.size)))
+            if violators.size == 0 or not later.converged or result.n_iter >= max_iter:
+                break
+            screened = np.union1d(screened, violators)
+        result.theta = theta
+        result.history[-1] = replace(result.history[-1], grad_max=float(np.max(np.abs(subgradient), initial=0.0)))
+        if violators.size and result.converged:
+            result.converged, result.message = False, f"max_iter={max_iter} reached"
+        return result
+
+    def _minimize(self, objective, theta, tol, max_iter, callback=None, stop=None, width=None):
+        """The solve over every parameter of ``objective`` (steps 1-3 of the module docstring).
+        width: the columns of X against which W's are few (``narrow``): X's own, or where
+        ``objective`` is a screened one, the whole problem's (a Hessian over W's columns, not
+        over all the screened ones, as the unscreened solve would form)."""
+        width = objective.X.shape[1] if width is None else width
         penalty = L1Penalty.of(objective)
         full = _WithL1(objective, penalty)
         columns = objective.parameter_columns()
@@ -263,9 +322,9 @@ class ProximalNewton:
                 break
             work = self.working_set(theta, g, penalty)
             used = np.unique(columns[work])
-            wide = not self.narrow(used[used >= 0], objective.X.shape[1])
+            wide = not self.narrow(used[used >= 0], width)
             inner_tol = max(min(self.inner_fraction, stationarity) * stationarity, 0.01 * tol)
-            x = self.model_minimiser(self.hessian_on(objective, theta, work, H, columns), g, theta, penalty, work,
+            x = self.model_minimiser(self.hessian_on(objective, theta, work, H, columns, width), g, theta, penalty, work,
                                      inner_tol)
             d = x - theta
             decrease = penalty.decrease(theta, g, d)
