@@ -94,7 +94,8 @@ def penalised_objective(family, X, y, coef, intercept, l1, l2, sample_weight=Non
     coef = np.asarray(coef, dtype=np.float64)
     U = X @ coef.T + intercept
     w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    return _mean_loss(family, np.asarray(U), np.asarray(y), w) + l1 * np.abs(coef).sum() + 0.5 * l2 * (coef * coef).sum()
+    penalty = l1 * np.abs(coef).sum() + 0.5 * l2 * (coef * coef).sum()
+    return _mean_loss(family, np.asarray(U), np.asarray(y), w) + penalty
 
 
 def assert_parity(F_ours, F_theirs, ours, theirs):

@@ -39,14 +39,14 @@ Converged when max_j |min-norm subgradient of F|_j ≤ tol (``L1Penalty.stationa
 history's ``loss`` is F and its ``grad_max`` that stationarity measure. With λ₁ = 0 this is
 Newton's method with the Newton system solved by coordinate descent.
 
-Cost: the gradient is over all p parameters every iteration (one pass over X, for the
-working set and the KKT check; over the strong set's alone when screened, see Screening); the Hessian is the generated kernel's over the columns of X
-that W touches only (``Objective.on_columns``: N q² for q of them, on a copy of those columns)
-where they are at most half of X's, else f's whole p×p Hessian from the same pass as the
-gradient. So a wide problem with a sparse solution touches few columns in its Hessians; W
-itself must stay moderate (a dense |W|×|W| matrix, O(|W|²) a coordinate-descent sweep). Future
-work: Hessian-vector products (``objective.hessp``) inside the coordinate descent for a large
-W (see Screening for where the time of a wide path goes).
+Cost: the gradient is over all p parameters every iteration (one pass over X, for the working
+set and the KKT check; over the strong set's alone when screened, see Screening); the Hessian is
+the generated kernel's over the columns of X that W touches only (``Objective.on_columns``: N q²
+for q of them, on a copy of those columns) where they are at most half of X's, else f's whole
+p×p Hessian from the same pass as the gradient. So a wide problem with a sparse solution touches
+few columns in its Hessians; W itself must stay moderate (a dense |W|×|W| matrix, O(|W|²) a
+coordinate-descent sweep). Future work: Hessian-vector products (``objective.hessp``) inside the
+coordinate descent for a large W (see Screening for where the time of a wide path goes).
 
 Screening (option ``strong_rule`` = ρ; ``symlogit.path.regularization_path`` sets it to
 ρ = λ_{k−1}/λ_k at each point after the first): the sequential strong rule of Tibshirani,
@@ -361,8 +361,8 @@ class ProximalNewton:
             used = np.unique(columns[work])
             wide = not self.narrow(used[used >= 0], width)
             inner_tol = max(min(self.inner_fraction, stationarity) * stationarity, 0.01 * tol)
-            x = self.model_minimiser(self.hessian_on(objective, theta, work, H, columns, width), g, theta, penalty, work,
-                                     inner_tol)
+            H_W = self.hessian_on(objective, theta, work, H, columns, width)
+            x = self.model_minimiser(H_W, g, theta, penalty, work, inner_tol)
             d = x - theta
             decrease = penalty.decrease(theta, g, d)
             if not decrease < 0:
