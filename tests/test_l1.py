@@ -664,3 +664,25 @@ def test_strong_rule_option_is_checked():
         ProximalNewton(strong_rule=-1.0)
     with pytest.raises(ValueError, match="strong_rule must be a number >= 0"):
         LogisticRegression(l1_ratio=1.0, solver_options={"strong_rule": "yes"}).fit(*standardised("iris"))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_an_empty_strong_set_still_reaches_the_optimum(fit_intercept):
+    """λ₁ = 0.75 max_j |∇_j f(0)| with strong_rule = 0 keeps no column (|∇_j f| < 2λ₁ for all):
+    the first solve is over the intercept alone (or nothing), and the KKT check brings in the
+    columns of the optimum."""
+    X, y = standardised("breast_cancer")
+    family = estimator_family("logit", True)
+
+    def objective(l1):
+        return Objective(X, y.astype(float), np.ones(len(y)), family, fit_intercept, 0.0, l1_strength=l1)
+
+    start = np.zeros(objective(0.0).n_params)
+    columns = objective(0.0).parameter_columns()
+    lam = 0.75 * np.abs(objective(0.0).value_grad(start)[1][columns >= 0]).max()
+    plain = ProximalNewton().minimize(objective(lam), start, 1e-10, 100)
+    solver = ProximalNewton(strong_rule=0.0)
+    screened = solver.minimize(objective(lam), start, 1e-10, 100)
+    assert solver.screening_[0][0] == 0 and solver.screening_[-1][1] == 0 and len(solver.screening_) > 1
+    assert screened.converged and np.abs(screened.theta - plain.theta).max() < 1e-8
+    assert np.count_nonzero(screened.theta[columns >= 0]) > 0
