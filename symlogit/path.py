@@ -73,6 +73,8 @@ def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offse
     fit: the same optima, with passes over the strong set's columns of X only. Returns a
     ``Path``."""
     _check_l1(estimator)
+    if not isinstance(strong_rules, (bool, np.bool_)):
+        raise ValueError(f"strong_rules must be True or False, got {strong_rules!r}")
     classifier = is_classifier(estimator)
     key = "C" if classifier else "alpha"
     if isinstance(strengths, (int, np.integer)) and not isinstance(strengths, bool):
@@ -90,12 +92,11 @@ def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offse
                              f"{strengths!r}")
         grid = np.sort(grid) if classifier else np.sort(grid)[::-1]
     model = clone(estimator).set_params(warm_start=True)
-    options = dict(estimator.solver_options or {})
     coefs, intercepts, n_iter, converged = [], [], [], []
     for k, value in enumerate(grid):
-        if strong_rules and k > 0:  # λ ∝ 1/C for a classifier, ∝ alpha for a regressor
+        if strong_rules and k > 0:  # (the first fit has checked solver_options) λ ∝ 1/C, or ∝ alpha
             ratio = value / grid[k - 1] if classifier else grid[k - 1] / value
-            model.set_params(solver_options={**options, "strong_rule": float(ratio)})
+            model.set_params(solver_options={**(estimator.solver_options or {}), "strong_rule": float(ratio)})
         model.set_params(**{key: float(value)}).fit(X, y, sample_weight=sample_weight, offset=offset)
         coefs.append(np.array(model.coef_, copy=True))
         intercepts.append(np.array(model.intercept_, copy=True))

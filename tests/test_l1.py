@@ -574,13 +574,16 @@ def test_path_equals_cold_fits_with_fewer_iterations():
     (LogisticRegression(l1_ratio=1.0), [], "non-empty list"),
     (LogisticRegression(l1_ratio=1.0), [1.0, -1.0], "values of C > 0"),
     (GLMRegressor(l1_ratio=1.0), [0.0], "values of alpha > 0"),
-], ids=["l2", "penalty", "count", "empty", "negative", "alpha-zero"])
+    (LogisticRegression(l1_ratio=1.0, solver_options="fast"), [0.1, 1.0], "solver_options must be a dict"),
+    (LogisticRegression(l1_ratio=1.0), {"strong_rules": "yes"}, "strong_rules must be True or False"),
+], ids=["l2", "penalty", "count", "empty", "negative", "alpha-zero", "solver-options", "strong-rules"])
 def test_path_bad_input(estimator, strengths, message):
     from symlogit.path import regularization_path
 
     X, y = standardised("breast_cancer")
+    keywords = strengths if isinstance(strengths, dict) else {"strengths": strengths}
     with pytest.raises(ValueError, match=message):
-        regularization_path(estimator, X, y.astype(float) if isinstance(estimator, GLMRegressor) else y, strengths)
+        regularization_path(estimator, X, y.astype(float) if isinstance(estimator, GLMRegressor) else y, **keywords)
 
 
 # ---- strong rules ----------------------------------------------------------------------------------

@@ -292,7 +292,7 @@ class ProximalNewton:
             return self._minimize(objective, theta, tol, max_iter, callback, stop)
         return self._screened(objective, theta, tol, max_iter, callback, stop)
 
-    def strong_set(self, objective, theta, grad, penalty, columns):
+    def strong_set(self, theta, grad, penalty, columns):
         """The columns of X that the sequential strong rule keeps (see Screening in the module
         docstring): those with a parameter that is unpenalised, nonzero, or has |∇_j f(θ)| ≥
         λ₁ (2 − ρ), ρ = ``strong_rule``."""
@@ -307,7 +307,7 @@ class ProximalNewton:
         penalty = L1Penalty.of(objective)
         columns = objective.parameter_columns()
         _, grad = objective.value_grad(theta)
-        screened = self.strong_set(objective, theta, grad, penalty, columns)
+        screened = self.strong_set(theta, grad, penalty, columns)
         self.screening_ = []
         if not self.narrow(screened, objective.X.shape[1]):  # little to save: the plain solve
             return self._minimize(objective, theta, tol, max_iter, callback, stop)
