@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from symlogit import LogisticRegression
-from symlogit.path import regularization_path
+from symlogit.path import largest_penalty, regularization_path
 from symlogit.solvers import objective as objective_module
 from symlogit.solvers.proximal_newton import ProximalNewton
 
@@ -71,7 +71,6 @@ def main():
     args = parser.parse_args()
     X, y = problem(args.n, args.p, args.density)
     estimator = LogisticRegression(l1_ratio=1.0, tol=1e-8, max_iter=200)
-    from symlogit.path import largest_penalty
     top = largest_penalty(estimator, X, y)
     grid = top * np.geomspace(1.0, 1.0 / args.ratio, args.points)
     regularization_path(estimator, X[:, :50], y, grid[:2])  # compile the kernels first
