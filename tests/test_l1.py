@@ -573,8 +573,8 @@ def test_path_equals_cold_fits_with_fewer_iterations():
     (LogisticRegression(l1_ratio=1.0), 1, "a count >= 2"),
     (LogisticRegression(l1_ratio=1.0), [], "non-empty list"),
     (LogisticRegression(l1_ratio=1.0), [1.0, -1.0], "values of C > 0"),
-    (GLMRegressor(l1_ratio=1.0), [0.0], "values of alpha > 0"),
-], ids=["l2", "penalty", "count", "empty", "negative", "alpha-zero"])
+    (GLMRegressor(l1_ratio=1.0), [0.1, -1.0], "values of alpha >= 0"),
+], ids=["l2", "penalty", "count", "empty", "negative", "alpha-negative"])
 def test_path_bad_input(estimator, strengths, message):
     from symlogit.path import regularization_path
 
