@@ -592,7 +592,7 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
     rows, held_out, out_of_fold, selection = every, None, None, None
     if cv is not None:
         *held_out, out_of_fold, C, selection = _cross_validate(every, cv, source, options, stratify)
-        options["C" if classifier_options(options) else "alpha"] = C
+        options["C" if _classifier_options(options) else "alpha"] = C
     if test_size is not None:
         train, test = _split(every, test_size, options["seed"], stratify)
         rows, shown = every.take(train), every.take(test)
@@ -966,7 +966,7 @@ def _say_if_compiling(family, command):
                    "later runs)", err=True)
 
 
-def classifier_options(options):
+def _classifier_options(options):
     """Whether options["family"] is a classifier family."""
     from .family import get_family
 
@@ -978,7 +978,7 @@ def _strength(options):
     --penalty none)."""
     unpenalised = options["penalty"] == "none"
     l1_ratio = 0.0 if unpenalised else options.get("l1_ratio", 0.0)
-    if classifier_options(options):
+    if _classifier_options(options):
         return {"penalty": None if unpenalised else "auto", "C": options["C"], "l1_ratio": l1_ratio}
     return {"alpha": 0.0 if unpenalised else options["alpha"], "l1_ratio": l1_ratio}
 

@@ -219,7 +219,7 @@ class _CrossValidated(BaseEstimator):
         coef = start[..., :d]
         intercept = start[..., d] if self.fit_intercept else np.zeros(start.shape[:-1])
         if is_classifier(self):
-            model.classes_ = self.classes_
+            model.classes_ = self._classes
             model.coef_, model.intercept_ = np.atleast_2d(coef).copy(), np.atleast_1d(intercept).astype(np.float64)
         else:
             model.coef_, model.intercept_ = coef.copy(), float(intercept)
@@ -306,7 +306,7 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
         if targets.labels is None:
             raise ValueError(f"{type(self).__name__} needs class labels in y (cross-validation is stratified by class); "
                              "got probabilities")
-        self.classes_ = targets.classes
+        self._classes = targets.classes  # classes_ once the fit succeeds
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             w = np.ones(len(y)) if sample_weight is None else sample_weight
             totals = np.bincount(targets.labels, w, targets.n_classes)
@@ -316,7 +316,7 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
 
     def _check_folds(self, y, folds):
         for f, (train, _) in enumerate(folds):
-            missing = np.setdiff1d(self.classes_, np.unique(y[train]))
+            missing = np.setdiff1d(self._classes, np.unique(y[train]))
             if missing.size:
                 raise ValueError(f"the training rows of fold {f} have no row of class(es) {missing.tolist()!r}; every "
                                  "fold must train on every class: use fewer folds (cv) or a stratified splitter")
@@ -334,9 +334,9 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
     def _with_labels(self, scorer):
         """A metric that takes ``labels`` (log-loss, ...) given every class, so that a held-out
         fold without some class is scored as scikit-learn scores it."""
-        extra = {"labels": self.classes_}
-        if len(self.classes_) == 2 and "pos_label" in inspect.signature(scorer._score_func).parameters:
-            extra["pos_label"] = self.classes_[-1]
+        extra = {"labels": self._classes}
+        if len(self._classes) == 2 and "pos_label" in inspect.signature(scorer._score_func).parameters:
+            extra["pos_label"] = self._classes[-1]
         return make_scorer(scorer._score_func, greater_is_better=scorer._sign == 1,
                            response_method=scorer._response_method, **extra, **getattr(scorer, "_kwargs", {}))
 
@@ -346,7 +346,7 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
         return float(np.average(model.predict(X, offset) == y, weights=weights))
 
     def _set_selection(self, grids, strength):
-        self.C_ = strength
+        self.C_, self.classes_ = strength, self._classes
 
     def decision_function(self, X, offset=None):
         """``GLMClassifier.decision_function`` of the chosen model."""
