@@ -90,6 +90,22 @@ def test_sample_weights_as_scikit_learn(binary):
     assert not np.allclose(ours.scores_, ours_cv(X, y).scores_, atol=1e-3)  # the weights count
 
 
+def test_balanced_class_weight_is_computed_on_all_rows_as_scikit_learn(binary):
+    X, y = binary
+    y = (X @ [1.0, -0.5, 0.0, 0.25] > 0.8).astype(int) ^ (np.arange(len(y)) % 9 == 0)  # unbalanced, not separable
+    w = np.random.default_rng(2).uniform(0.2, 3.0, len(y))
+    ours = LogisticRegressionCV(Cs=CS, cv=FOLDS, scoring="neg_log_loss", tol=1e-10, class_weight="balanced").fit(
+        X, y, sample_weight=w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = SkLogisticRegressionCV(Cs=CS, l1_ratios=(0.0,), cv=FOLDS, scoring="neg_log_loss", tol=1e-12,
+                                        solver="newton-cholesky", class_weight="balanced",
+                                        use_legacy_attributes=False).fit(X, y, sample_weight=w)
+    assert ours.C_ == theirs.C_
+    np.testing.assert_allclose(ours.scores_, theirs.scores_, atol=1e-6)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6)
+
+
 def test_refit_false_averages_the_folds_as_scikit_learn(binary):
     X, y = binary
     ours = ours_cv(X, y, (0.5, 1.0), refit=False)
