@@ -304,8 +304,8 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
         """classes_, and class_weight='balanced' as weights of all rows (scikit-learn's)."""
         targets = encode_targets(y)
         if targets.labels is None:
-            raise ValueError(f"{type(self).__name__} needs class labels in y (cross-validation is stratified by class); "
-                             "got probabilities")
+            raise ValueError(f"{type(self).__name__} needs class labels in y (cross-validation is stratified by "
+                             "class); got probabilities")
         self._classes = targets.classes  # classes_ once the fit succeeds
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             w = np.ones(len(y)) if sample_weight is None else sample_weight
@@ -466,8 +466,8 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
         for ratio in ratios:
             top = largest_penalty(clone(base).set_params(l1_ratio=float(ratio)), X, y, weights, offset)
             if top == 0:
-                raise ValueError("every coefficient is 0 at every alpha (the loss's gradient is 0 at the intercept-only "
-                                 "fit): give alphas as a list")
+                raise ValueError("every coefficient is 0 at every alpha (the loss's gradient is 0 at the "
+                                 "intercept-only fit): give alphas as a list")
             rows.append(np.geomspace(top, self.eps * top, self.alphas))
         return np.array(rows)
 

@@ -42,7 +42,8 @@ def sklearn_cv(X, y, l1_ratios=(0.0,), sample_weight=None, refit=True, Cs=CS):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # saga's ConvergenceWarning where it stops at max_iter
         return SkLogisticRegressionCV(Cs=Cs, l1_ratios=l1_ratios, cv=FOLDS, scoring="neg_log_loss", solver=solver,
-                                      tol=1e-12 if solver == "newton-cholesky" else 1e-10, max_iter=100_000, refit=refit,
+                                      tol=1e-12 if solver == "newton-cholesky" else 1e-10, max_iter=100_000,
+                                      refit=refit,
                                       use_legacy_attributes=False).fit(X, y, sample_weight=sample_weight)
 
 
