@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 DEFAULT_TOL = 1e-8
 
 _LAZY = {"Family": "userfamily", "LogisticRegression": "estimator", "GLMClassifier": "estimator", "GLMRegressor": "estimator",
-         "SeparationWarning": "estimator", "Inference": "inference"}
+         "SeparationWarning": "estimator", "Inference": "inference", "LogisticRegressionCV": "cv", "GLMClassifierCV": "cv",
+         "GLMRegressorCV": "cv"}
 
 
 def __getattr__(name):
@@ -26,4 +27,5 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Family", "LogisticRegression", "GLMClassifier", "GLMRegressor", "SeparationWarning", "Inference", "__version__"]
+__all__ = ["Family", "LogisticRegression", "GLMClassifier", "GLMRegressor", "LogisticRegressionCV", "GLMClassifierCV",
+           "GLMRegressorCV", "SeparationWarning", "Inference", "__version__"]

@@ -376,8 +376,11 @@ def _collect_warnings(caught):
 @click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Inverse L2 penalty strength (scikit-learn's C).")
 @click.option("--Cs", "Cs", default=None, metavar="N|C,...",
-              help="A grid of C for --cv to choose from: N values from 1e-4 to 1e4 on a log scale (scikit-learn's "
-              "LogisticRegressionCV), or a list; the C of the best mean held-out log-loss is fitted on all rows.")
+              help="A grid of C for --cv to choose from: a list, or N values on a log scale: from 1e-4 to 1e4 "
+              "(scikit-learn's LogisticRegressionCV) for an L2 penalty; with an L1 term (--l1-ratio > 0) from C_max, "
+              "the smallest C that zeros every coefficient on all rows, up to 1e4 C_max (glmnet's path). Each fold "
+              "fits the grid as one warm-started path; the C of the best mean held-out log-loss is fitted on all "
+              "rows, and --report adds the path and the CV curve.")
 @click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="L2 strength of a regression family (scikit-learn's PoissonRegressor alpha); classifiers use --C.")
 @click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True)
@@ -398,7 +401,8 @@ def _collect_warnings(caught):
               "implies --cov-type cluster. The columns are not features unless --features names them.")
 @click.option("--out", "out", type=click.Path(path_type=str), default=None, help="Write the model here (JSON).")
 @click.option("--report", "report_dir", type=click.Path(path_type=str), default=None,
-              help="Write report.md and convergence.png into this directory.")
+              help="Write report.md and its plots into this directory (with --Cs: the path of the coefficients "
+              "against C and the CV curve).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the result.")
 @click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
               help="dask: DATA is a directory or glob of Parquet files, fitted on a Dask cluster.")
@@ -426,6 +430,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
       symlogit fit data.csv --target label --id customer --drop 'note_*' --test-size 0.2
       symlogit fit data.csv --target label --weight w --cv 5
       symlogit fit data.csv --target label --cv 5 --Cs 20
+      symlogit fit data.csv --target label --l1-ratio 1 --Cs 30 --cv 5 --report report/
       symlogit fit data.csv --target label --l1-ratio 1 --C 0.1
       symlogit fit data.parquet --solver sgd --max-iter 20 --quiet
       symlogit fit claims.csv --family poisson --target count --offset log_exposure --penalty none
@@ -526,8 +531,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     _say_if_compiling(chosen.for_classes(n_classes or 2) if chosen.multiclass else chosen, "fit")
     with warnings.catch_warnings():  # a fit on named sparse X, its figures on the same CSR rows
         warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
-        model, seconds, rows, figures, held_out, curves = _fit_and_evaluate(every, source, options, quiet,
-                                                                            n_classes is not None)
+        model, seconds, rows, figures, held_out, curves, selection = _fit_and_evaluate(every, source, options, quiet,
+                                                                                       n_classes is not None)
     summary = _summary(model, source, every.X.shape, table.target, options, seconds, figures, held_out,
                        fitted=len(rows.y))
     inference, note = _inference(model, penalty, report_dir, cov_type, rows.groups)
@@ -535,7 +540,26 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
         _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
                     held_out, design)
     if report_dir is not None:
-        _write_report(report_dir, model, summary, inference, note, data, source, options, curves)
+        if selection is not None:
+            selection = selection._replace(path=_full_path(every, source, options))
+        _write_report(report_dir, model, summary, inference, note, data, source, options, curves, selection)
+
+
+def _full_path(rows, source, options):
+    """The warm-started path (``path.regularization_path``) over --Cs's grid on all rows, for the
+    report's path plot."""
+    import warnings
+
+    from .path import regularization_path
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            path = regularization_path(_estimator(options), rows.X, rows.y, options["Cs"], rows.weights, rows.offset)
+        except ValueError as error:
+            fail(_speak_cli(f"{source}: {error}"))
+    _collect_warnings(caught)
+    return path
 
 
 def _design(frame, source, columns, formula, penalty):
@@ -559,14 +583,16 @@ def _design(frame, source, columns, formula, penalty):
 
 def _fit_and_evaluate(every, source, options, quiet, stratify):
     """Fit on every row, or on the training part of a --test-size split (after --cv's folds):
-    (model, seconds, the rows fitted, their figures, (label, held-out figures) or None, and
-    (ROC and reliability curves, what rows they are of) for the report, or None)."""
+    (model, seconds, the rows fitted, their figures, (label, held-out figures) or None,
+    (ROC and reliability curves, what rows they are of) for the report, or None, and the
+    ``Selection`` of C by --cv from --Cs, or None)."""
     from . import evaluation
 
     test_size, cv = options["test_size"], options["cv"]
-    rows, held_out, out_of_fold = every, None, None
+    rows, held_out, out_of_fold, selection = every, None, None, None
     if cv is not None:
-        *held_out, out_of_fold, options["C"] = _cross_validate(every, cv, source, options, stratify)
+        *held_out, out_of_fold, C, selection = _cross_validate(every, cv, source, options, stratify)
+        options["C" if _classifier_options(options) else "alpha"] = C
     if test_size is not None:
         train, test = _split(every, test_size, options["seed"], stratify)
         rows, shown = every.take(train), every.take(test)
@@ -584,7 +610,7 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
         proba = out_of_fold if cv is not None else model.predict_proba(shown.X, shown.offset)
         shown = every if cv is not None else shown
         curves = (evaluation.curves_from_rows(shown.y, proba, model.classes_, shown.weights), what)
-    return model, seconds, rows, figures, held_out, curves
+    return model, seconds, rows, figures, held_out, curves, selection
 
 
 def _check_cov_type(cov_type, groups, given, penalty, report_dir):
@@ -634,7 +660,7 @@ def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
     return inference, " ".join(str(w.message) for w in caught) or None
 
 
-def _write_report(report_dir, model, summary, inference, note, data, source, options, curves=None):
+def _write_report(report_dir, model, summary, inference, note, data, source, options, curves=None, selection=None):
     from .report import write_report
     from .symbolic.printing import render
 
@@ -642,7 +668,8 @@ def _write_report(report_dir, model, summary, inference, note, data, source, opt
     path = write_report(report_dir, summary_lines=summary, history=model.history_, inference=inference,
                         inference_note=note, classes=getattr(model, "classes_", None), derivation=derivation,
                         provenance=_provenance(data, source, model, options), title=f"{source}: {model.family_} "
-                        f"fitted by {model.solver_}", tol=options["tol"], evaluation=curves)
+                        f"fitted by {model.solver_}", tol=options["tol"], evaluation=curves, selection=selection,
+                        feature_names=_feature_names(model, options))
     click.echo(f"report written to {path}")
 
 
@@ -745,9 +772,10 @@ def _penalty_name(options):
 
 
 def _check_Cs(Cs, cv, classifier, penalty, C_given):
-    """--Cs as a sorted list of C values (None without it): N values of logspace(-4, 4, N), or the
-    values listed; a one-line failure without --cv, with --C or --penalty none, for a regression
-    family, or for anything but a count of at least 2 or positive numbers."""
+    """--Cs as a count N >= 2 (the grid is made from the data: ``_grid``) or a sorted list of at
+    least 2 different C values (None without it); a one-line failure without --cv, with --C or
+    --penalty none, for a regression family, or for anything but a count of at least 2 or
+    positive numbers."""
     if Cs is None:
         return None
     if cv is None:
@@ -766,7 +794,7 @@ def _check_Cs(Cs, cv, classifier, penalty, C_given):
     if values is None:
         if count < 2:
             fail(f"--Cs {Cs}: expected at least 2 values of C")
-        values = np.logspace(-4, 4, count).tolist()
+        return count
     if not all(np.isfinite(v) and v > 0 for v in values):
         fail(f"--Cs {Cs}: every C must be a positive number")
     if len(set(values)) < 2:
@@ -774,15 +802,50 @@ def _check_Cs(Cs, cv, classifier, penalty, C_given):
     return sorted(set(values))
 
 
+def _grid(rows, base, Cs, source):
+    """The C values of --Cs N (see its --help): logspace(-4, 4, N) for an L2 penalty; with an L1
+    term N values on a log scale from C_max (``path.largest_penalty`` on all rows) to 1e4 C_max."""
+    import numpy as np
+
+    from .path import DEFAULT_RATIO, largest_penalty
+
+    if not isinstance(Cs, int):
+        return Cs
+    if not base.l1_ratio:
+        return np.logspace(-4, 4, Cs).tolist()
+    try:
+        top = largest_penalty(base, rows.X, rows.y, rows.weights, rows.offset)
+    except ValueError as error:
+        fail(_speak_cli(f"{source}: {error}"))
+    if not np.isfinite(top):
+        fail(f"{source}: every coefficient is 0 at every C (the loss's gradient is 0 at the intercept-only fit): "
+             "there is no path for --Cs to choose from; give --C")
+    return (np.geomspace(1.0, 1.0 / DEFAULT_RATIO, Cs) * top).tolist()
+
+
+class Selection(NamedTuple):
+    """What --cv chose C from, for the report: the grid, each C's mean and sd of the held-out
+    log-loss over the folds, the chosen C, and the path of the coefficients fitted on all rows
+    (``path.Path``, filled in where the report is written)."""
+    grid: list
+    mean: object
+    sd: object
+    chosen: float
+    path: object = None
+
+
 def _cross_validate(rows, k, source, options, stratify):
-    """(label, {figure: (mean, sd)}, out-of-fold class probabilities (N, K) or None, C) of k-fold
-    cross-validation, each fold fitted quietly. With a grid of C (options["Cs"]) each fold fits
-    the grid from the smallest C up, warm-started from the previous C, and C is the one of the
-    best mean held-out log-loss (the smallest C among ties); the figures and probabilities are
-    those at that C."""
+    """(label, {figure: (mean, sd)}, out-of-fold class probabilities (N, K) or None, C, a
+    ``Selection`` or None) of k-fold cross-validation. Each fold fits the grid of C (options["Cs"],
+    else the one C) as one warm-started path (``cv.fold_paths``, as ``LogisticRegressionCV``), and C
+    is the one of the best mean held-out log-loss (the smallest C among ties); the figures and
+    probabilities are those at that C."""
+    import warnings
+
     import numpy as np
 
     from . import evaluation
+    from .cv import fold_paths
 
     if stratify:
         label, count, _ = _smallest_class(rows.y)
@@ -790,24 +853,42 @@ def _cross_validate(rows, k, source, options, stratify):
             fail(f"--cv {k}: class {label!r} has only {count} rows; expected at most {count} folds")
     elif k > len(rows.y):
         fail(f"--cv {k}: the data have only {len(rows.y)} rows; expected at most {len(rows.y)} folds")
-    grid = options.get("Cs") or [options["C"]]
-    per_fold = [[] for _ in grid]  # per C, the folds' figures
+    base = _estimator(options)
+    key = "C" if hasattr(base, "C") else "alpha"
+    if options.get("Cs"):
+        options["Cs"] = _grid(rows, base, options["Cs"], source)
+    grid = options.get("Cs") or [options[key]]
+    folds = evaluation.folds(rows.y, k, options["seed"], stratify)
+    per_fold = [[None] * len(folds) for _ in grid]  # per C, the folds' figures
     out_of_fold = [None] * len(grid)
-    for train, test in evaluation.folds(rows.y, k, options["seed"], stratify):
-        model, fitted, held_out = None, rows.take(train), rows.take(test)
-        for j, C in enumerate(grid):
-            model, _ = _fit_model(fitted, source, dict(options, C=C), quiet=True, previous=model)
-            per_fold[j].append(evaluation.figures(model, *held_out.arrays()))
-            if stratify:  # every fold's model has every class
-                proba = model.predict_proba(held_out.X, held_out.offset)
-                if out_of_fold[j] is None:
-                    out_of_fold[j] = np.empty((len(rows.y), proba.shape[1]))
-                out_of_fold[j][test] = proba
+    held_out = {}
+
+    def visit(f, l, j, model, test):
+        if f not in held_out:
+            held_out[f] = rows.take(test)
+        rows_out = held_out[f]
+        per_fold[j][f] = evaluation.figures(model, *rows_out.arrays())
+        if stratify:  # every fold's model has every class
+            proba = model.predict_proba(rows_out.X, rows_out.offset)
+            if out_of_fold[j] is None:
+                out_of_fold[j] = np.empty((len(rows.y), proba.shape[1]))
+            out_of_fold[j][test] = proba
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fold_paths(base, rows.X, rows.y, folds, [grid], [base.l1_ratio], rows.weights, rows.offset, visit)
+        except ValueError as error:
+            fail(_speak_cli(f"{source}: {error}"))
+    _collect_warnings(caught)
     summaries = [evaluation.summarise(figures) for figures in per_fold]
-    best = int(np.nanargmin([summary["log_loss"][0] for summary in summaries])) if len(grid) > 1 else 0
+    score = "log_loss" if stratify or key == "C" else "mean_deviance"
+    best = int(np.nanargmin([summary[score][0] for summary in summaries])) if len(grid) > 1 else 0
+    selection = None
     if len(grid) > 1:
         _say_choice(grid, summaries, best, k)
-    return f"{k}-fold cross-validated", summaries[best], out_of_fold[best], grid[best]
+        selection = Selection(list(grid), *np.array([summary["log_loss"] for summary in summaries]).T, grid[best])
+    return f"{k}-fold cross-validated", summaries[best], out_of_fold[best], grid[best], selection
 
 
 def _say_choice(grid, summaries, best, k):
@@ -885,27 +966,46 @@ def _say_if_compiling(family, command):
                    "later runs)", err=True)
 
 
-def _fit_model(rows, source, options, quiet, previous=None):
-    """Fit with the live table and one line per warning; a bad input fails with one line. With
-    ``previous`` (a model fitted on the same rows) that model is refitted at options["C"],
-    warm-started from its coefficients."""
+def _classifier_options(options):
+    """Whether options["family"] is a classifier family."""
+    from .family import get_family
+
+    return get_family(options["family"]).is_classifier
+
+
+def _strength(options):
+    """The estimator's penalty parameters from the options: C or alpha, l1_ratio (none for
+    --penalty none)."""
+    unpenalised = options["penalty"] == "none"
+    l1_ratio = 0.0 if unpenalised else options.get("l1_ratio", 0.0)
+    if _classifier_options(options):
+        return {"penalty": None if unpenalised else "auto", "C": options["C"], "l1_ratio": l1_ratio}
+    return {"alpha": 0.0 if unpenalised else options["alpha"], "l1_ratio": l1_ratio}
+
+
+def _estimator(options, callback=None):
+    """The (unfitted) estimator the options describe."""
+    from .family import get_family
+
+    return get_family(options["family"]).estimator(solver=options["solver"], tol=options["tol"],
+                                                   max_iter=options["max_iter"], random_state=options["seed"],
+                                                   callback=callback, fit_intercept=options.get("fit_intercept", True),
+                                                   **_strength(options))
+
+
+def _feature_names(model, options):
+    """The fitted model's feature names (x1, ... where it has none)."""
+    names = getattr(model, "feature_names_in_", None)
+    return [str(n) for n in names] if names is not None else [f"x{j + 1}" for j in range(model.n_features_in_)]
+
+
+def _fit_model(rows, source, options, quiet):
+    """Fit with the live table and one line per warning; a bad input fails with one line."""
     import time
     import warnings
 
-    from .family import get_family
-
     live = _LiveOutput(quiet, options["solver"], options["max_iter"])
-    family = get_family(options["family"])
-    unpenalised = options["penalty"] == "none"
-    l1_ratio = 0.0 if unpenalised else options.get("l1_ratio", 0.0)
-    strength = {"penalty": None if unpenalised else "auto", "C": options["C"], "l1_ratio": l1_ratio} if (
-        family.is_classifier) else {"alpha": 0.0 if unpenalised else options["alpha"], "l1_ratio": l1_ratio}
-    if previous is not None:
-        model = previous.set_params(warm_start=True, callback=live, **strength)
-    else:
-        model = family.estimator(solver=options["solver"], tol=options["tol"], max_iter=options["max_iter"],
-                                 random_state=options["seed"], callback=live,
-                                 fit_intercept=options.get("fit_intercept", True), **strength)
+    model = _estimator(options, callback=live)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

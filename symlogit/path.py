@@ -61,23 +61,25 @@ class Path:
     converged: np.ndarray
 
 
-def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offset=None, strong_rules=True):
-    """Fit ``estimator`` (L1 or elastic net) along a grid of penalties, each fit warm-started from
-    the previous one. strengths: a count n (n points on a log scale from the largest penalty,
-    ``largest_penalty``, down to DEFAULT_RATIO times it: C from C_max up to C_max/1e-4, alpha
-    from alpha_max down to 1e-4 alpha_max), or the values themselves (C or alpha, > 0, fitted
-    from the strongest penalty to the weakest). strong_rules: screen each fit after the first
-    by the sequential strong rule (Tibshirani et al. 2012; the proximal Newton solver's
-    ``strong_rule`` option, ρ = λ_{k−1}/λ_k the ratio of consecutive penalties, see
-    ``solvers.proximal_newton``), the KKT conditions over every feature checked after each
-    fit: the same optima, with passes over the strong set's columns of X only. Returns a
-    ``Path``."""
-    _check_l1(estimator)
+def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offset=None, strong_rules=True,
+                        each=None):
+    """Fit ``estimator`` along a grid of penalties, each fit warm-started from the previous one.
+    strengths: a count n (n points on a log scale from the largest penalty, ``largest_penalty``,
+    down to DEFAULT_RATIO times it: C from C_max up to C_max/1e-4, alpha from alpha_max down to
+    1e-4 alpha_max; needs an L1 term), or the values themselves (C > 0, or alpha >= 0, finite;
+    any l1_ratio, L2 included), fitted from the strongest penalty to the weakest. strong_rules:
+    with an L1 term, screen each fit after the first by the sequential strong rule (Tibshirani
+    et al. 2012; the proximal Newton solver's ``strong_rule`` option, ρ = λ_{k−1}/λ_k the ratio
+    of consecutive penalties, see ``solvers.proximal_newton``), the KKT conditions over every
+    feature checked after each fit: the same optima, with passes over the strong set's columns
+    of X only. each: called as ``each(j, model)`` after the j-th fit (j in the order fitted),
+    e.g. to score the fit on held-out rows (``symlogit.cv``). Returns a ``Path``."""
     if not isinstance(strong_rules, (bool, np.bool_)):
         raise ValueError(f"strong_rules must be True or False, got {strong_rules!r}")
     classifier = is_classifier(estimator)
     key = "C" if classifier else "alpha"
     if isinstance(strengths, (int, np.integer)) and not isinstance(strengths, bool):
+        _check_l1(estimator)
         if strengths < 2:
             raise ValueError(f"strengths must be a count >= 2 or a list of values of {key} > 0, got {strengths}")
         top = largest_penalty(estimator, X, y, sample_weight, offset)
@@ -87,19 +89,23 @@ def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offse
         grid = np.geomspace(1.0, 1.0 / DEFAULT_RATIO if classifier else DEFAULT_RATIO, int(strengths)) * top
     else:
         grid = np.asarray(strengths, dtype=np.float64).ravel()
-        if grid.size == 0 or not np.all(np.isfinite(grid) & (grid > 0)):
-            raise ValueError(f"strengths must be a count >= 2 or a non-empty list of values of {key} > 0, got "
-                             f"{strengths!r}")
+        valid = np.isfinite(grid) & ((grid > 0) if classifier else (grid >= 0))
+        if grid.size == 0 or not np.all(valid):
+            raise ValueError(f"strengths must be a count >= 2 or a non-empty list of values of {key} "
+                             f"{'> 0' if classifier else '>= 0'}, got {strengths!r}")
         grid = np.sort(grid) if classifier else np.sort(grid)[::-1]
     model = clone(estimator).set_params(warm_start=True)
     coefs, intercepts, n_iter, converged = [], [], [], []
-    for k, value in enumerate(grid):
-        if strong_rules and k > 0:  # (the first fit has checked solver_options) λ ∝ 1/C, or ∝ alpha
-            ratio = value / grid[k - 1] if classifier else grid[k - 1] / value
+    screen = strong_rules and bool(getattr(estimator, "l1_ratio", 0))
+    for j, value in enumerate(grid):
+        if screen and j > 0 and grid[j - 1] > 0 and value > 0:  # λ ∝ 1/C, or ∝ alpha
+            ratio = value / grid[j - 1] if classifier else grid[j - 1] / value
             model.set_params(solver_options={**(estimator.solver_options or {}), "strong_rule": float(ratio)})
         model.set_params(**{key: float(value)}).fit(X, y, sample_weight=sample_weight, offset=offset)
         coefs.append(np.array(model.coef_, copy=True))
         intercepts.append(np.array(model.intercept_, copy=True))
         n_iter.append(int(model.n_iter_[0]))
         converged.append(bool(model.converged_))
+        if each is not None:
+            each(j, model)
     return Path(grid, np.array(coefs), np.array(intercepts), np.array(n_iter), np.array(converged))

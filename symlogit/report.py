@@ -16,6 +16,10 @@ import numpy as np
 
 PLOT = "convergence.png"
 EVALUATION_PLOT = "roc_calibration.png"
+PATH_PLOT = "path.png"
+CV_PLOT = "cv_curve.png"
+#: Coefficients named in the path plot's legend, at most (the largest at the weakest penalty).
+LEGEND_LINES = 12
 REPORT = "report.md"
 
 
@@ -73,6 +77,48 @@ def roc_calibration_plot(curves, path, what):
     plt.close(figure)
 
 
+def path_plot(path, chosen, names, classes, file):
+    """Each coefficient against C (log scale) along a fitted ``path.Path`` (all rows), the chosen
+    C as a vertical line; a multinomial fit draws a line per (class, feature). The legend names
+    the LEGEND_LINES coefficients largest in size at the weakest penalty."""
+    plt = _pyplot()
+    coefs = path.coefs.reshape(len(path.strengths), -1, path.coefs.shape[-1])  # (n, rows of coef_, d)
+    labels = [f"{name}" if coefs.shape[1] == 1 else f"{name} [{classes[k]}]"
+              for k in range(coefs.shape[1]) for name in names]
+    lines = coefs.reshape(len(path.strengths), -1)
+    named = set(np.argsort(-np.abs(lines[-1]))[:LEGEND_LINES].tolist())
+    figure, axis = plt.subplots(figsize=(8, 5))
+    for i in range(lines.shape[1]):
+        axis.plot(path.strengths, lines[:, i], label=labels[i] if i in named else None, linewidth=1)
+    axis.axvline(chosen, color="k", linestyle="--", linewidth=1, label=f"chosen C = {chosen:.4g}")
+    axis.set_xscale("log")
+    axis.set(xlabel="C (inverse penalty strength)", ylabel="coefficient",
+             title="regularisation path (all rows, warm-started)")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize="small", loc="upper left")
+    figure.tight_layout()
+    figure.savefig(file, dpi=100)
+    plt.close(figure)
+
+
+def cv_curve_plot(selection, file, what="held-out log-loss"):
+    """The mean held-out score ± one sd over the folds against C (log scale), the chosen C
+    marked."""
+    plt = _pyplot()
+    grid, mean, sd = (np.asarray(v, dtype=np.float64) for v in (selection.grid, selection.mean, selection.sd))
+    figure, axis = plt.subplots(figsize=(8, 5))
+    axis.plot(grid, mean, marker="o", label=f"mean {what}")
+    axis.fill_between(grid, mean - sd, mean + sd, alpha=0.25, label="± 1 sd over the folds")
+    axis.axvline(selection.chosen, color="k", linestyle="--", linewidth=1, label=f"chosen C = {selection.chosen:.4g}")
+    axis.set_xscale("log")
+    axis.set(xlabel="C (inverse penalty strength)", ylabel=what, title="cross-validation curve")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(file, dpi=100)
+    plt.close(figure)
+
+
 def coefficient_table(result, names, classes):
     """Markdown table of coefficients, standard errors, z, p and intervals (at the inference's
     alpha). Every number in significant digits or scientific notation, never a nonzero rounded to 0 (a standard error of
@@ -97,11 +143,14 @@ def coefficient_table(result, names, classes):
 
 
 def write_report(directory, *, summary_lines, history, inference, inference_note, classes, derivation,
-                 provenance=(), title="symlogit fit: convergence", tol=None, evaluation=None):
+                 provenance=(), title="symlogit fit: convergence", tol=None, evaluation=None, selection=None,
+                 feature_names=None):
     """Write report.md and its plots into directory (created if needed). provenance: lines saying
     what was run; evaluation: (``evaluation.Curve``s, what rows they are of) for the ROC and
-    reliability plot of a classifier; inference None (no finite estimate) leaves out the
-    coefficient table, inference_note says why."""
+    reliability plot of a classifier; selection: how cross-validation chose C (``cli.Selection``:
+    grid, mean and sd of the held-out log-loss, the chosen C, the path on all rows) for the path
+    plot and the CV curve, the coefficients named by feature_names; inference None (no finite
+    estimate) leaves out the coefficient table, inference_note says why."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
@@ -119,6 +168,14 @@ def write_report(directory, *, summary_lines, history, inference, inference_note
             written.append(EVALUATION_PLOT)
             text += ["## ROC curve and calibration", "", f"![ROC curve and reliability diagram, {what}]"
                      f"({EVALUATION_PLOT})", ""]
+        if selection is not None:
+            written += [PATH_PLOT, CV_PLOT]
+            path_plot(selection.path, selection.chosen, feature_names, classes, staging / PATH_PLOT)
+            cv_curve_plot(selection, staging / CV_PLOT)
+            text += ["## Choice of C", "", f"C = {selection.chosen:.6g}, of the {len(selection.grid)} values from "
+                     f"{min(selection.grid):.4g} to {max(selection.grid):.4g}, has the best mean held-out log-loss "
+                     "over the folds.", "", f"![mean held-out log-loss ± sd against C]({CV_PLOT})", "",
+                     f"![coefficients against C, fitted on all rows]({PATH_PLOT})", ""]
         text += ["## Coefficients", ""]
         if inference_note:
             text += [f"> {inference_note}", ""]

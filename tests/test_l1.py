@@ -573,10 +573,10 @@ def test_path_equals_cold_fits_with_fewer_iterations():
     (LogisticRegression(l1_ratio=1.0), 1, "a count >= 2"),
     (LogisticRegression(l1_ratio=1.0), [], "non-empty list"),
     (LogisticRegression(l1_ratio=1.0), [1.0, -1.0], "values of C > 0"),
-    (GLMRegressor(l1_ratio=1.0), [0.0], "values of alpha > 0"),
+    (GLMRegressor(l1_ratio=1.0), [0.1, -1.0], "values of alpha >= 0"),
     (LogisticRegression(l1_ratio=1.0, solver_options="fast"), [0.1, 1.0], "solver_options must be a dict"),
     (LogisticRegression(l1_ratio=1.0), {"strong_rules": "yes"}, "strong_rules must be True or False"),
-], ids=["l2", "penalty", "count", "empty", "negative", "alpha-zero", "solver-options", "strong-rules"])
+], ids=["l2", "penalty", "count", "empty", "negative", "alpha-negative", "solver-options", "strong-rules"])
 def test_path_bad_input(estimator, strengths, message):
     from symlogit.path import regularization_path
 
