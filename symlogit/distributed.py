@@ -223,18 +223,21 @@ def check_X(X):
 
 
 def _all_finite(X):
-    """A lazy bool: whether every entry of X is finite (a sparse block: its stored entries; a
-    block that is not sparse where X's meta is raises ValueError)."""
-    if not has_sparse_blocks(X):
-        return da.isfinite(X).all()
-    return dask.delayed(all)([dask.delayed(_sparse_block_finite)(block) for block in X.to_delayed().ravel()])
+    """A lazy bool (a 0-d dask array): whether every entry of X is finite (a sparse block: its
+    stored entries). A block of the other kind than X's meta (numpy or scipy.sparse) raises
+    ValueError when computed."""
+    sparse = has_sparse_blocks(X)
+    checks = [dask.delayed(_block_finite)(block, sparse) for block in X.to_delayed().ravel()]
+    # a dask array, not a Delayed: dask.compute of arrays and a Delayed together returned them out of order
+    return da.from_delayed(dask.delayed(all)(checks), shape=(), dtype=bool)
 
 
-def _sparse_block_finite(block):
-    if not is_sparse(block):
-        raise ValueError(f"X's meta is scipy.sparse but a block is {type(block).__name__}: every block must be "
-                         "scipy.sparse (or give a numpy meta for numpy blocks)")
-    return bool(np.isfinite(block.data).all())
+def _block_finite(block, sparse):
+    if is_sparse(block) != sparse:
+        expected, got = ("scipy.sparse", "numpy") if sparse else ("numpy", "scipy.sparse")
+        raise ValueError(f"X's meta says its blocks are {expected}, but a block is {type(block).__name__}: every "
+                         f"block must be {expected} (give map_blocks a meta of the blocks' kind)")
+    return bool(np.isfinite(block.data if sparse else block).all())
 
 
 def _row_aligned(name, array, X):
