@@ -413,7 +413,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     feature, unless --features chooses them, --drop leaves some out, or it is an --id, --weight or
     --offset column; or --formula names the target and the features. Text, boolean and
     categorical columns are one-hot encoded into sparse X (a reference level dropped with
-    --penalty none; every level with l2), named column[level]. Prints a live table of iterations
+    --penalty none; every level with l2), named column[level]; on the dask engine too (the levels read
+    in one pass before the fit). Prints a live table of iterations
     (a progress bar for sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
     for an unpenalised fit (--penalty none) the coefficient table with standard errors (robust

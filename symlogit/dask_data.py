@@ -1,9 +1,10 @@
 """Data for the Dask engine: Parquet files read into dask arrays, and a client for a scheduler.
 
 The data layer of ``symlogit fit --engine dask`` (and tools/bench_dask.py); ``symlogit.distributed``
-only fits dask arrays. Problems with the files raise ``DataError``, as ``symlogit.data`` does;
-an unreachable scheduler raises ``SchedulerConnectionError``. Messages speak of this module's
-arguments, not of command-line flags.
+only fits dask arrays. Text, boolean and categorical feature columns are one-hot encoded by
+``symlogit.design`` (levels read once, before the fit) into scipy.sparse blocks. Problems with
+the files raise ``DataError``, as ``symlogit.data`` does; an unreachable scheduler raises
+``SchedulerConnectionError``. Messages speak of this module's arguments, not of command-line flags.
 """
 
 import functools

@@ -166,3 +166,30 @@ def test_l1_on_dask_beyond_the_client_hessian_limit_is_refused_before_the_solve(
     assert calls == []
     fitted = LogisticRegression(l1_ratio=1.0, C=0.1).fit(Xd[:, :50], da.from_array(y, chunks=4))  # within it
     assert fitted.solver_ == "proximal-newton"
+
+
+def test_parquet_levels_are_read_once_in_one_pass_over_those_columns(tmp_path, monkeypatch):
+    """read_parquet_dataset on text, categorical and boolean columns: each row group's levels
+    read once, before the fit, from the categorical columns alone; the design is the one
+    ColumnDesign.fit finds on the whole table, and the fit on its CSR blocks equals memory's."""
+    from symlogit import dask_data
+    from symlogit.data import read_frame
+    from symlogit.design import ColumnDesign
+    from symlogit.distributed import has_sparse_blocks
+    from test_dask import _categorical_parts
+
+    parts = _categorical_parts(tmp_path / "parts")
+    reads, original = [], dask_data._part_levels
+    monkeypatch.setattr(dask_data, "_part_levels", lambda *args: reads.append(args) or original(*args))
+    X, y, names, _, _, design = dask_data.read_parquet_dataset(str(parts), "label")
+    assert sorted((path[-13:], group) for path, group, _ in reads) == [
+        (f"part{f}.parquet", g) for f in range(3) for g in range(2)]
+    assert all(columns == ["colour", "size", "flag"] for _, _, columns in reads)
+    assert has_sparse_blocks(X) and names == design.names
+    fitted = LogisticRegression(tol=1e-10).fit(X, y)
+    assert len(reads) == 6  # the fit read no levels
+    frame = read_frame(parts)
+    expected = ColumnDesign.fit(frame, ["a", "colour", "size", "flag"])
+    assert design.to_dict() == expected.to_dict()
+    memory = LogisticRegression(tol=1e-10).fit(expected.transform(frame), frame["label"])
+    assert _relative(fitted.coef_, memory.coef_) < 1e-8

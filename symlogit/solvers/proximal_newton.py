@@ -47,6 +47,11 @@ gradient. So a wide problem with a sparse solution touches few columns in its He
 itself must stay moderate (a dense |W|×|W| matrix, O(|W|²) a coordinate-descent sweep). Future
 work: Hessian-vector products (``objective.hessp``) inside the coordinate descent for a large
 W, and strong rules (Tibshirani et al. 2012) to start W smaller along a path.
+
+On dask arrays (``distributed.DaskObjective``, numpy or scipy.sparse blocks) the gradient and
+each Hessian, over W's columns or whole, are sums from the workers' row chunks, and the
+coordinate descent runs on the client; the estimator refuses p > ``distributed.CLIENT_MAX_PARAMS``
+(the client's p×p Hessian) there before the solve.
 """
 
 import numpy as np
