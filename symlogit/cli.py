@@ -315,7 +315,8 @@ _OPTION_NAMES = (("solver='newton'", "--solver newton"), ("Increase max_iter", "
                  ("max_iter=", "--max-iter "), ("tol = ", "--tol "), ("penalty='l2' (a finite C)", "--penalty l2"),
                  ("alpha > 0", "--alpha > 0"), ("sample_weight", "the weights"), ("solver 'sgd'", "--solver sgd"),
                  ("unseen='reference'", "--unseen reference"), ("unseen='zero'", "--unseen zero"),
-                 ("formula '", "--formula '"))
+                 ("formula '", "--formula '"), ("(l1_ratio=0) with solver 'lbfgs' or 'newton-cg', or fit in memory",
+                                                "(--l1-ratio 0) with --solver lbfgs or newton-cg, or --engine memory"))
 
 
 def _speak_cli(text):

@@ -92,15 +92,20 @@ def test_sparse_blocks_run_every_dask_solver(solver):
 
 
 def test_sparse_blocks_unpenalised_fit_and_inference():
-    """The separation test and inference() (the Hessian reduced from CSR blocks, HC1's meat made
-    per block) on sparse blocks equal the in-memory sparse ones."""
+    """The separation test and inference() (the Hessian reduced from CSR blocks, HC3's meat and the
+    clusters' score sums made per block, marginal effects' sums too) on sparse blocks equal the
+    in-memory sparse ones."""
     X, y, w, make = _problem("logit", seed=2)
     memory = make(penalty=None, solver="newton", tol=1e-10).fit(X, y, sample_weight=w)
-    Xd, yd, wd = _on_dask(X, y, w, never_dense=False)  # HC1's meat takes dense row blocks
+    Xd, yd, wd = _on_dask(X, y, w, never_dense=False)  # the meat takes dense blocks of bounded size
     on_dask = make(penalty=None, solver="newton", tol=1e-10).fit(Xd, yd, sample_weight=wd)
     assert on_dask.separation_ is None and _relative(on_dask.coef_, memory.coef_) < 1e-8
-    for cov_type in ("nonrobust", "HC1"):
-        assert _relative(on_dask.inference(cov_type=cov_type).bse, memory.inference(cov_type=cov_type).bse) < 1e-8
+    groups = np.arange(ROWS) % 13
+    for cov_type in ("nonrobust", "HC3", "cluster"):
+        chosen = groups if cov_type == "cluster" else None
+        assert _relative(on_dask.inference(cov_type=cov_type, groups=chosen).cov,
+                         memory.inference(cov_type=cov_type, groups=chosen).cov) < 1e-8, cov_type
+    assert _relative(on_dask.inference().marginal_effects().effects, memory.inference().marginal_effects().effects) < 1e-8
 
 
 def test_bad_sparse_blocks_are_refused_before_the_solve():
