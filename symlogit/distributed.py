@@ -467,9 +467,14 @@ def map_rows(method, X, columns, dtype):
     """method (numpy rows -> rows) applied chunk by chunk: a dask array of (N,) when columns is
     None, else (N, columns)."""
     X = check_X(X)
-    if columns is None:
-        return X.map_blocks(method, chunks=(X.chunks[0],), drop_axis=1, dtype=dtype, meta=np.empty((0,), dtype))
+    if columns is None:  # (N, 1), then its column: dropping X's axis would join each block's columns again
+        rows = X.map_blocks(_as_column, method, chunks=(X.chunks[0], (1,)), dtype=dtype, meta=np.empty((0, 0), dtype))
+        return rows[:, 0]
     return X.map_blocks(method, chunks=(X.chunks[0], (columns,)), dtype=dtype, meta=np.empty((0, 0), dtype))
+
+
+def _as_column(X, method):
+    return method(X)[:, None]
 
 
 def prepare_regression_inputs(X, y, sample_weight, family):
