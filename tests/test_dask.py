@@ -326,7 +326,9 @@ def test_cli_dask_never_sends_one_key_with_two_different_tasks(client, tmp_path,
     (lambda tmp: [tmp / "nothing-here"], ["no Parquet files"]),
     (lambda tmp: [_parquet_parts(tmp / "p"), "--scheduler", "tcp://127.0.0.1:9"], ["--scheduler", "no Dask scheduler"]),
     (lambda tmp: [_parquet_parts(tmp / "p"), "--target", "nope"], ["no target column 'nope'"]),
-], ids=["schemas", "missing", "no-scheduler", "target"])
+    (lambda tmp: [_parquet_parts(tmp / "p"), "--target", "c", "--weight", "label"],
+     ["the weight column label is not numeric"]),
+], ids=["schemas", "missing", "no-scheduler", "target", "text-weight"])
 def test_cli_dask_bad_input_is_one_line_and_exit_2(client, tmp_path, setup, needles):
     paths = setup(tmp_path)
     extra = [] if "--scheduler" in map(str, paths) else ["--scheduler", client.scheduler.address]
