@@ -315,7 +315,8 @@ _OPTION_NAMES = (("solver='newton'", "--solver newton"), ("Increase max_iter", "
                  ("max_iter=", "--max-iter "), ("tol = ", "--tol "), ("penalty='l2' (a finite C)", "--penalty l2"),
                  ("alpha > 0", "--alpha > 0"), ("sample_weight", "the weights"), ("solver 'sgd'", "--solver sgd"),
                  ("unseen='reference'", "--unseen reference"), ("unseen='zero'", "--unseen zero"),
-                 ("formula '", "--formula '"))
+                 ("formula '", "--formula '"), ("(l1_ratio=0) with solver 'lbfgs' or 'newton-cg', or fit in memory",
+                                                "(--l1-ratio 0) with --solver lbfgs or newton-cg, or --engine memory"))
 
 
 def _speak_cli(text):
@@ -417,7 +418,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     feature, unless --features chooses them, --drop leaves some out, or it is an --id, --weight or
     --offset column; or --formula names the target and the features. Text, boolean and
     categorical columns are one-hot encoded into sparse X (a reference level dropped with
-    --penalty none; every level with l2), named column[level]. Prints a live table of iterations
+    --penalty none; every level with l2), named column[level]; on the dask engine too (the levels read
+    in one pass before the fit). Prints a live table of iterations
     (a progress bar for sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
     for an unpenalised fit (--penalty none) the coefficient table with standard errors (robust
@@ -465,7 +467,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     if test_size is not None and cv is not None:
         fail("give --test-size or --cv, not both")
     Cs = _check_Cs(Cs, cv, classifier, penalty, given("C") == click.core.ParameterSource.COMMANDLINE)
-    _check_l1_ratio(l1_ratio, penalty, solver, engine)
+    _check_l1_ratio(l1_ratio, penalty, solver)
     if out is not None:
         _check_output_file(out, "--out")
     if report_dir is not None:
@@ -574,11 +576,16 @@ def _design(frame, source, columns, formula, penalty):
     if not categorical_columns(frame, columns.features, source):
         return None
     design = ColumnDesign.fit(frame, columns.features, source, drop_reference=penalty == "none")
+    _warn_of_row_levels(design, len(frame))
+    return design
+
+
+def _warn_of_row_levels(design, n_rows):
+    """A warning on stderr for each categorical column with another level in every one of the rows."""
     for name, levels in design.levels.items():
-        if len(levels) == len(frame) > 2:
+        if len(levels) == n_rows > 2:
             click.echo(f"warning: categorical column {name!r} has another level in every row ({len(levels)} levels); "
                        "if it identifies the rows, give it with --id or --drop", err=True)
-    return design
 
 
 def _fit_and_evaluate(every, source, options, quiet, stratify):
@@ -747,9 +754,10 @@ def _split(rows, test_size, seed, stratify):
         fail(f"--test-size {test_size:g}: {error}")
 
 
-def _check_l1_ratio(l1_ratio, penalty, solver, engine):
-    """A one-line failure, before the data are read, for --l1-ratio > 0 with --penalty none, with a
-    solver that cannot minimise an L1 term, or on the dask engine."""
+def _check_l1_ratio(l1_ratio, penalty, solver):
+    """A one-line failure, before the data are read, for --l1-ratio > 0 with --penalty none or with
+    a solver that cannot minimise an L1 term. (On the dask engine an L1 fit's Hessian is held on the
+    client: ``distributed.CLIENT_MAX_PARAMS`` parameters at most, checked once X's width is known.)"""
     if not l1_ratio:
         return
     from .solvers import L1_SOLVERS
@@ -759,8 +767,6 @@ def _check_l1_ratio(l1_ratio, penalty, solver, engine):
     if solver not in ("auto", *L1_SOLVERS):
         fail(f"--l1-ratio {l1_ratio:g} > 0 needs a solver that minimises an L1 term: --solver auto or "
              f"{' or '.join(L1_SOLVERS)}, not {solver}")
-    if engine == "dask":
-        fail(f"--l1-ratio {l1_ratio:g} > 0 does not run on the dask engine yet")
 
 
 def _penalty_name(options):
@@ -1085,13 +1091,16 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
         try:
             # the cluster labels (N values) on the client, checked before the fit
             labels = read_groups(dask_data.read_columns(data, groups, "groups"), data, groups) if groups else None
-            X, y, names, target, weights = dask_data.read_parquet_dataset(data, **columns)
+            X, y, names, target, weights, design = dask_data.read_parquet_dataset(
+                data, **columns, drop_reference=options["penalty"] == "none")
             # N values: every later graph then shares their chunks (no key read two ways)
             y, weights = dask.persist(y, weights)
         except DataError as error:
             fail(str(error))
         from .family import get_family
 
+        if design is not None:
+            _warn_of_row_levels(design, X.shape[0])
         _say_if_compiling(get_family(options["family"]), "fit")
         model, seconds = _fit_model(_Rows(X, y, weights), data, options, quiet)
         figures, histogram = distributed.figures(model, X, y, weights)
@@ -1099,7 +1108,8 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
         summary = _summary(model, data, X.shape, target, options, seconds, figures)
         inference, note = _inference(model, options["penalty"], report_dir, cov_type, labels)
         if out is not None:
-            _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures)
+            _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures,
+                        design=design)
         if report_dir is not None:
             from .evaluation import LOG_ODDS_BIN, curves_from_histograms
 

@@ -1,9 +1,10 @@
 """Data for the Dask engine: Parquet files read into dask arrays, and a client for a scheduler.
 
 The data layer of ``symlogit fit --engine dask`` (and tools/bench_dask.py); ``symlogit.distributed``
-only fits dask arrays. Problems with the files raise ``DataError``, as ``symlogit.data`` does;
-an unreachable scheduler raises ``SchedulerConnectionError``. Messages speak of this module's
-arguments, not of command-line flags.
+only fits dask arrays. Text, boolean and categorical feature columns are one-hot encoded by
+``symlogit.design`` (levels read once, before the fit) into scipy.sparse blocks. Problems with
+the files raise ``DataError``, as ``symlogit.data`` does; an unreachable scheduler raises
+``SchedulerConnectionError``. Messages speak of this module's arguments, not of command-line flags.
 """
 
 import functools
@@ -23,12 +24,20 @@ class SchedulerConnectionError(ConnectionError):
         self.address, self.problem = address, problem
 
 
-def read_parquet_dataset(source, target, features=None, drop=None, ids=None, weight=None):
-    """(X, y, feature names, target, sample weights or None) as dask arrays with known row chunks,
-    one per Parquet row group. The columns' roles as ``data.select_columns`` assigns them (target
-    default: the last column; features: every column without another role, or the names and
-    globs of ``features``, less ``drop``; ``ids`` and ``weight`` kept out of the features).
-    Every file's schema must agree with the first; raise DataError otherwise."""
+def read_parquet_dataset(source, target, features=None, drop=None, ids=None, weight=None, drop_reference=False):
+    """(X, y, feature names, target, sample weights or None, design or None) as dask arrays with
+    known row chunks, one per Parquet row group. The columns' roles as ``data.select_columns``
+    assigns them (target default: the last column; features: every column without another role,
+    or the names and globs of ``features``, less ``drop``; ``ids`` and ``weight`` kept out of the
+    features). Every file's schema must agree with the first; raise DataError otherwise.
+
+    Numeric features only: X's blocks are numpy (N_g, d) float64, design None. With text, boolean
+    or categorical feature columns: their levels are read once, before anything else, in one pass
+    over those columns alone (each row group's ``design.level_sets`` on a worker, merged on the
+    client by ``design.merged_levels``: the levels ``design.ColumnDesign.fit`` finds on the whole
+    table); then each row group is encoded by that one ``ColumnDesign`` into a CSR block
+    (``drop_reference``: the first level of each column has none, for an unpenalised fit), and the
+    feature names are the design's (``column[level]``)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -48,12 +57,9 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
                             + ", ".join(f"{name} ({kind})" for name, kind in differ[:6]))
     roles = select_columns([field.name for field in first], source, target, features, drop, ids, weight)
     names, target = roles.features, roles.target
-    text = [f.name for f in first if f.name in names + [weight] and not (pa.types.is_integer(f.type)
-                                                                       or pa.types.is_floating(f.type))]
-    if text:
-        raise DataError(f"{source}: non-numeric feature or weight column(s) {', '.join(text)}; the dask engine takes "
-                        "numbers only (text and categorical columns are one-hot encoded by the in-memory engine): "
-                        "encode them as numbers first, or leave them out of the features")
+    if weight is not None and not _numeric(first.field(weight).type):
+        raise DataError(f"{source}: the weight column {weight} is not numeric ({first.field(weight).type}); weights "
+                        "must be numbers")
     # One chunk per Parquet row group, read by the workers; the row counts come from the files'
     # footers, so the chunk sizes are known without a pass over the data.
     footers = {path: pq.read_metadata(path) for path in files}
@@ -65,16 +71,69 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     # key reached the scheduler with two different tasks ("Detected different `run_spec`").
     parts = tuple((path, g) for path, g, rows in groups if rows)
     rows = tuple(rows for _, _, rows in groups if rows)
-    X = da.map_blocks(functools.partial(_read_block, _read_features, parts, names), chunks=(rows, (len(names),)),
-                      dtype=np.float64, meta=np.empty((0, len(names))), name="read-features-" + dask.base.tokenize(
-                          parts, names))
+    categorical = [f.name for f in first if f.name in names and not _numeric(f.type)]
+    design = _read_design(parts, names, categorical, drop_reference) if categorical else None
+    if design is None:
+        X = da.map_blocks(functools.partial(_read_block, _read_features, parts, names), chunks=(rows, (len(names),)),
+                          dtype=np.float64, meta=np.empty((0, len(names))), name="read-features-" + dask.base.tokenize(
+                              parts, names))
+    else:
+        import scipy.sparse
+
+        width = len(design.names)
+        X = da.map_blocks(functools.partial(_read_block, functools.partial(_read_encoded, design), parts, names),
+                          chunks=(rows, (width,)), dtype=np.float64, meta=scipy.sparse.csr_matrix((0, width)),
+                          name="read-encoded-" + dask.base.tokenize(parts, names, design.to_dict()))
 
     def column(name, dtype):
         return da.map_blocks(functools.partial(_read_block, _read_column, parts, name), chunks=(rows,), dtype=dtype,
                              meta=np.empty((0,), dtype=dtype), name=f"read-{name}-" + dask.base.tokenize(parts, name))
 
     y = column(target, np.dtype(first.field(target).type.to_pandas_dtype()))
-    return X, y, names, target, None if weight is None else column(weight, np.float64)
+    return (X, y, names if design is None else design.names, target,
+            None if weight is None else column(weight, np.float64), design)
+
+
+def _numeric(kind):
+    """Whether a Parquet column of arrow type ``kind`` is a number (not text, boolean, categorical)."""
+    import pyarrow as pa
+
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind)
+
+
+def _read_design(parts, names, categorical, drop_reference):
+    """The ``ColumnDesign`` of the feature columns ``names``: the levels of the ``categorical``
+    ones from one pass over those columns (each row group's levels on a worker, merged here)."""
+    from .design import ColumnDesign, merged_levels
+
+    sets = dask.compute(*[dask.delayed(_part_levels)(path, g, categorical) for path, g in parts])
+    return ColumnDesign(names, merged_levels(sets), drop_reference)
+
+
+def _part_frame(path, group, columns):
+    """Row group ``group`` of a Parquet file's ``columns`` as a pandas DataFrame."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).read_row_group(group, columns=columns).to_pandas()
+
+
+def _where(path, group):
+    """A row group named for messages (their row numbers count within it)."""
+    from pathlib import Path
+
+    return f"{Path(path).name}, row group {group}"
+
+
+def _part_levels(path, group, categorical):
+    """``design.level_sets`` of one row group's categorical columns."""
+    from .design import level_sets
+
+    return level_sets(_part_frame(path, group, categorical), categorical, _where(path, group))
+
+
+def _read_encoded(design, path, group, names):
+    """Row group ``group`` of a Parquet file's feature columns encoded by ``design``: CSR (rows, p)."""
+    return design.transform(_part_frame(path, group, names), _where(path, group))
 
 
 def read_columns(source, names, role):

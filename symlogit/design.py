@@ -61,6 +61,34 @@ def _as_text(column, name, source):
     return column.astype(str).to_numpy(dtype=object)
 
 
+def level_sets(frame, columns, source="data"):
+    """{categorical column among ``columns``: (its levels present in ``frame``, as text, sorted;
+    its categorical dtype's order of categories, or None)}: one part's share of the levels of a
+    table read in parts (``merged_levels``). DataError as ``categorical_columns`` and at an empty
+    cell."""
+    sets = {}
+    for name in categorical_columns(frame, columns, source):
+        column = frame[name]
+        order = [str(c) for c in column.cat.categories] if isinstance(column.dtype, pd.CategoricalDtype) else None
+        sets[name] = (sorted(set(_as_text(column, name, source))), order)
+    return sets
+
+
+def merged_levels(parts):
+    """{column: levels} from the ``level_sets`` of the parts of a table, as for the parts joined
+    (pandas.concat): a categorical dtype's order where every part has the same one (the levels
+    that occur), else every level that occurs, sorted as text."""
+    levels = {}
+    for name in dict.fromkeys(name for part in parts for name in part):
+        present = set().union(*(part[name][0] for part in parts if name in part))
+        orders = [part[name][1] if name in part else None for part in parts]
+        if orders[0] is not None and all(order == orders[0] for order in orders):
+            levels[name] = [c for c in orders[0] if c in present]
+        else:
+            levels[name] = sorted(present)
+    return levels
+
+
 def _check_unseen(unseen):
     if unseen not in UNSEEN:
         raise ValueError(f"unseen must be one of {', '.join(UNSEEN)}, got {unseen!r}")
@@ -79,17 +107,7 @@ class ColumnDesign:
     @classmethod
     def fit(cls, frame, columns, source="data", drop_reference=False):
         """The levels of the categorical ``columns`` of ``frame`` (all rows)."""
-        levels = {}
-        for name in categorical_columns(frame, columns, source):
-            column = frame[name]
-            text = _as_text(column, name, source)
-            if isinstance(column.dtype, pd.CategoricalDtype):  # the dtype's order, levels that occur
-                order = [str(c) for c in column.cat.categories]
-                present = set(text)
-                levels[name] = [c for c in order if c in present]
-            else:
-                levels[name] = sorted(set(text))
-        return cls(columns, levels, drop_reference)
+        return cls(columns, merged_levels([level_sets(frame, columns, source)]), drop_reference)
 
     def _kept(self, name):
         """The levels of a categorical column that have a column of X."""

@@ -10,6 +10,11 @@ only the total, of size (d+1) or K(d+1) squared at most, comes to the client, wh
 small Newton system. Scores U = X̂B (N×K, small next to X) stay on the cluster as persisted dask
 arrays, so a line-search trial costs O(NK) there, as in memory.
 
+X's blocks may be numpy arrays or scipy.sparse matrices (``da.from_array(X_csr, chunks=(n, d),
+asarray=False)``, or ``map_blocks`` returning CSR; X's ``_meta`` says which): a sparse block goes
+through ``symlogit.sparse``'s kernels (``sparse_kernels``) as canonical CSR (``as_csr``, a copy only
+where the block is another format or dtype) and is never made dense.
+
 Dask is optional: nothing here is imported unless a dask array is passed to ``fit``. This module
 reads no files and starts no clusters: it takes dask arrays and runs on whatever client is current.
 Reading Parquet files into dask arrays and connecting to a scheduler are ``symlogit.dask_data``'s.
@@ -23,11 +28,17 @@ import dask
 import dask.array as da
 import numpy as np
 
-from .solvers import Objective
+from .solvers import NEWTON_MAX_PARAMS, Objective
 from .separation import top_offenders
+from .sparse import as_csr, is_sparse, sparse_kernels
 from .targets import check_class_totals, per_class_weights
 
 SPLIT_EVERY = 8  # partial sums added per task: each level of the tree costs a scheduler round
+#: The most free parameters p of a proximal Newton fit (L1, elastic net) on dask arrays: each
+#: outer iteration's p×p Hessian is summed from the workers and held, with its coordinate descent,
+#: on the client. The limit of a Newton iteration in memory (``solvers.NEWTON_MAX_PARAMS``: 8 p²
+#: bytes, 290 MB at 6000).
+CLIENT_MAX_PARAMS = NEWTON_MAX_PARAMS
 
 
 def _add_all(*parts):
@@ -88,12 +99,28 @@ class ChunkedKernels:
 
 
 def _on_chunk(fn, X, *args):
-    """fn on one chunk; the chunk is made C-contiguous here, in the worker."""
-    return fn(np.ascontiguousarray(X), *args)
+    """fn on one chunk, made a kernel's input here, in the worker (``_as_block``)."""
+    return fn(_as_block(X), *args)
+
+
+def _as_block(X):
+    """A chunk as the kernels take it: canonical CSR float64 for a sparse block, else C-contiguous."""
+    return as_csr(X) if is_sparse(X) else np.ascontiguousarray(X)
+
+
+def has_sparse_blocks(X):
+    """Whether a dask array's blocks are scipy.sparse matrices (as its ``_meta`` says)."""
+    return is_sparse(getattr(X, "_meta", None))
+
+
+def kernels_for(family, X):
+    """The kernel interface of ``family`` for X's blocks: ``sparse_kernels`` for sparse ones."""
+    return sparse_kernels(family) if has_sparse_blocks(X) else family.kernels
 
 
 class DaskObjective(Objective):
-    """``Objective`` over dask arrays X (N, d), targets and weights with the same row chunks."""
+    """``Objective`` over dask arrays X (N, d), targets and weights with the same row chunks; X's
+    blocks numpy or scipy.sparse (``kernels_for``)."""
 
     rows_in_memory = False
 
@@ -101,7 +128,11 @@ class DaskObjective(Objective):
                  offset=None, l1_strength=0.0):
         super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset,
                          l1_strength)
-        self.kernels = ChunkedKernels(self.kernels)
+        self.kernels = ChunkedKernels(kernels_for(family, X))
+
+    def columns_of_X(self, columns):
+        """The given columns of X, still a dask array (each chunk's columns taken on its worker)."""
+        return self.X[:, columns]
 
     def along(self, U, Z, t):
         """Scores at θ + t d, persisted: the next line search starts from them, and persisting
@@ -131,7 +162,7 @@ class DaskRows:
 
     def take(self, rows):
         X, tags = dask.compute(self.X[rows], self.tags[rows])
-        return np.asarray(X, dtype=np.float64), tags
+        return (as_csr(X) if is_sparse(X) else np.asarray(X, dtype=np.float64)), tags
 
     def worst(self, off, work, limit):
         blocks = zip(self.X.to_delayed().ravel(), self.tags.to_delayed().ravel(), self.weights.to_delayed().ravel(),
@@ -143,11 +174,23 @@ class DaskRows:
 
 
 def _worst_in_chunk(X, tags, weights, start, off, work, limit):
-    values = np.where(weights > 0, off(np.asarray(X), tags), 0.0)
+    values = np.where(weights > 0, off(as_csr(X) if is_sparse(X) else np.asarray(X), tags), 0.0)
     index = start + np.arange(X.shape[0])
     values[np.isin(index, work)] = 0.0
     keep = top_offenders(values, np.arange(X.shape[0]), limit)
     return index[keep], values[keep]
+
+
+def check_client_hessian(n_params, solver):
+    """ValueError, before the solve, where ``solver`` (proximal Newton) on dask arrays would hold
+    a Hessian of more than CLIENT_MAX_PARAMS free parameters on the client: p = (d + 1) K for a
+    softmax of K classes with an intercept (less its pinned entries), d + 1 for a scalar family."""
+    if n_params > CLIENT_MAX_PARAMS:
+        raise ValueError(f"solver {solver!r} on dask arrays holds the {n_params}x{n_params} Hessian of the free "
+                         f"parameters on the client ({8 * n_params ** 2 / 1e6:.0f} MB), above its limit of "
+                         f"{CLIENT_MAX_PARAMS} parameters (features + intercept, times the classes for a multinomial "
+                         "fit); use fewer features, an L2 penalty (l1_ratio=0) with solver 'lbfgs' or 'newton-cg', "
+                         "or fit in memory")
 
 
 # ---- inputs -------------------------------------------------------------------------------------
@@ -159,10 +202,17 @@ def _known_rows(name, array):
 
 
 def check_X(X):
-    """X as a float dask array with known row chunks and one chunk across the columns."""
+    """X as a float dask array with known row chunks and one chunk across the columns, its blocks
+    numpy arrays or scipy.sparse matrices (ValueError for other blocks: CuPy, pydata sparse)."""
     if not isinstance(X, da.Array) or X.ndim != 2:
         raise ValueError(f"X must be a 2-D dask array (N, d), got {type(X).__name__} with {getattr(X, 'ndim', '?')} dims")
     _known_rows("X", X)
+    meta = X._meta
+    if not (isinstance(meta, np.ndarray) or is_sparse(meta)):
+        kind = f"{type(meta).__module__.partition('.')[0]}.{type(meta).__name__}"
+        raise ValueError(f"X's blocks are {kind}; the dask engine takes numpy arrays or scipy.sparse matrices as "
+                         "blocks: convert each block, e.g. X.map_blocks(scipy.sparse.csr_matrix, meta="
+                         "scipy.sparse.csr_matrix((0, 0))) or X.map_blocks(numpy.asarray, meta=numpy.empty((0, 0)))")
     if X.dtype not in (np.float64, np.float32):
         if not np.issubdtype(X.dtype, np.number):
             raise ValueError(f"X must be numeric, got dtype {X.dtype}")
@@ -170,6 +220,24 @@ def check_X(X):
     if X.numblocks[1] > 1:  # a kernel needs whole rows
         X = X.rechunk({1: -1})
     return X
+
+
+def _all_finite(X):
+    """A lazy bool (a 0-d dask array): whether every entry of X is finite (a sparse block: its
+    stored entries). A block of the other kind than X's meta (numpy or scipy.sparse) raises
+    ValueError when computed."""
+    sparse = has_sparse_blocks(X)
+    checks = [dask.delayed(_block_finite)(block, sparse) for block in X.to_delayed().ravel()]
+    # a dask array, not a Delayed: dask.compute of arrays and a Delayed together returned them out of order
+    return da.from_delayed(dask.delayed(all)(checks), shape=(), dtype=bool)
+
+
+def _block_finite(block, sparse):
+    if is_sparse(block) != sparse:
+        expected, got = ("scipy.sparse", "numpy") if sparse else ("numpy", "scipy.sparse")
+        raise ValueError(f"X's meta says its blocks are {expected}, but a block is {type(block).__name__}: every "
+                         f"block must be {expected} (give map_blocks a meta of the blocks' kind)")
+    return bool(np.isfinite(block.data if sparse else block).all())
 
 
 def _row_aligned(name, array, X):
@@ -198,7 +266,7 @@ def prepare_inputs(X, y, sample_weight, class_weight):
         _row_aligned("sample_weight", sample_weight, X).astype(np.float64)
     y, w = dask.persist(y, w)  # N values each, small next to X; every later sum reads them as they are
     classes, finite_X, finite_w, min_w, total = dask.compute(
-        da.unique(y), da.isfinite(X).all(), da.isfinite(w).all(), w.min(), w.sum())
+        da.unique(y), _all_finite(X), da.isfinite(w).all(), w.min(), w.sum())
     if not finite_X:
         raise ValueError("X contains NaN or infinity; drop or impute those values")
     if not finite_w or min_w < 0 or total <= 0:
@@ -268,7 +336,7 @@ def inference_statistics(family, X, y, B, weights, intercept, offset, expected):
         raise ValueError("inference on dask arrays does not take offsets; fit in memory for it")
     k = family.kernels
     keywords = {} if family.is_vector else {"expected": expected}
-    loss, _, H = ChunkedKernels(k).loss_grad_hess(X, y, B, weights, intercept, **keywords)
+    loss, _, H = ChunkedKernels(kernels_for(family, X)).loss_grad_hess(X, y, B, weights, intercept, **keywords)
     if family.is_vector:
         total, shares = dask.compute(weights.sum(), da.bincount(y, weights=weights, minlength=B.shape[1]))
         saturated = measure = 0.0
@@ -319,7 +387,7 @@ def _chunk_meat(family, X, y, B, w, intercept, cov_type, bread, ways, expected, 
 
     from .sandwich import meat as chunk_meat
 
-    X = np.ascontiguousarray(X)
+    X = _as_block(X)
     if ways is None:
         return chunk_meat(family, X, y, B, w, intercept, None, cov_type, bread, None, expected, first_row)
     local = [np.unique(codes, return_inverse=True) for codes, _, _ in ways]
@@ -341,6 +409,36 @@ def summed_over_chunks(sums_of, X, weights, offset, *args):
     return dask.compute(_tree_sum(parts))[0]
 
 
+def d2_score(model, X, y, sample_weight=None):
+    """A fitted regressor's D² = 1 - D(y, μ̂)/D(y, ȳ) on dask X (numpy or sparse blocks) and y
+    (``GLMRegressor.score``): the weighted sums over the chunks made on the cluster, in one pass;
+    the null deviance from the total weight W and the weighted mean ȳ alone, since h is affine in
+    y (claim K1): Σ_i w_i h(c, y_i) = W h(c, ȳ)."""
+    X = check_X(X)
+    family = model._fitted_family()
+    k = family.kernels
+    y = _row_aligned("y", y, X).astype(np.float64)
+    w = da.ones(X.shape[0], chunks=X.chunks[0]) if sample_weight is None else \
+        _row_aligned("sample_weight", sample_weight, X).astype(np.float64)
+    losses = da.map_blocks(_loss_rows, model.linear_predictor(X), y, k, dtype=np.float64)
+    saturated = da.map_blocks(_saturated_rows, y, k, dtype=np.float64)
+    loss, saturated, total, weighted_sum = (float(v) for v in dask.compute(w @ losses, w @ saturated, w.sum(), w @ y))
+    mean, total = np.array([weighted_sum / total]), np.array([total])
+    null_deviance = k.loss_from_scores(family.null_scores(mean, total), mean, total) - saturated
+    deviance = loss - saturated
+    return 1.0 - deviance / null_deviance if null_deviance > 0 else (1.0 if deviance <= 0 else -np.inf)
+
+
+def _loss_rows(u, y, k):
+    """h(u_i, y_i) per row of a chunk."""
+    return k.row_weights(u, y)[0]
+
+
+def _saturated_rows(y, k):
+    """h_saturated(y_i) per row of a chunk."""
+    return k.target_terms(y)[0]
+
+
 def _weighted_target_terms(k, y, w):
     """Σ_i w_i [h_saturated(y_i), log measure(y_i)] over one chunk, (2,)."""
     return w @ k.target_terms(y).T
@@ -348,8 +446,7 @@ def _weighted_target_terms(k, y, w):
 
 def _deviance_rows(u, y, k):
     """2 (h(u, y) - h_saturated(y)) per row of a chunk."""
-    h = k.row_weights(u, y)[0]
-    return 2 * (h - k.target_terms(y)[0])
+    return 2 * (_loss_rows(u, y, k) - _saturated_rows(y, k))
 
 
 def _brier_rows(p, codes):
@@ -370,9 +467,14 @@ def map_rows(method, X, columns, dtype):
     """method (numpy rows -> rows) applied chunk by chunk: a dask array of (N,) when columns is
     None, else (N, columns)."""
     X = check_X(X)
-    if columns is None:
-        return X.map_blocks(method, chunks=(X.chunks[0],), drop_axis=1, dtype=dtype)
-    return X.map_blocks(method, chunks=(X.chunks[0], (columns,)), dtype=dtype)
+    if columns is None:  # (N, 1), then its column: dropping X's axis would join each block's columns again
+        rows = X.map_blocks(_as_column, method, chunks=(X.chunks[0], (1,)), dtype=dtype, meta=np.empty((0, 0), dtype))
+        return rows[:, 0]
+    return X.map_blocks(method, chunks=(X.chunks[0], (columns,)), dtype=dtype, meta=np.empty((0, 0), dtype))
+
+
+def _as_column(X, method):
+    return method(X)[:, None]
 
 
 def prepare_regression_inputs(X, y, sample_weight, family):
@@ -385,7 +487,7 @@ def prepare_regression_inputs(X, y, sample_weight, family):
         _row_aligned("sample_weight", sample_weight, X).astype(np.float64)
     y, w = dask.persist(y, w)
     finite_X, finite_y, min_y, finite_w, min_w, total = dask.compute(
-        da.isfinite(X).all(), da.isfinite(y).all(), y.min(), da.isfinite(w).all(), w.min(), w.sum())
+        _all_finite(X), da.isfinite(y).all(), y.min(), da.isfinite(w).all(), w.min(), w.sum())
     if not finite_X:
         raise ValueError("X contains NaN or infinity; drop or impute those values")
     if not finite_y:

@@ -25,7 +25,9 @@ intercept in row 0.
 
 X: a numpy array or DataFrame (N, d); a scipy.sparse matrix or array of any format (converted
 once to canonical CSR float64 and never made dense: ``symlogit.sparse``; every solver but sgd);
-or a dask array (``symlogit.distributed``).
+or a dask array whose blocks are numpy arrays or scipy.sparse matrices (``symlogit.distributed``:
+the sums over row chunks made on the workers; an L1 term there needs the p×p Hessian of the
+free parameters on the client, p ≤ ``distributed.CLIENT_MAX_PARAMS``).
 
 Nothing here imports SymPy: fitting runs only the generated numba kernels.
 """
@@ -218,9 +220,6 @@ class _GLM(BaseEstimator):
             warnings.warn(f"family {family.name!r} is not convex in u (claim K2): the optimum found may be local",
                           UserWarning, stacklevel=2)
         DaskObjective = None
-        if _is_dask(X) and self._l1(1.0) > 0:
-            raise ValueError("an L1 penalty (l1_ratio > 0) does not run on dask arrays yet; use l1_ratio=0, or compute "
-                             "X into memory")
         if _is_dask(X):
             from .distributed import DaskObjective
             X, targets, weights, family = self._dask_inputs(X, y, sample_weight, family)
@@ -252,6 +251,9 @@ class _GLM(BaseEstimator):
             name = L1_SOLVERS[0]
         elif name == "auto":
             name = choose_solver(X.shape[0], objective.n_params, objective.params_per_row())
+        if name in L1_SOLVERS and not in_memory:
+            from .distributed import check_client_hessian
+            check_client_hessian(objective.n_params, name)
         if name == "sgd" and not in_memory:
             raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
         if name == "sgd" and make_objective is SparseObjective:
@@ -719,7 +721,13 @@ class GLMRegressor(RegressorMixin, _GLM):
 
     def score(self, X, y, sample_weight=None, offset=None):
         """D² = 1 - D(y, μ̂)/D(y, ȳ): the fraction of deviance explained (scikit-learn's
-        ``d2`` score of GLM regressors), ȳ the weighted mean of y."""
+        ``d2`` score of GLM regressors), ȳ the weighted mean of y. On dask X, y (and
+        sample_weight) with the same row chunks: computed on the cluster, without an offset."""
+        if _is_dask(X):
+            if offset is not None:
+                raise ValueError("score on dask arrays takes no offset; compute X, y and the offset into memory")
+            from .distributed import d2_score
+            return d2_score(self, X, y, sample_weight)
         X = self._validated_X(X)
         family = self._fitted_family()
         y = family.check_targets(y)

@@ -145,7 +145,7 @@ class ScalarSparseKernels:
         self.module = module
 
     def __getattr__(self, name):
-        return getattr(self.module, name)
+        return _delegated(self, name)
 
     def scores(self, X, beta, intercept=True, offset=None):
         """u = X̂ beta (+ offset), (N,)."""
@@ -208,7 +208,7 @@ class VectorSparseKernels:
         self.module = module
 
     def __getattr__(self, name):
-        return getattr(self.module, name)
+        return _delegated(self, name)
 
     def scores(self, X, B, intercept=True):
         """U = X̂ B, (N, K)."""
@@ -265,6 +265,14 @@ class VectorSparseKernels:
 
     def log_probabilities(self, X, B, intercept=True):
         return self._from_scores("log_probabilities", self.scores(X, B, intercept))
+
+
+def _delegated(kernels, name):
+    """The kernel module's attribute ``name``; never ``module`` itself, nor a dunder, which an
+    unpickling (a dask worker's) looks up before ``module`` is set."""
+    if name == "module" or name.startswith("__"):
+        raise AttributeError(name)
+    return getattr(kernels.module, name)
 
 
 def _rows(Y, n, K):

@@ -326,7 +326,9 @@ def test_cli_dask_never_sends_one_key_with_two_different_tasks(client, tmp_path,
     (lambda tmp: [tmp / "nothing-here"], ["no Parquet files"]),
     (lambda tmp: [_parquet_parts(tmp / "p"), "--scheduler", "tcp://127.0.0.1:9"], ["--scheduler", "no Dask scheduler"]),
     (lambda tmp: [_parquet_parts(tmp / "p"), "--target", "nope"], ["no target column 'nope'"]),
-], ids=["schemas", "missing", "no-scheduler", "target"])
+    (lambda tmp: [_parquet_parts(tmp / "p"), "--target", "c", "--weight", "label"],
+     ["the weight column label is not numeric"]),
+], ids=["schemas", "missing", "no-scheduler", "target", "text-weight"])
 def test_cli_dask_bad_input_is_one_line_and_exit_2(client, tmp_path, setup, needles):
     paths = setup(tmp_path)
     extra = [] if "--scheduler" in map(str, paths) else ["--scheduler", client.scheduler.address]
@@ -408,3 +410,84 @@ def test_cli_dask_fit_chooses_columns_as_in_memory(client, tmp_path):
     assert a["feature_names"] == b["feature_names"] == ["a", "b"] and a["options"]["id"] == ["row"]
     assert _relative(np.array(a["coef"]), np.array(b["coef"])) < 1e-8
     assert a["fit"]["training_log_loss"] == pytest.approx(b["fit"]["training_log_loss"], rel=1e-9)
+
+
+def _categorical_parts(directory, rows=240, seed=7):
+    """Three Parquet files of two row groups each: a number, text, a pandas categorical (its own
+    order of levels) and a boolean column, and a text label."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    directory.mkdir()
+    for f in range(3):
+        frame = pd.DataFrame({"a": rng.normal(size=rows), "colour": rng.choice(["red", "green", "blue"], rows),
+                              "size": pd.Categorical(rng.choice(["S", "M", "L"], rows), categories=["S", "M", "L"]),
+                              "flag": rng.random(rows) > 0.5})
+        score = frame.a + (frame.colour == "red") - 0.5 * (frame["size"] == "L") + 0.3 * frame.flag
+        frame["label"] = np.where(score + rng.logistic(size=rows) > 0.3, "yes", "no")
+        frame.to_parquet(directory / f"part{f}.parquet", row_group_size=rows // 2)
+    return directory
+
+
+@pytest.mark.parametrize("penalty", [[], ["--l1-ratio", "1", "--C", "0.05"],
+                                     pytest.param(["--penalty", "none"], marks=pytest.mark.slow)],  # ~4 s: inference
+                         ids=["l2", "l1", "none"])
+def test_cli_dask_fits_categorical_parquet_as_in_memory(client, tmp_path, penalty):
+    """Text, categorical and boolean columns on the dask engine (issue 17 item 5): one pass for the
+    levels, each row group one-hot encoded into a CSR block by the same design; the model file's
+    design, names and coefficients equal the in-memory engine's, and `symlogit predict` reads it.
+    With --l1-ratio (issue 18 item 5) the fit is proximal Newton on the cluster, the same zeros."""
+    import io
+    import json
+
+    import pandas as pd
+
+    parts = _categorical_parts(tmp_path / "parts")
+    common = ["--tol", "1e-10", "-q", *penalty]
+    on_dask = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, *common,
+                      "--out", tmp_path / "dask.json")
+    in_memory = _invoke("fit", parts, *common, "--out", tmp_path / "memory.json")
+    assert on_dask.exit_code == 0 and in_memory.exit_code == 0, on_dask.output + in_memory.output
+    a, b = (json.loads((tmp_path / name).read_text()) for name in ("dask.json", "memory.json"))
+    assert a["design"] == b["design"] and a["feature_names"] == b["feature_names"]
+    levels = {item["column"]: item["levels"] for item in a["design"]["categorical"]}
+    assert levels == {"colour": ["blue", "green", "red"], "size": ["S", "M", "L"], "flag": ["False", "True"]}
+    assert a["design"]["drop_reference"] == (penalty == ["--penalty", "none"])
+    assert _relative(np.array(a["coef"]), np.array(b["coef"])) < 1e-8
+    assert np.array_equal(np.array(a["coef"]) == 0, np.array(b["coef"]) == 0)
+    if "--l1-ratio" in penalty:
+        assert a["fit"]["solver"] == "proximal-newton" and 0 < (np.array(a["coef"]) == 0).sum()
+    predicted = _invoke("predict", tmp_path / "dask.json", parts, "--proba")
+    assert predicted.exit_code == 0, predicted.output
+    expected = _invoke("predict", tmp_path / "memory.json", parts, "--proba")
+    np.testing.assert_allclose(pd.read_csv(io.StringIO(predicted.output)).to_numpy(),
+                               pd.read_csv(io.StringIO(expected.output)).to_numpy(), rtol=1e-9)
+
+
+def test_cli_dask_categorical_column_with_an_empty_cell_is_one_line(client, tmp_path):
+    import pandas as pd
+
+    parts = _categorical_parts(tmp_path / "parts")
+    frame = pd.read_parquet(parts / "part1.parquet")
+    frame["colour"] = frame["colour"].where(frame.index != 130)  # row group 1, its row 11
+    frame.to_parquet(parts / "part1.parquet", row_group_size=120)
+    result = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, "--out",
+                     tmp_path / "model.json")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "part1.parquet, row group 1: categorical column 'colour' is empty at row 11" in result.output
+    assert not (tmp_path / "model.json").exists()
+
+
+def test_cli_dask_l1_beyond_the_client_hessian_limit_is_one_line(client, tmp_path, monkeypatch):
+    """--l1-ratio on the dask engine where the client's Hessian would pass its limit (lowered here
+    to 5 parameters; the data give 9 features and an intercept): one line naming the limit, exit 2, no model written."""
+    from symlogit import distributed
+
+    monkeypatch.setattr(distributed, "CLIENT_MAX_PARAMS", 5)
+    out = tmp_path / "model.json"
+    result = _invoke("fit", _categorical_parts(tmp_path / "parts"), "--engine", "dask", "--scheduler",
+                     client.scheduler.address, "--l1-ratio", "1", "--out", out)
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "10x10 Hessian" in result.output and "limit of 5 parameters" in result.output
+    assert "(--l1-ratio 0) with --solver lbfgs or newton-cg, or --engine memory" in result.output
+    assert not out.exists()

@@ -434,13 +434,6 @@ def test_separable_classes_have_a_finite_l1_optimum():
     assert kkt_violation(objective, fitted_theta(objective, model)) <= 1e-8
 
 
-def test_l1_on_dask_arrays_is_refused_before_any_work():
-    da = pytest.importorskip("dask.array")
-    X, y = standardised("breast_cancer")
-    with pytest.raises(ValueError, match="does not run on dask arrays yet"):
-        LogisticRegression(l1_ratio=1.0).fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
-
-
 @pytest.mark.parametrize("case", ["raw_breast_cancer", "off_centre"])
 def test_ill_conditioned_problems_converge_in_few_iterations(case):
     """Unscaled columns (raw breast_cancer, scales 1e-3 to 1e3, at C = 10^4: 36 outer iterations

@@ -170,7 +170,7 @@ def fit_out_of_core(directory, workers, worker_memory, threads=1, tol=1e-8):
             LocalCluster(n_workers=workers, threads_per_worker=threads, memory_limit=worker_memory,
                          dashboard_address=None) as cluster, Client(cluster) as client:
         pids_before = client.run(os.getpid)
-        X, y, _, _, _ = read_parquet_dataset(str(directory), "y")
+        X, y, *_ = read_parquet_dataset(str(directory), "y")
         start = time.perf_counter()
         model = LogisticRegression(penalty=None, solver="newton", tol=tol).fit(X, y)
         seconds = time.perf_counter() - start

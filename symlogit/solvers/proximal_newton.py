@@ -81,6 +81,11 @@ the KKT check) against about six unscreened, so the rule pays where those passes
 nonzeros at the end) a pass over X is cheap and the time goes to the model over W: Cholesky
 factors of H_SS for the Newton steps on a support of ~1600 and the Hessian over W's columns
 (profiled: ~55% and ~30% of it), which screening does not touch.
+
+On dask arrays (``distributed.DaskObjective``, numpy or scipy.sparse blocks) the gradient and
+each Hessian, over W's columns or whole, are sums from the workers' row chunks, and the
+coordinate descent runs on the client; the estimator refuses p > ``distributed.CLIENT_MAX_PARAMS``
+(the client's p×p Hessian) there before the solve.
 """
 
 from dataclasses import replace

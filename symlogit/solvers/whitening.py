@@ -85,7 +85,9 @@ class Whitening:
 def _scaled_sample_gram(X, rows, fit_intercept):
     """(X̂_sᵀ X̂_s (p, p) of the rows ``rows`` with every column divided by its scale, scale (p,)),
     scale = max(1, max |column| over the rows). A sparse X stays sparse: the product's p×p
-    result only is dense."""
+    result only is dense. A dask X (numpy or sparse blocks) brings just these rows to the client."""
+    if hasattr(X, "compute"):
+        X, rows = X[rows].compute(), np.arange(len(rows))
     if scipy.sparse.issparse(X):
         sample = X[rows]
         if fit_intercept:
@@ -95,7 +97,7 @@ def _scaled_sample_gram(X, rows, fit_intercept):
                                       dtype=np.float64).ravel(), 1.0)
         sample = sample @ scipy.sparse.diags_array(1.0 / scale)
         return (sample.T @ sample).toarray(), scale
-    sample = np.asarray(X[rows], dtype=np.float64)  # a dask X computes just these rows
+    sample = np.asarray(X[rows], dtype=np.float64)
     if fit_intercept:
         sample = np.column_stack([np.ones(len(rows)), sample])
     scale = np.maximum(np.abs(sample).max(axis=0, initial=0.0), 1.0)
