@@ -66,7 +66,7 @@ def fold_paths(estimator, X, y, folds, grids, l1_ratios, sample_weight=None, off
                     visit(f, l, order[j], model, test)
 
             path = regularization_path(clone(estimator).set_params(l1_ratio=float(ratio)), X_train, y_train,
-                                       grids[l][order], weights, shift, each)
+                                       grids[l][order], weights, shift, each=each)
             flat = (np.concatenate([path.coefs, path.intercepts[..., None]], axis=-1)
                     if estimator.fit_intercept else path.coefs)
             if coefs is None:
