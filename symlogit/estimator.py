@@ -430,12 +430,15 @@ class _GLM(BaseEstimator):
     def _loss_objective(self):
         """(the unpenalised loss (1/W) Σ w h as an ``Objective`` over this fit's training data, θ of
         the fitted coefficients in it): for ``symlogit.path``, which reads the loss's gradient at a
-        fit. Needs the fit in this session (in memory, not dask)."""
+        fit. Needs the fit in this session (its training data, in memory or on dask)."""
         check_is_fitted(self)
-        if getattr(self, "_training", None) is None or _is_dask(self._training[0]):
-            raise ValueError("this needs the in-memory training data of the fit: refit the model in this session")
+        if getattr(self, "_training", None) is None:
+            raise ValueError("this needs the training data of the fit: refit the model in this session")
         X, targets, weights, offset = self._training
-        make = SparseObjective if is_sparse(X) else Objective
+        if _is_dask(X):
+            from .distributed import DaskObjective as make
+        else:
+            make = SparseObjective if is_sparse(X) else Objective
         objective = make(X, targets.values, weights, self._fitted_family(), bool(self.fit_intercept), 0.0,
                          targets.n_classes,
                          pin_reference=False, offset=offset)

@@ -141,6 +141,20 @@ def test_l1_on_dask_equals_in_memory(kind, blocks, l1_ratio):
     assert _relative(on_dask.coef_, memory.coef_) < 1e-8
 
 
+def test_l1_path_on_dask_equals_in_memory():
+    """largest_penalty and a screened regularization_path on sparse dask blocks: the in-memory grid
+    and path (the loss's gradient at the null fit summed from the workers)."""
+    from symlogit.path import regularization_path
+
+    X, y, w, make = _problem("logit", seed=3)
+    memory = regularization_path(make(l1_ratio=1.0, tol=1e-10), X, y, 4, sample_weight=w)
+    Xd, yd, wd = _on_dask(X, y, w)
+    on_dask = regularization_path(make(l1_ratio=1.0, tol=1e-10), Xd, yd, 4, sample_weight=wd)
+    assert np.allclose(on_dask.strengths, memory.strengths, rtol=1e-12)
+    assert np.array_equal(on_dask.coefs == 0, memory.coefs == 0) and (memory.coefs[0] == 0).all()
+    assert _relative(on_dask.coefs, memory.coefs) < 1e-7
+
+
 @pytest.mark.parametrize("blocks", ["dense", "sparse"])
 def test_l1_on_dask_takes_narrow_hessians_over_the_working_columns(blocks, monkeypatch):
     """A strong L1 penalty: the working set touches few columns, and the Hessian over them alone is
