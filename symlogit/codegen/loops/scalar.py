@@ -66,9 +66,10 @@ def _log_measure(y):
 
 # ---- loops --------------------------------------------------------------------------------
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def _tile_scores(X, o, beta, intercept, has_offset, t, rows, s):
-    """s[r] = x̂ᵀbeta (+ offset) for the rows t .. t + rows of a tile."""
+    """s[r] = x̂ᵀbeta (+ offset) for the rows t .. t + rows of a tile (``_u`` inlined here, with
+    its reassociation: see common's ``_u``)."""
     for r in range(rows):
         s[r] = _u(X, t + r, beta, intercept)
     if has_offset:
@@ -216,8 +217,7 @@ def _hessp_kernel(X, y, w, o, beta, intercept, has_offset, v):
         for t in range(c * CHUNK, hi, TILE):  # tiled as in _loss_grad_kernel
             rows = min(TILE, hi - t)
             _tile_scores(X, o, beta, intercept, has_offset, t, rows, s)
-            for r in range(rows):
-                z[r] = _u(X, t + r, v, intercept)
+            _tile_scores(X, o, v, intercept, False, t, rows, z)
             _tile_curvatures(s, y, w, t, rows, s)
             for r in range(rows):
                 s[r] *= z[r]
