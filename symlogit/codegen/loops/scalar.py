@@ -11,7 +11,7 @@ or None, added to every score (log exposure for counts).
 
 # template-only: begin
 from symlogit.codegen.loops.common import (CHUNK, GRAM_BLOCK, TILE, _add_scaled_row, _check_vector, _check_X,
-                                           _n_chunks, _u, _weights, math, numba, np)
+                                           _n_chunks, _on_threads, _u, _weights, math, numba, np)
 # template-only: end
 
 GEMM_MAX_P = 40  # widest X̂ whose Hessian blocks go to GEMM, not SYRK (see _loss_grad_hess_narrow)
@@ -287,13 +287,13 @@ def _check(X, y, beta, sample_weight, intercept, offset):
 def loss(X, y, beta, sample_weight=None, intercept=True, offset=None):
     """sum_i w_i h(u_i, y_i)."""
     y, beta, w, o, has_offset = _check(X, y, beta, sample_weight, intercept, offset)
-    return _loss_grad_kernel(X, y, w, o, beta, intercept, has_offset, False)[0]
+    return _on_threads(X.shape[0], _loss_grad_kernel, X, y, w, o, beta, intercept, has_offset, False)[0]
 
 
 def loss_grad(X, y, beta, sample_weight=None, intercept=True, offset=None):
     """(loss, gradient) in one pass over X."""
     y, beta, w, o, has_offset = _check(X, y, beta, sample_weight, intercept, offset)
-    return _loss_grad_kernel(X, y, w, o, beta, intercept, has_offset, True)
+    return _on_threads(X.shape[0], _loss_grad_kernel, X, y, w, o, beta, intercept, has_offset, True)
 
 
 def grad_hess(X, y, beta, sample_weight=None, intercept=True, offset=None, expected=False):
@@ -330,14 +330,14 @@ def hessp(X, y, beta, v, sample_weight=None, intercept=True, offset=None):
     """Hessian-vector product H v (observed information: h'' may depend on y)."""
     y, beta, w, o, has_offset = _check(X, y, beta, sample_weight, intercept, offset)
     v = _check_vector("v", v, beta.shape[0])
-    return _hessp_kernel(X, y, w, o, beta, intercept, has_offset, v)
+    return _on_threads(X.shape[0], _hessp_kernel, X, y, w, o, beta, intercept, has_offset, v)
 
 
 def scores(X, beta, intercept=True, offset=None):
     """Raw scores u = X̂ beta (+ offset), shape (N,)."""
     _, beta, _, o, has_offset = _check(X, None, beta, None, intercept, offset)
     out = np.empty(X.shape[0])
-    _scores_kernel(X, o, beta, intercept, has_offset, out, False)
+    _on_threads(X.shape[0], _scores_kernel, X, o, beta, intercept, has_offset, out, False)
     return out
 
 
@@ -345,7 +345,7 @@ def means(X, beta, intercept=True, offset=None):
     """The inverse link at every row's score, shape (N,): E[y | x]."""
     _, beta, _, o, has_offset = _check(X, None, beta, None, intercept, offset)
     out = np.empty(X.shape[0])
-    _scores_kernel(X, o, beta, intercept, has_offset, out, True)
+    _on_threads(X.shape[0], _scores_kernel, X, o, beta, intercept, has_offset, out, True)
     return out
 
 
@@ -354,7 +354,7 @@ def loss_from_scores(u, y, sample_weight=None):
     along beta + t d evaluates u + t X̂d, with X̂d computed once."""
     u = _check_scores(u)
     n = u.shape[0]
-    return _scores_loss_kernel(u, _check_vector("y", y, n), _weights(sample_weight, n))
+    return _on_threads(u.shape[0], _scores_loss_kernel, u, _check_vector("y", y, n), _weights(sample_weight, n))
 
 
 def _check_scores(u):

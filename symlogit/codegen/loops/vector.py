@@ -10,8 +10,8 @@ with the intercept in row 0 (or (d, K) without).
 """
 
 # template-only: begin
-from symlogit.codegen.loops.common import (CHUNK, GRAM_BLOCK, _add_scaled_row, _check_X, _exp, _n_chunks, _u,
-                                           _weights, math, numba, np)
+from symlogit.codegen.loops.common import (CHUNK, GRAM_BLOCK, _add_scaled_row, _check_X, _exp, _n_chunks,
+                                           _on_threads, _u, _weights, math, numba, np)
 # template-only: end
 
 GEMM_TILE = 128  # rows per BLAS product in the tiled loops (_loss_grad_kernel, _hessp_kernel)
@@ -334,13 +334,13 @@ def _check(X, Y, B, sample_weight, intercept):
 def loss(X, Y, B, sample_weight=None, intercept=True):
     """sum_i w_i (LSE(u_i) - y_iᵀu_i)."""
     Y, B, w = _check(X, Y, B, sample_weight, intercept)
-    return _loss_grad_kernel(X, Y, w, B, intercept, False)[0]
+    return _on_threads(X.shape[0], _loss_grad_kernel, X, Y, w, B, intercept, False)[0]
 
 
 def loss_grad(X, Y, B, sample_weight=None, intercept=True):
     """(loss, gradient (d+1, K)) in one pass over X."""
     Y, B, w = _check(X, Y, B, sample_weight, intercept)
-    return _loss_grad_kernel(X, Y, w, B, intercept, True)
+    return _on_threads(X.shape[0], _loss_grad_kernel, X, Y, w, B, intercept, True)
 
 
 def grad_hess(X, Y, B, sample_weight=None, intercept=True):
@@ -389,14 +389,14 @@ def hessp(X, Y, B, V, sample_weight=None, intercept=True):
     V = _check_coef("V", V, B.shape[0])
     if V.shape != B.shape:
         raise ValueError(f"V must have the shape of B {B.shape}, got {V.shape}")
-    return _hessp_kernel(X, w, B, intercept, V)
+    return _on_threads(X.shape[0], _hessp_kernel, X, w, B, intercept, V)
 
 
 def scores(X, B, intercept=True):
     """Raw scores U = X̂ B, shape (N, K)."""
     _, B, _ = _check(X, None, B, None, intercept)
     out = np.empty((X.shape[0], B.shape[1]))
-    _probabilities_kernel(X, _rows_per_class(B), intercept, out, False)
+    _on_threads(X.shape[0], _probabilities_kernel, X, _rows_per_class(B), intercept, out, False)
     return out
 
 
@@ -404,7 +404,7 @@ def probabilities(X, B, intercept=True):
     """softmax(X̂ B) row by row, shape (N, K)."""
     _, B, _ = _check(X, None, B, None, intercept)
     out = np.empty((X.shape[0], B.shape[1]))
-    _probabilities_kernel(X, _rows_per_class(B), intercept, out, True)
+    _on_threads(X.shape[0], _probabilities_kernel, X, _rows_per_class(B), intercept, out, True)
     return out
 
 
@@ -412,7 +412,7 @@ def log_probabilities(X, B, intercept=True):
     """log softmax(X̂ B) row by row, shape (N, K), accurate where a probability underflows."""
     _, B, _ = _check(X, None, B, None, intercept)
     out = np.empty((X.shape[0], B.shape[1]))
-    _log_probabilities_kernel(X, _rows_per_class(B), intercept, out)
+    _on_threads(X.shape[0], _log_probabilities_kernel, X, _rows_per_class(B), intercept, out)
     return out
 
 
@@ -423,4 +423,4 @@ def loss_from_scores(U, Y, sample_weight=None):
     if U.ndim != 2 or U.shape[1] < 2:
         raise ValueError(f"U must have shape (N, K) with K >= 2, got {U.shape}")
     n, K = U.shape
-    return _scores_loss_kernel(U, _targets(Y, n, K), _weights(sample_weight, n))
+    return _on_threads(U.shape[0], _scores_loss_kernel, U, _targets(Y, n, K), _weights(sample_weight, n))
