@@ -49,8 +49,10 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import scipy.sparse
 from scipy.special import log_ndtr, logsumexp
 
 REACHED = 1e-8
@@ -107,9 +109,79 @@ def make_case(name, scale=1.0, seed=0):
     raise ValueError(f"unknown case {name!r}; expected B1, B2, M1, R1, R2, P1, G1 or Q1")
 
 
-def objective(X, y, intercept, coef, C, family="logit"):
+# ---- the sparse and L1 cases of issues 17 and 18: data ------------------------------------------------
+
+def make_text(n, d, per_row=100, seed=0):
+    """Text-like CSR X (n, d): each row a bag of words drawn from a Zipf vocabulary (term of rank
+    r with probability ∝ 1/r, ranks shuffled over the columns), as many tokens as give about
+    ``per_row`` distinct terms, tf-idf scaled and each row of unit norm (scikit-learn's
+    TfidfTransformer defaults); y from sigmoid(x·w - median), w ~ N(0, 3²) per term."""
+    import scipy.sparse
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    rng = np.random.default_rng(seed)
+    cdf = np.cumsum(1.0 / np.arange(1, d + 1))
+    cdf /= cdf[-1]
+    pilot = np.searchsorted(cdf, rng.random((200, 2 * per_row)))  # distinct terms of 2 per_row tokens
+    tokens = int(2 * per_row * per_row / np.mean([len(np.unique(row)) for row in pilot]))
+    columns = rng.permutation(d)
+    blocks = []
+    for start in range(0, n, 20_000):  # in blocks: n x tokens indices at once would be large
+        rows = min(20_000, n - start)
+        terms = columns[np.searchsorted(cdf, rng.random((rows, tokens)))]
+        counts = scipy.sparse.csr_matrix((np.ones(terms.size), terms.ravel(), np.arange(0, terms.size + 1, tokens)),
+                                         shape=(rows, d))
+        counts.sum_duplicates()
+        blocks.append(counts)
+    X = TfidfTransformer().fit_transform(scipy.sparse.vstack(blocks, format="csr"))
+    X = scipy.sparse.csr_matrix(X, dtype=np.float64)
+    X.sort_indices()
+    u = X @ (3.0 * rng.normal(size=d))
+    return X, _labels(u - np.median(u), rng)
+
+
+def make_onehot(n, levels, numeric=10, seed=0):
+    """One-hot CSR X: ``numeric`` standard normal columns, then one block of indicator columns for
+    each categorical column of levels[j] levels (drawn Zipf-like, level r with probability ∝
+    1/(r+1)); every row stores numeric + len(levels) entries. y from a logistic model with
+    N(0, 0.5²) level effects and N(0, 0.5²) slopes."""
+    import scipy.sparse
+
+    rng = np.random.default_rng(seed)
+    levels = np.asarray(levels, dtype=np.int64)
+    offsets = numeric + np.concatenate([[0], np.cumsum(levels)[:-1]])
+    Z = rng.normal(size=(n, numeric))
+    codes = np.empty((n, len(levels)), dtype=np.int64)
+    scores = Z @ rng.normal(scale=0.5, size=numeric)
+    for j, m in enumerate(levels):
+        cdf = np.cumsum(1.0 / np.arange(2, m + 2))
+        codes[:, j] = np.searchsorted(cdf / cdf[-1], rng.random(n))
+        scores += rng.normal(scale=0.5, size=m)[codes[:, j]]
+    width = numeric + len(levels)
+    indices = np.hstack([np.broadcast_to(np.arange(numeric), (n, numeric)), codes + offsets]).ravel()
+    values = np.hstack([Z, np.ones((n, len(levels)))]).ravel()
+    X = scipy.sparse.csr_matrix((values, indices, np.arange(0, n * width + 1, width)),
+                                shape=(n, int(numeric + levels.sum())))
+    return X, _labels(scores - np.median(scores), rng)
+
+
+def make_correlated(n, d, rho=0.9, active=20, seed=0):
+    """Dense X (n, d), each row an AR(1) sequence over its columns (corr(x_j, x_k) = rho^|j-k|);
+    y from sigmoid(X w) with ``active`` nonzero w_j = ±1 spread over the columns."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((n, d))
+    X[:, 0] = rng.normal(size=n)
+    for j in range(1, d):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho * rho) * rng.normal(size=n)
+    w = np.zeros(d)
+    w[np.linspace(0, d - 1, active).astype(int)] = rng.choice([-1.0, 1.0], size=active)
+    return X, _labels(X @ w, rng)
+
+
+def objective(X, y, intercept, coef, C, family="logit", l1=False):
     """Mean negative log-likelihood (1/N) Σ -log p(y_i | x_i) (less terms free of the
-    coefficients: y! for Poisson), plus ½‖coef‖² / (C N) when C is given. intercept (K',), coef
+    coefficients: y! for Poisson), plus ½‖coef‖² / (C N) when C is given (‖coef‖₁ / (C N) with
+    l1; X dense or scipy.sparse). intercept (K',), coef
     (K', d) with K' = 1 for two classes (scikit-learn's layout). Evaluated with SciPy's special
     functions, independently of symlogit's kernels."""
     U = X @ np.atleast_2d(coef).T + intercept
@@ -125,7 +197,8 @@ def objective(X, y, intercept, coef, C, family="logit"):
         loss = np.mean(np.logaddexp(0.0, u) - (y == 1) * u)
     else:
         loss = np.mean(logsumexp(U, axis=1) - U[np.arange(len(y)), y])
-    return float(loss + (0.5 * np.sum(coef ** 2) / (C * len(y)) if C is not None else 0.0))
+    penalty = np.sum(np.abs(coef)) if l1 else 0.5 * np.sum(coef ** 2)
+    return float(loss + (penalty / (C * len(y)) if C is not None else 0.0))
 
 
 # ---- the solvers: name -> (applies to the case?, fit returning (intercept, coef, iterations)) --------
@@ -218,24 +291,267 @@ SYMLOGIT = [name for name in SOLVERS if name.startswith("symlogit") and name != 
 PEERS = [name for name in SOLVERS if not name.startswith("symlogit")]
 
 
+# ---- the cases of issues 17 (sparse X, L2) and 18 (L1, single fits and paths) -------------------------
+#
+# A case's spec: C (one fit) or Cs (a path: fitted from the smallest C, the strongest penalty, up,
+# each fit warm-started from the previous one where the tool supports it), l1 (the penalty
+# ‖coef‖₁ instead of ½‖coef‖², scikit-learn's C Σ h + penalty) and fit_intercept. Every fit
+# returns (intercepts (m, 1), coefs (m, 1, d), iterations) for its m = 1 or len(Cs) fits.
+#
+# How each tool's options map to that objective (N rows; tol 1e-10 throughout):
+#   symlogit      LogisticRegression(C, l1_ratio = 1 or 0, fit_intercept, solver="auto");
+#                 paths: symlogit.path.regularization_path (warm-started)
+#   scikit-learn  LogisticRegression(C, l1_ratio, solver, fit_intercept, max_iter=10000);
+#                 warm_start=True along a path (liblinear ignores warm_start: cold fits);
+#                 liblinear penalises its intercept, so it runs with intercept_scaling=100 (the
+#                 intercept's penalty is then (b/100)²/2, below 1e-8 of f here)
+#   glum          GeneralizedLinearRegressor(family="binomial", alpha=1/(C N), l1_ratio,
+#                 gradient_tol=1e-10); a path: alpha_search=True over those alphas (warm-started).
+#                 Its IRLS solvers (the default; the only ones with L1) form the dense p x p
+#                 Hessian: beyond DENSE_HESSIAN_MAX_BYTES it runs solver="lbfgs" (L2) or is
+#                 reported as skipped (L1)
+#   skglm         SparseLogisticRegression(alpha=1/(C N), tol=1e-10, max_iter=1000,
+#                 fit_intercept), warm_start=True along a path; L1 only
+#   reference     symlogit at tol 1e-12 (tron, or proximal-newton with L1): f* is the lowest of
+#                 its objective and every tool's
+
+#: scikit-learn's newton-cholesky (and glum's IRLS) form the dense p x p Hessian: above this many
+#: bytes (8 p²) it is reported as skipped rather than run (text: p = 10^5, 80 GB; one-hot: p ≈ 17,600, 2.5 GB and
+#: p³/3 = 1.8e12 multiply-adds a Cholesky).
+DENSE_HESSIAN_MAX_BYTES = 2e9
+#: The path's weakest penalty: C from C_max (every coefficient 0) up to C_max / PATH_RATIO. glmnet
+#: goes to 1e-4; the weak end is the slow end of every tool, and 1e-2 keeps the two paths within
+#: the 25-minute budget of the full set.
+PATH_RATIO = 1e-2
+PATH_POINTS = 50
+#: The single L1 fits: C = L1_C_FACTOR C_max (a few percent of the coefficients nonzero).
+L1_C_FACTOR = 10.0
+
+
+def _stack(fits):
+    """(intercepts (m, 1), coefs (m, 1, d)) of fitted binary models."""
+    return (np.array([np.atleast_1d(m.intercept_).astype(float) for m in fits]),
+            np.array([np.atleast_2d(m.coef_).astype(float) for m in fits]))
+
+
+def _strengths(spec):
+    return spec["Cs"] if spec.get("Cs") else [spec["C"]]
+
+
+def _symlogit_sparse(solver, tol=TOL):
+    def fit(X, y, spec):
+        from symlogit import LogisticRegression
+        from symlogit.path import regularization_path
+
+        model = LogisticRegression(C=spec["C"] or 1.0, l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver, tol=tol,
+                                   max_iter=2000 if tol < TOL else 500, fit_intercept=spec["fit_intercept"])
+        if spec.get("Cs"):
+            path = regularization_path(model, X, y, strengths=spec["Cs"])
+            return path.intercepts.reshape(len(path.strengths), 1), path.coefs, int(path.n_iter.sum())
+        model.fit(X, y)
+        return (*_stack([model]), int(model.n_iter_[0]))
+    return fit
+
+
+def _sklearn_sparse(solver):
+    def fit(X, y, spec):
+        from sklearn.linear_model import LogisticRegression
+
+        extra = {"intercept_scaling": 100.0} if solver == "liblinear" and spec["fit_intercept"] else {}
+        model = LogisticRegression(l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver, tol=TOL, max_iter=10000,
+                                   fit_intercept=spec["fit_intercept"], warm_start=True, **extra)
+        fits, n_iter = [], 0
+        for C in _strengths(spec):
+            model.set_params(C=C).fit(X, y)
+            fits.append(SimpleNamespace(intercept_=np.atleast_1d(model.intercept_).copy(), coef_=model.coef_.copy()))
+            n_iter += int(np.max(model.n_iter_))
+        return (*_stack(fits), n_iter)
+    return fit
+
+
+def _glum_sparse(X, y, spec):
+    from glum import GeneralizedLinearRegressor
+
+    alphas = [1.0 / (C * len(y)) for C in _strengths(spec)]
+    options = {"alpha_search": True, "alphas": alphas} if spec.get("Cs") else {"alpha": alphas[0]}
+    if not spec["l1"] and _too_big_for_dense_hessian(X, spec):
+        options["solver"] = "lbfgs"  # its default, IRLS, forms the dense p x p Hessian
+    model = GeneralizedLinearRegressor(family="binomial", l1_ratio=1.0 if spec["l1"] else 0.0, gradient_tol=TOL,
+                                       max_iter=1000, fit_intercept=spec["fit_intercept"], **options).fit(X, y)
+    if spec.get("Cs"):
+        intercepts = np.broadcast_to(np.asarray(model.intercept_path_, float), (len(alphas),)).reshape(-1, 1)
+        return intercepts, np.asarray(model.coef_path_, float)[:, None, :], int(model.n_iter_)
+    return (np.atleast_1d(float(model.intercept_)).reshape(1, 1), np.asarray(model.coef_, float).reshape(1, 1, -1),
+            int(model.n_iter_))
+
+
+def _skglm(X, y, spec):
+    from skglm import SparseLogisticRegression
+
+    model = SparseLogisticRegression(tol=TOL, max_iter=1000, max_epochs=100_000, fit_intercept=spec["fit_intercept"],
+                                     warm_start=True)
+    fits = []
+    for C in _strengths(spec):
+        model.set_params(alpha=1.0 / (C * len(y))).fit(X, y)
+        fits.append(SimpleNamespace(intercept_=np.atleast_1d(model.intercept_).copy(), coef_=model.coef_.copy()))
+    return (*_stack(fits), 0)
+
+
+def _reference(X, y, spec):
+    """symlogit at tol 1e-12 (not timed against): the candidate f*."""
+    return _symlogit_sparse("proximal-newton" if spec["l1"] else "tron", tol=1e-12)(X, y, spec)
+
+
+def _too_big_for_dense_hessian(X, spec):
+    p = X.shape[1] + spec["fit_intercept"]
+    return f"skipped: its dense {p} x {p} Hessian, {8 * p * p / 1e9:.1f} GB" if 8 * p * p > DENSE_HESSIAN_MAX_BYTES else None
+
+
+#: name -> (why it does not run on (X, spec), or None; fit(X, y, spec))
+SPARSE_SOLVERS = {
+    "symlogit auto": (lambda X, spec: None, _symlogit_sparse("auto")),
+    "sklearn liblinear": (lambda X, spec: None, _sklearn_sparse("liblinear")),
+    "sklearn lbfgs": (lambda X, spec: None, _sklearn_sparse("lbfgs")),
+    "sklearn newton-cg": (lambda X, spec: None, _sklearn_sparse("newton-cg")),
+    "sklearn newton-cholesky": (_too_big_for_dense_hessian, _sklearn_sparse("newton-cholesky")),
+    "sklearn saga": (lambda X, spec: None, _sklearn_sparse("saga")),
+    "glum": (lambda X, spec: _too_big_for_dense_hessian(X, spec) if spec["l1"] else None, _glum_sparse),
+    "skglm": (lambda X, spec: None, _skglm),
+    "reference": (lambda X, spec: None, _reference),
+}
+L2_TOOLS = ["symlogit auto", "sklearn liblinear", "sklearn lbfgs", "sklearn newton-cg", "sklearn newton-cholesky",
+            "sklearn saga", "glum"]
+L1_TOOLS = ["symlogit auto", "sklearn saga", "sklearn liblinear", "glum", "skglm"]
+#: case -> (data, penalty "l2" or "l1", fit_intercept, path?)
+SPARSE_CASES = {
+    "text": ("text", "l2", True, False),
+    "text-nointercept": ("text", "l2", False, False),
+    "onehot": ("onehot", "l2", True, False),
+    "l1-dense": ("dense", "l1", True, False),
+    "l1-text": ("text", "l1", True, False),
+    "l1-path-dense": ("dense", "l1", True, True),
+    "l1-path-text": ("text", "l1", True, True),
+}
+#: names that stand for several cases on the command line
+CASE_GROUPS = {"l1-path": ["l1-path-dense", "l1-path-text"], "issue17": ["text", "text-nointercept", "onehot"],
+               "issue18": ["l1-dense", "l1-text", "l1-path-dense", "l1-path-text"]}
+#: full-size shapes (--quick divides N and d by QUICK_FACTOR; one-hot: its largest column's levels)
+QUICK_FACTOR = 20
+
+
+def make_sparse_case(name, quick=False, seed=0):
+    """(X, y, spec) of a SPARSE_CASES case: text N = 2x10^5, d = 10^5, ~100 entries a row; one-hot
+    N = 10^6, 10 columns of 5 to 10^4 levels (geometric) and 10 numeric; dense N = 10^5, d = 10^3,
+    AR(1) columns of correlation 0.9. --quick: N and d (levels) / QUICK_FACTOR."""
+    from symlogit import LogisticRegression
+    from symlogit.path import largest_penalty
+
+    data, penalty, fit_intercept, path = SPARSE_CASES[name]
+    f = QUICK_FACTOR if quick else 1
+    if data == "text":
+        X, y = make_text(200_000 // f, 100_000 // f, 100, seed)
+    elif data == "onehot":
+        X, y = make_onehot(1_000_000 // f, np.geomspace(5, 10_000 // f, 10).astype(int), seed=seed)
+    else:
+        X, y = make_correlated(100_000 // f, 1000 // f, seed=seed)
+    spec = {"C": 1.0, "l1": penalty == "l1", "fit_intercept": fit_intercept, "Cs": None, "family": "logit"}
+    if penalty == "l1":
+        top = largest_penalty(LogisticRegression(l1_ratio=1.0, fit_intercept=fit_intercept), X, y)
+        spec["C"] = L1_C_FACTOR * top
+        if path:
+            spec["C"], spec["Cs"] = None, list(np.geomspace(top, top / PATH_RATIO, PATH_POINTS))
+    return X, y, spec
+
+
 # ---- one solver in its own process ----------------------------------------------------------------
+
+def save_case(path, X, y, spec):
+    """X (dense, or CSR as its three arrays), y and the spec (JSON) in one .npz."""
+    arrays = ({"X_data": X.data, "X_indices": X.indices, "X_indptr": X.indptr, "X_shape": np.array(X.shape)}
+              if scipy.sparse.issparse(X) else {"X": X})
+    np.savez(path, y=y, spec=np.array(json.dumps(spec)), **arrays)
+
+
+def load_case(path):
+    with np.load(path) as data:
+        spec = json.loads(str(data["spec"]))
+        if "X_indptr" in data:
+            X = scipy.sparse.csr_matrix((data["X_data"], data["X_indices"], data["X_indptr"]),
+                                        shape=tuple(data["X_shape"]))
+        else:
+            X = np.ascontiguousarray(data["X"])
+        return X, data["y"], spec
+
+
+def _memory():
+    """This process's resident set and its peak since the last reset, bytes (Linux /proc)."""
+    values = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                values[line[:5]] = int(line.split()[1]) * 1024
+    return values.get("VmRSS"), values.get("VmHWM")
+
+
+class PeakMemory:
+    """The peak resident set of this process during a ``with`` block, above its size at entry
+    (``increase``, bytes): Linux's high-water mark reset at entry (writing 5 to
+    /proc/self/clear_refs), read at exit; where that reset is refused, a thread sampling the
+    resident set every 5 ms (which can miss a spike shorter than that)."""
+
+    def __enter__(self):
+        import ctypes
+        import gc
+        import threading
+
+        gc.collect()
+        try:  # hand freed heap back first, so that the fit's peak is not hidden in memory held over
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+        self._thread = None
+        try:
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")
+        except OSError:
+            self._peak, self._done = 0, threading.Event()
+
+            def sample():
+                while not self._done.wait(0.005):
+                    self._peak = max(self._peak, _memory()[0])
+            self._thread = threading.Thread(target=sample, daemon=True)
+        self.before = _memory()[0]
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        rss, peak = _memory()
+        if self._thread is not None:
+            self._done.set()
+            self._thread.join()
+            peak = max(self._peak, rss)
+        self.increase = max(peak - self.before, 0)
+        return False
+
+
+def _fit_function(name, spec):
+    """fit(X, y) -> (intercept, coef, iterations) of the solver ``name`` on the case's spec."""
+    if name in SOLVERS:
+        return lambda X, y: SOLVERS[name][1](X, y, spec["C"], spec["family"])
+    return lambda X, y: SPARSE_SOLVERS[name][1](X, y, spec)
+
 
 def _child(connection, data_path, name, repeats):
     """Load the case, warm up on its first rows (untimed), then send one (seconds, intercept,
-    coef, iterations) per timed fit."""
-    with np.load(data_path) as data:
-        X, y = np.ascontiguousarray(data["X"]), data["y"]
-        C = float(data["C"][0]) if data["C"].size else None
-        family = str(data["family"])
-    solver_fit = SOLVERS[name][1]
-
-    def fit(X, y, C):
-        return solver_fit(X, y, C, family)
+    coef, iterations, peak memory increase in bytes) per timed fit."""
+    X, y, spec = load_case(data_path)
+    fit = _fit_function(name, spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         head = np.concatenate([np.flatnonzero(y == label)[:50] for label in np.unique(y)[:20]])
-        try:
-            fit(np.ascontiguousarray(X[head]), y[head], C)
+        try:  # (sparse X: its first 50 columns, or a solver of dense p x p Hessians could take minutes)
+            fit(X[head][:, :50] if scipy.sparse.issparse(X) else np.ascontiguousarray(X[head]), y[head])
         except Exception:  # a warm-up on a few rows may fail where the full fit does not
             pass
         count, spent = 0, 0.0
@@ -243,12 +559,13 @@ def _child(connection, data_path, name, repeats):
             connection.send(("start",))  # the parent's clock for the time limit starts here
             start = time.perf_counter()
             try:
-                intercept, coef, n_iter = fit(X, y, C)
+                with PeakMemory() as memory:
+                    intercept, coef, n_iter = fit(X, y)
             except Exception as error:  # reported as not reached, with the reason
                 connection.send(("error", f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"))
                 return
             seconds = time.perf_counter() - start
-            connection.send((seconds, np.asarray(intercept, float), np.asarray(coef, float), n_iter))
+            connection.send((seconds, np.asarray(intercept, float), np.asarray(coef, float), n_iter, memory.increase))
             count, spent = count + 1, spent + seconds
     connection.send(("done",))
 
@@ -279,8 +596,8 @@ def run_solver(data_path, name, repeats, timeout):
         if message[0] == "error":
             runs.append({"failed": message[1]})
             break
-        seconds, intercept, coef, n_iter = message
-        runs.append({"seconds": seconds, "intercept": intercept, "coef": coef, "n_iter": n_iter})
+        seconds, intercept, coef, n_iter, peak = message
+        runs.append({"seconds": seconds, "intercept": intercept, "coef": coef, "n_iter": n_iter, "peak": peak})
     process.kill()
     process.join()
     return runs
@@ -288,54 +605,140 @@ def run_solver(data_path, name, repeats, timeout):
 
 # ---- the benchmark --------------------------------------------------------------------------------
 
-def bench_case(case, args, directory):
+#: A fit at least this long is not repeated: one process's time is its figure.
+REPEAT_BELOW_SECONDS = 10.0
+
+
+class Budget:
+    """The time left for the whole run (--budget seconds, None: unlimited): each solver's limit
+    is the smaller of --timeout and an equal share of what is left over the solvers still to run
+    (at least MIN_SHARE), so that the full set ends within the budget even where early fits run to
+    their limits; repeats are run only while the budget lasts."""
+
+    MIN_SHARE = 20.0
+
+    def __init__(self, seconds, timeout, runs):
+        self.end = None if seconds is None else time.perf_counter() + seconds
+        self.timeout, self.runs_left = timeout, runs
+
+    def limit(self):
+        """The time limit of the next first run (which it counts off)."""
+        self.runs_left = max(self.runs_left - 1, 0)
+        if self.end is None:
+            return self.timeout
+        share = (self.end - time.perf_counter()) / (self.runs_left + 1)
+        return min(self.timeout, max(share, self.MIN_SHARE))
+
+    def allows_repeat(self, seconds):
+        return self.end is None or time.perf_counter() + seconds + self.MIN_SHARE * self.runs_left < self.end
+
+
+def case_solvers(case, X, y, spec):
+    """[(name, reason it is skipped or None)] of the solvers that fit ``case``."""
+    if case not in SPARSE_CASES:
+        k = len(np.unique(y)) if spec["family"] != "poisson" else 0
+        return [(name, None) for name, (applies, _) in SOLVERS.items() if applies(k, spec["C"], spec["family"])]
+    tools = ["reference", *(L1_TOOLS if spec["l1"] else L2_TOOLS)]
+    return [(name, SPARSE_SOLVERS[name][0](X, spec)) for name in tools]
+
+
+def make_any_case(case, args):
+    if case in SPARSE_CASES:
+        return make_sparse_case(case, args.quick)
     X, y, C = make_case(case, args.scale)
-    family = FAMILY.get(case, "logit")
+    return X, y, {"C": C, "family": FAMILY.get(case, "logit"), "l1": False, "fit_intercept": True, "Cs": None}
+
+
+def objectives(X, y, spec, intercepts, coefs):
+    """The objective of each of a fit's m = len(Cs) (or 1) points."""
+    if spec.get("Cs"):
+        return [objective(X, y, b, B, C, spec["family"], spec["l1"]) for b, B, C in zip(intercepts, coefs, spec["Cs"])]
+    if np.ndim(coefs) == 3:  # the sparse cases' one fit
+        intercepts, coefs = intercepts[0], coefs[0]
+    return [objective(X, y, intercepts, coefs, spec["C"], spec["family"], spec["l1"])]
+
+
+def bench_case(case, args, directory, budget):
+    started = time.perf_counter()
+    X, y, spec = make_any_case(case, args)
     data_path = Path(directory) / f"{case}.npz"
-    np.savez(data_path, X=X, y=y, C=np.array([] if C is None else [C]), family=np.array(family))
-    k = len(np.unique(y)) if family != "poisson" else 0
-    names = [name for name, (applies, _) in SOLVERS.items() if applies(k, C, family)]
+    save_case(data_path, X, y, spec)
+    k = len(np.unique(y)) if spec["family"] != "poisson" else 0
+    solvers = case_solvers(case, X, y, spec)
+    names = [name for name, skipped in solvers if skipped is None]
     runs, times = {name: [] for name in names}, {name: [] for name in names}
+    limits, walls = {}, {name: 0.0 for name in names}
     # Rounds: every solver once per round, so that a slow stretch of the VM falls on several
-    # solvers' processes rather than on all of one solver's.
+    # solvers' processes rather than on all of one solver's. A fit of REPEAT_BELOW_SECONDS or more
+    # (or the reference) is not repeated.
     for round_ in range(args.repeats):
         for name in names:
-            if any("failed" in r for r in runs[name]):
-                continue  # failed or stopped once: not reached, no need to wait for it again
-            process_runs = run_solver(data_path, name, 1, args.timeout)
+            if any("failed" in r for r in runs[name]) or (round_ > 0 and (
+                    name == "reference" or times[name][0] >= REPEAT_BELOW_SECONDS
+                    or not budget.allows_repeat(times[name][0]))):
+                continue
+            limit = limits.setdefault(name, budget.limit()) if round_ == 0 else limits[name]
+            wall = time.perf_counter()
+            process_runs = run_solver(data_path, name, 1, limit)
+            walls[name] += time.perf_counter() - wall
             runs[name] += process_runs
             if not any("failed" in r for r in process_runs):
                 times[name].append(statistics.median(r["seconds"] for r in process_runs))
             print(f"{case} round {round_ + 1} {name:26s} "
                   f"{times[name][-1] if times[name] else float('nan'):8.4f} s", file=sys.stderr, flush=True)
     rows = []
-    for name in names:
-        done = [r for r in runs[name] if "seconds" in r]
+    for name, skipped in solvers:
+        done = [r for r in runs.get(name, []) if "seconds" in r]
+        failed = skipped or next((r["failed"] for r in runs.get(name, []) if "failed" in r), None)
         rows.append({"case": case, "solver": name, "N": X.shape[0], "d": X.shape[1], "K": k,
-                     "times": times[name],
-                     "seconds": statistics.median(times[name]) if times[name] else None,
+                     "nnz": int(X.nnz) if scipy.sparse.issparse(X) else None, "times": times.get(name, []),
+                     "seconds": statistics.median(times[name]) if times.get(name) else None,
                      "n_iter": done[-1]["n_iter"] if done else None,
-                     "objective": objective(X, y, done[-1]["intercept"], done[-1]["coef"], C, family) if done else None,
-                     "failed": next((r["failed"] for r in runs[name] if "failed" in r), None)})
-    best = min(r["objective"] for r in rows if r["objective"] is not None)
+                     "peak_mb": max(r["peak"] for r in done) / 2**20 if done else None,
+                     "limit_s": limits.get(name), "wall_s": walls.get(name, 0.0),
+                     "objectives": objectives(X, y, spec, done[-1]["intercept"], done[-1]["coef"]) if done else None,
+                     "failed": failed})
+    points = [[row["objectives"][i] for row in rows if row["objectives"] is not None]
+              for i in range(len(spec.get("Cs") or [0]))]
+    best = [min(values) for values in points]
     for row in rows:
-        # a fit that was stopped or failed in any repeat is not counted as reaching the optimum
-        row["gap"] = None if row["objective"] is None else (row["objective"] - best) / abs(best)
+        # a fit that was stopped or failed in any repeat is not counted as reaching the optimum;
+        # along a path, the largest gap of its points
+        row["objective"] = row["objectives"][0] if row["objectives"] and len(best) == 1 else None
+        row["gap"] = None if row["objectives"] is None else max(
+            (f - b) / abs(b) for f, b in zip(row["objectives"], best))
         row["reached"] = row["gap"] is not None and row["gap"] <= REACHED and row["failed"] is None
+    print(f"{case}: {time.perf_counter() - started:.0f} s in all", file=sys.stderr, flush=True)
     return rows
 
 
 def summarise(rows):
-    """Per case: symlogit's best reached time, the fastest peer's, their ratio, and auto's."""
+    """Per case: symlogit's best reached time (the sparse cases: auto's), the fastest peer's, their
+    ratio, and auto's; the sparse cases also auto's peak memory over the lowest of the peers whose
+    fits finished."""
     summary = {}
     for case in dict.fromkeys(r["case"] for r in rows):
-        reached = {r["solver"]: r["seconds"] for r in rows if r["case"] == case and r["reached"]}
-        ours = min((reached[s] for s in SYMLOGIT if s in reached), default=None)
-        peer = min((reached[s] for s in PEERS if s in reached), default=None)
+        mine = [r for r in rows if r["case"] == case]
+        reached = {r["solver"]: r["seconds"] for r in mine if r["reached"]}
+        sparse = case in SPARSE_CASES
+        ours = reached.get("symlogit auto") if sparse else min((reached[s] for s in SYMLOGIT if s in reached),
+                                                               default=None)
+        peers = [r for r in mine if not r["solver"].startswith("symlogit") and r["solver"] != "reference"]
+        peer = min((r["seconds"] for r in peers if r["reached"]), default=None)
         auto = reached.get("symlogit auto")
         summary[case] = {"symlogit_best": ours, "peer_best": peer,
                          "ratio": ours / peer if ours and peer else None, "auto": auto,
                          "auto_over_best": auto / ours if auto and ours else None}
+        if sparse:
+            memory = {r["solver"]: r["peak_mb"] for r in mine if r["peak_mb"] is not None}
+            lowest = min((memory[r["solver"]] for r in peers if r["solver"] in memory), default=None)
+            summary[case].update(
+                fastest_peer=next((r["solver"] for r in peers if r["reached"] and r["seconds"] == peer), None),
+                auto_peak_mb=memory.get("symlogit auto"), peer_lowest_peak_mb=lowest,
+                memory_ratio=memory["symlogit auto"] / lowest if lowest and memory.get("symlogit auto") else None,
+                time_target_met=bool(ours and peer and ours <= 0.5 * peer),
+                memory_target_met=bool(lowest and memory.get("symlogit auto") is not None
+                                       and memory["symlogit auto"] <= lowest))
     return summary
 
 
@@ -347,11 +750,15 @@ def markdown(rows, summary):
     def shown(row):
         if row is None:
             return "n/a"
+        memory = f", {row['peak_mb']:.0f} MB" if row.get("peak_mb") is not None and row["case"] in SPARSE_CASES else ""
         if row["reached"]:
-            return f"{row['seconds']:.3g} s"
+            return f"{row['seconds']:.3g} s{memory}"
         if row["seconds"] is None:
-            return f"not reached ({row['failed']})"
-        return f"not reached: {row['seconds']:.3g} s, gap {row['gap']:.1e}"
+            failed = row["failed"] or ""
+            if failed.startswith("stopped after"):
+                return f"did not reach 1e-8 in {row['limit_s']:.0f} s"
+            return f"not reached ({failed})"
+        return f"not reached: {row['seconds']:.3g} s, gap {row['gap']:.1e}{memory}"
 
     lines = ["| solver | " + " | ".join(cases) + " |", "|---" * (len(cases) + 1) + "|"]
     lines += [f"| {s} | " + " | ".join(shown(cell.get((c, s))) for c in cases) + " |" for s in solvers]
@@ -359,6 +766,9 @@ def markdown(rows, summary):
         f"**{summary[c]['ratio']:.2f}**" if summary[c]["ratio"] else "–" for c in cases) + " |")
     lines.append("| **auto / symlogit best** | " + " | ".join(
         f"{summary[c]['auto_over_best']:.2f}" if summary[c]["auto_over_best"] else "–" for c in cases) + " |")
+    if any(c in SPARSE_CASES for c in cases):
+        lines.append("| **auto peak memory / lowest peer's** | " + " | ".join(
+            f"**{summary[c]['memory_ratio']:.2f}**" if summary[c].get("memory_ratio") else "–" for c in cases) + " |")
     return "\n".join(lines)
 
 
@@ -394,26 +804,90 @@ def plot(rows, path):
     fig.savefig(path, dpi=110)
 
 
+#: --budget's default where the run includes a sparse case (full size): the issues' 25 minutes,
+#: less two for generating the data and for the untimed start of each process past the budget.
+DEFAULT_BUDGET = 23 * 60.0
+#: The per-solver limit of the sparse cases at full size (--quick: / QUICK_FACTOR).
+SPARSE_TIMEOUT = 300.0
+
+
+def expand_cases(names):
+    """The command line's case names with CASE_GROUPS expanded; ValueError for an unknown one."""
+    known = ["B1", "B2", "M1", "R1", "R2", "P1", "G1", "Q1", *SPARSE_CASES]
+    cases = [case for name in names for case in CASE_GROUPS.get(name, [name])]
+    unknown = [case for case in cases if case not in known]
+    if unknown:
+        raise ValueError(f"unknown case(s) {', '.join(unknown)}; expected some of {', '.join(known)} or a group: "
+                         f"{', '.join(CASE_GROUPS)}")
+    return list(dict.fromkeys(cases))
+
+
+def estimate_full(rows, budget):
+    """A rough time for the full-size run, from a --quick run's rows: each process's untimed part
+    (start, load, warm-up) twice over, and each timed fit QUICK_FACTOR times longer (the work of
+    every solver here grows at least as N), limited to the full-size limit; at most the budget."""
+    total = 0.0
+    for row in rows:
+        fits = len(row["times"]) or (1 if row["failed"] and not row["failed"].startswith("skipped") else 0)
+        timed = sum(row["times"]) if row["times"] else (row["limit_s"] or 0.0) * (fits > 0)
+        limit = SPARSE_TIMEOUT if row["case"] in SPARSE_CASES else 120.0
+        total += 2 * max(row["wall_s"] - timed, 0.0) + sum(min(QUICK_FACTOR * t, limit) for t in row["times"]) + (
+            limit if row["failed"] and row["failed"].startswith("stopped") else 0.0)
+    return min(total, budget) if budget else total
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="+", default=["B1", "B2", "M1", "R1", "R2", "P1", "G1", "Q1"])
+    parser.add_argument("--cases", "--case", nargs="+", default=["B1", "B2", "M1", "R1", "R2", "P1", "G1", "Q1"],
+                        help=f"cases, or groups of them: {', '.join(CASE_GROUPS)}")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--timeout", type=float, default=None,
+                        help=f"per-solver limit, seconds (default 120; the sparse cases {SPARSE_TIMEOUT:.0f}, --quick / "
+                             f"{QUICK_FACTOR})")
+    parser.add_argument("--budget", type=float, default=None,
+                        help=f"seconds for the whole run, shared out as the solvers' limits (default {DEFAULT_BUDGET:.0f} "
+                             "with a sparse case at full size, else none)")
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--quick", action="store_true",
+                        help=f"the sparse cases' N and d / {QUICK_FACTOR} (the classic cases: use --scale)")
     parser.add_argument("--plot", default="peers.png", help="where to write the bar chart (PNG)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    rows = []
+    try:
+        cases = expand_cases(args.cases)
+    except ValueError as error:
+        parser.error(str(error))
+    sparse = any(case in SPARSE_CASES for case in cases)
+    if args.timeout is None:
+        args.timeout = SPARSE_TIMEOUT / (QUICK_FACTOR if args.quick else 1) if sparse else 120.0
+    if args.budget is None and sparse and not args.quick:
+        args.budget = DEFAULT_BUDGET
+    processes = sum(1 + len(L1_TOOLS if SPARSE_CASES[c][1] == "l1" else L2_TOOLS) if c in SPARSE_CASES
+                    else len(SOLVERS) for c in cases)
+    print(f"{len(cases)} case(s), about {processes} solver processes (+ repeats of fits under "
+          f"{REPEAT_BELOW_SECONDS:.0f} s), each limited to {args.timeout:.0f} s"
+          + (f"; the budget of {args.budget:.0f} s bounds the whole run: limits shrink to a share of what is left "
+             f"(at least {Budget.MIN_SHARE:.0f} s) where earlier fits ran long, and repeats stop" if args.budget
+             else "; no overall budget"), file=sys.stderr, flush=True)
+    budget = Budget(args.budget, args.timeout, processes)
+    started, rows = time.perf_counter(), []
     with tempfile.TemporaryDirectory(prefix="symlogit-peers-") as directory:
-        for case in args.cases:
-            rows += bench_case(case, args, directory)
+        for case in cases:
+            rows += bench_case(case, args, directory, budget)
+    elapsed = time.perf_counter() - started
     summary = summarise(rows)
     plot(rows, args.plot)
+    note = f"ran in {elapsed:.0f} s" + (
+        f"; rough estimate of the same cases at full size: {estimate_full(rows, DEFAULT_BUDGET) / 60:.0f} min "
+        f"(bounded by the default budget, {DEFAULT_BUDGET / 60:.0f} min, plus data generation)"
+        if args.quick and sparse else "")
     if args.json:
-        print(json.dumps({"rows": rows, "summary": summary}, indent=1))
+        print(json.dumps({"rows": rows, "summary": summary, "elapsed_s": elapsed, "quick": args.quick,
+                          "budget_s": args.budget, "note": note}, indent=1))
     else:
         print(markdown(rows, summary))
         print(f"chart: {args.plot}")
+        print(note)
 
 
 if __name__ == "__main__":
