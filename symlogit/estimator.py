@@ -251,7 +251,8 @@ class _GLM(BaseEstimator):
         if name == "auto" and l1 > 0:
             name = L1_SOLVERS[0]
         elif name == "auto":
-            name = choose_solver(X.shape[0], objective.n_params, objective.params_per_row())
+            name = choose_solver(X.shape[0], objective.n_params, objective.params_per_row(),
+                                 column_spread=objective.column_spread())
         if name == "sgd" and not in_memory:
             raise ValueError("solver 'sgd' does not run on dask arrays; use newton, newton-cg, lbfgs or gd")
         if name == "sgd" and make_objective is SparseObjective:

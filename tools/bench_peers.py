@@ -338,13 +338,23 @@ def _strengths(spec):
     return spec["Cs"] if spec.get("Cs") else [spec["C"]]
 
 
-def _symlogit_sparse(solver, tol=TOL):
+#: The sparse cases' tol of each tool (the others: TOL): the loosest of 1e-4, 1e-6, 1e-8, 1e-10 whose
+#: fits reached a gap <= 1e-8 on every --quick case (tools/bench_peers.py --calibrate-tol), so that
+#: a tool is not timed on work past the optimum that its own tol asks for.
+SPARSE_TOL = {}
+
+
+def _tol(name):
+    return SPARSE_TOL.get(name, TOL)
+
+
+def _symlogit_sparse(solver, tol=None):
     def fit(X, y, spec):
         from symlogit import LogisticRegression
         from symlogit.path import regularization_path
 
-        model = LogisticRegression(C=spec["C"] or 1.0, l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver, tol=tol,
-                                   max_iter=2000 if tol < TOL else 500, fit_intercept=spec["fit_intercept"])
+        model = LogisticRegression(C=spec["C"] or 1.0, l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver,
+                                   tol=tol or _tol(f"symlogit {solver}"), max_iter=2000 if tol else 500, fit_intercept=spec["fit_intercept"])
         if spec.get("Cs"):
             path = regularization_path(model, X, y, strengths=spec["Cs"])
             return path.intercepts.reshape(len(path.strengths), 1), path.coefs, int(path.n_iter.sum())
@@ -358,7 +368,8 @@ def _sklearn_sparse(solver):
         from sklearn.linear_model import LogisticRegression
 
         extra = {"intercept_scaling": 100.0} if solver == "liblinear" and spec["fit_intercept"] else {}
-        model = LogisticRegression(l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver, tol=TOL, max_iter=10000,
+        model = LogisticRegression(l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver, tol=_tol(f"sklearn {solver}"),
+                                   max_iter=10000,
                                    fit_intercept=spec["fit_intercept"], warm_start=True, **extra)
         fits, n_iter = [], 0
         for C in _strengths(spec):
@@ -376,7 +387,7 @@ def _glum_sparse(X, y, spec):
     options = {"alpha_search": True, "alphas": alphas} if spec.get("Cs") else {"alpha": alphas[0]}
     if not spec["l1"] and _too_big_for_dense_hessian(X, spec):
         options["solver"] = "lbfgs"  # its default, IRLS, forms the dense p x p Hessian
-    model = GeneralizedLinearRegressor(family="binomial", l1_ratio=1.0 if spec["l1"] else 0.0, gradient_tol=TOL,
+    model = GeneralizedLinearRegressor(family="binomial", l1_ratio=1.0 if spec["l1"] else 0.0, gradient_tol=_tol("glum"),
                                        max_iter=1000, fit_intercept=spec["fit_intercept"], **options).fit(X, y)
     if spec.get("Cs"):
         intercepts = np.broadcast_to(np.asarray(model.intercept_path_, float), (len(alphas),)).reshape(-1, 1)
@@ -388,7 +399,7 @@ def _glum_sparse(X, y, spec):
 def _skglm(X, y, spec):
     from skglm import SparseLogisticRegression
 
-    model = SparseLogisticRegression(tol=TOL, max_iter=1000, max_epochs=100_000, fit_intercept=spec["fit_intercept"],
+    model = SparseLogisticRegression(tol=_tol("skglm"), max_iter=1000, max_epochs=100_000, fit_intercept=spec["fit_intercept"],
                                      warm_start=True)
     fits = []
     for C in _strengths(spec):
@@ -437,6 +448,9 @@ CASE_GROUPS = {"l1-path": ["l1-path-dense", "l1-path-text"], "issue17": ["text",
                "issue18": ["l1-dense", "l1-text", "l1-path-dense", "l1-path-text"]}
 #: full-size shapes (--quick divides N and d by QUICK_FACTOR; one-hot: its largest column's levels)
 QUICK_FACTOR = 20
+#: How many times more stored entries the full-size X has than --quick's (text and one-hot keep
+#: their entries a row; dense X shrinks both ways)
+GROWTH = {"text": QUICK_FACTOR, "onehot": QUICK_FACTOR, "dense": QUICK_FACTOR ** 2}
 
 
 def make_sparse_case(name, quick=False, seed=0):
@@ -454,7 +468,8 @@ def make_sparse_case(name, quick=False, seed=0):
         X, y = make_onehot(1_000_000 // f, np.geomspace(5, 10_000 // f, 10).astype(int), seed=seed)
     else:
         X, y = make_correlated(100_000 // f, 1000 // f, seed=seed)
-    spec = {"C": 1.0, "l1": penalty == "l1", "fit_intercept": fit_intercept, "Cs": None, "family": "logit"}
+    spec = {"C": 1.0, "l1": penalty == "l1", "fit_intercept": fit_intercept, "Cs": None, "family": "logit",
+            "sparse_case": True}
     if penalty == "l1":
         top = largest_penalty(LogisticRegression(l1_ratio=1.0, fit_intercept=fit_intercept), X, y)
         spec["C"] = L1_C_FACTOR * top
@@ -536,8 +551,9 @@ class PeakMemory:
 
 
 def _fit_function(name, spec):
-    """fit(X, y) -> (intercept, coef, iterations) of the solver ``name`` on the case's spec."""
-    if name in SOLVERS:
+    """fit(X, y) -> (intercept, coef, iterations) of the solver ``name`` on the case's spec (a
+    path's warm-up: its first two points)."""
+    if not spec.get("sparse_case"):
         return lambda X, y: SOLVERS[name][1](X, y, spec["C"], spec["family"])
     return lambda X, y: SPARSE_SOLVERS[name][1](X, y, spec)
 
@@ -547,11 +563,12 @@ def _child(connection, data_path, name, repeats):
     coef, iterations, peak memory increase in bytes) per timed fit."""
     X, y, spec = load_case(data_path)
     fit = _fit_function(name, spec)
+    warm_up = _fit_function(name, dict(spec, Cs=spec["Cs"][:2]) if spec.get("Cs") else spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         head = np.concatenate([np.flatnonzero(y == label)[:50] for label in np.unique(y)[:20]])
         try:  # (sparse X: its first 50 columns, or a solver of dense p x p Hessians could take minutes)
-            fit(X[head][:, :50] if scipy.sparse.issparse(X) else np.ascontiguousarray(X[head]), y[head])
+            warm_up(X[head][:, :50] if scipy.sparse.issparse(X) else np.ascontiguousarray(X[head]), y[head])
         except Exception:  # a warm-up on a few rows may fail where the full fit does not
             pass
         count, spent = 0, 0.0
@@ -620,17 +637,24 @@ class Budget:
     def __init__(self, seconds, timeout, runs):
         self.end = None if seconds is None else time.perf_counter() + seconds
         self.timeout, self.runs_left = timeout, runs
+        self.overheads = [5.0]  # each process's untimed part (start, load, warm-up): a first guess
+
+    def record(self, wall, timed):
+        """A finished process: its wall time and the time of its timed fits."""
+        self.overheads.append(max(wall - timed, 0.0))
+
+    def _left(self):
+        return self.end - time.perf_counter() - statistics.mean(self.overheads[-10:]) * self.runs_left
 
     def limit(self):
         """The time limit of the next first run (which it counts off)."""
         self.runs_left = max(self.runs_left - 1, 0)
         if self.end is None:
             return self.timeout
-        share = (self.end - time.perf_counter()) / (self.runs_left + 1)
-        return min(self.timeout, max(share, self.MIN_SHARE))
+        return min(self.timeout, max(self._left() / (self.runs_left + 1), self.MIN_SHARE))
 
     def allows_repeat(self, seconds):
-        return self.end is None or time.perf_counter() + seconds + self.MIN_SHARE * self.runs_left < self.end
+        return self.end is None or self._left() - seconds > self.MIN_SHARE * self.runs_left
 
 
 def case_solvers(case, X, y, spec):
@@ -681,6 +705,7 @@ def bench_case(case, args, directory, budget):
             wall = time.perf_counter()
             process_runs = run_solver(data_path, name, 1, limit)
             walls[name] += time.perf_counter() - wall
+            budget.record(time.perf_counter() - wall, sum(r.get("seconds", limit) for r in process_runs))
             runs[name] += process_runs
             if not any("failed" in r for r in process_runs):
                 times[name].append(statistics.median(r["seconds"] for r in process_runs))
@@ -822,18 +847,22 @@ def expand_cases(names):
     return list(dict.fromkeys(cases))
 
 
-def estimate_full(rows, budget):
-    """A rough time for the full-size run, from a --quick run's rows: each process's untimed part
-    (start, load, warm-up) twice over, and each timed fit QUICK_FACTOR times longer (the work of
-    every solver here grows at least as N), limited to the full-size limit; at most the budget."""
+def estimate_full(rows):
+    """A rough time (seconds) for the sparse cases at full size, from a --quick run's rows, without
+    the budget: each process's untimed part (start, load, warm-up) twice over, and each timed fit
+    GROWTH times longer (the growth of X's stored entries: a lower bound for every solver here,
+    whose iterations do not get fewer) up to the full-size limit, which also counts for a fit
+    that was stopped."""
     total = 0.0
     for row in rows:
-        fits = len(row["times"]) or (1 if row["failed"] and not row["failed"].startswith("skipped") else 0)
-        timed = sum(row["times"]) if row["times"] else (row["limit_s"] or 0.0) * (fits > 0)
-        limit = SPARSE_TIMEOUT if row["case"] in SPARSE_CASES else 120.0
-        total += 2 * max(row["wall_s"] - timed, 0.0) + sum(min(QUICK_FACTOR * t, limit) for t in row["times"]) + (
-            limit if row["failed"] and row["failed"].startswith("stopped") else 0.0)
-    return min(total, budget) if budget else total
+        if row["case"] not in SPARSE_CASES or (row["failed"] or "").startswith("skipped"):
+            continue
+        stopped = (row["failed"] or "").startswith("stopped")
+        timed = sum(row["times"]) + (row["limit_s"] if stopped else 0.0)
+        growth = GROWTH[SPARSE_CASES[row["case"]][0]]
+        total += 2 * max(row["wall_s"] - timed, 0.0) + sum(min(growth * t, SPARSE_TIMEOUT) for t in row["times"])
+        total += SPARSE_TIMEOUT if stopped else 0.0
+    return total
 
 
 def main():
@@ -878,9 +907,9 @@ def main():
     summary = summarise(rows)
     plot(rows, args.plot)
     note = f"ran in {elapsed:.0f} s" + (
-        f"; rough estimate of the same cases at full size: {estimate_full(rows, DEFAULT_BUDGET) / 60:.0f} min "
-        f"(bounded by the default budget, {DEFAULT_BUDGET / 60:.0f} min, plus data generation)"
-        if args.quick and sparse else "")
+        f"; rough estimate of the same cases at full size without a budget: {estimate_full(rows) / 60:.0f} min "
+        f"(with the default budget: at most {DEFAULT_BUDGET / 60:.0f} min plus generating the data, a minute or "
+        f"two; fits stopped by a share of the budget are reported as not reached)" if args.quick and sparse else "")
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary, "elapsed_s": elapsed, "quick": args.quick,
                           "budget_s": args.budget, "note": note}, indent=1))
