@@ -467,9 +467,18 @@ SPARSE_SOLVERS = {
     "skglm": (lambda X, spec: None, _skglm),
     "reference": (lambda X, spec: None, _reference),
 }
-L2_TOOLS = ["symlogit auto", "sklearn liblinear", "sklearn lbfgs", "sklearn newton-cg", "sklearn newton-cholesky",
-            "sklearn saga", "glum"]
-L1_TOOLS = ["symlogit auto", "sklearn saga", "sklearn liblinear", "glum", "skglm"]
+# (in the order they run: symlogit first, then the peers from the likely fastest, whose times
+# limit the later ones': RELATIVE_LIMIT)
+L2_TOOLS = ["symlogit auto", "sklearn liblinear", "sklearn newton-cg", "sklearn lbfgs", "glum", "sklearn newton-cholesky",
+            "sklearn saga"]
+L1_TOOLS = ["symlogit auto", "sklearn liblinear", "glum", "skglm", "sklearn saga"]
+#: In the sparse cases a peer is stopped once it has run RELATIVE_LIMIT times the fastest peer that
+#: finished before it (it can then no longer be the fastest peer, the one the targets compare
+#: with), and the reference RELATIVE_LIMIT times symlogit's fit; never below MIN_LIMIT (--quick:
+#: / QUICK_FACTOR) nor above --timeout. This, not the 300 s limit, is what keeps the full set within
+#: 25 minutes (saga alone would otherwise take 300 s in most cases).
+RELATIVE_LIMIT = 3.0
+MIN_LIMIT = 20.0
 #: case -> (data, penalty "l2" or "l1", fit_intercept, path?)
 SPARSE_CASES = {
     "text": ("text", "l2", True, False),
@@ -535,10 +544,10 @@ def load_case(path):
         return X, data["y"], spec
 
 
-def _memory():
-    """This process's resident set and its peak since the last reset, bytes (Linux /proc)."""
+def _memory(pid="self"):
+    """A process's resident set and its peak since the last reset, bytes (Linux /proc)."""
     values = {}
-    with open("/proc/self/status") as status:
+    with open(f"/proc/{pid}/status") as status:
         for line in status:
             if line.startswith(("VmRSS:", "VmHWM:")):
                 values[line[:5]] = int(line.split()[1]) * 1024
@@ -561,11 +570,12 @@ class PeakMemory:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
         except (OSError, AttributeError):
             pass
-        self._thread = None
+        self._thread, self.reset = None, True
         try:
             with open("/proc/self/clear_refs", "w") as refs:
                 refs.write("5")
         except OSError:
+            self.reset = False
             self._peak, self._done = 0, threading.Event()
 
             def sample():
@@ -610,10 +620,12 @@ def _child(connection, data_path, name, repeats):
             pass
         count, spent = 0, 0.0
         while count < repeats or (spent < SHORT_FITS_SECONDS and count < SHORT_FITS_REPEATS):
-            connection.send(("start",))  # the parent's clock for the time limit starts here
-            start = time.perf_counter()
             try:
                 with PeakMemory() as memory:
+                    # the parent's clock for the time limit starts here; with the resident set
+                    # before the fit, where the peak was reset, it can read a stopped fit's peak
+                    connection.send(("start", memory.before if memory.reset else None))
+                    start = time.perf_counter()
                     intercept, coef, n_iter = fit(X, y)
             except Exception as error:  # reported as not reached, with the reason
                 connection.send(("error", f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"))
@@ -645,7 +657,15 @@ def run_solver(data_path, name, repeats, timeout):
             break
         message = receive(timeout) if started else None
         if message is None:
-            runs.append({"failed": f"stopped after {timeout:.0f} s" if process.is_alive() else "the process died"})
+            alive = process.is_alive()
+            peak = None
+            if alive and started[1] is not None:
+                try:  # the stopped fit's peak so far: a lower bound of its peak
+                    peak = max(_memory(process.pid)[1] - started[1], 0)
+                except (OSError, TypeError):
+                    pass
+            runs.append({"failed": f"stopped after {timeout:.0f} s" if alive else "the process died",
+                         "peak_at_stop": peak})
             break
         if message[0] == "error":
             runs.append({"failed": message[1]})
@@ -699,7 +719,8 @@ def case_solvers(case, X, y, spec):
     if case not in SPARSE_CASES:
         k = len(np.unique(y)) if spec["family"] != "poisson" else 0
         return [(name, None) for name, (applies, _) in SOLVERS.items() if applies(k, spec["C"], spec["family"])]
-    tools = ["reference", *(L1_TOOLS if spec["l1"] else L2_TOOLS)]
+    tools = L1_TOOLS if spec["l1"] else L2_TOOLS
+    tools = [tools[0], "reference", *tools[1:]]
     return [(name, SPARSE_SOLVERS[name][0](X, spec)) for name in tools]
 
 
@@ -738,7 +759,14 @@ def bench_case(case, args, directory, budget):
                     name == "reference" or times[name][0] >= REPEAT_BELOW_SECONDS
                     or not budget.allows_repeat(times[name][0]))):
                 continue
-            limit = limits.setdefault(name, budget.limit()) if round_ == 0 else limits[name]
+            if round_ == 0:
+                limits[name] = budget.limit()
+                base = (times["symlogit auto"] if name == "reference" else [] if name == "symlogit auto" else
+                        [t[0] for peer, t in times.items() if t and peer not in ("symlogit auto", "reference")])
+                if case in SPARSE_CASES and base:
+                    floor = MIN_LIMIT / (QUICK_FACTOR if args.quick else 1)
+                    limits[name] = min(limits[name], max(floor, RELATIVE_LIMIT * min(base)))
+            limit = limits[name]
             wall = time.perf_counter()
             process_runs = run_solver(data_path, name, 1, limit)
             walls[name] += time.perf_counter() - wall
@@ -757,6 +785,8 @@ def bench_case(case, args, directory, budget):
                      "seconds": statistics.median(times[name]) if times.get(name) else None,
                      "n_iter": done[-1]["n_iter"] if done else None,
                      "peak_mb": max(r["peak"] for r in done) / 2**20 if done else None,
+                     "peak_mb_at_stop": next((r["peak_at_stop"] / 2**20 for r in runs.get(name, [])
+                                              if r.get("peak_at_stop") is not None), None),
                      "limit_s": limits.get(name), "wall_s": walls.get(name, 0.0),
                      "objectives": objectives(X, y, spec, done[-1]["intercept"], done[-1]["coef"]) if done else None,
                      "failed": failed})
@@ -792,7 +822,10 @@ def summarise(rows):
                          "ratio": ours / peer if ours and peer else None, "auto": auto,
                          "auto_over_best": auto / ours if auto and ours else None}
         if sparse:
-            memory = {r["solver"]: r["peak_mb"] for r in mine if r["peak_mb"] is not None}
+            # a stopped peer's peak so far counts (a lower bound of its peak: against symlogit)
+            memory = {r["solver"]: r["peak_mb"] if r["peak_mb"] is not None else r.get("peak_mb_at_stop")
+                      for r in mine}
+            memory = {solver: mb for solver, mb in memory.items() if mb is not None}
             lowest = min((memory[r["solver"]] for r in peers if r["solver"] in memory), default=None)
             summary[case].update(
                 fastest_peer=next((r["solver"] for r in peers if r["reached"] and r["seconds"] == peer), None),
@@ -818,7 +851,9 @@ def markdown(rows, summary):
         if row["seconds"] is None:
             failed = row["failed"] or ""
             if failed.startswith("stopped after"):
-                return f"did not reach 1e-8 in {row['limit_s']:.0f} s"
+                at_stop = row.get("peak_mb_at_stop")
+                return f"did not reach 1e-8 in {row['limit_s']:.3g} s" + (
+                    f", ≥ {at_stop:.0f} MB" if at_stop is not None else "")
             return f"not reached ({failed})"
         return f"not reached: {row['seconds']:.3g} s, gap {row['gap']:.1e}{memory}"
 
@@ -829,6 +864,7 @@ def markdown(rows, summary):
     lines.append("| **auto / symlogit best** | " + " | ".join(
         f"{summary[c]['auto_over_best']:.2f}" if summary[c]["auto_over_best"] else "–" for c in cases) + " |")
     if any(c in SPARSE_CASES for c in cases):
+        lines.append("| **fastest peer** | " + " | ".join(summary[c].get("fastest_peer") or "–" for c in cases) + " |")
         lines.append("| **auto peak memory / lowest peer's** | " + " | ".join(
             f"**{summary[c]['memory_ratio']:.2f}**" if summary[c].get("memory_ratio") else "–" for c in cases) + " |")
     return "\n".join(lines)
