@@ -766,7 +766,9 @@ def bench_case(case, args, directory, budget):
                 if case in SPARSE_CASES and base:
                     floor = MIN_LIMIT / (QUICK_FACTOR if args.quick else 1)
                     limits[name] = min(limits[name], max(floor, RELATIVE_LIMIT * min(base)))
-            limit = limits[name]
+            # a repeat may take RELATIVE_LIMIT times its own first fit: one slow process must not
+            # turn a fit that finished into one that was stopped
+            limit = limits[name] if round_ == 0 else max(limits[name], RELATIVE_LIMIT * times[name][0])
             wall = time.perf_counter()
             process_runs = run_solver(data_path, name, 1, limit)
             walls[name] += time.perf_counter() - wall
@@ -925,7 +927,7 @@ def estimate_full(rows):
     the budget: each process's untimed part (start, load, warm-up) twice over, and each timed fit
     GROWTH times longer (the growth of X's stored entries: a lower bound for every solver here,
     whose iterations do not get fewer) up to the full-size limit, which also counts for a fit
-    that was stopped."""
+    that was stopped (its --quick limit grown alike: RELATIVE_LIMIT keeps limits in proportion)."""
     total = 0.0
     for row in rows:
         if row["case"] not in SPARSE_CASES or (row["failed"] or "").startswith("skipped"):
@@ -933,8 +935,10 @@ def estimate_full(rows):
         stopped = (row["failed"] or "").startswith("stopped")
         timed = sum(row["times"]) + (row["limit_s"] if stopped else 0.0)
         growth = GROWTH[SPARSE_CASES[row["case"]][0]]
-        total += 2 * max(row["wall_s"] - timed, 0.0) + sum(min(growth * t, SPARSE_TIMEOUT) for t in row["times"])
-        total += SPARSE_TIMEOUT if stopped else 0.0
+        full = [min(growth * t, SPARSE_TIMEOUT) for t in row["times"]]
+        full = full[:1] if full and full[0] >= REPEAT_BELOW_SECONDS else full  # not repeated at full size
+        total += 2 * max(row["wall_s"] - timed, 0.0) + sum(full)
+        total += min(growth * row["limit_s"], SPARSE_TIMEOUT) if stopped else 0.0  # its limit, grown alike
     return total
 
 
