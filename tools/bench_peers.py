@@ -391,7 +391,8 @@ def _symlogit_sparse(solver, tol=None):
         from symlogit.path import regularization_path
 
         model = LogisticRegression(C=spec["C"] or 1.0, l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver,
-                                   tol=tol or _tol(f"symlogit {solver}", spec), max_iter=2000 if tol else 500, fit_intercept=spec["fit_intercept"])
+                                   tol=tol or _tol(f"symlogit {solver}", spec), max_iter=2000 if tol else 500,
+                                   fit_intercept=spec["fit_intercept"])
         if spec.get("Cs"):
             path = regularization_path(model, X, y, strengths=spec["Cs"])
             return path.intercepts.reshape(len(path.strengths), 1), path.coefs, int(path.n_iter.sum())
@@ -405,8 +406,8 @@ def _sklearn_sparse(solver):
         from sklearn.linear_model import LogisticRegression
 
         extra = {"intercept_scaling": 100.0} if solver == "liblinear" and spec["fit_intercept"] else {}
-        model = LogisticRegression(l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver, tol=_tol(f"sklearn {solver}", spec),
-                                   max_iter=10000,
+        model = LogisticRegression(l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver,
+                                   tol=_tol(f"sklearn {solver}", spec), max_iter=10000,
                                    fit_intercept=spec["fit_intercept"], warm_start=True, **extra)
         fits, n_iter = [], 0
         for C in _strengths(spec):
@@ -424,7 +425,8 @@ def _glum_sparse(X, y, spec):
     options = {"alpha_search": True, "alphas": alphas} if spec.get("Cs") else {"alpha": alphas[0]}
     if not spec["l1"] and _too_big_for_dense_hessian(X, spec):
         options["solver"] = "lbfgs"  # its default, IRLS, forms the dense p x p Hessian
-    model = GeneralizedLinearRegressor(family="binomial", l1_ratio=1.0 if spec["l1"] else 0.0, gradient_tol=_tol("glum", spec),
+    model = GeneralizedLinearRegressor(family="binomial", l1_ratio=1.0 if spec["l1"] else 0.0,
+                                       gradient_tol=_tol("glum", spec),
                                        max_iter=1000, fit_intercept=spec["fit_intercept"], **options).fit(X, y)
     if spec.get("Cs"):
         intercepts = np.broadcast_to(np.asarray(model.intercept_path_, float), (len(alphas),)).reshape(-1, 1)
@@ -436,7 +438,8 @@ def _glum_sparse(X, y, spec):
 def _skglm(X, y, spec):
     from skglm import SparseLogisticRegression
 
-    model = SparseLogisticRegression(tol=_tol("skglm", spec), max_iter=1000, max_epochs=100_000, fit_intercept=spec["fit_intercept"],
+    model = SparseLogisticRegression(tol=_tol("skglm", spec), max_iter=1000, max_epochs=100_000,
+                                     fit_intercept=spec["fit_intercept"],
                                      warm_start=True)
     fits = []
     for C in _strengths(spec):
@@ -452,7 +455,8 @@ def _reference(X, y, spec):
 
 def _too_big_for_dense_hessian(X, spec):
     p = X.shape[1] + spec["fit_intercept"]
-    return f"skipped: its dense {p} x {p} Hessian, {8 * p * p / 1e9:.1f} GB" if 8 * p * p > DENSE_HESSIAN_MAX_BYTES else None
+    too_big = 8 * p * p > DENSE_HESSIAN_MAX_BYTES
+    return f"skipped: its dense {p} x {p} Hessian, {8 * p * p / 1e9:.1f} GB" if too_big else None
 
 
 #: name -> (why it does not run on (X, spec), or None; fit(X, y, spec))
@@ -993,6 +997,7 @@ def main():
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary, "elapsed_s": elapsed, "quick": args.quick,
                           "budget_s": args.budget, "note": note}, indent=1))
+        print(markdown(rows, summary), file=sys.stderr)  # the table too, so one run gives both
     else:
         print(markdown(rows, summary))
         print(f"chart: {args.plot}")
