@@ -331,8 +331,10 @@ PEERS = [name for name in SOLVERS if not name.startswith("symlogit")]
 #                 paths: symlogit.path.regularization_path (warm-started)
 #   scikit-learn  LogisticRegression(C, l1_ratio, solver, fit_intercept, max_iter=10000);
 #                 warm_start=True along a path (liblinear ignores warm_start: cold fits);
-#                 liblinear penalises its intercept, so it runs with intercept_scaling=100 (the
-#                 intercept's penalty is then (b/100)²/2, below 1e-8 of f here)
+#                 liblinear penalises its intercept, so it runs with intercept_scaling s = 100 (L2:
+#                 the intercept's penalty (b/s)²/2 is below 1e-8 of f here) or 1000 (L1: |b|/s;
+#                 on the quick l1-dense case s = 100 left a gap of 2.6e-7, 1000 2.6e-9, and 10^4
+#                 took 89 s instead of 0.8 on l1-text)
 #   glum          GeneralizedLinearRegressor(family="binomial", alpha=1/(C N), l1_ratio,
 #                 gradient_tol=1e-10); a path: alpha_search=True over those alphas (warm-started).
 #                 Its IRLS solvers (the default; the only ones with L1) form the dense p x p
@@ -367,7 +369,10 @@ def _strengths(spec):
 
 
 #: The sparse cases' tol of each (tool, penalty): 1/100 of the loosest of 1e-4, 1e-6, 1e-8 whose fit
-#: reached a gap <= 1e-8 on the --quick text cases ("text", "l1-text"; 2026-11-29, one fit each),
+#: reached a gap <= 1e-8 on the --quick text cases ("text", "l1-text"; 2026-11-29, one fit each;
+#: on "onehot" and "l1-dense" too, except scikit-learn's lbfgs, which needed 1e-8 on one-hot, 1e-6
+#: leaving 3e-8, so its margin there is 1, and liblinear's L1 on l1-dense, held at 2.6e-7 by its
+#: intercept's penalty before intercept_scaling was raised to 1000),
 #: at least 1e-10 (TOL, also for a tool not listed), so that no tool is timed on work far past the
 #: optimum its own tol asks for (liblinear's L1 at tol 1e-10 ran 391 s to max_iter, at 1e-4
 #: 0.9 s to the same gap) while the factor 100 keeps a margin for the full size. Measured: symlogit
@@ -405,7 +410,8 @@ def _sklearn_sparse(solver):
     def fit(X, y, spec):
         from sklearn.linear_model import LogisticRegression
 
-        extra = {"intercept_scaling": 100.0} if solver == "liblinear" and spec["fit_intercept"] else {}
+        extra = {"intercept_scaling": 1000.0 if spec["l1"] else 100.0} if (
+            solver == "liblinear" and spec["fit_intercept"]) else {}
         model = LogisticRegression(l1_ratio=1.0 if spec["l1"] else 0.0, solver=solver,
                                    tol=_tol(f"sklearn {solver}", spec), max_iter=10000,
                                    fit_intercept=spec["fit_intercept"], warm_start=True, **extra)
