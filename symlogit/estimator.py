@@ -250,7 +250,8 @@ class _GLM(BaseEstimator):
         if name == "auto" and l1 > 0:
             name = L1_SOLVERS[0]
         elif name == "auto":
-            name = choose_solver(X.shape[0], objective.n_params, objective.params_per_row())
+            name = choose_solver(X.shape[0], objective.n_params, objective.params_per_row(),
+                                 column_spread=objective.column_spread())
         if name in L1_SOLVERS and not in_memory:
             from .distributed import check_client_hessian
             check_client_hessian(objective.n_params, name)

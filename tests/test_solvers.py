@@ -211,7 +211,7 @@ def test_auto_finishes_a_stalled_lbfgs_with_newton(monkeypatch, newton_affordabl
     def three_iterations(self, objective, theta, tol, max_iter, callback=None, stop=None):
         return stalled(self, objective, theta, tol, 3, callback, stop)
 
-    monkeypatch.setattr(symlogit.estimator, "choose_solver", lambda n, p, per_row=None: "lbfgs")
+    monkeypatch.setattr(symlogit.estimator, "choose_solver", lambda n, p, per_row=None, **_: "lbfgs")
     monkeypatch.setattr(LBFGS, "minimize", three_iterations)
     monkeypatch.setattr(symlogit.estimator, "newton_affordable", lambda n, p, per_row=None: newton_affordable)
     X, y = load_wine(return_X_y=True)

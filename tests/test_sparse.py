@@ -465,3 +465,44 @@ def test_auto_on_sparse_picks_newton_only_for_a_small_hessian():
     assert choose_solver(1_000_000, 101) == "newton"  # the dense rule is unchanged
     assert not newton_affordable(20_000, 2001, params_per_row=18.0)
     assert newton_affordable(1000, 50, params_per_row=5.0)
+
+
+def test_auto_on_sparse_picks_tron_for_skewed_columns_and_enough_rows():
+    # (N, p, q, spread) cells of tools/bench_auto.py --sparse; the rule in symlogit.solvers
+    assert choose_solver(200_000, 1698, params_per_row=18.0, column_spread=7.8) == "tron"  # one-hot, Zipf levels
+    assert choose_solver(20_000, 5001, params_per_row=104.0, column_spread=3.1) == "tron"  # text, N = 4 p ≥ 3 p
+    assert choose_solver(20_000, 20_001, params_per_row=53.0, column_spread=7.7) == "lbfgs"  # wide text: N < 3 p
+    assert choose_solver(100_000, 1001, params_per_row=31.0, column_spread=0.02) == "lbfgs"  # uniform columns
+    assert choose_solver(100_000, 211, params_per_row=16.0, column_spread=2.9) == "lbfgs"  # p < 500
+    assert choose_solver(100_000, 201, params_per_row=6.0, column_spread=2.9) == "newton"  # Newton cheap first
+
+
+def _skewed_onehot(n, levels, seed=0):
+    """One-hot CSR X of Zipf-distributed levels (level r with probability ∝ 1/(r+1)) and y."""
+    rng = np.random.default_rng(seed)
+    offsets = np.concatenate([[0], np.cumsum(levels)[:-1]])
+    codes = np.column_stack([np.searchsorted(np.cumsum(1 / np.arange(2, m + 2)) / np.sum(1 / np.arange(2, m + 2)),
+                                             rng.random(n)) for m in levels])
+    X = sp.csr_matrix((np.ones(codes.size), (np.repeat(np.arange(n), len(levels)), (codes + offsets).ravel())),
+                      shape=(n, sum(levels)))
+    scores = X @ rng.normal(scale=0.5, size=X.shape[1])
+    return X, (rng.random(n) < 1 / (1 + np.exp(-(scores - np.median(scores))))).astype(int)
+
+
+def test_column_spread_is_the_coefficient_of_variation_of_column_counts():
+    X, y = _skewed_onehot(3000, (5, 40, 200))
+    counts = np.asarray((X != 0).sum(axis=0)).ravel()
+    model = LogisticRegression().fit(X, y)
+    objective, _ = model._loss_objective()
+    assert objective.column_spread() == pytest.approx(counts.std() / counts.mean(), rel=1e-12)
+    equal = sp.csr_matrix(np.kron(np.eye(4), np.ones((5, 1))))  # 4 columns of 5 entries each
+    assert LogisticRegression().fit(equal, np.arange(20) % 2)._loss_objective()[0].column_spread() == 0.0
+
+
+def test_auto_runs_tron_on_skewed_sparse_columns_and_reaches_the_optimum():
+    X, y = _skewed_onehot(4000, (5, 20, 60, 150, 400))  # p = 636, N ≥ 3 p, spread ≈ 5
+    auto = LogisticRegression(tol=1e-8).fit(X, y)
+    reference = LogisticRegression(solver="newton-cg", tol=1e-10).fit(X, y)
+    assert auto.solver_ == "tron" and auto.converged_
+    assert np.max(np.abs(auto.coef_ - reference.coef_)) < 1e-5
+    assert LogisticRegression().fit(X[:1000], y[:1000]).solver_ == "lbfgs"  # N < 3 p: not tron

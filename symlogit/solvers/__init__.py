@@ -66,6 +66,30 @@ NEWTON_MAX_HESSIAN_WORK = 2e11  # m p² multiply-adds, several seconds an iterat
 SPARSE_NEWTON_SMALL_HESSIAN = 5e6
 SPARSE_NEWTON_MAX_PARAMS = 2000
 
+# TRON on sparse X (issue 17, item 3; ``tools/bench_auto.py --sparse``, 2026-11-29, binary logit,
+# C = 1, medians of 5 (3 at tol 1e-10) on two shared cores under a load of 5-6, so ±30% between
+# runs). Where Newton is not cheap, the cells split by the spread of X's column counts (the
+# coefficient of variation of the stored entries per column, ``SparseObjective.column_spread``):
+# uniform columns (tall random X, spread ≤ 0.02) never stall L-BFGS, which was fastest or within
+# noise (N = 10^5, d = 1000, 30 a row: lbfgs 0.64 s, tron 1.56 s; d = 3000: auto 1.35 s, tron
+# 2.11 s). Skewed columns (one-hot with Zipf levels, text with a Zipf vocabulary: spread 2.9 to
+# 22) make L-BFGS stop above tol (badly conditioned rare columns), and auto's lbfgs + newton-cg
+# then cost 1.3-4x a Newton-type method from the start when N ≥ 4p: one-hot N = 2x10^5, p = 1698
+# tron 1.44 / 4.56 / 2.44 s against auto's 6.14 / 6.03 / 5.19 s (three runs); N = 10^5, p = 17614
+# tron 4.32 / 6.29 s, auto 6.11 / 6.64 s; text N = 2x10^4, d = 5000, 100 a row tron 4.13 / 4.82 s,
+# auto 5.68 / 6.29 s; one-hot p = 1011 tron 0.90 s, auto 1.28 s. Below ~500 parameters it did not
+# pay (one-hot p = 211: tron 0.58 s, auto's lbfgs 0.37 s), nor on wide X, d ≥ N/2, where L-BFGS
+# converged at tol 1e-8 and was fastest (text N = 5x10^4, d = 10^5: lbfgs 5.98 s, tron 11.70 s;
+# N = d = 2x10^4: lbfgs 1.04 s, tron 1.84 s); the threshold N ≥ 3p lies between those cells and
+# the text cell of N = 4p. newton-cg
+# from the start measured the same as tron within noise (median ratio tron / newton-cg 1.05 over
+# these cells); tron is taken for its trust region (no line search, LIBLINEAR's solver for this
+# problem). So: tron where p ≥ SPARSE_TRON_MIN_PARAMS, N ≥ SPARSE_TRON_ROWS_PER_PARAM p and the
+# spread is ≥ SPARSE_TRON_MIN_SPREAD; measured on binary fits only.
+SPARSE_TRON_MIN_PARAMS = 500
+SPARSE_TRON_ROWS_PER_PARAM = 3
+SPARSE_TRON_MIN_SPREAD = 1.0
+
 
 def _hessian_rows(n_samples, n_params):
     return sample_size("auto", n_samples, n_params) or n_samples
@@ -87,18 +111,28 @@ def newton_affordable(n_samples, n_params, params_per_row=None):
     return n_params <= NEWTON_MAX_PARAMS and rows * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK
 
 
-def choose_solver(n_samples, n_params, params_per_row=None):
+def _sparse_tron(n_samples, n_params, column_spread):
+    return (column_spread is not None and column_spread >= SPARSE_TRON_MIN_SPREAD and n_params >= SPARSE_TRON_MIN_PARAMS
+            and n_samples >= SPARSE_TRON_ROWS_PER_PARAM * n_params)
+
+
+def choose_solver(n_samples, n_params, params_per_row=None, column_spread=None):
     """The solver ``auto`` runs first: newton when p ≤ NEWTON_ALWAYS_PARAMS, or when its Hessian
     (m p² multiply-adds, m the rows its curvature uses: ``curvature.sample_size``) is at most
     NEWTON_SMALL_HESSIAN or costs at most NEWTON_HESSIAN_PASSES passes over X (m p ≤ 10 N), and
     p ≤ NEWTON_MAX_PARAMS; lbfgs (whitened) otherwise, which the estimator finishes with newton
     (or newton-cg where a Newton iteration is not affordable) where it stops above tol.
 
-    Sparse X (params_per_row = q, the parameters a row's scores touch on average; provisional,
-    see above): newton when p ≤ NEWTON_ALWAYS_PARAMS, or when m q² + p³/3 ≤
-    SPARSE_NEWTON_SMALL_HESSIAN and p ≤ SPARSE_NEWTON_MAX_PARAMS; lbfgs otherwise."""
+    Sparse X (params_per_row = q, the parameters a row's scores touch on average; column_spread,
+    the coefficient of variation of X's stored entries per column; see above): newton when p ≤
+    NEWTON_ALWAYS_PARAMS, or when m q² + p³/3 ≤ SPARSE_NEWTON_SMALL_HESSIAN and p ≤
+    SPARSE_NEWTON_MAX_PARAMS; else tron when p ≥ SPARSE_TRON_MIN_PARAMS, N ≥
+    SPARSE_TRON_ROWS_PER_PARAM p and column_spread ≥ SPARSE_TRON_MIN_SPREAD (skewed columns, where
+    L-BFGS stalls); lbfgs otherwise."""
     if params_per_row is not None:
-        return "newton" if _sparse_newton_cheap(n_samples, n_params, params_per_row) else "lbfgs"
+        if _sparse_newton_cheap(n_samples, n_params, params_per_row):
+            return "newton"
+        return "tron" if _sparse_tron(n_samples, n_params, column_spread) else "lbfgs"
     if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
     rows = _hessian_rows(n_samples, n_params)

@@ -162,6 +162,11 @@ class Objective:
         model, ``solvers.choose_solver``); None for a dense X, where every row touches all."""
         return None
 
+    def column_spread(self):
+        """For a sparse X, the coefficient of variation of its stored entries per column (the
+        solvers' cost model, ``solvers.choose_solver``); None for a dense X."""
+        return None
+
     def rows_of_X(self, rows):
         """The given rows of X as the kernels take them (here a C-contiguous copy)."""
         return np.ascontiguousarray(self.X[rows])
@@ -260,6 +265,13 @@ class SparseObjective(Objective):
         intercept; K = 1 for a scalar family)."""
         classes = self.coef_shape[1] if len(self.coef_shape) == 2 else 1
         return (self.X.nnz / max(self.X.shape[0], 1) + self.fit_intercept) * classes
+
+    def column_spread(self):
+        """std/mean of the stored entries per column of X (0 for equal columns; one pass over
+        X's column indices); 0 where X stores nothing."""
+        counts = np.bincount(self.X.indices, minlength=self.X.shape[1])
+        mean = counts.mean() if counts.size else 0.0
+        return float(counts.std() / mean) if mean > 0 else 0.0
 
     def rows_of_X(self, rows):
         """The given rows of X, CSR."""
