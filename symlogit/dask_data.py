@@ -89,9 +89,17 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
         return da.map_blocks(functools.partial(_read_block, _read_column, parts, name), chunks=(rows,), dtype=dtype,
                              meta=np.empty((0,), dtype=dtype), name=f"read-{name}-" + dask.base.tokenize(parts, name))
 
-    y = column(target, np.dtype(first.field(target).type.to_pandas_dtype()))
+    y = column(target, _numpy_dtype(first.field(target).type))
     return (X, y, names if design is None else design.names, target,
             None if weight is None else column(weight, np.float64), design)
+
+
+def _numpy_dtype(kind):
+    """The numpy dtype of a column of arrow type ``kind`` read by ``_read_column``: a dictionary
+    (pandas categorical) column reads as its values (text: object)."""
+    import pyarrow as pa
+
+    return np.dtype((kind.value_type if pa.types.is_dictionary(kind) else kind).to_pandas_dtype())
 
 
 def _numeric(kind):

@@ -491,3 +491,26 @@ def test_cli_dask_l1_beyond_the_client_hessian_limit_is_one_line(client, tmp_pat
     assert "10x10 Hessian" in result.output and "limit of 5 parameters" in result.output
     assert "(--l1-ratio 0) with --solver lbfgs or newton-cg, or --engine memory" in result.output
     assert not out.exists()
+
+
+def test_cli_dask_fits_a_categorical_target_as_in_memory(client, tmp_path):
+    """A pandas categorical column as the target (a Parquet dictionary column): the dask engine
+    fits it as the in-memory engine does (three classes, multinomial), not a pyarrow NotImplementedError."""
+    import json
+
+    import pandas as pd
+
+    parts = _parquet_parts(tmp_path / "parts")
+    for path in sorted(parts.iterdir()):
+        frame = pd.read_parquet(path)
+        frame["region"] = pd.Categorical(np.where(frame.a > 0.5, "north", np.where(frame.b > 0, "east", "west")))
+        frame["id"] = np.arange(len(frame))
+        frame.drop(columns="label").to_parquet(path)
+    common = ["--target", "region", "--id", "id", "--tol", "1e-10", "-q"]
+    on_dask = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, *common,
+                      "--out", tmp_path / "dask.json")
+    in_memory = _invoke("fit", parts, *common, "--out", tmp_path / "memory.json")
+    assert on_dask.exit_code == 0 and in_memory.exit_code == 0, on_dask.output + in_memory.output
+    a, b = (json.loads((tmp_path / name).read_text()) for name in ("dask.json", "memory.json"))
+    assert a["classes"] == b["classes"] == ["east", "north", "west"]
+    assert _relative(np.array(a["coef"]), np.array(b["coef"])) < 1e-6
