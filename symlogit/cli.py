@@ -37,6 +37,22 @@ def fail(message: str):
     raise click.UsageError(message)
 
 
+SEED_MAX = 2**32 - 1  # numpy's RandomState seeds, which scikit-learn's splitters take
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A click.FloatRange that refuses nan (every comparison of nan is false, so the range's
+    bounds let it through)."""
+
+    def convert(self, value, param, ctx):
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value} is not a finite number in the range {self._describe_range()}.", param, ctx)
+        return number
+
+
 class ListedChoice(click.Choice):
     """A click.Choice over a list owned by another module (one list per concept), imported when
     a command's options are parsed or shown rather than when the CLI starts: `symlogit verify`
@@ -367,7 +383,7 @@ def _collect_warnings(caught):
               help="Sample weights (numbers >= 0) from this column, kept out of the features.")
 @click.option("--offset", "offset_column", default=None, metavar="COL",
               help="A column added to every score and kept out of the features (log exposure for poisson).")
-@click.option("--test-size", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+@click.option("--test-size", type=FiniteFloatRange(0, 1, min_open=True, max_open=True), default=None,
               metavar="FRACTION", help="Hold out this fraction of the rows (stratified by class, shuffled with "
               "--seed) and report the figures on them; the model is fitted on the rest.")
 @click.option("--cv", type=click.IntRange(min=2), default=None, metavar="K",
@@ -392,7 +408,8 @@ def _collect_warnings(caught):
               help="Iterations (epochs for sgd).")
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TOL, show_default=True,
               help="Stop when max|gradient| of the mean objective is below this.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (sgd's shuffling).")
+@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=0, show_default=True,
+              help="Random seed (sgd's shuffling, --test-size and --cv splits): a whole number from 0 to 2**32 - 1.")
 @click.option("--cov-type", "cov_type", type=ListedChoice(".sandwich", "COV_TYPES", case_sensitive=False),
               default="nonrobust",
               show_default=True, help="The coefficient table's covariance: the inverse information, or a robust "
