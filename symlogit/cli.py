@@ -786,12 +786,19 @@ def _check_l1_ratio(l1_ratio, penalty, solver):
              f"{' or '.join(L1_SOLVERS)}, not {solver}")
 
 
-def _penalty_name(options):
-    """The penalty in words: none, l2, l1, or the elastic net with its l1_ratio."""
+def _penalty_fitted(options):
+    """The penalty fitted (scikit-learn's names): none, l2, l1 (l1_ratio 1) or elasticnet: what
+    a model file records as "penalty", not --penalty's l2 beside an l1_ratio that contradicts it."""
     ratio = options.get("l1_ratio", 0.0)
     if options["penalty"] == "none" or not ratio:
         return options["penalty"]
-    return "l1" if ratio == 1 else f"elastic net (l1_ratio={ratio:g})"
+    return "l1" if ratio == 1 else "elasticnet"
+
+
+def _penalty_name(options):
+    """The penalty in words: none, l2, l1, or the elastic net with its l1_ratio."""
+    fitted = _penalty_fitted(options)
+    return f"elastic net (l1_ratio={options['l1_ratio']:g})" if fitted == "elasticnet" else fitted
 
 
 def _check_Cs(Cs, cv, classifier, penalty, C_given):
@@ -1074,7 +1081,8 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
               "seconds": seconds, **{f"training_{key}": value for key, value in figures.items()}}
     if held_out is not None:
         record["held_out"] = {"what": held_out[0], "figures": held_out[1]}
-    options = dict(options, target=target, family=model.family_)  # a user's family: its definition is recorded
+    # a user's family: its definition is recorded; the penalty as fitted (l1 where --l1-ratio 1)
+    options = dict(options, target=target, family=model.family_, penalty=_penalty_fitted(options))
     text = json.dumps(model_to_dict(model, feature_names, target, options, record, design), indent=1)
     _written(out, lambda path: Path(path).write_text(text + "\n", encoding="utf-8"))
     click.echo(f"model written to {out}")

@@ -472,6 +472,25 @@ def test_cli_fits_l1_and_refuses_bad_combinations():
     assert runner.invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "1.5"]).exit_code != 0
 
 
+@pytest.mark.parametrize("args, penalty", [(["--l1-ratio", "1"], "l1"), (["--l1-ratio", "0.5"], "elasticnet"),
+                                           ([], "l2")], ids=["l1", "elasticnet", "l2"])
+def test_cli_model_file_records_the_penalty_fitted(tmp_path, args, penalty):
+    """The model file's options name the penalty that was fitted (scikit-learn's names), not
+    --penalty's default l2 beside l1_ratio 1; the file still loads and predicts."""
+    import json
+
+    from click.testing import CliRunner
+
+    from symlogit.cli import cli
+
+    out = tmp_path / "model.json"
+    result = CliRunner().invoke(cli, ["fit", "--dataset", "breast_cancer", "--C", "0.1", *args, "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    options = json.loads(out.read_text())["options"]
+    assert options["penalty"] == penalty and options["l1_ratio"] == (float(args[1]) if args else 0.0)
+    assert f"penalty: {penalty if penalty != 'elasticnet' else 'elastic net'}" in result.output
+
+
 def test_random_small_problems_converge_to_the_kkt_point():
     """70 drawn problems: N from 1 to 59, up to 12 columns scaled by 10^U(-3, 3) (a constant or a
     duplicated column at times), 2 to 4 classes, every binary family, weights, with and without
