@@ -1050,7 +1050,9 @@ def _fit_model(rows, source, options, quiet):
     return model, seconds
 
 
-def _summary(model, source, shape, target, options, seconds, figures, held_out=None, fitted=None):
+def _summary(model, source, shape, target, options, seconds, figures, held_out=None, fitted=None, binned=False):
+    """The fit's summary lines, echoed and returned; ``binned``: the figures' ROC AUC is the dask
+    engine's, from binned log-odds (``evaluation.format_figures``)."""
     from . import evaluation
 
     penalty = options["penalty"]
@@ -1065,7 +1067,7 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
         f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
         f"max|{'min-norm subgradient' if options.get('l1_ratio') else 'gradient'}| "
         f"{model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
-        ("training " if fitted in (None, shape[0]) else f"training ({fitted} rows) ") + evaluation.format_figures(figures),
+        ("training " if fitted in (None, shape[0]) else f"training ({fitted} rows) ") + evaluation.format_figures(figures, binned),
     ]
     if held_out is not None:
         summary.append(f"{held_out[0]} " + evaluation.format_figures(held_out[1]))
@@ -1130,7 +1132,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
         model, seconds = _fit_model(_Rows(X, y, weights), data, options, quiet)
         figures, histogram = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
-        summary = _summary(model, data, X.shape, target, options, seconds, figures)
+        summary = _summary(model, data, X.shape, target, options, seconds, figures, binned=True)
         inference, note = _inference(model, options["penalty"], report_dir, cov_type, labels)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures,

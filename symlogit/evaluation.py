@@ -214,11 +214,15 @@ def summarise(per_fold):
     return summary
 
 
-def format_figures(figures):
-    """'log-loss: 0.071234; accuracy: 0.9737; ...' (a value may be (mean, sd): '0.0712 ± 0.0110')."""
+def format_figures(figures, binned=False):
+    """'log-loss: 0.071234; accuracy: 0.9737; ...' (a value may be (mean, sd): '0.0712 ± 0.0110').
+    ``binned``: the ROC AUC is ``binned_auc``'s, from log-odds in bins of LOG_ODDS_BIN (the dask
+    engine's), labelled so."""
     parts = []
     for key, value in figures.items():
         label, spec = LABELS[key]
+        if binned and key == "roc_auc":
+            label = f"ROC AUC (binned, log-odds bins of {LOG_ODDS_BIN:g})"
         if isinstance(value, tuple):
             parts.append(f"{label}: {value[0]:{spec}} ± {value[1]:{spec}}")
         else:
