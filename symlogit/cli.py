@@ -1315,6 +1315,7 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
                      unseen="error"):
     """symlogit predict --engine dask: each Parquet part scored on a worker and written as a part
     of --out (a directory, replaced only once every part is written)."""
+    import functools
     import shutil
     import tempfile
 
@@ -1342,23 +1343,38 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would outlive the rename
     try:
-        frame = dd.read_parquet([str(f) for f in files])
-        passed = _passed_through(list(frame.columns), data, saved, id_columns, append)
-        meta = _prediction_frame(frame._meta, model, data, offset, passed, proba, design, unseen)
-        parts = frame.map_partitions(_prediction_frame, model, data, offset, passed, proba, design, unseen, meta=meta)
-        parts.to_parquet(staging, write_index=False)
+        import pyarrow.parquet as pq
+
+        empty = pq.read_schema(files[0]).empty_table().to_pandas()
+        passed = _passed_through(list(empty.columns), data, saved, id_columns, append)
+        meta = _prediction_frame(empty, model, data, offset, passed, proba, design, unseen)
+        # one part per row group, scored where it is read: its errors name the file and row group
+        groups = [(str(f), g) for f in files for g in range(pq.ParquetFile(f).metadata.num_row_groups)]
+        score = functools.partial(_scored_row_group, model=model, offset=offset, passed=passed, proba=proba,
+                                  design=design, unseen=unseen)
+        dd.from_map(score, [path for path, _ in groups], [g for _, g in groups], meta=meta,
+                    enforce_metadata=False).to_parquet(staging, write_index=False)
         written = len(list(staging.iterdir()))
         if target.exists():
             target.rmdir()  # empty, as checked before any work
         staging.rename(target)
     except DataError as error:
-        fail(str(error))
+        fail(_speak_cli(str(error)))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         client.close()
         if hasattr(client, "close_cluster"):
             client.close_cluster()
     click.echo(f"predictions written to {out} ({written} parts)", err=True)
+
+
+def _scored_row_group(path, group, model, offset, passed, proba, design, unseen):
+    """``_prediction_frame`` of row group ``group`` of the Parquet file ``path`` (a dask
+    predict's part, on a worker), its errors naming the file and row group."""
+    from .dask_data import _part_frame, _where
+
+    return _prediction_frame(_part_frame(path, group, None), model, _where(path, group), offset, passed, proba,
+                             design, unseen)
 
 
 def _passed_through(columns, source, saved, id_columns, append):

@@ -8,6 +8,7 @@ the files raise ``DataError``, as ``symlogit.data`` does; an unreachable schedul
 """
 
 import functools
+import logging
 
 import dask
 import dask.array as da
@@ -190,7 +191,9 @@ def connect(address, timeout_seconds=10):
     from distributed import Client, LocalCluster
 
     if address is None:
-        cluster = LocalCluster(dashboard_address=None)
+        # its workers' and scheduler's logs silenced below CRITICAL while it runs: an error in a
+        # task reaches the caller as the task's exception, not also as distributed's traceback
+        cluster = LocalCluster(dashboard_address=None, silence_logs=logging.CRITICAL)
         client = Client(cluster)
         client.close_cluster = cluster.close
         return client

@@ -515,3 +515,59 @@ def test_cli_dask_fits_a_categorical_target_as_in_memory(client, tmp_path):
     a, b = (json.loads((tmp_path / name).read_text()) for name in ("dask.json", "memory.json"))
     assert a["classes"] == b["classes"] == ["east", "north", "west"]
     assert _relative(np.array(a["coef"]), np.array(b["coef"])) < 1e-6
+
+
+def test_cli_dask_predict_unseen_level_names_the_row_group_and_the_option(client, tmp_path):
+    """An unseen level in `symlogit predict --engine dask`: one line naming the file, row group,
+    row and level, in the CLI's words (--unseen reference), as the dask fit names its errors."""
+    import pandas as pd
+
+    parts = _categorical_parts(tmp_path / "parts")
+    model = tmp_path / "model.json"
+    assert _invoke("fit", parts, "--out", model, "-q").exit_code == 0
+    new = tmp_path / "new"
+    new.mkdir()
+    for path in sorted(parts.iterdir()):
+        (new / path.name).write_bytes(path.read_bytes())
+    frame = pd.read_parquet(new / "part2.parquet")
+    frame["colour"] = frame["colour"].where(frame.index != 125, "mauve")  # row group 1, its row 6
+    frame.to_parquet(new / "part2.parquet", row_group_size=120)
+    result = _invoke("predict", model, new, "--engine", "dask", "--scheduler", client.scheduler.address,
+                     "--out", tmp_path / "scores")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "part2.parquet, row group 1: categorical column 'colour' has the level 'mauve' at row 6" in result.output
+    assert "--unseen reference" in result.output and "unseen='" not in result.output
+    assert not (tmp_path / "scores").exists()
+
+
+def test_cli_own_cluster_keeps_workers_error_logs_quiet(tmp_path, monkeypatch):
+    """The CLI's own LocalCluster (no --scheduler) silences distributed's worker and scheduler
+    logging below CRITICAL while it runs: a task's error is the one `Error:` line, not also a
+    `Compute Failed` block with a traceback. (An in-process cluster here, for speed: its workers
+    log through this process's "distributed" logger.)"""
+    import logging
+
+    import distributed
+    import pandas as pd
+
+    real = distributed.LocalCluster
+    monkeypatch.setattr(distributed, "LocalCluster", lambda **options: real(
+        n_workers=1, threads_per_worker=1, processes=False, **options))
+    parts = _categorical_parts(tmp_path / "parts")
+    model = tmp_path / "model.json"
+    assert _invoke("fit", parts, "--out", model, "-q").exit_code == 0
+    frame = pd.read_parquet(parts / "part0.parquet")
+    frame.loc[3, "colour"] = "mauve"
+    frame.to_parquet(parts / "part0.parquet")
+
+    import io
+
+    logged = io.StringIO()
+    recorder = logging.StreamHandler(logged)  # as distributed's own handler on stderr
+    logging.getLogger("distributed").addHandler(recorder)
+    try:
+        result = _invoke("predict", model, parts, "--engine", "dask", "--out", tmp_path / "scores")
+    finally:
+        logging.getLogger("distributed").removeHandler(recorder)
+    assert result.exit_code == 2 and "has the level 'mauve'" in result.output, result.output
+    assert "Compute Failed" not in logged.getvalue(), logged.getvalue()
