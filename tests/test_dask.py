@@ -571,3 +571,17 @@ def test_cli_own_cluster_keeps_workers_error_logs_quiet(tmp_path, monkeypatch):
         logging.getLogger("distributed").removeHandler(recorder)
     assert result.exit_code == 2 and "has the level 'mauve'" in result.output, result.output
     assert "Compute Failed" not in logged.getvalue(), logged.getvalue()
+
+
+@pytest.mark.parametrize("bad, message", [(-2.5, "must be nonnegative; row 1700 is -2.5"),
+                                          (np.inf, "must be finite; row 1700 is inf"),
+                                          (None, "must not be all zero")], ids=["negative", "infinite", "zeros"])
+def test_bad_dask_weights_name_the_row_and_value_as_in_memory(client, bad, message):
+    """Bad sample weights on dask: the message of the in-memory check (targets.check_sample_weight),
+    the first bad row (counting from 0, in a later chunk) and its value."""
+    X, y, w = _data(2, n=3000)
+    w = np.zeros_like(w) if bad is None else np.where(np.arange(len(w)) == 1700, bad, w)
+    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+        LogisticRegression().fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+        LogisticRegression().fit(_dask(X), _dask(y), sample_weight=_dask(w))
