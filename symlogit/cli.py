@@ -666,12 +666,16 @@ def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
 
     if model.separation_ is not None:
         return None, _speak_cli(model.separation_)
+    if model._l1(1.0) > 0:  # an L1 term: the coefficients listed, without inference
+        from .estimator import L1_INFERENCE
+        from .report import nonzero_coefficient_lines
+
+        for line in nonzero_coefficient_lines(*_sparse(model), _feature_names(model, {}),
+                                              getattr(model, "classes_", None)):
+            click.echo(line)
+        return None, _speak_cli(L1_INFERENCE)
     if penalty != "none" and report_dir is None:
         return None, None
-    if model._l1(1.0) > 0:
-        from .estimator import L1_INFERENCE
-
-        return None, _speak_cli(L1_INFERENCE)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -684,6 +688,11 @@ def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
     return inference, " ".join(str(w.message) for w in caught) or None
 
 
+def _sparse(model):
+    """(coef, intercept or None) of a fitted model, for ``report.nonzero_coefficient_lines``."""
+    return model.coef_, (model.intercept_ if getattr(model, "fit_intercept", True) else None)
+
+
 def _write_report(report_dir, model, summary, inference, note, data, source, options, curves=None, selection=None):
     from .report import write_report
     from .symbolic.printing import render
@@ -693,7 +702,8 @@ def _write_report(report_dir, model, summary, inference, note, data, source, opt
                         inference_note=note, classes=getattr(model, "classes_", None), derivation=derivation,
                         provenance=_provenance(data, source, model, options), title=f"{source}: {model.family_} "
                         f"fitted by {model.solver_}", tol=options["tol"], evaluation=curves, selection=selection,
-                        feature_names=_feature_names(model, options))
+                        feature_names=_feature_names(model, options),
+                        sparse=_sparse(model) if model._l1(1.0) > 0 else None)
     click.echo(f"report written to {path}")
 
 
