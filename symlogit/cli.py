@@ -53,6 +53,27 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
+class HeldOut(click.ParamType):
+    """--test-size: a fraction of the rows (a finite number, 0 < f < 1) or a count of rows (a whole
+    number >= 1), as scikit-learn's train_test_split takes them (float or int)."""
+
+    name = "fraction or rows"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        try:
+            count = int(text)
+        except ValueError:
+            count = None
+        if count is not None and count >= 1:
+            return count
+        try:
+            return FiniteFloatRange(0, 1, min_open=True, max_open=True).convert(text, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value} is neither a fraction of the rows (a finite number, 0<x<1) nor a count of rows "
+                      "(a whole number >= 1).", param, ctx)
+
+
 class ListedChoice(click.Choice):
     """A click.Choice over a list owned by another module (one list per concept), imported when
     a command's options are parsed or shown rather than when the CLI starts: `symlogit verify`
@@ -383,8 +404,9 @@ def _collect_warnings(caught):
               help="Sample weights (numbers >= 0) from this column, kept out of the features.")
 @click.option("--offset", "offset_column", default=None, metavar="COL",
               help="A column added to every score and kept out of the features (log exposure for poisson).")
-@click.option("--test-size", type=FiniteFloatRange(0, 1, min_open=True, max_open=True), default=None,
-              metavar="FRACTION", help="Hold out this fraction of the rows (stratified by class, shuffled with "
+@click.option("--test-size", type=HeldOut(), default=None,
+              metavar="FRACTION|ROWS", help="Hold out this fraction of the rows, or this many rows (a whole number), "
+              "(stratified by class, shuffled with "
               "--seed) and report the figures on them; the model is fitted on the rest.")
 @click.option("--cv", type=click.IntRange(min=2), default=None, metavar="K",
               help="K-fold cross-validation (stratified, shuffled with --seed): mean ± sd of the held-out figures; "
@@ -770,7 +792,10 @@ def _split(rows, test_size, seed, stratify):
         if count < 2:
             fail(f"--test-size {test_size:g}: class {label!r} has one row; a split by class needs at least 2 of every "
                  "class")
-    held, smallest = math.ceil(test_size * n), 2 if not stratify else n_classes
+    held = test_size if isinstance(test_size, int) else math.ceil(test_size * n)  # a count, or a fraction
+    if held >= n:
+        fail(f"--test-size {test_size} asks for {held} of the {n} rows; give fewer rows or a fraction 0<x<1")
+    smallest = 2 if not stratify else n_classes
     if held < smallest or n - held < smallest:
         part, count = ("holds out", held) if held < smallest else ("leaves", n - held)
         fail(f"--test-size {test_size:g} {part} {count} of the {n} rows; each part needs at least {smallest}"

@@ -187,7 +187,7 @@ def _defined(metric, *args, **kwargs):
 
 
 def held_out_split(y, test_size, seed, stratify):
-    """(train, test) row indices: ``test_size`` (0 < f < 1) of the rows held out, by class when
+    """(train, test) row indices: ``test_size`` (0 < f < 1, or an int: that many rows) held out, by class when
     ``stratify``. Raise ValueError (scikit-learn's, e.g. a class with one row) when impossible."""
     from sklearn.model_selection import train_test_split
 
