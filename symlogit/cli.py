@@ -37,6 +37,43 @@ def fail(message: str):
     raise click.UsageError(message)
 
 
+SEED_MAX = 2**32 - 1  # numpy's RandomState seeds, which scikit-learn's splitters take
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A click.FloatRange that refuses nan (every comparison of nan is false, so the range's
+    bounds let it through)."""
+
+    def convert(self, value, param, ctx):
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value} is not a finite number in the range {self._describe_range()}.", param, ctx)
+        return number
+
+
+class HeldOut(click.ParamType):
+    """--test-size: a fraction of the rows (a finite number, 0 < f < 1) or a count of rows (a whole
+    number >= 1), as scikit-learn's train_test_split takes them (float or int)."""
+
+    name = "fraction or rows"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        try:
+            count = int(text)
+        except ValueError:
+            count = None
+        if count is not None and count >= 1:
+            return count
+        try:
+            return FiniteFloatRange(0, 1, min_open=True, max_open=True).convert(text, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value} is neither a fraction of the rows (a finite number, 0<x<1) nor a count of rows "
+                      "(a whole number >= 1).", param, ctx)
+
+
 class ListedChoice(click.Choice):
     """A click.Choice over a list owned by another module (one list per concept), imported when
     a command's options are parsed or shown rather than when the CLI starts: `symlogit verify`
@@ -367,8 +404,9 @@ def _collect_warnings(caught):
               help="Sample weights (numbers >= 0) from this column, kept out of the features.")
 @click.option("--offset", "offset_column", default=None, metavar="COL",
               help="A column added to every score and kept out of the features (log exposure for poisson).")
-@click.option("--test-size", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
-              metavar="FRACTION", help="Hold out this fraction of the rows (stratified by class, shuffled with "
+@click.option("--test-size", type=HeldOut(), default=None,
+              metavar="FRACTION|ROWS", help="Hold out this fraction of the rows, or this many rows (a whole number), "
+              "(stratified by class, shuffled with "
               "--seed) and report the figures on them; the model is fitted on the rest.")
 @click.option("--cv", type=click.IntRange(min=2), default=None, metavar="K",
               help="K-fold cross-validation (stratified, shuffled with --seed): mean ± sd of the held-out figures; "
@@ -392,7 +430,8 @@ def _collect_warnings(caught):
               help="Iterations (epochs for sgd).")
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TOL, show_default=True,
               help="Stop when max|gradient| of the mean objective is below this.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (sgd's shuffling).")
+@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=0, show_default=True,
+              help="Random seed (sgd's shuffling, --test-size and --cv splits): a whole number from 0 to 2**32 - 1.")
 @click.option("--cov-type", "cov_type", type=ListedChoice(".sandwich", "COV_TYPES", case_sensitive=False),
               default="nonrobust",
               show_default=True, help="The coefficient table's covariance: the inverse information, or a robust "
@@ -649,12 +688,16 @@ def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
 
     if model.separation_ is not None:
         return None, _speak_cli(model.separation_)
+    if model._l1(1.0) > 0:  # an L1 term: the coefficients listed, without inference
+        from .estimator import L1_INFERENCE
+        from .report import nonzero_coefficient_lines
+
+        for line in nonzero_coefficient_lines(*_sparse(model), _feature_names(model, {}),
+                                              getattr(model, "classes_", None)):
+            click.echo(line)
+        return None, _speak_cli(L1_INFERENCE)
     if penalty != "none" and report_dir is None:
         return None, None
-    if model._l1(1.0) > 0:
-        from .estimator import L1_INFERENCE
-
-        return None, _speak_cli(L1_INFERENCE)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -667,6 +710,11 @@ def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
     return inference, " ".join(str(w.message) for w in caught) or None
 
 
+def _sparse(model):
+    """(coef, intercept or None) of a fitted model, for ``report.nonzero_coefficient_lines``."""
+    return model.coef_, (model.intercept_ if getattr(model, "fit_intercept", True) else None)
+
+
 def _write_report(report_dir, model, summary, inference, note, data, source, options, curves=None, selection=None):
     from .report import write_report
     from .symbolic.printing import render
@@ -676,7 +724,8 @@ def _write_report(report_dir, model, summary, inference, note, data, source, opt
                         inference_note=note, classes=getattr(model, "classes_", None), derivation=derivation,
                         provenance=_provenance(data, source, model, options), title=f"{source}: {model.family_} "
                         f"fitted by {model.solver_}", tol=options["tol"], evaluation=curves, selection=selection,
-                        feature_names=_feature_names(model, options))
+                        feature_names=_feature_names(model, options),
+                        sparse=_sparse(model) if model._l1(1.0) > 0 else None)
     click.echo(f"report written to {path}")
 
 
@@ -743,7 +792,10 @@ def _split(rows, test_size, seed, stratify):
         if count < 2:
             fail(f"--test-size {test_size:g}: class {label!r} has one row; a split by class needs at least 2 of every "
                  "class")
-    held, smallest = math.ceil(test_size * n), 2 if not stratify else n_classes
+    held = test_size if isinstance(test_size, int) else math.ceil(test_size * n)  # a count, or a fraction
+    if held >= n:
+        fail(f"--test-size {test_size} asks for {held} of the {n} rows; give fewer rows or a fraction 0<x<1")
+    smallest = 2 if not stratify else n_classes
     if held < smallest or n - held < smallest:
         part, count = ("holds out", held) if held < smallest else ("leaves", n - held)
         fail(f"--test-size {test_size:g} {part} {count} of the {n} rows; each part needs at least {smallest}"
@@ -769,12 +821,19 @@ def _check_l1_ratio(l1_ratio, penalty, solver):
              f"{' or '.join(L1_SOLVERS)}, not {solver}")
 
 
-def _penalty_name(options):
-    """The penalty in words: none, l2, l1, or the elastic net with its l1_ratio."""
+def _penalty_fitted(options):
+    """The penalty fitted (scikit-learn's names): none, l2, l1 (l1_ratio 1) or elasticnet: what
+    a model file records as "penalty", not --penalty's l2 beside an l1_ratio that contradicts it."""
     ratio = options.get("l1_ratio", 0.0)
     if options["penalty"] == "none" or not ratio:
         return options["penalty"]
-    return "l1" if ratio == 1 else f"elastic net (l1_ratio={ratio:g})"
+    return "l1" if ratio == 1 else "elasticnet"
+
+
+def _penalty_name(options):
+    """The penalty in words: none, l2, l1, or the elastic net with its l1_ratio."""
+    fitted = _penalty_fitted(options)
+    return f"elastic net (l1_ratio={options['l1_ratio']:g})" if fitted == "elasticnet" else fitted
 
 
 def _check_Cs(Cs, cv, classifier, penalty, C_given):
@@ -1026,7 +1085,9 @@ def _fit_model(rows, source, options, quiet):
     return model, seconds
 
 
-def _summary(model, source, shape, target, options, seconds, figures, held_out=None, fitted=None):
+def _summary(model, source, shape, target, options, seconds, figures, held_out=None, fitted=None, binned=False):
+    """The fit's summary lines, echoed and returned; ``binned``: the figures' ROC AUC is the dask
+    engine's, from binned log-odds (``evaluation.format_figures``)."""
     from . import evaluation
 
     penalty = options["penalty"]
@@ -1041,7 +1102,7 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
         f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
         f"max|{'min-norm subgradient' if options.get('l1_ratio') else 'gradient'}| "
         f"{model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
-        ("training " if fitted in (None, shape[0]) else f"training ({fitted} rows) ") + evaluation.format_figures(figures),
+        ("training " if fitted in (None, shape[0]) else f"training ({fitted} rows) ") + evaluation.format_figures(figures, binned),
     ]
     if held_out is not None:
         summary.append(f"{held_out[0]} " + evaluation.format_figures(held_out[1]))
@@ -1057,7 +1118,8 @@ def _save_model(out, model, feature_names, target, options, seconds, figures, he
               "seconds": seconds, **{f"training_{key}": value for key, value in figures.items()}}
     if held_out is not None:
         record["held_out"] = {"what": held_out[0], "figures": held_out[1]}
-    options = dict(options, target=target, family=model.family_)  # a user's family: its definition is recorded
+    # a user's family: its definition is recorded; the penalty as fitted (l1 where --l1-ratio 1)
+    options = dict(options, target=target, family=model.family_, penalty=_penalty_fitted(options))
     text = json.dumps(model_to_dict(model, feature_names, target, options, record, design), indent=1)
     _written(out, lambda path: Path(path).write_text(text + "\n", encoding="utf-8"))
     click.echo(f"model written to {out}")
@@ -1105,7 +1167,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
         model, seconds = _fit_model(_Rows(X, y, weights), data, options, quiet)
         figures, histogram = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
-        summary = _summary(model, data, X.shape, target, options, seconds, figures)
+        summary = _summary(model, data, X.shape, target, options, seconds, figures, binned=True)
         inference, note = _inference(model, options["penalty"], report_dir, cov_type, labels)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures,
@@ -1288,6 +1350,7 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
                      unseen="error"):
     """symlogit predict --engine dask: each Parquet part scored on a worker and written as a part
     of --out (a directory, replaced only once every part is written)."""
+    import functools
     import shutil
     import tempfile
 
@@ -1315,23 +1378,38 @@ def _predict_on_dask(model, saved, data, out, proba, id_columns, append, offset,
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would outlive the rename
     try:
-        frame = dd.read_parquet([str(f) for f in files])
-        passed = _passed_through(list(frame.columns), data, saved, id_columns, append)
-        meta = _prediction_frame(frame._meta, model, data, offset, passed, proba, design, unseen)
-        parts = frame.map_partitions(_prediction_frame, model, data, offset, passed, proba, design, unseen, meta=meta)
-        parts.to_parquet(staging, write_index=False)
+        import pyarrow.parquet as pq
+
+        empty = pq.read_schema(files[0]).empty_table().to_pandas()
+        passed = _passed_through(list(empty.columns), data, saved, id_columns, append)
+        meta = _prediction_frame(empty, model, data, offset, passed, proba, design, unseen)
+        # one part per row group, scored where it is read: its errors name the file and row group
+        groups = [(str(f), g) for f in files for g in range(pq.ParquetFile(f).metadata.num_row_groups)]
+        score = functools.partial(_scored_row_group, model=model, offset=offset, passed=passed, proba=proba,
+                                  design=design, unseen=unseen)
+        dd.from_map(score, [path for path, _ in groups], [g for _, g in groups], meta=meta,
+                    enforce_metadata=False).to_parquet(staging, write_index=False)
         written = len(list(staging.iterdir()))
         if target.exists():
             target.rmdir()  # empty, as checked before any work
         staging.rename(target)
     except DataError as error:
-        fail(str(error))
+        fail(_speak_cli(str(error)))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         client.close()
         if hasattr(client, "close_cluster"):
             client.close_cluster()
     click.echo(f"predictions written to {out} ({written} parts)", err=True)
+
+
+def _scored_row_group(path, group, model, offset, passed, proba, design, unseen):
+    """``_prediction_frame`` of row group ``group`` of the Parquet file ``path`` (a dask
+    predict's part, on a worker), its errors naming the file and row group."""
+    from .dask_data import _part_frame, _where
+
+    return _prediction_frame(_part_frame(path, group, None), model, _where(path, group), offset, passed, proba,
+                             design, unseen)
 
 
 def _passed_through(columns, source, saved, id_columns, append):

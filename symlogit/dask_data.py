@@ -8,6 +8,7 @@ the files raise ``DataError``, as ``symlogit.data`` does; an unreachable schedul
 """
 
 import functools
+import logging
 
 import dask
 import dask.array as da
@@ -89,9 +90,17 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
         return da.map_blocks(functools.partial(_read_block, _read_column, parts, name), chunks=(rows,), dtype=dtype,
                              meta=np.empty((0,), dtype=dtype), name=f"read-{name}-" + dask.base.tokenize(parts, name))
 
-    y = column(target, np.dtype(first.field(target).type.to_pandas_dtype()))
+    y = column(target, _numpy_dtype(first.field(target).type))
     return (X, y, names if design is None else design.names, target,
             None if weight is None else column(weight, np.float64), design)
+
+
+def _numpy_dtype(kind):
+    """The numpy dtype of a column of arrow type ``kind`` read by ``_read_column``: a dictionary
+    (pandas categorical) column reads as its values (text: object)."""
+    import pyarrow as pa
+
+    return np.dtype((kind.value_type if pa.types.is_dictionary(kind) else kind).to_pandas_dtype())
 
 
 def _numeric(kind):
@@ -182,7 +191,9 @@ def connect(address, timeout_seconds=10):
     from distributed import Client, LocalCluster
 
     if address is None:
-        cluster = LocalCluster(dashboard_address=None)
+        # its workers' and scheduler's logs silenced below CRITICAL while it runs: an error in a
+        # task reaches the caller as the task's exception, not also as distributed's traceback
+        cluster = LocalCluster(dashboard_address=None, silence_logs=logging.CRITICAL)
         client = Client(cluster)
         client.close_cluster = cluster.close
         return client

@@ -255,6 +255,21 @@ def _shown(chunks):
     return str(chunks) if len(chunks) <= 4 else f"({', '.join(map(str, chunks[:3]))}, ... {len(chunks)} chunks)"
 
 
+def _check_weights(w, finite, minimum, total):
+    """Raise ValueError, as ``targets.check_sample_weight`` does, where the dask weights ``w``
+    (their ``finite``, ``minimum`` and ``total`` already computed) are not finite, ≥ 0 and of
+    positive sum: the first bad row (counting from 0) and its value, from one more pass, made
+    only then."""
+    if finite and minimum >= 0 and total > 0:
+        return
+    if not finite or minimum < 0:
+        kind = "finite" if not finite else "nonnegative"
+        bad = ~da.isfinite(w) if not finite else w < 0
+        row = int(da.argmax(bad).compute())
+        raise ValueError(f"sample_weight must be {kind}; row {row} is {float(w[row].compute())}")
+    raise ValueError("sample_weight must not be all zero: the weights must have a positive sum")
+
+
 def prepare_inputs(X, y, sample_weight, class_weight):
     """(X, classes, labels, weights) on the cluster, checked in one pass: X finite, hard class
     labels (≥ 2 classes), weights finite and ≥ 0 with a positive sum. labels are integer codes
@@ -269,8 +284,7 @@ def prepare_inputs(X, y, sample_weight, class_weight):
         da.unique(y), _all_finite(X), da.isfinite(w).all(), w.min(), w.sum())
     if not finite_X:
         raise ValueError("X contains NaN or infinity; drop or impute those values")
-    if not finite_w or min_w < 0 or total <= 0:
-        raise ValueError("sample_weight must be finite, nonnegative and not all zero")
+    _check_weights(w, finite_w, min_w, total)
     if np.issubdtype(classes.dtype, np.number):
         if not np.all(np.isfinite(classes)):
             raise ValueError("y contains NaN or infinity; drop those rows or give them a class label")
@@ -494,6 +508,5 @@ def prepare_regression_inputs(X, y, sample_weight, family):
         raise ValueError("y contains NaN or infinity")
     if family.domain == "nonnegative" and min_y < 0:
         raise ValueError(f"y must be >= 0 for family {family.name!r} (counts or rates); its minimum is {min_y:g}")
-    if not finite_w or min_w < 0 or total <= 0:
-        raise ValueError("sample_weight must be finite, nonnegative and not all zero")
+    _check_weights(w, finite_w, min_w, total)
     return X, y, w

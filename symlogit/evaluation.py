@@ -187,7 +187,7 @@ def _defined(metric, *args, **kwargs):
 
 
 def held_out_split(y, test_size, seed, stratify):
-    """(train, test) row indices: ``test_size`` (0 < f < 1) of the rows held out, by class when
+    """(train, test) row indices: ``test_size`` (0 < f < 1, or an int: that many rows) held out, by class when
     ``stratify``. Raise ValueError (scikit-learn's, e.g. a class with one row) when impossible."""
     from sklearn.model_selection import train_test_split
 
@@ -214,11 +214,15 @@ def summarise(per_fold):
     return summary
 
 
-def format_figures(figures):
-    """'log-loss: 0.071234; accuracy: 0.9737; ...' (a value may be (mean, sd): '0.0712 ± 0.0110')."""
+def format_figures(figures, binned=False):
+    """'log-loss: 0.071234; accuracy: 0.9737; ...' (a value may be (mean, sd): '0.0712 ± 0.0110').
+    ``binned``: the ROC AUC is ``binned_auc``'s, from log-odds in bins of LOG_ODDS_BIN (the dask
+    engine's), labelled so."""
     parts = []
     for key, value in figures.items():
         label, spec = LABELS[key]
+        if binned and key == "roc_auc":
+            label = f"ROC AUC (binned, log-odds bins of {LOG_ODDS_BIN:g})"
         if isinstance(value, tuple):
             parts.append(f"{label}: {value[0]:{spec}} ± {value[1]:{spec}}")
         else:

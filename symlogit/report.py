@@ -142,15 +142,46 @@ def coefficient_table(result, names, classes):
     return "\n".join(lines)
 
 
+def nonzero_coefficients(coef, intercept, names, classes=None):
+    """(rows, zeros, total) of a sparse (L1 or elastic-net) fit, for a listing without standard
+    errors: rows (term, value) of the intercept(s) (None: no intercept) and the nonzero
+    coefficients, in the model's order; zeros, how many of the ``total`` coefficients
+    (intercepts aside) are exactly 0. coef: (p,), (1, p) or (K, p) (a row per class of
+    ``classes``, each term then named ``name [class c]``)."""
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    intercept = None if intercept is None else np.atleast_1d(np.asarray(intercept, dtype=np.float64))
+    per_class = coef.shape[0] > 1
+    rows = []
+    for k in range(coef.shape[0]):
+        tag = f" [class {classes[k]}]" if per_class else ""
+        if intercept is not None:
+            rows.append((f"(intercept){tag}", float(intercept[k])))
+        rows += [(f"{name}{tag}", float(b)) for name, b in zip(names, coef[k]) if b != 0]
+    return rows, int((coef == 0).sum()), int(coef.size)
+
+
+def nonzero_coefficient_lines(coef, intercept, names, classes=None, markdown=False):
+    """``nonzero_coefficients`` as text lines (a markdown table with ``markdown``): a line counting
+    the zeros, then term and value of each row."""
+    rows, zeros, total = nonzero_coefficients(coef, intercept, names, classes)
+    head = f"{total - zeros} nonzero of {total} coefficients ({zeros} exactly 0, not listed); no standard errors:"
+    if markdown:
+        return [head, "", "| term | coef |", "|---|---:|", *[f"| {term} | {b:.6g} |" for term, b in rows]]
+    width = max((len(term) for term, _ in rows), default=4)
+    return [head, *[f"  {term:<{width}}  {b: .6g}" for term, b in rows]]
+
+
 def write_report(directory, *, summary_lines, history, inference, inference_note, classes, derivation,
                  provenance=(), title="symlogit fit: convergence", tol=None, evaluation=None, selection=None,
-                 feature_names=None):
+                 feature_names=None, sparse=None):
     """Write report.md and its plots into directory (created if needed). provenance: lines saying
     what was run; evaluation: (``evaluation.Curve``s, what rows they are of) for the ROC and
     reliability plot of a classifier; selection: how cross-validation chose C (``cli.Selection``:
     grid, mean and sd of the held-out log-loss, the chosen C, the path on all rows) for the path
     plot and the CV curve, the coefficients named by feature_names; inference None (no finite
-    estimate) leaves out the coefficient table, inference_note says why."""
+    estimate) leaves out the coefficient table, inference_note says why; sparse: (coef, intercept or
+    None) of an L1 or elastic-net fit, whose nonzero coefficients are listed there instead
+    (``nonzero_coefficient_lines``, named by feature_names)."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
@@ -179,6 +210,8 @@ def write_report(directory, *, summary_lines, history, inference, inference_note
         text += ["## Coefficients", ""]
         if inference_note:
             text += [f"> {inference_note}", ""]
+        if inference is None and sparse is not None:
+            text += [*nonzero_coefficient_lines(*sparse, feature_names, classes, markdown=True), ""]
         if inference is not None:
             clusters = f", {' x '.join(map(str, inference.n_clusters))} clusters" if inference.n_clusters else ""
             text += [f"Standard errors from the {inference.cov_label} covariance ({inference.information} "

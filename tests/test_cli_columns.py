@@ -63,6 +63,12 @@ def test_held_out_split_and_cross_validation_agree_with_scikit_learn():
     assert figure(result.output, "held-out", "log-loss") == pytest.approx(log_loss(y[test], p), abs=1e-5)
     assert figure(result.output, "held-out", "AUC") == pytest.approx(roc_auc_score(y[test], p), abs=1e-4)
     assert figure(result.output, "held-out", "Brier score") == pytest.approx(brier_score_loss(y[test], p), abs=1e-5)
+    counted = invoke("fit", "--dataset", "breast_cancer", "--test-size", "100", "--seed", "3", "-q")  # a row count
+    assert counted.exit_code == 0 and "held-out (100 rows" in counted.output, counted.output
+    train, test = train_test_split(np.arange(len(y)), test_size=100, random_state=3, stratify=y)
+    p = SkLogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000).fit(X[train], y[train]).predict_proba(
+        X[test])[:, 1]
+    assert figure(counted.output, "held-out", "log-loss") == pytest.approx(log_loss(y[test], p), abs=1e-5)
 
     X, y = load_iris(return_X_y=True)
     result = invoke("fit", "--dataset", "iris", "--cv", "4", "-q")
@@ -170,6 +176,12 @@ def test_predict_passes_ids_through_and_writes_parquet_or_csv(customers, tmp_pat
     (["--weight", "label"], ["'label' is both the target and the weight column"]),
     (["--features", "x_a,customer", "--id", "customer"], ["'customer' is both a feature and the id column"]),
     (["--drop", "note_1,customer", "--test-size", "1.5"], ["--test-size", "0<x<1"]),
+    (["--drop", "note_1,customer", "--test-size", "nan"], ["--test-size", "nan is neither a fraction", "0<x<1"]),
+    (["--drop", "note_1,customer", "--test-size", "0"], ["--test-size", "0 is neither a fraction", ">= 1"]),
+    (["--drop", "note_1,customer", "--test-size", "300"], ["--test-size 300 asks for 300 of the 300 rows"]),
+    (["--drop", "note_1,customer", "--seed", "-1", "--cv", "3"], ["--seed", "0<=x<=4294967295"]),
+    (["--drop", "note_1,customer", "--seed", "4294967296", "--cv", "3"], ["--seed", "0<=x<=4294967295"]),
+    (["--drop", "note_1,customer", "--seed", "-1", "--test-size", "0.2"], ["--seed", "0<=x<=4294967295"]),
     (["--drop", "note_1,customer", "--cv", "1"], ["--cv", "x>=2"]),
     (["--drop", "note_1,customer", "--cv", "500"], ["--cv 500: class 'yes' has only 149 rows"]),
     (["--drop", "note_1,customer", "--cv", "3", "--test-size", "0.2"], ["--test-size or --cv, not both"]),

@@ -229,6 +229,7 @@ def test_cli_fits_a_parquet_directory_on_a_scheduler_and_matches_memory(client, 
                      "--tol", "1e-10", "--out", out, "--report", tmp_path / "report", "--quiet")
     assert result.exit_code == 0, result.output
     assert "1200 rows, 3 features" in result.output and "converged" in result.output
+    assert "ROC AUC (binned, log-odds bins of 0.005): " in result.output  # not the exact figure memory prints
     assert "MLogit" not in result.output and "std err" in result.output  # the coefficient table, by column name
     assert any(line.startswith("b ") for line in result.output.splitlines())
     report = (tmp_path / "report" / "report.md").read_text()
@@ -491,3 +492,96 @@ def test_cli_dask_l1_beyond_the_client_hessian_limit_is_one_line(client, tmp_pat
     assert "10x10 Hessian" in result.output and "limit of 5 parameters" in result.output
     assert "(--l1-ratio 0) with --solver lbfgs or newton-cg, or --engine memory" in result.output
     assert not out.exists()
+
+
+def test_cli_dask_fits_a_categorical_target_as_in_memory(client, tmp_path):
+    """A pandas categorical column as the target (a Parquet dictionary column): the dask engine
+    fits it as the in-memory engine does (three classes, multinomial), not a pyarrow NotImplementedError."""
+    import json
+
+    import pandas as pd
+
+    parts = _parquet_parts(tmp_path / "parts")
+    for path in sorted(parts.iterdir()):
+        frame = pd.read_parquet(path)
+        frame["region"] = pd.Categorical(np.where(frame.a > 0.5, "north", np.where(frame.b > 0, "east", "west")))
+        frame["id"] = np.arange(len(frame))
+        frame.drop(columns="label").to_parquet(path)
+    common = ["--target", "region", "--id", "id", "--tol", "1e-10", "-q"]
+    on_dask = _invoke("fit", parts, "--engine", "dask", "--scheduler", client.scheduler.address, *common,
+                      "--out", tmp_path / "dask.json")
+    in_memory = _invoke("fit", parts, *common, "--out", tmp_path / "memory.json")
+    assert on_dask.exit_code == 0 and in_memory.exit_code == 0, on_dask.output + in_memory.output
+    a, b = (json.loads((tmp_path / name).read_text()) for name in ("dask.json", "memory.json"))
+    assert a["classes"] == b["classes"] == ["east", "north", "west"]
+    assert _relative(np.array(a["coef"]), np.array(b["coef"])) < 1e-6
+
+
+def test_cli_dask_predict_unseen_level_names_the_row_group_and_the_option(client, tmp_path):
+    """An unseen level in `symlogit predict --engine dask`: one line naming the file, row group,
+    row and level, in the CLI's words (--unseen reference), as the dask fit names its errors."""
+    import pandas as pd
+
+    parts = _categorical_parts(tmp_path / "parts")
+    model = tmp_path / "model.json"
+    assert _invoke("fit", parts, "--out", model, "-q").exit_code == 0
+    new = tmp_path / "new"
+    new.mkdir()
+    for path in sorted(parts.iterdir()):
+        (new / path.name).write_bytes(path.read_bytes())
+    frame = pd.read_parquet(new / "part2.parquet")
+    frame["colour"] = frame["colour"].where(frame.index != 125, "mauve")  # row group 1, its row 6
+    frame.to_parquet(new / "part2.parquet", row_group_size=120)
+    result = _invoke("predict", model, new, "--engine", "dask", "--scheduler", client.scheduler.address,
+                     "--out", tmp_path / "scores")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "part2.parquet, row group 1: categorical column 'colour' has the level 'mauve' at row 6" in result.output
+    assert "--unseen reference" in result.output and "unseen='" not in result.output
+    assert not (tmp_path / "scores").exists()
+
+
+def test_cli_own_cluster_keeps_workers_error_logs_quiet(tmp_path, monkeypatch):
+    """The CLI's own LocalCluster (no --scheduler) silences distributed's worker and scheduler
+    logging below CRITICAL while it runs: a task's error is the one `Error:` line, not also a
+    `Compute Failed` block with a traceback. (An in-process cluster here, for speed: its workers
+    log through this process's "distributed" logger.)"""
+    import logging
+
+    import distributed
+    import pandas as pd
+
+    real = distributed.LocalCluster
+    monkeypatch.setattr(distributed, "LocalCluster", lambda **options: real(
+        n_workers=1, threads_per_worker=1, processes=False, **options))
+    parts = _categorical_parts(tmp_path / "parts")
+    model = tmp_path / "model.json"
+    assert _invoke("fit", parts, "--out", model, "-q").exit_code == 0
+    frame = pd.read_parquet(parts / "part0.parquet")
+    frame.loc[3, "colour"] = "mauve"
+    frame.to_parquet(parts / "part0.parquet")
+
+    import io
+
+    logged = io.StringIO()
+    recorder = logging.StreamHandler(logged)  # as distributed's own handler on stderr
+    logging.getLogger("distributed").addHandler(recorder)
+    try:
+        result = _invoke("predict", model, parts, "--engine", "dask", "--out", tmp_path / "scores")
+    finally:
+        logging.getLogger("distributed").removeHandler(recorder)
+    assert result.exit_code == 2 and "has the level 'mauve'" in result.output, result.output
+    assert "Compute Failed" not in logged.getvalue(), logged.getvalue()
+
+
+@pytest.mark.parametrize("bad, message", [(-2.5, "must be nonnegative; row 1700 is -2.5"),
+                                          (np.inf, "must be finite; row 1700 is inf"),
+                                          (None, "must not be all zero")], ids=["negative", "infinite", "zeros"])
+def test_bad_dask_weights_name_the_row_and_value_as_in_memory(client, bad, message):
+    """Bad sample weights on dask: the message of the in-memory check (targets.check_sample_weight),
+    the first bad row (counting from 0, in a later chunk) and its value."""
+    X, y, w = _data(2, n=3000)
+    w = np.zeros_like(w) if bad is None else np.where(np.arange(len(w)) == 1700, bad, w)
+    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+        LogisticRegression().fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+        LogisticRegression().fit(_dask(X), _dask(y), sample_weight=_dask(w))

@@ -472,6 +472,53 @@ def test_cli_fits_l1_and_refuses_bad_combinations():
     assert runner.invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "1.5"]).exit_code != 0
 
 
+@pytest.mark.parametrize("args, penalty", [(["--l1-ratio", "1"], "l1"), (["--l1-ratio", "0.5"], "elasticnet"),
+                                           ([], "l2")], ids=["l1", "elasticnet", "l2"])
+def test_cli_model_file_records_the_penalty_fitted(tmp_path, args, penalty):
+    """The model file's options name the penalty that was fitted (scikit-learn's names), not
+    --penalty's default l2 beside l1_ratio 1; the file still loads and predicts."""
+    import json
+
+    from click.testing import CliRunner
+
+    from symlogit.cli import cli
+
+    out = tmp_path / "model.json"
+    result = CliRunner().invoke(cli, ["fit", "--dataset", "breast_cancer", "--C", "0.1", *args, "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    options = json.loads(out.read_text())["options"]
+    assert options["penalty"] == penalty and options["l1_ratio"] == (float(args[1]) if args else 0.0)
+    assert f"penalty: {penalty if penalty != 'elasticnet' else 'elastic net'}" in result.output
+
+
+def test_cli_l1_fit_lists_its_nonzero_coefficients_in_stdout_and_the_report(tmp_path):
+    """An L1 fit refuses inference but lists its coefficients (name and value, the nonzero ones,
+    with a count of the zeros), on stdout and in report.md, without standard errors."""
+    import json
+
+    from click.testing import CliRunner
+
+    from symlogit.cli import cli
+
+    out, report = tmp_path / "model.json", tmp_path / "report"
+    result = CliRunner().invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "1", "--C", "0.1",
+                                      "--out", out, "--report", report, "-q"])
+    assert result.exit_code == 0, result.output
+    saved = json.loads(out.read_text())
+    coef, names = np.ravel(saved["coef"]), saved["feature_names"]
+    zeros = int((coef == 0).sum())
+    assert 0 < zeros < len(coef)
+    count = f"{len(coef) - zeros} nonzero of {len(coef)} coefficients ({zeros} exactly 0, not listed)"
+    text = (report / "report.md").read_text()
+    assert count in result.output and count in text and "std err" not in text
+    listed = {line.split(" | ")[0].lstrip("| "): float(line.split(" | ")[1].rstrip(" |"))
+              for line in text.splitlines() if line.startswith("| ") and not line.startswith("| term")}
+    assert listed.pop("(intercept)") == pytest.approx(np.ravel(saved["intercept"])[0], rel=1e-5)
+    assert listed == pytest.approx({name: b for name, b in zip(names, coef) if b != 0}, rel=1e-5)
+    shown = [line.split()[:-1] for line in result.output.splitlines() if line.startswith("  ")]
+    assert [" ".join(words) for words in shown] == ["(intercept)", *listed]
+
+
 def test_random_small_problems_converge_to_the_kkt_point():
     """70 drawn problems: N from 1 to 59, up to 12 columns scaled by 10^U(-3, 3) (a constant or a
     duplicated column at times), 2 to 4 classes, every binary family, weights, with and without
