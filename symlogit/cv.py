@@ -224,6 +224,21 @@ class _CrossValidated(BaseEstimator):
         else:
             model.coef_, model.intercept_ = coef.copy(), float(intercept)
 
+    def score(self, X, y, sample_weight=None, offset=None):
+        """The chosen model's score on (X, y), greater is better, as scikit-learn's
+        ``LogisticRegressionCV.score``: the ``scoring`` used to choose (``check_scoring``), or
+        with ``scoring=None`` the default score (accuracy for a classifier, D² for a regressor,
+        computed with ``offset``). X (N, d), y (N,), sample_weight (N,). Raises ValueError for an
+        offset with a scorer (a scorer cannot pass it to the predictions)."""
+        check_is_fitted(self)
+        if self.scoring is None:
+            return self._default_score(self.best_estimator_, X, np.asarray(y), sample_weight, offset)
+        if offset is not None:
+            raise ValueError("a scorer (scoring=...) cannot pass the offset to the model's predictions: score "
+                             "without offset, or use scoring=None")
+        scorer = check_scoring(self.best_estimator_, scoring=self.scoring)
+        return self._score(scorer, self.best_estimator_, X, np.asarray(y), sample_weight, None)
+
     def linear_predictor(self, X, offset=None):
         """The scores u = x̂ᵀB + offset of the chosen model (``best_estimator_``)."""
         check_is_fitted(self)
@@ -270,6 +285,8 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
     """
 
     _key, _grid_name, _ratios_name = "C", "Cs", "l1_ratios"
+
+    score = _CrossValidated.score  # the scoring's, not the mixin's accuracy / R²
 
     def __sklearn_tags__(self):
         return self._tags_of_single(super().__sklearn_tags__())
@@ -422,6 +439,8 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
 
     _key, _grid_name, _ratios_name = "alpha", "alphas", "l1_ratio"
 
+    score = _CrossValidated.score  # the scoring's, not the mixin's accuracy / R²
+
     def __sklearn_tags__(self):
         return self._tags_of_single(super().__sklearn_tags__())
 
@@ -485,7 +504,3 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
         check_is_fitted(self)
         return self.best_estimator_.predict(X, offset)
 
-    def score(self, X, y, sample_weight=None, offset=None):
-        """D² of the chosen model (``GLMRegressor.score``)."""
-        check_is_fitted(self)
-        return self.best_estimator_.score(X, y, sample_weight, offset)

@@ -252,3 +252,20 @@ def test_check_estimator(make):
         assert [name for name, _ in bad] == ["check_non_transformer_estimators_n_iter"]
     else:
         assert not bad
+
+
+def test_score_uses_the_scoring_as_scikit_learn(binary):
+    """score is the scoring the choice used (scikit-learn's LogisticRegressionCV.score), the
+    default score (accuracy, D²) with scoring=None."""
+    from sklearn.metrics import accuracy_score, log_loss, mean_poisson_deviance
+    X, y = binary
+    for make in (LogisticRegressionCV, lambda **k: GLMClassifierCV("probit", **k)):
+        model = make(Cs=3, cv=3, scoring="neg_log_loss").fit(X, y)
+        assert model.score(X, y) == pytest.approx(-log_loss(y, model.predict_proba(X)))
+        plain = make(Cs=3, cv=3).fit(X, y)
+        assert plain.score(X, y) == pytest.approx(accuracy_score(y, plain.predict(X)))
+    counts = np.random.default_rng(1).poisson(np.exp(X @ [0.3, -0.2, 0.0, 0.1]))
+    model = GLMRegressorCV(alphas=[0.01, 0.1], cv=3, scoring="neg_mean_poisson_deviance").fit(X, counts)
+    assert model.score(X, counts) == pytest.approx(-mean_poisson_deviance(counts, model.predict(X)))
+    plain = GLMRegressorCV(alphas=[0.01, 0.1], cv=3).fit(X, counts)
+    assert plain.score(X, counts) == pytest.approx(plain.best_estimator_.score(X, counts))
