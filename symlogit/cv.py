@@ -15,6 +15,9 @@ l1_ratio r_l and strength g_lj on that fold's held-out rows. refit=True: (l, j) 
 Σ_f s[f, l, j] (ties: the first in Cs's order, then in l1_ratios' order), then one fit on all rows
 at (g_lj, r_l), warm-started from the folds' mean coefficients there. refit=False: each fold's
 best (l_f, j_f); the coefficients, strength and l1_ratio are the means over folds of theirs.
+A fold with a held-out score that is not finite (NaN, ±inf: D² where the fold's held-out y are
+all equal) at some grid point is left out of the choice (both sums and means run over the other
+folds), with an ``UndefinedMetricWarning`` naming it; a ValueError if every fold is left out.
 
 Fitted attributes keep scikit-learn >= 1.10's layout (LogisticRegressionCV with
 ``use_legacy_attributes=False``): ``scores_`` and ``n_iter_`` (n_folds, n_l1_ratios, n_strengths),
@@ -29,7 +32,7 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.exceptions import DataConversionWarning
+from sklearn.exceptions import DataConversionWarning, UndefinedMetricWarning
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.metrics import check_scoring, make_scorer
 from sklearn.model_selection import check_cv
@@ -105,6 +108,27 @@ def _check_ratios(value, name):
     return ratios.astype(np.float64)
 
 
+def _finite_folds(scores):
+    """The folds the choice is made on: a boolean mask (n_folds,) of the folds whose held-out
+    scores s[f] (n_l1, n_strengths) are finite at every grid point. A score that is NaN or ±inf
+    (D² of a fold whose held-out y are all equal, as scikit-learn's ``d2_tweedie_score`` which
+    divides by 0 there; a scorer undefined on the fold) says nothing about the grid, so that
+    fold is left out of the choice with an ``UndefinedMetricWarning`` naming it (its scores stay
+    in ``scores_``); a ValueError when no fold is left."""
+    finite = np.isfinite(scores).reshape(len(scores), -1).all(axis=1)
+    bad = np.flatnonzero(~finite).tolist()
+    if not finite.any():
+        raise ValueError(f"the held-out scores of every fold {bad} are not finite (NaN or ±inf) at some grid point, "
+                         "so no choice can be made: the scoring is undefined on these folds (e.g. D² where a fold's "
+                         "held-out y are all equal); use other folds (e.g. KFold(shuffle=True)) or another scoring")
+    if bad:
+        warnings.warn(f"the held-out scores of fold(s) {bad} are not finite (NaN or ±inf) at some grid point (e.g. "
+                      "D² where a fold's held-out y are all equal): the choice is made on the other folds "
+                      f"{np.flatnonzero(finite).tolist()}; use other folds (e.g. KFold(shuffle=True)) to score on "
+                      "every row", UndefinedMetricWarning, stacklevel=3)
+    return finite
+
+
 class _CrossValidated(BaseEstimator):
     """What the cross-validated estimators share. A subclass says: ``_single`` (the estimator it
     selects, from its own parameters), ``_key`` and ``_grid_name`` ("C"/"Cs", "alpha"/"alphas"),
@@ -168,7 +192,9 @@ class _CrossValidated(BaseEstimator):
         """Cross-validate the grid (see the module docstring), then fit the chosen model. X (N, d)
         dense or scipy.sparse, y, sample_weight (N,) (also weighting the held-out scores, as
         scikit-learn's), offset (N,) (with the default scoring only). Raises ValueError before
-        any work for a bad grid, l1_ratio, scoring or parameter of the estimator."""
+        any work for a bad grid, l1_ratio, scoring or parameter of the estimator; after the folds'
+        fits when no fold's held-out scores are all finite. Warns (UndefinedMetricWarning) naming
+        the folds left out of the choice for a score that is not finite (module docstring)."""
         base, ratios, scorer, X, y, weights, offset, folds = self._prepare(X, y, sample_weight, offset)
         grids = self._grids(base, ratios, X, y, weights, offset)
         scores = np.full((len(folds), len(ratios), grids.shape[1]), np.nan)
@@ -179,18 +205,17 @@ class _CrossValidated(BaseEstimator):
             self._family_of = (model.family_, model.family_definition_, model.solver_)
 
         coefs_paths, n_iter = fold_paths(base, X, y, folds, grids, ratios, weights, offset, visit)
-        if np.all(np.isnan(scores)):
-            raise ValueError("every held-out score is NaN: the scoring is undefined on these folds")
+        used = _finite_folds(scores)
         if self.refit:
-            total = np.where(np.isnan(scores), -np.inf, scores).sum(axis=0)  # (n_l1, n_grid)
+            total = scores[used].sum(axis=0)  # (n_l1, n_grid)
             j, l = np.unravel_index(np.argmax(total.T), total.T.shape)  # ties: the first C, then l1_ratio
             strength, ratio = grids[l, j], ratios[l]
-            start = coefs_paths[:, l, j].mean(axis=0)
+            start = coefs_paths[used, l, j].mean(axis=0)
         else:
-            best = [np.unravel_index(np.argmax(np.where(np.isnan(s), -np.inf, s).T), s.T.shape) for s in scores]
-            strength = float(np.mean([grids[l, j] for j, l in best]))
-            ratio = float(np.mean([ratios[l] for _, l in best]))
-            start = np.mean([coefs_paths[f, l, j] for f, (j, l) in enumerate(best)], axis=0)
+            best = {f: np.unravel_index(np.argmax(scores[f].T), scores[f].T.shape) for f in np.flatnonzero(used)}
+            strength = float(np.mean([grids[l, j] for j, l in best.values()]))
+            ratio = float(np.mean([ratios[l] for _, l in best.values()]))
+            start = np.mean([coefs_paths[f, l, j] for f, (j, l) in best.items()], axis=0)
         model = clone(base).set_params(**{self._key: float(strength)}, l1_ratio=float(ratio), warm_start=True)
         self._set_start(model, start, X.shape[1], y)
         if self.refit:

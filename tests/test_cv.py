@@ -269,3 +269,30 @@ def test_score_uses_the_scoring_as_scikit_learn(binary):
     assert model.score(X, counts) == pytest.approx(-mean_poisson_deviance(counts, model.predict(X)))
     plain = GLMRegressorCV(alphas=[0.01, 0.1], cv=3).fit(X, counts)
     assert plain.score(X, counts) == pytest.approx(plain.best_estimator_.score(X, counts))
+
+
+@pytest.fixture(scope="module")
+def cpunish():
+    """statsmodels' cpunish (17 states, y = executions): unshuffled 3-fold KFold's last fold
+    holds only y = 1, where D² divides by a zero deviance."""
+    import statsmodels.api as sm
+    data = sm.datasets.cpunish.load_pandas()
+    return StandardScaler().fit_transform(data.exog.to_numpy(float)), data.endog.to_numpy(float)
+
+
+def test_a_fold_with_non_finite_scores_is_left_out_with_a_warning(cpunish):
+    from sklearn.exceptions import UndefinedMetricWarning
+    X, y = cpunish
+    alphas = [0.01, 0.1, 1.0]
+    with pytest.warns(UndefinedMetricWarning, match=r"fold\(s\) \[2\] are not finite.*other folds \[0, 1\]"):
+        model = GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=3).fit(X, y)
+    assert np.all(np.isinf(model.scores_[2])) and np.all(np.isfinite(model.scores_[:2]))
+    assert model.alpha_ == alphas[np.argmax(model.scores_[:2, 0].sum(axis=0)[::-1])]  # alphas_ is decreasing
+    with pytest.warns(UndefinedMetricWarning):
+        unrefit = GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=3, refit=False).fit(X, y)
+    assert unrefit.alpha_ == np.mean([model.alphas_[np.argmax(s[0])] for s in model.scores_[:2]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UndefinedMetricWarning)  # held-out y [37, 9, 6, 4, 3]: finite scores
+        GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=[(np.arange(5, 17), np.arange(5))]).fit(X, y)
+    with pytest.raises(ValueError, match=r"every fold \[0\] are not finite"):
+        GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=[(np.arange(11), np.arange(11, 17))]).fit(X, y)
