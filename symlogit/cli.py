@@ -417,8 +417,9 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     The target is the last column unless --target names another; every other column is a
     feature, unless --features chooses them, --drop leaves some out, or it is an --id, --weight or
     --offset column; or --formula names the target and the features. Text, boolean and
-    categorical columns are one-hot encoded into sparse X (a reference level dropped with
-    --penalty none; every level with l2), named column[level]; on the dask engine too (the levels read
+    categorical columns are one-hot encoded into sparse X (a reference level dropped where the
+    penalty has no L2 part, --penalty none or --l1-ratio 1, whose optimum is otherwise not unique;
+    every level with l2 or the elastic net), named column[level]; on the dask engine too (the levels read
     in one pass before the fit). Prints a live table of iterations
     (a progress bar for sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
@@ -511,7 +512,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
             target = FormulaDesign.parse(formula)[0]
         columns = select_columns(frame.columns, source, target, split_names(feature_patterns), drop,
                                  split_names(id_columns), weight_column, offset_column)
-        design = _design(frame, source, columns, formula, penalty)
+        design = _design(frame, source, columns, formula, penalty, l1_ratio)
         cluster_labels = read_groups(frame, source, groups) if groups else None
         table = read_table(frame, source, columns, classes=classifier, design=design)
     except DataError as error:
@@ -564,10 +565,20 @@ def _full_path(rows, source, options):
     return path
 
 
-def _design(frame, source, columns, formula, penalty):
+def _drop_reference(penalty, l1_ratio):
+    """Whether the one-hot encoding gives each categorical column's reference (first) level no
+    column, on both engines: where the penalty has no L2 part (--penalty none, or --l1-ratio 1).
+    A column's level dummies sum to the intercept's column, so without a strictly convex (L2)
+    term the objective is flat along that direction and its optimum is not unique (pure L1's
+    coefficients then depend on the solver's route); with an L2 part the optimum is unique and
+    every level has a column, none singled out as the reference."""
+    return penalty == "none" or l1_ratio == 1
+
+
+def _design(frame, source, columns, formula, penalty, l1_ratio):
     """How X is made from the frame (``symlogit.design``): a formula's design, the one-hot
-    encoding of the categorical feature columns (a reference level dropped for an unpenalised
-    fit), or None where every feature column is numeric."""
+    encoding of the categorical feature columns (a reference level dropped where the penalty has
+    no L2 part: ``_drop_reference``), or None where every feature column is numeric."""
     from .design import ColumnDesign, FormulaDesign, categorical_columns
 
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
@@ -575,7 +586,7 @@ def _design(frame, source, columns, formula, penalty):
         return FormulaDesign.fit(frame, formula, source)
     if not categorical_columns(frame, columns.features, source):
         return None
-    design = ColumnDesign.fit(frame, columns.features, source, drop_reference=penalty == "none")
+    design = ColumnDesign.fit(frame, columns.features, source, drop_reference=_drop_reference(penalty, l1_ratio))
     _warn_of_row_levels(design, len(frame))
     return design
 
@@ -1092,7 +1103,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
             # the cluster labels (N values) on the client, checked before the fit
             labels = read_groups(dask_data.read_columns(data, groups, "groups"), data, groups) if groups else None
             X, y, names, target, weights, design = dask_data.read_parquet_dataset(
-                data, **columns, drop_reference=options["penalty"] == "none")
+                data, **columns, drop_reference=_drop_reference(options["penalty"], options["l1_ratio"]))
             # N values: every later graph then shares their chunks (no key read two ways)
             y, weights = dask.persist(y, weights)
         except DataError as error:
