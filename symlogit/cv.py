@@ -40,7 +40,8 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
 from . import DEFAULT_TOL
-from .estimator import GLMClassifier, GLMRegressor, LogisticRegression, _check_present, _validate_X, _validated
+from .estimator import (GLMClassifier, GLMRegressor, LogisticRegression, _check_present, _is_dask, _validate_X,
+                        _validated)
 from .path import largest_penalty, regularization_path
 from .targets import check_sample_weight, encode_targets, per_class_weights
 
@@ -139,6 +140,8 @@ class _CrossValidated(BaseEstimator):
         """Every check before any work: (base estimator, l1_ratios, scorer or None, X, y, weights
         or None, offset or None, folds)."""
         ratios = _check_ratios(getattr(self, self._ratios_name), self._ratios_name)
+        # the folds are fitted in memory: a dask array (numpy or scipy.sparse blocks) is computed here
+        X, y, sample_weight, offset = (v.compute() if _is_dask(v) else v for v in (X, y, sample_weight, offset))
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(f"refit must be True or False, got {self.refit!r}")
         grid = getattr(self, self._grid_name)
@@ -190,7 +193,8 @@ class _CrossValidated(BaseEstimator):
 
     def fit(self, X, y, sample_weight=None, offset=None):
         """Cross-validate the grid (see the module docstring), then fit the chosen model. X (N, d)
-        dense or scipy.sparse, y, sample_weight (N,) (also weighting the held-out scores, as
+        dense or scipy.sparse, or a dask array of numpy or scipy.sparse blocks (computed into
+        memory: the folds are fitted in memory), y, sample_weight (N,) (also weighting the held-out scores, as
         scikit-learn's), offset (N,) (with the default scoring only). Raises ValueError before
         any work for a bad grid, l1_ratio, scoring or parameter of the estimator; after the folds'
         fits when no fold's held-out scores are all finite. Warns (UndefinedMetricWarning) naming

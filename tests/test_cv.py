@@ -296,3 +296,15 @@ def test_a_fold_with_non_finite_scores_is_left_out_with_a_warning(cpunish):
         GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=[(np.arange(5, 17), np.arange(5))]).fit(X, y)
     with pytest.raises(ValueError, match=r"every fold \[0\] are not finite"):
         GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=[(np.arange(11), np.arange(11, 17))]).fit(X, y)
+
+
+def test_a_dask_array_of_sparse_blocks_gives_the_in_memory_result(binary):
+    """A dask X with scipy.sparse blocks (and dask y) is computed into memory, as a dense one."""
+    da = pytest.importorskip("dask.array")
+    X, y = binary
+    X_csr = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
+    dX, dy = da.from_array(X_csr, chunks=(50, 4), asarray=False), da.from_array(y, chunks=50)
+    ours = LogisticRegressionCV(Cs=3, cv=3).fit(dX, dy)
+    plain = LogisticRegressionCV(Cs=3, cv=3).fit(X_csr, y)
+    np.testing.assert_array_equal(ours.scores_, plain.scores_)
+    np.testing.assert_allclose(ours.coef_, plain.coef_, rtol=1e-12)
