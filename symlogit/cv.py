@@ -82,17 +82,22 @@ def fold_paths(estimator, X, y, folds, grids, l1_ratios, sample_weight=None, off
 
 def _check_grid(value, name, positive=True):
     """A grid of strengths given as values: a non-empty 1-d list of finite numbers > 0 (>= 0
-    where not positive); a ValueError naming ``name`` otherwise."""
-    bound = "> 0" if positive else ">= 0"
-    try:
-        grid = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        grid = None
-    if grid is None or grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)) or not np.all(
-            grid > 0 if positive else grid >= 0):
-        raise ValueError(f"{name} must be an integer >= 1 (a count of values) or a non-empty list of finite numbers "
-                         f"{bound}, got {value!r}")
+    where not positive; numbers, not text or booleans, as scikit-learn's); a ValueError naming
+    ``name`` otherwise."""
+    entries = np.asarray(value, dtype=object)
+    if entries.ndim != 1 or entries.size == 0 or not all(
+            isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in entries):
+        raise ValueError(_grid_message(name, value, positive))
+    grid = entries.astype(np.float64)
+    if not np.all(np.isfinite(grid)) or not np.all(grid > 0 if positive else grid >= 0):
+        raise ValueError(_grid_message(name, value, positive))
     return grid
+
+
+def _grid_message(name, value, positive):
+    """The one message for a bad grid of strengths, a count or values."""
+    return (f"{name} must be an integer >= 1 (a count of values) or a non-empty list of finite numbers "
+            f"{'> 0' if positive else '>= 0'}, got {value!r}")
 
 
 def _is_count(value):
@@ -147,8 +152,7 @@ class _CrossValidated(BaseEstimator):
         grid = getattr(self, self._grid_name)
         if _is_count(grid):
             if grid < 1:
-                raise ValueError(f"{self._grid_name} must be an integer >= 1 (a count of values) or a non-empty list "
-                                 f"of finite numbers > 0, got {grid!r}")
+                raise ValueError(_grid_message(self._grid_name, grid, positive=is_classifier(self)))
         else:
             _check_grid(grid, self._grid_name, positive=is_classifier(self))
         base = self._single()
@@ -308,7 +312,7 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
     ``n_features_in_``, ``feature_names_in_``, and ``best_estimator_``: the ``GLMClassifier``
     at the choice, which the predict methods use.
 
-    Raises ValueError, before any work, for an empty or non-positive ``Cs``, an l1_ratio outside
+    Raises ValueError, before any work, for an empty, non-positive or non-numeric ``Cs``, an l1_ratio outside
     [0, 1], an unknown scoring, a training fold that lacks a class, and what ``GLMClassifier``
     refuses.
     """
@@ -446,7 +450,7 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
     in scikit-learn's ``ElasticNetCV`` conventions (module docstring: selection, layout).
 
     Parameters: ``l1_ratio`` (a number or list in [0, 1], default 0.5, ElasticNetCV's),
-    ``alphas`` (int or list of alpha > 0, default 100: an int n is, for each l1_ratio r > 0, n
+    ``alphas`` (int >= 1 or list of alpha >= 0, default 100: an int n is, for each l1_ratio r > 0, n
     values on a log scale from alpha_max(r) = ``path.largest_penalty`` on all rows (the smallest
     alpha that zeros every coefficient) down to ``eps`` alpha_max(r), ElasticNetCV's grid; with
     r = 0 give a list); ``eps`` (default 1e-3); ``cv`` (int, splitter or iterable; default 5
@@ -461,7 +465,7 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
     ``mse_path_`` holds errors, (n_l1, n_alphas, n_folds)); ``coefs_paths_`` (n_folds, n_l1,
     n_alphas, n_dof); ``n_iter_``; ``coef_``, ``intercept_``, ``best_estimator_``.
 
-    Raises ValueError, before any work, for an empty or negative ``alphas``, an int ``alphas``
+    Raises ValueError, before any work, for an empty, negative or non-numeric ``alphas`` (or a count < 1), an int ``alphas``
     with l1_ratio 0, ``eps`` outside (0, 1), an l1_ratio outside [0, 1], and what ``GLMRegressor``
     refuses.
     """

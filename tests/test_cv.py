@@ -215,8 +215,15 @@ def test_poisson_regressor_cv():
     (lambda: GLMRegressorCV(l1_ratio=2), "l1_ratio must be"),
     (lambda: GLMRegressorCV(l1_ratio=0.0), "alphas as a count needs every l1_ratio > 0"),
     (lambda: GLMRegressorCV(eps=0), "eps"),
+    (lambda: LogisticRegressionCV(Cs=["1", "2"]), r"Cs must be .* list of finite numbers > 0, got \['1', '2'\]"),
+    (lambda: LogisticRegressionCV(Cs=[True, 1.0]), "Cs must be"),
+    (lambda: GLMRegressorCV(alphas=["0.1"]), "alphas must be"),
+    (lambda: LogisticRegressionCV(l1_ratios=["0.5"]), "l1_ratios must be"),
+    (lambda: GLMRegressorCV(alphas=0), r"alphas must be an integer >= 1 .* numbers >= 0, got 0"),
+    (lambda: GLMRegressorCV(alphas=[]), r"alphas must be an integer >= 1 .* numbers >= 0, got \[\]"),
 ], ids=["Cs-0", "Cs-empty", "Cs-negative", "Cs-inf", "Cs-zero", "ratio-1.5", "ratios-empty", "solver", "refit",
-        "tol", "alphas-negative", "l1_ratio-2", "count-l2", "eps"])
+        "tol", "alphas-negative", "l1_ratio-2", "count-l2", "eps", "Cs-text", "Cs-bool", "alphas-text",
+        "ratios-text", "alphas-count-0", "alphas-empty"])
 def test_bad_input_is_refused_before_any_fit(make, message, binary, monkeypatch):
     def no_work(*args, **kwargs):
         raise AssertionError("a fit ran before the input was checked")
