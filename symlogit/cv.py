@@ -312,9 +312,9 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
     ``n_features_in_``, ``feature_names_in_``, and ``best_estimator_``: the ``GLMClassifier``
     at the choice, which the predict methods use.
 
-    Raises ValueError, before any work, for an empty, non-positive or non-numeric ``Cs``, an l1_ratio outside
-    [0, 1], an unknown scoring, a training fold that lacks a class, and what ``GLMClassifier``
-    refuses.
+    Raises ValueError, before any work, for an empty, non-positive or non-numeric ``Cs``, an
+    l1_ratio outside [0, 1], an unknown scoring, a training fold that lacks a class, and what
+    ``GLMClassifier`` refuses.
     """
 
     _key, _grid_name, _ratios_name = "C", "Cs", "l1_ratios"
@@ -465,9 +465,9 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
     ``mse_path_`` holds errors, (n_l1, n_alphas, n_folds)); ``coefs_paths_`` (n_folds, n_l1,
     n_alphas, n_dof); ``n_iter_``; ``coef_``, ``intercept_``, ``best_estimator_``.
 
-    Raises ValueError, before any work, for an empty, negative or non-numeric ``alphas`` (or a count < 1), an int ``alphas``
-    with l1_ratio 0, ``eps`` outside (0, 1), an l1_ratio outside [0, 1], and what ``GLMRegressor``
-    refuses.
+    Raises ValueError, before any work, for an empty, negative or non-numeric ``alphas`` (or a
+    count < 1), an int ``alphas`` with l1_ratio 0, ``eps`` outside (0, 1), an l1_ratio outside
+    [0, 1], and what ``GLMRegressor`` refuses.
     """
 
     _key, _grid_name, _ratios_name = "alpha", "alphas", "l1_ratio"
