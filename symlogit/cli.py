@@ -375,7 +375,7 @@ def _collect_warnings(caught):
               "the model is then fitted on all rows.")
 @click.option("--solver", type=ListedChoice(".solvers", "NAMES"), default="auto", show_default=True)
 @click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Inverse L2 penalty strength (scikit-learn's C).")
+              help="Inverse penalty strength (scikit-learn's C); inf is the unpenalised fit, as --penalty none.")
 @click.option("--Cs", "Cs", default=None, metavar="N|C,...",
               help="A grid of C for --cv to choose from: a list, or N values on a log scale: from 1e-4 to 1e4 "
               "(scikit-learn's LogisticRegressionCV) for an L2 penalty; with an L1 term (--l1-ratio > 0) from C_max, "
@@ -480,8 +480,9 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     if group_columns is not None and not groups:
         fail(f"--groups needs one column name (or two, COL1,COL2, for two-way clustering); got an empty column list "
              f"{group_columns!r}")
-    if not classifier and alpha == 0:
-        penalty = "none"  # --alpha 0 is the unpenalised fit: its coefficient table is shown as for --penalty none
+    if (alpha == 0) if not classifier else (C == float("inf") and Cs is None):
+        # --alpha 0 or --C inf is the unpenalised fit (whatever --l1-ratio): shown as for --penalty none
+        penalty, l1_ratio = "none", 0.0
     cov_type = _check_cov_type(cov_type, groups, given("cov_type") == click.core.ParameterSource.COMMANDLINE, penalty,
                                report_dir)
     if engine == "dask":
@@ -996,7 +997,8 @@ def _strength(options):
     unpenalised = options["penalty"] == "none"
     l1_ratio = 0.0 if unpenalised else options.get("l1_ratio", 0.0)
     if _classifier_options(options):
-        return {"penalty": None if unpenalised else "auto", "C": options["C"], "l1_ratio": l1_ratio}
+        return {"penalty": None if unpenalised else "auto", "C": 1.0 if unpenalised else options["C"],
+                "l1_ratio": l1_ratio}
     return {"alpha": 0.0 if unpenalised else options["alpha"], "l1_ratio": l1_ratio}
 
 
@@ -1037,6 +1039,11 @@ def _fit_model(rows, source, options, quiet):
     return model, seconds
 
 
+def _strength_is_none(options):
+    """Whether the strength itself says "no penalty" (--C inf, --alpha 0)."""
+    return options["C"] == float("inf") if _classifier_options(options) else options["alpha"] == 0
+
+
 def _summary(model, source, shape, target, options, seconds, figures, held_out=None, fitted=None):
     from . import evaluation
 
@@ -1048,7 +1055,8 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
         f"data: {source} ({shape[0]} rows, {shape[1]} features, target {target!r})",
         f"family: {model.family_}" + (f"; classes: {', '.join(map(str, model.classes_))}"
                                       if hasattr(model, "classes_") else ""),
-        f"solver: {model.solver_}; penalty: {_penalty_name(options)}" + (strength if penalty == "l2" else ""),
+        f"solver: {model.solver_}; penalty: {_penalty_name(options)}" + (strength if penalty == "l2" or (
+            penalty == "none" and _strength_is_none(options)) else ""),
         f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
         f"max|{'min-norm subgradient' if options.get('l1_ratio') else 'gradient'}| "
         f"{model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",

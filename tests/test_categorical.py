@@ -350,9 +350,9 @@ def test_poisson_with_a_categorical_column_equals_statsmodels_glm(tmp_path):
     assert saved["intercept"][0] == pytest.approx(reference.params["Intercept"], rel=1e-6)
 
 
-@pytest.mark.parametrize("args, dropped", [(["--penalty", "none"], True), (["--l1-ratio", "1", "--C", "0.5"], True),
+@pytest.mark.parametrize("args, dropped", [(["--penalty", "none"], True), (["--l1-ratio", "1", "--C", "0.5"], True), (["--C", "inf"], True),
                                            (["--l1-ratio", "0.5", "--C", "0.5"], False), (["--C", "0.5"], False)],
-                         ids=["none", "l1", "elastic-net", "l2"])
+                         ids=["none", "l1", "C-inf", "elastic-net", "l2"])
 def test_the_reference_level_is_dropped_where_the_penalty_has_no_l2_part(regions, tmp_path, args, dropped):
     """Pure L1 with every level has no unique optimum (the level columns sum to the intercept's):
     the reference level is dropped as without a penalty; an L2 part keeps every level."""
