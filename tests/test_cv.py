@@ -315,3 +315,19 @@ def test_a_dask_array_of_sparse_blocks_gives_the_in_memory_result(binary):
     plain = LogisticRegressionCV(Cs=3, cv=3).fit(X_csr, y)
     np.testing.assert_array_equal(ours.scores_, plain.scores_)
     np.testing.assert_allclose(ours.coef_, plain.coef_, rtol=1e-12)
+
+
+def test_a_classifier_fold_with_a_nan_score_is_left_out_too(binary):
+    from sklearn.exceptions import UndefinedMetricWarning
+    X, y = binary
+    order = np.random.default_rng(2).permutation(len(y))
+    tests = np.split(order, [40, 90])  # held-out sizes 40, 50, 60
+    folds = [(np.setdiff1d(order, test), test) for test in tests]
+
+    def accuracy_or_nan(model, X_test, y_test):  # undefined on the fold of 40 rows
+        return np.nan if len(y_test) == 40 else float(np.mean(model.predict(X_test) == y_test))
+
+    with pytest.warns(UndefinedMetricWarning, match=r"fold\(s\) \[0\]"):
+        model = LogisticRegressionCV(Cs=[1e-3, 1e-2, 1.0], cv=folds, scoring=accuracy_or_nan).fit(X, y)
+    assert np.all(np.isnan(model.scores_[0])) and np.all(np.isfinite(model.scores_[1:]))
+    assert model.C_ == model.Cs_[np.argmax(model.scores_[1:, 0].sum(axis=0))]
