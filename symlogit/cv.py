@@ -17,7 +17,8 @@ at (g_lj, r_l), warm-started from the folds' mean coefficients there. refit=Fals
 best (l_f, j_f); the coefficients, strength and l1_ratio are the means over folds of theirs.
 A fold with a held-out score that is not finite (NaN, ±inf: D² where the fold's held-out y are
 all equal) at some grid point is left out of the choice (both sums and means run over the other
-folds), with an ``UndefinedMetricWarning`` naming it; a ValueError if every fold is left out.
+folds), with an ``UndefinedMetricWarning`` naming it; where that would leave no fold, each
+non-finite score counts as the worst (-inf), with a warning: ties pick the first grid value.
 
 Fitted attributes keep scikit-learn >= 1.10's layout (LogisticRegressionCV with
 ``use_legacy_attributes=False``): ``scores_`` and ``n_iter_`` (n_folds, n_l1_ratios, n_strengths),
@@ -120,18 +121,22 @@ def _finite_folds(scores):
     (D² of a fold whose held-out y are all equal, as scikit-learn's ``d2_tweedie_score`` which
     divides by 0 there; a scorer undefined on the fold) says nothing about the grid, so that
     fold is left out of the choice with an ``UndefinedMetricWarning`` naming it (its scores stay
-    in ``scores_``); a ValueError when no fold is left."""
+    in ``scores_``). Where no fold is left, every fold is kept, each non-finite score counting
+    as the worst (-inf), with a warning that says so: the ties then pick the first grid value
+    (the strongest penalty of a default grid)."""
     finite = np.isfinite(scores).reshape(len(scores), -1).all(axis=1)
     bad = np.flatnonzero(~finite).tolist()
+    advice = "use other folds (e.g. KFold(shuffle=True)) or another scoring"
     if not finite.any():
-        raise ValueError(f"the held-out scores of every fold {bad} are not finite (NaN or ±inf) at some grid point, "
-                         "so no choice can be made: the scoring is undefined on these folds (e.g. D² where a fold's "
-                         "held-out y are all equal); use other folds (e.g. KFold(shuffle=True)) or another scoring")
+        warnings.warn(f"the held-out scores of every fold {bad} are not finite (NaN or ±inf) at some grid point (e.g. "
+                      "D² where a fold's held-out y are all equal): the choice counts each as the worst score, so "
+                      f"ties pick the first grid value (the strongest penalty of a default grid); {advice}",
+                      UndefinedMetricWarning, stacklevel=3)
+        return ~finite
     if bad:
         warnings.warn(f"the held-out scores of fold(s) {bad} are not finite (NaN or ±inf) at some grid point (e.g. "
                       "D² where a fold's held-out y are all equal): the choice is made on the other folds "
-                      f"{np.flatnonzero(finite).tolist()}; use other folds (e.g. KFold(shuffle=True)) to score on "
-                      "every row", UndefinedMetricWarning, stacklevel=3)
+                      f"{np.flatnonzero(finite).tolist()}; {advice}", UndefinedMetricWarning, stacklevel=3)
     return finite
 
 
@@ -200,9 +205,9 @@ class _CrossValidated(BaseEstimator):
         dense or scipy.sparse, or a dask array of numpy or scipy.sparse blocks (computed into
         memory: the folds are fitted in memory), y, sample_weight (N,) (also weighting the held-out scores, as
         scikit-learn's), offset (N,) (with the default scoring only). Raises ValueError before
-        any work for a bad grid, l1_ratio, scoring or parameter of the estimator; after the folds'
-        fits when no fold's held-out scores are all finite. Warns (UndefinedMetricWarning) naming
-        the folds left out of the choice for a score that is not finite (module docstring)."""
+        any work for a bad grid, l1_ratio, scoring or parameter of the estimator. Warns
+        (UndefinedMetricWarning) naming the folds left out of the choice for a held-out score
+        that is not finite (module docstring)."""
         base, ratios, scorer, X, y, weights, offset, folds = self._prepare(X, y, sample_weight, offset)
         grids = self._grids(base, ratios, X, y, weights, offset)
         scores = np.full((len(folds), len(ratios), grids.shape[1]), np.nan)
@@ -214,13 +219,14 @@ class _CrossValidated(BaseEstimator):
 
         coefs_paths, n_iter = fold_paths(base, X, y, folds, grids, ratios, weights, offset, visit)
         used = _finite_folds(scores)
+        ranked = np.where(np.isfinite(scores), scores, -np.inf)  # (used folds have finite scores, or none has)
         if self.refit:
-            total = scores[used].sum(axis=0)  # (n_l1, n_grid)
+            total = ranked[used].sum(axis=0)  # (n_l1, n_grid)
             j, l = np.unravel_index(np.argmax(total.T), total.T.shape)  # ties: the first C, then l1_ratio
             strength, ratio = grids[l, j], ratios[l]
             start = coefs_paths[used, l, j].mean(axis=0)
         else:
-            best = {f: np.unravel_index(np.argmax(scores[f].T), scores[f].T.shape) for f in np.flatnonzero(used)}
+            best = {f: np.unravel_index(np.argmax(ranked[f].T), ranked[f].T.shape) for f in np.flatnonzero(used)}
             strength = float(np.mean([grids[l, j] for j, l in best.values()]))
             ratio = float(np.mean([ratios[l] for _, l in best.values()]))
             start = np.mean([coefs_paths[f, l, j] for f, (j, l) in best.items()], axis=0)
