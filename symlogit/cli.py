@@ -413,7 +413,7 @@ def _collect_warnings(caught):
               "the model is then fitted on all rows.")
 @click.option("--solver", type=ListedChoice(".solvers", "NAMES"), default="auto", show_default=True)
 @click.option("--C", "C", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Inverse L2 penalty strength (scikit-learn's C).")
+              help="Inverse penalty strength (scikit-learn's C); inf is the unpenalised fit, as --penalty none.")
 @click.option("--Cs", "Cs", default=None, metavar="N|C,...",
               help="A grid of C for --cv to choose from: a list, or N values on a log scale: from 1e-4 to 1e4 "
               "(scikit-learn's LogisticRegressionCV) for an L2 penalty; with an L1 term (--l1-ratio > 0) from C_max, "
@@ -456,8 +456,9 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     The target is the last column unless --target names another; every other column is a
     feature, unless --features chooses them, --drop leaves some out, or it is an --id, --weight or
     --offset column; or --formula names the target and the features. Text, boolean and
-    categorical columns are one-hot encoded into sparse X (a reference level dropped with
-    --penalty none; every level with l2), named column[level]; on the dask engine too (the levels read
+    categorical columns are one-hot encoded into sparse X (a reference level dropped where the
+    penalty has no L2 part, --penalty none or --l1-ratio 1, whose optimum is otherwise not unique;
+    every level with l2 or the elastic net), named column[level]; on the dask engine too (the levels read
     in one pass before the fit). Prints a live table of iterations
     (a progress bar for sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
@@ -518,8 +519,9 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     if group_columns is not None and not groups:
         fail(f"--groups needs one column name (or two, COL1,COL2, for two-way clustering); got an empty column list "
              f"{group_columns!r}")
-    if not classifier and alpha == 0:
-        penalty = "none"  # --alpha 0 is the unpenalised fit: its coefficient table is shown as for --penalty none
+    if (alpha == 0) if not classifier else (C == float("inf") and Cs is None):
+        # --alpha 0 or --C inf is the unpenalised fit (whatever --l1-ratio): shown as for --penalty none
+        penalty, l1_ratio = "none", 0.0
     cov_type = _check_cov_type(cov_type, groups, given("cov_type") == click.core.ParameterSource.COMMANDLINE, penalty,
                                report_dir)
     if engine == "dask":
@@ -550,7 +552,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
             target = FormulaDesign.parse(formula)[0]
         columns = select_columns(frame.columns, source, target, split_names(feature_patterns), drop,
                                  split_names(id_columns), weight_column, offset_column)
-        design = _design(frame, source, columns, formula, penalty)
+        design = _design(frame, source, columns, formula, penalty, l1_ratio)
         cluster_labels = read_groups(frame, source, groups) if groups else None
         table = read_table(frame, source, columns, classes=classifier, design=design)
     except DataError as error:
@@ -603,10 +605,20 @@ def _full_path(rows, source, options):
     return path
 
 
-def _design(frame, source, columns, formula, penalty):
+def _drop_reference(penalty, l1_ratio):
+    """Whether the one-hot encoding gives each categorical column's reference (first) level no
+    column, on both engines: where the penalty has no L2 part (--penalty none, or --l1-ratio 1).
+    A column's level dummies sum to the intercept's column, so without a strictly convex (L2)
+    term the objective is flat along that direction and its optimum is not unique (pure L1's
+    coefficients then depend on the solver's route); with an L2 part the optimum is unique and
+    every level has a column, none singled out as the reference."""
+    return penalty == "none" or l1_ratio == 1
+
+
+def _design(frame, source, columns, formula, penalty, l1_ratio):
     """How X is made from the frame (``symlogit.design``): a formula's design, the one-hot
-    encoding of the categorical feature columns (a reference level dropped for an unpenalised
-    fit), or None where every feature column is numeric."""
+    encoding of the categorical feature columns (a reference level dropped where the penalty has
+    no L2 part: ``_drop_reference``), or None where every feature column is numeric."""
     from .design import ColumnDesign, FormulaDesign, categorical_columns
 
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
@@ -614,7 +626,7 @@ def _design(frame, source, columns, formula, penalty):
         return FormulaDesign.fit(frame, formula, source)
     if not categorical_columns(frame, columns.features, source):
         return None
-    design = ColumnDesign.fit(frame, columns.features, source, drop_reference=penalty == "none")
+    design = ColumnDesign.fit(frame, columns.features, source, drop_reference=_drop_reference(penalty, l1_ratio))
     _warn_of_row_levels(design, len(frame))
     return design
 
@@ -1044,7 +1056,8 @@ def _strength(options):
     unpenalised = options["penalty"] == "none"
     l1_ratio = 0.0 if unpenalised else options.get("l1_ratio", 0.0)
     if _classifier_options(options):
-        return {"penalty": None if unpenalised else "auto", "C": options["C"], "l1_ratio": l1_ratio}
+        return {"penalty": None if unpenalised else "auto", "C": 1.0 if unpenalised else options["C"],
+                "l1_ratio": l1_ratio}
     return {"alpha": 0.0 if unpenalised else options["alpha"], "l1_ratio": l1_ratio}
 
 
@@ -1085,6 +1098,11 @@ def _fit_model(rows, source, options, quiet):
     return model, seconds
 
 
+def _strength_is_none(options):
+    """Whether the strength itself says "no penalty" (--C inf, --alpha 0)."""
+    return options["C"] == float("inf") if _classifier_options(options) else options["alpha"] == 0
+
+
 def _summary(model, source, shape, target, options, seconds, figures, held_out=None, fitted=None, binned=False):
     """The fit's summary lines, echoed and returned; ``binned``: the figures' ROC AUC is the dask
     engine's, from binned log-odds (``evaluation.format_figures``)."""
@@ -1098,7 +1116,8 @@ def _summary(model, source, shape, target, options, seconds, figures, held_out=N
         f"data: {source} ({shape[0]} rows, {shape[1]} features, target {target!r})",
         f"family: {model.family_}" + (f"; classes: {', '.join(map(str, model.classes_))}"
                                       if hasattr(model, "classes_") else ""),
-        f"solver: {model.solver_}; penalty: {_penalty_name(options)}" + (strength if penalty == "l2" else ""),
+        f"solver: {model.solver_}; penalty: {_penalty_name(options)}" + (strength if penalty == "l2" or (
+            penalty == "none" and _strength_is_none(options)) else ""),
         f"iterations: {model.n_iter_[0]} ({'converged' if model.converged_ else 'NOT converged'}, "
         f"max|{'min-norm subgradient' if options.get('l1_ratio') else 'gradient'}| "
         f"{model.history_['grad_max'][-1]:.2e}); time: {seconds:.3f} s",
@@ -1154,7 +1173,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
             # the cluster labels (N values) on the client, checked before the fit
             labels = read_groups(dask_data.read_columns(data, groups, "groups"), data, groups) if groups else None
             X, y, names, target, weights, design = dask_data.read_parquet_dataset(
-                data, **columns, drop_reference=options["penalty"] == "none")
+                data, **columns, drop_reference=_drop_reference(options["penalty"], options["l1_ratio"]))
             # N values: every later graph then shares their chunks (no key read two ways)
             y, weights = dask.persist(y, weights)
         except DataError as error:

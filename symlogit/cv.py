@@ -15,6 +15,10 @@ l1_ratio r_l and strength g_lj on that fold's held-out rows. refit=True: (l, j) 
 Σ_f s[f, l, j] (ties: the first in Cs's order, then in l1_ratios' order), then one fit on all rows
 at (g_lj, r_l), warm-started from the folds' mean coefficients there. refit=False: each fold's
 best (l_f, j_f); the coefficients, strength and l1_ratio are the means over folds of theirs.
+A fold with a held-out score that is not finite (NaN, ±inf: D² where the fold's held-out y are
+all equal) at some grid point is left out of the choice (both sums and means run over the other
+folds), with an ``UndefinedMetricWarning`` naming it; where that would leave no fold, each
+non-finite score counts as the worst (-inf), with a warning: ties pick the first grid value.
 
 Fitted attributes keep scikit-learn >= 1.10's layout (LogisticRegressionCV with
 ``use_legacy_attributes=False``): ``scores_`` and ``n_iter_`` (n_folds, n_l1_ratios, n_strengths),
@@ -29,7 +33,7 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.exceptions import DataConversionWarning
+from sklearn.exceptions import DataConversionWarning, UndefinedMetricWarning
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.metrics import check_scoring, make_scorer
 from sklearn.model_selection import check_cv
@@ -37,7 +41,8 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
 from . import DEFAULT_TOL
-from .estimator import GLMClassifier, GLMRegressor, LogisticRegression, _check_present, _validate_X, _validated
+from .estimator import (GLMClassifier, GLMRegressor, LogisticRegression, _check_present, _is_dask, _validate_X,
+                        _validated)
 from .path import largest_penalty, regularization_path
 from .targets import check_sample_weight, encode_targets, per_class_weights
 
@@ -78,17 +83,22 @@ def fold_paths(estimator, X, y, folds, grids, l1_ratios, sample_weight=None, off
 
 def _check_grid(value, name, positive=True):
     """A grid of strengths given as values: a non-empty 1-d list of finite numbers > 0 (>= 0
-    where not positive); a ValueError naming ``name`` otherwise."""
-    bound = "> 0" if positive else ">= 0"
-    try:
-        grid = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        grid = None
-    if grid is None or grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)) or not np.all(
-            grid > 0 if positive else grid >= 0):
-        raise ValueError(f"{name} must be an integer >= 1 (a count of values) or a non-empty list of finite numbers "
-                         f"{bound}, got {value!r}")
+    where not positive; numbers, not text or booleans, as scikit-learn's); a ValueError naming
+    ``name`` otherwise."""
+    entries = np.asarray(value, dtype=object)
+    if entries.ndim != 1 or entries.size == 0 or not all(
+            isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in entries):
+        raise ValueError(_grid_message(name, value, positive))
+    grid = entries.astype(np.float64)
+    if not np.all(np.isfinite(grid)) or not np.all(grid > 0 if positive else grid >= 0):
+        raise ValueError(_grid_message(name, value, positive))
     return grid
+
+
+def _grid_message(name, value, positive):
+    """The one message for a bad grid of strengths, a count or values."""
+    return (f"{name} must be an integer >= 1 (a count of values) or a non-empty list of finite numbers "
+            f"{'> 0' if positive else '>= 0'}, got {value!r}")
 
 
 def _is_count(value):
@@ -105,6 +115,31 @@ def _check_ratios(value, name):
     return ratios.astype(np.float64)
 
 
+def _finite_folds(scores):
+    """The folds the choice is made on: a boolean mask (n_folds,) of the folds whose held-out
+    scores s[f] (n_l1, n_strengths) are finite at every grid point. A score that is NaN or ±inf
+    (D² of a fold whose held-out y are all equal, as scikit-learn's ``d2_tweedie_score`` which
+    divides by 0 there; a scorer undefined on the fold) says nothing about the grid, so that
+    fold is left out of the choice with an ``UndefinedMetricWarning`` naming it (its scores stay
+    in ``scores_``). Where no fold is left, every fold is kept, each non-finite score counting
+    as the worst (-inf), with a warning that says so: the ties then pick the first grid value
+    (the strongest penalty of a default grid)."""
+    finite = np.isfinite(scores).reshape(len(scores), -1).all(axis=1)
+    bad = np.flatnonzero(~finite).tolist()
+    advice = "use other folds (e.g. KFold(shuffle=True)) or another scoring"
+    if not finite.any():
+        warnings.warn(f"the held-out scores of every fold {bad} are not finite (NaN or ±inf) at some grid point (e.g. "
+                      "D² where a fold's held-out y are all equal): the choice counts each as the worst score, so "
+                      f"ties pick the first grid value (the strongest penalty of a default grid); {advice}",
+                      UndefinedMetricWarning, stacklevel=3)
+        return ~finite
+    if bad:
+        warnings.warn(f"the held-out scores of fold(s) {bad} are not finite (NaN or ±inf) at some grid point (e.g. "
+                      "D² where a fold's held-out y are all equal): the choice is made on the other folds "
+                      f"{np.flatnonzero(finite).tolist()}; {advice}", UndefinedMetricWarning, stacklevel=3)
+    return finite
+
+
 class _CrossValidated(BaseEstimator):
     """What the cross-validated estimators share. A subclass says: ``_single`` (the estimator it
     selects, from its own parameters), ``_key`` and ``_grid_name`` ("C"/"Cs", "alpha"/"alphas"),
@@ -115,13 +150,14 @@ class _CrossValidated(BaseEstimator):
         """Every check before any work: (base estimator, l1_ratios, scorer or None, X, y, weights
         or None, offset or None, folds)."""
         ratios = _check_ratios(getattr(self, self._ratios_name), self._ratios_name)
+        # the folds are fitted in memory: a dask array (numpy or scipy.sparse blocks) is computed here
+        X, y, sample_weight, offset = (v.compute() if _is_dask(v) else v for v in (X, y, sample_weight, offset))
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(f"refit must be True or False, got {self.refit!r}")
         grid = getattr(self, self._grid_name)
         if _is_count(grid):
             if grid < 1:
-                raise ValueError(f"{self._grid_name} must be an integer >= 1 (a count of values) or a non-empty list "
-                                 f"of finite numbers > 0, got {grid!r}")
+                raise ValueError(_grid_message(self._grid_name, grid, positive=is_classifier(self)))
         else:
             _check_grid(grid, self._grid_name, positive=is_classifier(self))
         base = self._single()
@@ -166,9 +202,12 @@ class _CrossValidated(BaseEstimator):
 
     def fit(self, X, y, sample_weight=None, offset=None):
         """Cross-validate the grid (see the module docstring), then fit the chosen model. X (N, d)
-        dense or scipy.sparse, y, sample_weight (N,) (also weighting the held-out scores, as
+        dense or scipy.sparse, or a dask array of numpy or scipy.sparse blocks (computed into
+        memory: the folds are fitted in memory), y, sample_weight (N,) (also weighting the held-out scores, as
         scikit-learn's), offset (N,) (with the default scoring only). Raises ValueError before
-        any work for a bad grid, l1_ratio, scoring or parameter of the estimator."""
+        any work for a bad grid, l1_ratio, scoring or parameter of the estimator. Warns
+        (UndefinedMetricWarning) naming the folds left out of the choice for a held-out score
+        that is not finite (module docstring)."""
         base, ratios, scorer, X, y, weights, offset, folds = self._prepare(X, y, sample_weight, offset)
         grids = self._grids(base, ratios, X, y, weights, offset)
         scores = np.full((len(folds), len(ratios), grids.shape[1]), np.nan)
@@ -179,18 +218,18 @@ class _CrossValidated(BaseEstimator):
             self._family_of = (model.family_, model.family_definition_, model.solver_)
 
         coefs_paths, n_iter = fold_paths(base, X, y, folds, grids, ratios, weights, offset, visit)
-        if np.all(np.isnan(scores)):
-            raise ValueError("every held-out score is NaN: the scoring is undefined on these folds")
+        used = _finite_folds(scores)
+        ranked = np.where(np.isfinite(scores), scores, -np.inf)  # (used folds have finite scores, or none has)
         if self.refit:
-            total = np.where(np.isnan(scores), -np.inf, scores).sum(axis=0)  # (n_l1, n_grid)
+            total = ranked[used].sum(axis=0)  # (n_l1, n_grid)
             j, l = np.unravel_index(np.argmax(total.T), total.T.shape)  # ties: the first C, then l1_ratio
             strength, ratio = grids[l, j], ratios[l]
-            start = coefs_paths[:, l, j].mean(axis=0)
+            start = coefs_paths[used, l, j].mean(axis=0)
         else:
-            best = [np.unravel_index(np.argmax(np.where(np.isnan(s), -np.inf, s).T), s.T.shape) for s in scores]
-            strength = float(np.mean([grids[l, j] for j, l in best]))
-            ratio = float(np.mean([ratios[l] for _, l in best]))
-            start = np.mean([coefs_paths[f, l, j] for f, (j, l) in enumerate(best)], axis=0)
+            best = {f: np.unravel_index(np.argmax(ranked[f].T), ranked[f].T.shape) for f in np.flatnonzero(used)}
+            strength = float(np.mean([grids[l, j] for j, l in best.values()]))
+            ratio = float(np.mean([ratios[l] for _, l in best.values()]))
+            start = np.mean([coefs_paths[f, l, j] for f, (j, l) in best.items()], axis=0)
         model = clone(base).set_params(**{self._key: float(strength)}, l1_ratio=float(ratio), warm_start=True)
         self._set_start(model, start, X.shape[1], y)
         if self.refit:
@@ -223,6 +262,21 @@ class _CrossValidated(BaseEstimator):
             model.coef_, model.intercept_ = np.atleast_2d(coef).copy(), np.atleast_1d(intercept).astype(np.float64)
         else:
             model.coef_, model.intercept_ = coef.copy(), float(intercept)
+
+    def score(self, X, y, sample_weight=None, offset=None):
+        """The chosen model's score on (X, y), greater is better, as scikit-learn's
+        ``LogisticRegressionCV.score``: the ``scoring`` used to choose (``check_scoring``), or
+        with ``scoring=None`` the default score (accuracy for a classifier, D² for a regressor,
+        computed with ``offset``). X (N, d), y (N,), sample_weight (N,). Raises ValueError for an
+        offset with a scorer (a scorer cannot pass it to the predictions)."""
+        check_is_fitted(self)
+        if self.scoring is None:
+            return self._default_score(self.best_estimator_, X, np.asarray(y), sample_weight, offset)
+        if offset is not None:
+            raise ValueError("a scorer (scoring=...) cannot pass the offset to the model's predictions: score "
+                             "without offset, or use scoring=None")
+        scorer = check_scoring(self.best_estimator_, scoring=self.scoring)
+        return self._score(scorer, self.best_estimator_, X, np.asarray(y), sample_weight, None)
 
     def linear_predictor(self, X, offset=None):
         """The scores u = x̂ᵀB + offset of the chosen model (``best_estimator_``)."""
@@ -264,12 +318,14 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
     ``n_features_in_``, ``feature_names_in_``, and ``best_estimator_``: the ``GLMClassifier``
     at the choice, which the predict methods use.
 
-    Raises ValueError, before any work, for an empty or non-positive ``Cs``, an l1_ratio outside
-    [0, 1], an unknown scoring, a training fold that lacks a class, and what ``GLMClassifier``
-    refuses.
+    Raises ValueError, before any work, for an empty, non-positive or non-numeric ``Cs``, an
+    l1_ratio outside [0, 1], an unknown scoring, a training fold that lacks a class, and what
+    ``GLMClassifier`` refuses.
     """
 
     _key, _grid_name, _ratios_name = "C", "Cs", "l1_ratios"
+
+    score = _CrossValidated.score  # the scoring's, not the mixin's accuracy / R²
 
     def __sklearn_tags__(self):
         return self._tags_of_single(super().__sklearn_tags__())
@@ -400,7 +456,7 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
     in scikit-learn's ``ElasticNetCV`` conventions (module docstring: selection, layout).
 
     Parameters: ``l1_ratio`` (a number or list in [0, 1], default 0.5, ElasticNetCV's),
-    ``alphas`` (int or list of alpha > 0, default 100: an int n is, for each l1_ratio r > 0, n
+    ``alphas`` (int >= 1 or list of alpha >= 0, default 100: an int n is, for each l1_ratio r > 0, n
     values on a log scale from alpha_max(r) = ``path.largest_penalty`` on all rows (the smallest
     alpha that zeros every coefficient) down to ``eps`` alpha_max(r), ElasticNetCV's grid; with
     r = 0 give a list); ``eps`` (default 1e-3); ``cv`` (int, splitter or iterable; default 5
@@ -415,12 +471,14 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
     ``mse_path_`` holds errors, (n_l1, n_alphas, n_folds)); ``coefs_paths_`` (n_folds, n_l1,
     n_alphas, n_dof); ``n_iter_``; ``coef_``, ``intercept_``, ``best_estimator_``.
 
-    Raises ValueError, before any work, for an empty or negative ``alphas``, an int ``alphas``
-    with l1_ratio 0, ``eps`` outside (0, 1), an l1_ratio outside [0, 1], and what ``GLMRegressor``
-    refuses.
+    Raises ValueError, before any work, for an empty, negative or non-numeric ``alphas`` (or a
+    count < 1), an int ``alphas`` with l1_ratio 0, ``eps`` outside (0, 1), an l1_ratio outside
+    [0, 1], and what ``GLMRegressor`` refuses.
     """
 
     _key, _grid_name, _ratios_name = "alpha", "alphas", "l1_ratio"
+
+    score = _CrossValidated.score  # the scoring's, not the mixin's accuracy / R²
 
     def __sklearn_tags__(self):
         return self._tags_of_single(super().__sklearn_tags__())
@@ -485,7 +543,3 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
         check_is_fitted(self)
         return self.best_estimator_.predict(X, offset)
 
-    def score(self, X, y, sample_weight=None, offset=None):
-        """D² of the chosen model (``GLMRegressor.score``)."""
-        check_is_fitted(self)
-        return self.best_estimator_.score(X, y, sample_weight, offset)

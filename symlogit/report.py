@@ -77,6 +77,20 @@ def roc_calibration_plot(curves, path, what):
     plt.close(figure)
 
 
+def _line_styles(n):
+    """n distinct (colour, line style) pairs, one per line of a plot: matplotlib's ten tab10
+    colours with a solid, dashed, dotted and dash-dot line each (40 lines); beyond that n
+    distinct colours of the turbo colormap, the styles still cycling."""
+    import matplotlib
+
+    styles = ["-", "--", ":", "-."]
+    if n <= 10 * len(styles):
+        colors = matplotlib.colormaps["tab10"].colors
+        return [(colors[i % 10], styles[i // 10]) for i in range(n)]
+    turbo = matplotlib.colormaps["turbo"]
+    return [(tuple(turbo(i / (n - 1))), styles[i % len(styles)]) for i in range(n)]
+
+
 def path_plot(path, chosen, names, classes, file):
     """Each coefficient against C (log scale) along a fitted ``path.Path`` (all rows), the chosen
     C as a vertical line; a multinomial fit draws a line per (class, feature). The legend names
@@ -88,8 +102,9 @@ def path_plot(path, chosen, names, classes, file):
     lines = coefs.reshape(len(path.strengths), -1)
     named = set(np.argsort(-np.abs(lines[-1]))[:LEGEND_LINES].tolist())
     figure, axis = plt.subplots(figsize=(8, 5))
-    for i in range(lines.shape[1]):
-        axis.plot(path.strengths, lines[:, i], label=labels[i] if i in named else None, linewidth=1)
+    for i, (color, style) in enumerate(_line_styles(lines.shape[1])):
+        axis.plot(path.strengths, lines[:, i], label=labels[i] if i in named else None, linewidth=1, color=color,
+                  linestyle=style)
     axis.axvline(chosen, color="k", linestyle="--", linewidth=1, label=f"chosen C = {chosen:.4g}")
     axis.set_xscale("log")
     axis.set(xlabel="C (inverse penalty strength)", ylabel="coefficient",

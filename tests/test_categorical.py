@@ -348,3 +348,24 @@ def test_poisson_with_a_categorical_column_equals_statsmodels_glm(tmp_path):
     for level in ("north", "south", "west"):
         assert coef[f"region[{level}]"] == pytest.approx(reference.params[f"C(region)[T.{level}]"], rel=1e-6)
     assert saved["intercept"][0] == pytest.approx(reference.params["Intercept"], rel=1e-6)
+
+
+@pytest.mark.parametrize("args, dropped", [(["--penalty", "none"], True), (["--l1-ratio", "1", "--C", "0.5"], True), (["--C", "inf"], True),
+                                           (["--l1-ratio", "0.5", "--C", "0.5"], False), (["--C", "0.5"], False)],
+                         ids=["none", "l1", "C-inf", "elastic-net", "l2"])
+def test_the_reference_level_is_dropped_where_the_penalty_has_no_l2_part(regions, tmp_path, args, dropped):
+    """Pure L1 with every level has no unique optimum (the level columns sum to the intercept's):
+    the reference level is dropped as without a penalty; an L2 part keeps every level."""
+    path, _ = regions
+    out = tmp_path / "m.json"
+    result = invoke("fit", path, *args, "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    coef, saved = _saved(out)
+    assert saved["design"]["drop_reference"] is dropped
+    assert ("region[east]" not in coef) is dropped and "region[north]" in coef
+
+
+def test_both_engines_decide_the_reference_level_by_one_rule():
+    from symlogit.cli import _drop_reference
+    assert [_drop_reference(p, r) for p, r in [("none", 0.0), ("l2", 1.0), ("l2", 0.5), ("l2", 0.0)]] == [
+        True, True, False, False]

@@ -303,3 +303,16 @@ def test_soft_targets_report_their_log_loss_and_no_accuracy(tmp_path):
     p = GLMClassifier(family="probit", tol=1e-8).fit(x[:, None], y).predict_proba(x[:, None])[:, 1]
     expected = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
     assert f"training log-loss: {expected:.6f}" in result.output
+
+
+@pytest.mark.parametrize("extra", [[], ["--l1-ratio", "1"], ["--l1-ratio", "0.5"]], ids=["l2", "l1", "elastic-net"])
+def test_C_inf_is_the_unpenalised_fit_and_says_so(extra):
+    """--C inf has no penalty whatever --l1-ratio: 'penalty: none (C=inf)', not 'l1 (C=inf)', and
+    the fit equals --penalty none's."""
+    result = invoke("fit", "--dataset", "iris", "--C", "inf", *extra)
+    assert result.exit_code == 0, result.output
+    assert "penalty: none (C=inf)" in result.output and "penalty: l" not in result.output
+    assert "max|gradient|" in result.output and "ignore the C" not in result.output
+    plain = invoke("fit", "--dataset", "iris", "--penalty", "none")
+    training = [line for line in result.output.splitlines() if line.startswith("training")]
+    assert training and training == [line for line in plain.output.splitlines() if line.startswith("training")]

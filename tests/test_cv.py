@@ -215,8 +215,15 @@ def test_poisson_regressor_cv():
     (lambda: GLMRegressorCV(l1_ratio=2), "l1_ratio must be"),
     (lambda: GLMRegressorCV(l1_ratio=0.0), "alphas as a count needs every l1_ratio > 0"),
     (lambda: GLMRegressorCV(eps=0), "eps"),
+    (lambda: LogisticRegressionCV(Cs=["1", "2"]), r"Cs must be .* list of finite numbers > 0, got \['1', '2'\]"),
+    (lambda: LogisticRegressionCV(Cs=[True, 1.0]), "Cs must be"),
+    (lambda: GLMRegressorCV(alphas=["0.1"]), "alphas must be"),
+    (lambda: LogisticRegressionCV(l1_ratios=["0.5"]), "l1_ratios must be"),
+    (lambda: GLMRegressorCV(alphas=0), r"alphas must be an integer >= 1 .* numbers >= 0, got 0"),
+    (lambda: GLMRegressorCV(alphas=[]), r"alphas must be an integer >= 1 .* numbers >= 0, got \[\]"),
 ], ids=["Cs-0", "Cs-empty", "Cs-negative", "Cs-inf", "Cs-zero", "ratio-1.5", "ratios-empty", "solver", "refit",
-        "tol", "alphas-negative", "l1_ratio-2", "count-l2", "eps"])
+        "tol", "alphas-negative", "l1_ratio-2", "count-l2", "eps", "Cs-text", "Cs-bool", "alphas-text",
+        "ratios-text", "alphas-count-0", "alphas-empty"])
 def test_bad_input_is_refused_before_any_fit(make, message, binary, monkeypatch):
     def no_work(*args, **kwargs):
         raise AssertionError("a fit ran before the input was checked")
@@ -252,3 +259,76 @@ def test_check_estimator(make):
         assert [name for name, _ in bad] == ["check_non_transformer_estimators_n_iter"]
     else:
         assert not bad
+
+
+def test_score_uses_the_scoring_as_scikit_learn(binary):
+    """score is the scoring the choice used (scikit-learn's LogisticRegressionCV.score), the
+    default score (accuracy, D²) with scoring=None."""
+    from sklearn.metrics import accuracy_score, log_loss, mean_poisson_deviance
+    X, y = binary
+    for make in (LogisticRegressionCV, lambda **k: GLMClassifierCV("probit", **k)):
+        model = make(Cs=3, cv=3, scoring="neg_log_loss").fit(X, y)
+        assert model.score(X, y) == pytest.approx(-log_loss(y, model.predict_proba(X)))
+        plain = make(Cs=3, cv=3).fit(X, y)
+        assert plain.score(X, y) == pytest.approx(accuracy_score(y, plain.predict(X)))
+    counts = np.random.default_rng(1).poisson(np.exp(X @ [0.3, -0.2, 0.0, 0.1]))
+    model = GLMRegressorCV(alphas=[0.01, 0.1], cv=3, scoring="neg_mean_poisson_deviance").fit(X, counts)
+    assert model.score(X, counts) == pytest.approx(-mean_poisson_deviance(counts, model.predict(X)))
+    plain = GLMRegressorCV(alphas=[0.01, 0.1], cv=3).fit(X, counts)
+    assert plain.score(X, counts) == pytest.approx(plain.best_estimator_.score(X, counts))
+
+
+@pytest.fixture(scope="module")
+def cpunish():
+    """statsmodels' cpunish (17 states, y = executions): unshuffled 3-fold KFold's last fold
+    holds only y = 1, where D² divides by a zero deviance."""
+    import statsmodels.api as sm
+    data = sm.datasets.cpunish.load_pandas()
+    return StandardScaler().fit_transform(data.exog.to_numpy(float)), data.endog.to_numpy(float)
+
+
+def test_a_fold_with_non_finite_scores_is_left_out_with_a_warning(cpunish):
+    from sklearn.exceptions import UndefinedMetricWarning
+    X, y = cpunish
+    alphas = [0.01, 0.1, 1.0]
+    with pytest.warns(UndefinedMetricWarning, match=r"fold\(s\) \[2\] are not finite.*other folds \[0, 1\]"):
+        model = GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=3).fit(X, y)
+    assert np.all(np.isinf(model.scores_[2])) and np.all(np.isfinite(model.scores_[:2]))
+    assert model.alpha_ == alphas[np.argmax(model.scores_[:2, 0].sum(axis=0)[::-1])]  # alphas_ is decreasing
+    with pytest.warns(UndefinedMetricWarning):
+        unrefit = GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=3, refit=False).fit(X, y)
+    assert unrefit.alpha_ == np.mean([model.alphas_[np.argmax(s[0])] for s in model.scores_[:2]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UndefinedMetricWarning)  # held-out y [37, 9, 6, 4, 3]: finite scores
+        GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=[(np.arange(5, 17), np.arange(5))]).fit(X, y)
+    with pytest.warns(UndefinedMetricWarning, match=r"every fold \[0\] are not finite.*worst score"):
+        alone = GLMRegressorCV(alphas=alphas, l1_ratio=0.5, cv=[(np.arange(11), np.arange(11, 17))]).fit(X, y)
+    assert alone.alpha_ == max(alphas)  # every score -inf: the first of the decreasing alphas_
+
+
+def test_a_dask_array_of_sparse_blocks_gives_the_in_memory_result(binary):
+    """A dask X with scipy.sparse blocks (and dask y) is computed into memory, as a dense one."""
+    da = pytest.importorskip("dask.array")
+    X, y = binary
+    X_csr = sp.csr_matrix(np.where(np.abs(X) > 0.5, X, 0.0))
+    dX, dy = da.from_array(X_csr, chunks=(50, 4), asarray=False), da.from_array(y, chunks=50)
+    ours = LogisticRegressionCV(Cs=3, cv=3).fit(dX, dy)
+    plain = LogisticRegressionCV(Cs=3, cv=3).fit(X_csr, y)
+    np.testing.assert_array_equal(ours.scores_, plain.scores_)
+    np.testing.assert_allclose(ours.coef_, plain.coef_, rtol=1e-12)
+
+
+def test_a_classifier_fold_with_a_nan_score_is_left_out_too(binary):
+    from sklearn.exceptions import UndefinedMetricWarning
+    X, y = binary
+    order = np.random.default_rng(2).permutation(len(y))
+    tests = np.split(order, [40, 90])  # held-out sizes 40, 50, 60
+    folds = [(np.setdiff1d(order, test), test) for test in tests]
+
+    def accuracy_or_nan(model, X_test, y_test):  # undefined on the fold of 40 rows
+        return np.nan if len(y_test) == 40 else float(np.mean(model.predict(X_test) == y_test))
+
+    with pytest.warns(UndefinedMetricWarning, match=r"fold\(s\) \[0\]"):
+        model = LogisticRegressionCV(Cs=[1e-3, 1e-2, 1.0], cv=folds, scoring=accuracy_or_nan).fit(X, y)
+    assert np.all(np.isnan(model.scores_[0])) and np.all(np.isfinite(model.scores_[1:]))
+    assert model.C_ == model.Cs_[np.argmax(model.scores_[1:, 0].sum(axis=0))]

@@ -231,3 +231,24 @@ def test_binned_auc_is_within_its_bound_and_histograms_of_blocks_add_up():
         assert curve.fpr[-1] == pytest.approx(1) and curve.tpr[-1] == pytest.approx(1)
         assert len(curve.predicted) == evaluation.RELIABILITY_BINS
         assert np.all(np.diff(curve.predicted) > 0)
+
+
+@pytest.mark.parametrize("n_lines", [25, 60])
+def test_the_path_plot_draws_every_coefficient_in_its_own_colour_and_style(tmp_path, monkeypatch, n_lines):
+    """More lines than matplotlib's 10 default colours: no two lines share colour and style."""
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    from symlogit import report
+
+    shown = []
+    monkeypatch.setattr(plt, "close", shown.append)
+    strengths = np.logspace(-2, 1, 5)
+    path = SimpleNamespace(strengths=strengths, coefs=np.outer(strengths, np.arange(1, n_lines + 1))[:, None, :])
+    report.path_plot(path, 1.0, [f"x{i}" for i in range(n_lines)], [0, 1], tmp_path / "path.png")
+    lines = shown[0].axes[0].get_lines()[:n_lines]  # the coefficients' lines, drawn before the chosen C's
+    assert all(np.array_equal(line.get_xdata(), strengths) for line in lines)
+    drawn = {(tuple(np.round(plt.matplotlib.colors.to_rgba(line.get_color()), 6)), line.get_linestyle())
+             for line in lines}
+    assert len(drawn) == n_lines
