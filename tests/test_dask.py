@@ -481,7 +481,8 @@ def test_cli_dask_categorical_column_with_an_empty_cell_is_one_line(client, tmp_
 
 def test_cli_dask_l1_beyond_the_client_hessian_limit_is_one_line(client, tmp_path, monkeypatch):
     """--l1-ratio on the dask engine where the client's Hessian would pass its limit (lowered here
-    to 5 parameters; the data give 9 features and an intercept): one line naming the limit, exit 2, no model written."""
+    to 5 parameters; the data give 6 features under pure L1, each reference level dropped, and an
+    intercept): one line naming the limit, exit 2, no model written."""
     from symlogit import distributed
 
     monkeypatch.setattr(distributed, "CLIENT_MAX_PARAMS", 5)
@@ -489,7 +490,7 @@ def test_cli_dask_l1_beyond_the_client_hessian_limit_is_one_line(client, tmp_pat
     result = _invoke("fit", _categorical_parts(tmp_path / "parts"), "--engine", "dask", "--scheduler",
                      client.scheduler.address, "--l1-ratio", "1", "--out", out)
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
-    assert "10x10 Hessian" in result.output and "limit of 5 parameters" in result.output
+    assert "7x7 Hessian" in result.output and "limit of 5 parameters" in result.output
     assert "(--l1-ratio 0) with --solver lbfgs or newton-cg, or --engine memory" in result.output
     assert not out.exists()
 
