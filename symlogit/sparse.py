@@ -79,6 +79,19 @@ def as_csr(X):
     return X
 
 
+def per_column(X, squares=False, block=1 << 16):
+    """Per column of a CSR X (d,): the count of stored entries, or with ``squares`` Σ_i x_ij²;
+    in blocks of ``block`` stored entries, O(d + block) memory (one bincount over all of
+    X.indices copies them as int64, and ``X.multiply(X)`` copies X: a sparse fit's peak was
+    twice X's own storage)."""
+    sums = np.zeros(X.shape[1])
+    for start in range(0, X.nnz, block):
+        values = X.data[start:start + block] if squares else None
+        sums += np.bincount(X.indices[start:start + block], weights=None if values is None else values * values,
+                            minlength=X.shape[1])
+    return sums
+
+
 #: Entries of the dense row blocks that robust covariances and marginal effects take from a sparse
 #: X (``row_blocks``): 8 MB at a time, never X as a whole.
 DENSE_BLOCK_ENTRIES = 1 << 20

@@ -338,11 +338,12 @@ def test_a_matrix_far_too_large_to_be_dense_fits_in_seconds(d):
     assert _relative(cg.coef_, model.coef_) < 1e-5
 
 
-@pytest.mark.parametrize("solver", ["lbfgs", "tron"])
+@pytest.mark.parametrize("solver", ["auto", "lbfgs", "tron"])
 def test_a_wide_fit_needs_less_memory_than_a_copy_of_X(solver):
     """Issue 17: a fit's peak is X's own storage plus O(N K + p). Text-like X (200 stored entries a
     row, 12 MB) with its whitening's diagonal (p > DIAGONAL_ABOVE): the fit's allocations stay
-    under half of X's storage (a copy of X, as X.multiply(X) made, is more)."""
+    under half of X's storage (a copy of X, as X.multiply(X) made, is more; auto's count of
+    entries per column once copied X's indices as int64)."""
     rng = np.random.default_rng(0)
     n, d, per_row = 5000, 5000, 200
     X = as_csr(sp.csr_matrix((rng.random(n * per_row), (np.repeat(np.arange(n), per_row),

@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from ..sparse import as_csr, sparse_kernels
+from ..sparse import as_csr, per_column, sparse_kernels
 
 
 REFERENCE_CLASS = 0
@@ -268,8 +268,8 @@ class SparseObjective(Objective):
 
     def column_spread(self):
         """std/mean of the stored entries per column of X (0 for equal columns; one pass over
-        X's column indices); 0 where X stores nothing."""
-        counts = np.bincount(self.X.indices, minlength=self.X.shape[1])
+        X's column indices, in blocks); 0 where X stores nothing."""
+        counts = per_column(self.X)
         mean = counts.mean() if counts.size else 0.0
         return float(counts.std() / mean) if mean > 0 else 0.0
 

@@ -20,6 +20,8 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
+from ..sparse import per_column
+
 SAMPLE_ROWS = 20_000  # the Gram matrix of d up to a few hundred columns is well estimated by then
 DIAGONAL_ABOVE = 1000  # sparse X with more columns (p = d + 1): a diagonal T (see Whitening)
 
@@ -110,21 +112,11 @@ def _diagonal_scaling(objective):
     every row of a sparse X; 1 where that is 0 (an empty column, no penalty)."""
     X = objective.X
     curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
-    squares = _column_sums_of_squares(X) / max(X.shape[0], 1)
+    squares = per_column(X, squares=True) / max(X.shape[0], 1)
     H0 = curvature * squares + objective.l2
     if objective.fit_intercept:
         H0 = np.concatenate([[curvature], H0])
     return 1.0 / np.sqrt(np.where(H0 > 0, H0, 1.0))
-
-
-def _column_sums_of_squares(X, block=1 << 16):
-    """Σ_i x_ij² per column of a CSR X, in blocks of ``block`` stored entries: O(p + block) memory
-    (``X.multiply(X)`` copied X whole, which made a sparse fit's peak twice X's own storage)."""
-    sums = np.zeros(X.shape[1])
-    for start in range(0, X.nnz, block):
-        values = X.data[start:start + block]
-        sums += np.bincount(X.indices[start:start + block], weights=values * values, minlength=X.shape[1])
-    return sums
 
 
 def _inverse_transposed_ul_factor(G):
