@@ -256,7 +256,7 @@ def _probit_symbolic(function) -> Symbolic:
                 S.raw(S.inv_mills(s)) - S.normal_pdf(s) / (1 - S.normal_pdf(s) * R)) == 0,
         })
     else:
-        y, w = sp.Symbol("y", positive=True), sp.Symbol("w", positive=True)
+        y = sp.Symbol("y", positive=True)
         checks.update({
             "c(-s) = rho (s + rho), rho = 1/R - s": sp.simplify(S.raw(S.mills_curvature(-s)) - rho * (s + rho)) == 0,
             "rho (s + rho) = y (1 + w y) with y = s rho, w = 1/s^2": sp.cancel(
