@@ -146,6 +146,11 @@ class _CrossValidated(BaseEstimator):
     ``_ratios_name``, ``_grids`` (the strengths per l1_ratio), and ``_set_selection`` (the
     attributes that name the choice)."""
 
+    def _single_params(self):
+        """The parameters the selected estimator shares with this one."""
+        return dict(fit_intercept=self.fit_intercept, solver=self.solver, tol=self.tol, max_iter=self.max_iter,
+                    random_state=self.random_state, verbose=self.verbose, solver_options=self.solver_options)
+
     def _prepare(self, X, y, sample_weight, offset):
         """Every check before any work: (base estimator, l1_ratios, scorer or None, X, y, weights
         or None, offset or None, folds)."""
@@ -349,9 +354,7 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
         self.solver_options = solver_options
 
     def _single_params(self):
-        return dict(fit_intercept=self.fit_intercept, solver=self.solver, tol=self.tol, max_iter=self.max_iter,
-                    class_weight=self.class_weight, random_state=self.random_state, verbose=self.verbose,
-                    solver_options=self.solver_options)
+        return dict(super()._single_params(), class_weight=self.class_weight)
 
     def _single(self):
         return GLMClassifier(family=self.family, **self._single_params())
@@ -502,9 +505,7 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
         self.solver_options = solver_options
 
     def _single(self):
-        return GLMRegressor(family=self.family, fit_intercept=self.fit_intercept, solver=self.solver, tol=self.tol,
-                            max_iter=self.max_iter, verbose=self.verbose, random_state=self.random_state,
-                            solver_options=self.solver_options)
+        return GLMRegressor(family=self.family, **self._single_params())
 
     def _for_data(self, base, y, sample_weight):
         if _is_count(self.alphas):
