@@ -30,17 +30,18 @@ class Whitening:
     """Maps between θ (the objective's free parameters) and z (the same entries of Z).
 
     On a sparse X (``symlogit.sparse``) the sample's Gram matrix is a sparse product (the rows
-    are never made dense). Wider than DIAGONAL_ABOVE columns there, T is diagonal instead:
-    T = diag(H0)^(-1/2), H0's diagonal from every row (one O(nnz) pass: a row sample misses the
-    rare columns of text-like data), so that each column has unit curvature at B = 0 but
-    correlations stay (the p×p factor would cost p² memory and p² per iteration)."""
+    are never made dense). Wider than DIAGONAL_ABOVE columns there, T is a diagonal scaling and
+    the columns' mean (``_diagonal_and_mean``), from every row (one O(nnz) pass: a row sample
+    misses the rare columns of text-like data): each column has unit curvature at B = 0 and
+    the columns' common mean is taken out, while their covariances stay (the p×p factor would
+    cost p² memory and p² per iteration)."""
 
     def __init__(self, objective, sample_rows=SAMPLE_ROWS, seed=0):
         X = objective.X
         self.objective = objective
-        self.diagonal = None
+        self.diagonal = self.centre = self.rank_one = None
         if scipy.sparse.issparse(X) and X.shape[1] + objective.fit_intercept > DIAGONAL_ABOVE:
-            self.diagonal = _diagonal_scaling(objective)
+            self._diagonal_and_mean(objective)
             return
         n = X.shape[0]
         rows = np.sort(np.random.default_rng(seed).choice(n, size=min(n, sample_rows), replace=False))
@@ -58,8 +59,62 @@ class Whitening:
             H0[0, 0] -= objective.l2 / scale[0] / scale[0]  # the intercept is not penalised
         self.T = _inverse_transposed_ul_factor(H0) / scale[:, None]
 
-    def _times_T(self, B):
+    def _diagonal_and_mean(self, objective):
+        """The wide sparse T: the columns' mean m_j = mean_i x_ij handled exactly, their
+        covariances left out. H0 = h'' E[x̂ x̂ᵀ] + λ P, E[x xᵀ] ≈ diag(v_j) + m mᵀ, v_j the
+        column variances. With an intercept whose entries are free (or pinned with their whole
+        column), T = C D: D = diag(h'' v_j + λ)^(-1/2) (the intercept's h''^(-1/2)) and C the
+        centring b_0 = d_0 z_0 - Σ_j m_j b_j, so that Z sees the centred columns x_j - m_j,
+        uncorrelated with the intercept. Without an intercept, T = D (I + α v vᵀ) with
+        v = D sqrt(h'') m and (1 + α‖v‖²)² (1 + ‖v‖²) = 1, which makes Tᵀ H0 T = I along v
+        as well. Either way O(p) per product. On tf-idf text (all x ≥ 0, so the mean is
+        H0's leading direction) L-BFGS's iterations fall from 92 to 10 with an intercept and
+        from 40 to 8 without (N = 2x10^5, d = 10^5, tools/bench_peers.py's text case)."""
+        X = objective.X
+        n = max(X.shape[0], 1)
+        curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
+        mean = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() / n
+        variance = np.maximum(per_column(X, squares=True) / n - mean * mean, 0.0)
+        H0 = curvature * variance + objective.l2
+        if objective.fit_intercept and _intercepts_free(objective):
+            self.centre = mean
+            H0 = np.concatenate([[curvature], H0])
+        elif objective.fit_intercept:  # (the mean's coupling with the intercept left out)
+            H0 = np.concatenate([[curvature], H0 + curvature * mean * mean])
+        self.diagonal = 1.0 / np.sqrt(np.where(H0 > 0, H0, 1.0))
+        if not objective.fit_intercept:
+            v = self.diagonal * np.sqrt(curvature) * mean
+            size = float(v @ v)
+            if size > 0:
+                alpha = (1.0 / np.sqrt(1.0 + size) - 1.0) / size
+                self.rank_one = (v, alpha, -alpha / (1.0 + alpha * size))
+
+    def _scaled(self, B):
         return self.diagonal[:, None] * B if B.ndim == 2 else self.diagonal * B
+
+    def _along_mean(self, Y, inverse=False):
+        """(I + α v vᵀ) Y, or with ``inverse`` its inverse (I + β v vᵀ) Y; Y itself without a rank-one part."""
+        if self.rank_one is None:
+            return Y
+        v, alpha, beta = self.rank_one
+        return Y + np.multiply.outer(v, (beta if inverse else alpha) * (v @ Y))
+
+    def _times_T(self, Z):
+        B = self._scaled(self._along_mean(Z))
+        if self.centre is not None:  # b_0 = d_0 z_0 - Σ_j m_j b_j: the columns are centred in Z
+            B[0] -= self.centre @ B[1:]
+        return B
+
+    def _times_T_transposed(self, G):
+        if self.centre is not None:
+            G = G.copy()
+            G[1:] -= np.multiply.outer(self.centre, G[0])
+        return self._along_mean(self._scaled(G))
+
+    def _solve_T(self, B):
+        if self.centre is not None:
+            B[0] += self.centre @ B[1:]
+        return self._along_mean(B / (self.diagonal[:, None] if B.ndim == 2 else self.diagonal), inverse=True)
 
     def theta(self, z):
         objective = self.objective
@@ -70,14 +125,14 @@ class Whitening:
         objective = self.objective
         B = objective.coef(theta)
         if self.diagonal is not None:
-            return objective.free_part(B / (self.diagonal[:, None] if B.ndim == 2 else self.diagonal))
+            return objective.free_part(self._solve_T(B))
         return objective.free_part(scipy.linalg.solve_triangular(self.T, B, lower=True))
 
     def gradient(self, grad_theta):
         """∇_z f from ∇_θ f."""
         objective = self.objective
         G = objective.coef(grad_theta)
-        return objective.free_part(self.T.T @ G if self.diagonal is None else self._times_T(G))
+        return objective.free_part(self.T.T @ G if self.diagonal is None else self._times_T_transposed(G))
 
     def precondition(self, v):
         """T Tᵀ v = H0⁻¹ v (per class, on the free entries): Newton-CG's preconditioner."""
@@ -107,16 +162,12 @@ def _scaled_sample_gram(X, rows, fit_intercept):
     return sample.T @ sample, scale
 
 
-def _diagonal_scaling(objective):
-    """T's diagonal, H0_jj^(-1/2) with H0_jj = E[h''](0) mean_i x_ij² + λ (penalised columns) over
-    every row of a sparse X; 1 where that is 0 (an empty column, no penalty)."""
-    X = objective.X
-    curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
-    squares = per_column(X, squares=True) / max(X.shape[0], 1)
-    H0 = curvature * squares + objective.l2
-    if objective.fit_intercept:
-        H0 = np.concatenate([[curvature], H0])
-    return 1.0 / np.sqrt(np.where(H0 > 0, H0, 1.0))
+def _intercepts_free(objective):
+    """Whether centring keeps the pinned entries at 0: each class's intercept is free, or its
+    whole column is pinned (b_0 = d_0 z_0 - Σ_j m_j b_j is 0 when every b_j is)."""
+    free = objective._free.reshape(objective.coef_shape, order="F")
+    free = free[:, None] if free.ndim == 1 else free
+    return bool(np.all(free[0] | ~free[1:].any(axis=0)))
 
 
 def _inverse_transposed_ul_factor(G):
