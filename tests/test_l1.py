@@ -472,6 +472,44 @@ def test_cli_fits_l1_and_refuses_bad_combinations():
     assert runner.invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "1.5"]).exit_code != 0
 
 
+@pytest.mark.parametrize("ratio", ["1", "0.5"])
+@pytest.mark.parametrize("args", [["--cov-type", "HC0"], ["--cov-type", "nonrobust"], ["--groups", "mean radius"]],
+                         ids=["HC0", "nonrobust", "groups"])
+def test_cli_l1_refuses_standard_error_options_even_with_report(tmp_path, ratio, args):
+    """--cov-type and --groups set standard errors, which a penalised L1/elastic-net fit does not
+    give: refused in one line (exit 2, nothing written), with or without --report, and the
+    message does not send the user to --report (whose L1 section has no table either)."""
+    from test_cli_fit import assert_one_line_error, invoke
+
+    out, report = tmp_path / "model.json", tmp_path / "report"
+    for extra in ([], ["--report", report]):
+        result = invoke("fit", "--dataset", "breast_cancer", "--l1-ratio", ratio, *args, "--out", out, *extra, "-q")
+        assert_one_line_error(result, f"{args[0]} sets the standard errors",
+                              f"penalised (L1/elastic-net) fit, --l1-ratio {ratio}, are not given")
+        assert "--report" not in result.output
+        assert not out.exists() and not report.exists()
+    # an L2 fit's robust table is in the report: the hint there still names --report
+    assert_one_line_error(invoke("fit", "--dataset", "breast_cancer", "--cov-type", "HC0", "-q"),
+                          "--report DIR for the table of an L2-penalised fit")
+
+
+def test_cli_an_explicit_penalty_l2_with_an_l1_ratio_is_refused(tmp_path):
+    """--penalty l2 given beside --l1-ratio > 0 contradicts it: one line, exit 2, nothing written;
+    --penalty's default (not given) is the L2 part that --l1-ratio mixes, and keeps working."""
+    from test_cli_fit import assert_one_line_error, invoke
+
+    out = tmp_path / "model.json"
+    for ratio, asked in (("1", "L1"), ("0.5", "the elastic net")):
+        result = invoke("fit", "--dataset", "breast_cancer", "--l1-ratio", ratio, "--penalty", "l2", "--out", out)
+        assert_one_line_error(result, f"--penalty l2 is the pure L2 penalty; --l1-ratio {ratio} asks for {asked}",
+                              "drop --penalty")
+        assert not out.exists()
+    default = invoke("fit", "--dataset", "breast_cancer", "--l1-ratio", "1", "--C", "0.1", "-q")
+    assert default.exit_code == 0 and "penalty: l1 (C=0.1)" in default.output, default.output
+    plain = invoke("fit", "--dataset", "breast_cancer", "--l1-ratio", "0", "--penalty", "l2", "-q")
+    assert plain.exit_code == 0 and "penalty: l2 (C=1)" in plain.output, plain.output
+
+
 @pytest.mark.parametrize("args, penalty", [(["--l1-ratio", "1"], "l1"), (["--l1-ratio", "0.5"], "elasticnet"),
                                            ([], "l2")], ids=["l1", "elasticnet", "l2"])
 def test_cli_model_file_records_the_penalty_fitted(tmp_path, args, penalty):
