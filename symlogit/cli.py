@@ -951,6 +951,16 @@ def _cross_validate(rows, k, source, options, stratify):
         options["Cs"] = _grid(rows, base, options["Cs"], source)
     grid = options.get("Cs") or [options[key]]
     folds = evaluation.folds(rows.y, k, options["seed"], stratify)
+    if key == "alpha" and options.get("fit_intercept", True):  # a training fold of counts all 0, named
+        from .cv import check_training_folds
+        from .family import get_family
+
+        family = get_family(options["family"])
+        try:
+            check_training_folds(family, family.check_targets(rows.y), folds, rows.weights,
+                                 advice=f"use fewer folds (--cv below {k}) or another --seed")
+        except ValueError as error:
+            fail(f"{source}: {error}")
     per_fold = [[None] * len(folds) for _ in grid]  # per C, the folds' figures
     out_of_fold = [None] * len(grid)
     held_out = {}
