@@ -685,7 +685,8 @@ def _check_cov_type(cov_type, groups, given, penalty, report_dir, l1_ratio=0.0):
         option = "--groups" if groups else "--cov-type"
         fail(f"{option} sets the standard errors of the coefficient table; standard errors of a penalised "
              f"(L1/elastic-net) fit, --l1-ratio {l1_ratio:g}, are not given (the penalty selected the features, and "
-             f"tests after selection are not valid): drop {option}, or fit the selected features with --penalty none on data not used to select them")
+             f"tests after selection are not valid): drop {option}, or fit the selected features with --penalty none "
+             "on data not used to select them")
     if groups:
         if given and cov_type != "cluster":
             fail(f"--groups clusters the standard errors (--cov-type cluster); it does not combine with --cov-type "

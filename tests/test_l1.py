@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 from symlogit import GLMClassifier, GLMRegressor, LogisticRegression
 from symlogit.family import estimator_family, kernel_coefficients
-from symlogit.inference import InferenceWarning
+from symlogit.inference import INTERCEPT_NAME, InferenceWarning
 from symlogit.solvers import L1_SOLVERS, Objective, make_solver
 from symlogit.solvers.penalty import L1Penalty, soft_threshold
 from symlogit.solvers.proximal_newton import ProximalNewton
@@ -551,10 +551,31 @@ def test_cli_l1_fit_lists_its_nonzero_coefficients_in_stdout_and_the_report(tmp_
     assert count in result.output and count in text and "std err" not in text
     listed = {line.split(" | ")[0].lstrip("| "): float(line.split(" | ")[1].rstrip(" |"))
               for line in text.splitlines() if line.startswith("| ") and not line.startswith("| term")}
-    assert listed.pop("(intercept)") == pytest.approx(np.ravel(saved["intercept"])[0], rel=1e-5)
+    assert listed.pop(INTERCEPT_NAME) == pytest.approx(np.ravel(saved["intercept"])[0], rel=1e-5)
     assert listed == pytest.approx({name: b for name, b in zip(names, coef) if b != 0}, rel=1e-5)
     shown = [line.split()[:-1] for line in result.output.splitlines() if line.startswith("  ")]
-    assert [" ".join(words) for words in shown] == ["(intercept)", *listed]
+    assert [" ".join(words) for words in shown] == [INTERCEPT_NAME, *listed]
+
+
+def test_the_l1_listing_and_the_coefficient_table_name_the_intercept_alike():
+    """One name for the intercept (``INTERCEPT_NAME``, statsmodels' const) in the coefficient table
+    (Inference.summary, an unpenalised fit) and in the listing of an L1 fit's nonzero
+    coefficients, per class for a multinomial fit."""
+    from symlogit.report import nonzero_coefficient_lines
+
+    frame = load_breast_cancer(as_frame=True).frame
+    X, y = (frame.iloc[:, :4] - frame.iloc[:, :4].mean()) / frame.iloc[:, :4].std(), frame["target"]
+    table = LogisticRegression(penalty=None).fit(X, y).inference().summary()
+    l1 = LogisticRegression(l1_ratio=1.0, C=0.1).fit(X, y)
+    listing = nonzero_coefficient_lines(l1.coef_, l1.intercept_, list(X.columns))
+    assert [line.split()[0] for line in table.splitlines() if line.split()[:1] == [INTERCEPT_NAME]]
+    assert listing[1].split() == [INTERCEPT_NAME, f"{l1.intercept_[0]:.6g}"]
+    iris = load_iris()
+    multi = LogisticRegression(l1_ratio=1.0, C=0.5).fit(iris.data, iris.target)
+    terms = [line.rsplit(None, 1)[0].strip() for line in nonzero_coefficient_lines(
+        multi.coef_, multi.intercept_, iris.feature_names, multi.classes_)[1:]]
+    assert [term for term in terms if term.startswith(INTERCEPT_NAME)] == [f"{INTERCEPT_NAME} [class {c}]"
+                                                                            for c in multi.classes_]
 
 
 def test_random_small_problems_converge_to_the_kkt_point():
