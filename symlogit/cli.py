@@ -422,7 +422,8 @@ def _collect_warnings(caught):
               "rows, and --report adds the path and the CV curve.")
 @click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="L2 strength of a regression family (scikit-learn's PoissonRegressor alpha); classifiers use --C.")
-@click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True)
+@click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True,
+              help="l2, or none (unpenalised); with --l1-ratio > 0 leave it out (--l1-ratio sets the mix).")
 @click.option("--l1-ratio", "l1_ratio", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="The L1 share of the penalty (scikit-learn >= 1.8's l1_ratio): 0 is L2, 1 is L1 (exact zeros: "
               "feature selection), between is the elastic net; needs --solver auto or proximal-newton.")
@@ -435,10 +436,12 @@ def _collect_warnings(caught):
 @click.option("--cov-type", "cov_type", type=ListedChoice(".sandwich", "COV_TYPES", case_sensitive=False),
               default="nonrobust",
               show_default=True, help="The coefficient table's covariance: the inverse information, or a robust "
-              "sandwich (HC0-HC3; cluster with --groups).")
+              "sandwich (HC0-HC3; cluster with --groups). Not with --l1-ratio > 0: a penalised L1/elastic-net fit "
+              "has no standard errors.")
 @click.option("--groups", "group_columns", default=None, metavar="COL[,COL]",
               help="Cluster-robust standard errors over the clusters of this column (two columns: two-way); "
-              "implies --cov-type cluster. The columns are not features unless --features names them.")
+              "implies --cov-type cluster. The columns are not features unless --features names them. Not with "
+              "--l1-ratio > 0.")
 @click.option("--out", "out", type=click.Path(path_type=str), default=None, help="Write the model here (JSON).")
 @click.option("--report", "report_dir", type=click.Path(path_type=str), default=None,
               help="Write report.md and its plots into this directory (with --Cs: the path of the coefficients "
@@ -463,7 +466,8 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     (a progress bar for sgd), then the classes, iterations, time, training log-loss, accuracy, ROC AUC and Brier score
     (mean deviance and D² for poisson), the same on held-out rows with --test-size or --cv, and
     for an unpenalised fit (--penalty none) the coefficient table with standard errors (robust
-    with --cov-type, clustered on the --groups columns).
+    with --cov-type, clustered on the --groups columns); with --l1-ratio > 0 the intercept and the
+    nonzero coefficients, without standard errors (--cov-type and --groups are refused).
 
     \b
     Examples:
@@ -507,7 +511,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     if test_size is not None and cv is not None:
         fail("give --test-size or --cv, not both")
     Cs = _check_Cs(Cs, cv, classifier, penalty, given("C") == click.core.ParameterSource.COMMANDLINE)
-    _check_l1_ratio(l1_ratio, penalty, solver)
+    _check_l1_ratio(l1_ratio, penalty, solver, given("penalty") == click.core.ParameterSource.COMMANDLINE)
     if out is not None:
         _check_output_file(out, "--out")
     if report_dir is not None:
@@ -523,7 +527,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
         # --alpha 0 or --C inf is the unpenalised fit (whatever --l1-ratio): shown as for --penalty none
         penalty, l1_ratio = "none", 0.0
     cov_type = _check_cov_type(cov_type, groups, given("cov_type") == click.core.ParameterSource.COMMANDLINE, penalty,
-                               report_dir)
+                               report_dir, l1_ratio)
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
@@ -671,10 +675,18 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
     return model, seconds, rows, figures, held_out, curves, selection
 
 
-def _check_cov_type(cov_type, groups, given, penalty, report_dir):
+def _check_cov_type(cov_type, groups, given, penalty, report_dir, l1_ratio=0.0):
     """The covariance of the coefficient table: "cluster" where --groups names one or two columns;
-    a one-line failure for --groups with another --cov-type, cluster without --groups, more than two
-    columns, or a robust covariance where no table is made (a penalised fit without --report)."""
+    a one-line failure for --cov-type or --groups with an L1 term (--l1-ratio > 0: no standard
+    errors at all, ``estimator.L1_INFERENCE``), --groups with another --cov-type, cluster without
+    --groups, more than two columns, or a robust covariance where no table is made (an L2-penalised
+    fit without --report)."""
+    if l1_ratio and (given or groups):
+        option = "--groups" if groups else "--cov-type"
+        fail(f"{option} sets the standard errors of the coefficient table; standard errors of a penalised "
+             f"(L1/elastic-net) fit, --l1-ratio {l1_ratio:g}, are not given (the penalty selected the features, and "
+             f"tests after selection are not valid): drop {option}, or fit the selected features with --penalty none "
+             "on data not used to select them")
     if groups:
         if given and cov_type != "cluster":
             fail(f"--groups clusters the standard errors (--cov-type cluster); it does not combine with --cov-type "
@@ -687,8 +699,8 @@ def _check_cov_type(cov_type, groups, given, penalty, report_dir):
         fail("--cov-type cluster needs --groups COL (or COL1,COL2 for two-way clustering)")
     if cov_type != "nonrobust" and penalty != "none" and report_dir is None:
         fail(f"--{'groups' if groups else 'cov-type'} sets the coefficient table's standard errors, shown for an "
-             "unpenalised fit: add --penalty none (or --alpha 0 for a regression family; or --report DIR for a "
-             "penalised fit's table)")
+             "unpenalised fit: add --penalty none (or --alpha 0 for a regression family; or --report DIR for the "
+             "table of an L2-penalised fit)")
     return cov_type
 
 
@@ -818,8 +830,9 @@ def _split(rows, test_size, seed, stratify):
         fail(f"--test-size {test_size:g}: {error}")
 
 
-def _check_l1_ratio(l1_ratio, penalty, solver):
-    """A one-line failure, before the data are read, for --l1-ratio > 0 with --penalty none or with
+def _check_l1_ratio(l1_ratio, penalty, solver, penalty_given=False):
+    """A one-line failure, before the data are read, for --l1-ratio > 0 with --penalty none, with
+    --penalty l2 given on the command line (its default, l2, is the one --l1-ratio mixes), or with
     a solver that cannot minimise an L1 term. (On the dask engine an L1 fit's Hessian is held on the
     client: ``distributed.CLIENT_MAX_PARAMS`` parameters at most, checked once X's width is known.)"""
     if not l1_ratio:
@@ -828,6 +841,9 @@ def _check_l1_ratio(l1_ratio, penalty, solver):
 
     if penalty == "none":
         fail(f"--l1-ratio {l1_ratio:g} mixes the penalty: it does not combine with --penalty none")
+    if penalty_given:
+        fail(f"--penalty {penalty} is the pure L2 penalty; --l1-ratio {l1_ratio:g} asks for "
+             f"{'L1' if l1_ratio == 1 else 'the elastic net'}: drop --penalty (--l1-ratio sets the penalty's mix)")
     if solver not in ("auto", *L1_SOLVERS):
         fail(f"--l1-ratio {l1_ratio:g} > 0 needs a solver that minimises an L1 term: --solver auto or "
              f"{' or '.join(L1_SOLVERS)}, not {solver}")
@@ -936,6 +952,16 @@ def _cross_validate(rows, k, source, options, stratify):
         options["Cs"] = _grid(rows, base, options["Cs"], source)
     grid = options.get("Cs") or [options[key]]
     folds = evaluation.folds(rows.y, k, options["seed"], stratify)
+    if key == "alpha" and options.get("fit_intercept", True):  # a training fold of counts all 0, named
+        from .cv import check_training_folds
+        from .family import get_family
+
+        family = get_family(options["family"])
+        try:
+            check_training_folds(family, family.check_targets(rows.y), folds, rows.weights,
+                                 advice=f"use fewer folds (--cv below {k}) or another --seed")
+        except ValueError as error:
+            fail(f"{source}: {error}")
     per_fold = [[None] * len(folds) for _ in grid]  # per C, the folds' figures
     out_of_fold = [None] * len(grid)
     held_out = {}

@@ -43,6 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import DEFAULT_TOL
 from .estimator import (GLMClassifier, GLMRegressor, LogisticRegression, _check_present, _is_dask, _validate_X,
                         _validated)
+from .family import estimator_family
 from .path import largest_penalty, regularization_path
 from .targets import check_sample_weight, encode_targets, per_class_weights
 
@@ -79,6 +80,23 @@ def fold_paths(estimator, X, y, folds, grids, l1_ratios, sample_weight=None, off
             coefs[f, l, order] = flat
             n_iter[f, l, order] = path.n_iter
     return coefs, n_iter
+
+
+def check_training_folds(family, y, folds, sample_weight=None, advice="shuffle the rows (e.g. cv=KFold(shuffle=True)) "
+                         "or use fewer folds (cv)"):
+    """Before any fit: a ValueError naming the first fold whose training rows have no
+    intercept-only fit (``family.Family.null_scores``: a weighted mean of y at the edge of the
+    family's domain, e.g. every count 0 for poisson), which its fit with an intercept would meet
+    with the same message but no fold named; ``advice`` says what to do. Where every row has
+    none, the whole data's message, unchanged. family: a scalar regression family; y (N,) its
+    checked targets; folds: (train, test) index pairs; sample_weight (N,) or None."""
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    family.null_scores(y, weights)  # the whole data: its own message
+    for f, (train, _) in enumerate(folds):
+        try:
+            family.null_scores(y[train], weights[train])
+        except ValueError as error:
+            raise ValueError(f"the training rows of fold {f}: {error}; {advice}") from None
 
 
 def _check_grid(value, name, positive=True):
@@ -189,13 +207,13 @@ class _CrossValidated(BaseEstimator):
         scorer = None if self.scoring is None else check_scoring(base, scoring=self.scoring)
         base = self._for_data(base, y, sample_weight)
         folds = list(check_cv(self.cv, y, classifier=is_classifier(self)).split(X, y))
-        self._check_folds(y, folds)
+        self._check_folds(y, folds, sample_weight)
         return base, ratios, scorer, X, y, sample_weight, offset, folds
 
     def _for_data(self, base, y, sample_weight):
         return base
 
-    def _check_folds(self, y, folds):
+    def _check_folds(self, y, folds, sample_weight):
         pass
 
     def _score(self, scorer, model, X, y, weights, offset):
@@ -373,7 +391,7 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
             base.set_params(class_weight=dict(zip(targets.classes.tolist(), per_class)))
         return base
 
-    def _check_folds(self, y, folds):
+    def _check_folds(self, y, folds, sample_weight):
         for f, (train, _) in enumerate(folds):
             missing = np.setdiff1d(self._classes, np.unique(y[train]))
             if missing.size:
@@ -476,7 +494,10 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
 
     Raises ValueError, before any work, for an empty, negative or non-numeric ``alphas`` (or a
     count < 1), an int ``alphas`` with l1_ratio 0, ``eps`` outside (0, 1), an l1_ratio outside
-    [0, 1], and what ``GLMRegressor`` refuses.
+    [0, 1], a fold whose training rows have no intercept-only fit (every count 0: the fold named,
+    ``check_training_folds``), and what ``GLMRegressor`` refuses. A held-out fold whose y are all
+    equal (all 0 included) has no D² (its null deviance is 0): it is left out of the choice with
+    an ``UndefinedMetricWarning`` naming it (module docstring).
     """
 
     _key, _grid_name, _ratios_name = "alpha", "alphas", "l1_ratio"
@@ -516,6 +537,13 @@ class GLMRegressorCV(RegressorMixin, _CrossValidated):
                 raise ValueError("alphas as a count needs every l1_ratio > 0 (with l1_ratio = 0 no alpha zeros every "
                                  "coefficient, so the grid has no top): give alphas as a list")
         return base
+
+    def _check_folds(self, y, folds, sample_weight):
+        """Every training fold has an intercept-only fit (``check_training_folds``), where an
+        intercept is fitted."""
+        if self.fit_intercept:
+            family = estimator_family(self.family, classifier=False)
+            check_training_folds(family, family.check_targets(y), folds, sample_weight)
 
     def _grids(self, base, ratios, X, y, weights, offset):
         if not _is_count(self.alphas):

@@ -725,8 +725,10 @@ class GLMRegressor(RegressorMixin, _GLM):
 
     def score(self, X, y, sample_weight=None, offset=None):
         """D² = 1 - D(y, μ̂)/D(y, ȳ): the fraction of deviance explained (scikit-learn's
-        ``d2`` score of GLM regressors), ȳ the weighted mean of y. On dask X, y (and
-        sample_weight) with the same row chunks: computed on the cluster, without an offset."""
+        ``d2`` score of GLM regressors), ȳ the weighted mean of y. Where the y of positive weight
+        are all equal (all 0 included), D(y, ȳ) = 0 and D² is undefined: -inf (1.0 where μ̂
+        fits them exactly). On dask X, y (and sample_weight) with the same row chunks: computed
+        on the cluster, without an offset."""
         if _is_dask(X):
             if offset is not None:
                 raise ValueError("score on dask arrays takes no offset; compute X, y and the offset into memory")
@@ -739,8 +741,11 @@ class GLMRegressor(RegressorMixin, _GLM):
         k = family.kernels
         saturated = w @ k.target_terms(y)[0]
         deviance = k.loss_from_scores(self._kernel_call("scores", X, offset), y, w) - saturated
-        null_u = family.null_scores(y, w, None)
-        null_deviance = k.loss_from_scores(null_u, y, w) - saturated
+        observed = y[w > 0]
+        if observed.size and np.all(observed == observed[0]):  # ȳ is every y: D(y, ȳ) = 0 (all 0 included,
+            null_deviance = 0.0                                  # whose intercept-only fit has no finite score)
+        else:
+            null_deviance = k.loss_from_scores(family.null_scores(y, w, None), y, w) - saturated
         return 1.0 - deviance / null_deviance if null_deviance > 0 else (1.0 if deviance <= 0 else -np.inf)
 
     def __sklearn_tags__(self):

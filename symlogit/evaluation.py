@@ -175,14 +175,15 @@ def curves_from_histograms(histogram, classes):
 
 
 def _defined(metric, *args, **kwargs):
-    """metric(...) as a float, or NaN where scikit-learn finds it undefined on these rows."""
+    """metric(...) as a float, or NaN where scikit-learn finds it undefined on these rows (a
+    ValueError, or ``d2_tweedie_score``'s ZeroDivisionError where the y are all equal)."""
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return float(metric(*args, **kwargs))
-        except ValueError:
+        except (ValueError, ZeroDivisionError):
             return float("nan")
 
 

@@ -42,6 +42,11 @@ import scipy.stats
 from .sandwich import check_correction, check_cov_type, cluster_ways, meat, sandwich
 
 
+#: The intercept's name in every coefficient table the estimators and the command line print
+#: (statsmodels' name; R's is "(Intercept)").
+INTERCEPT_NAME = "const"
+
+
 class InferenceWarning(UserWarning):
     """The standard errors are not what they would be for an unpenalised, regular fit."""
 
@@ -62,12 +67,12 @@ class Inference:
     "2-way"), ``n_clusters`` the number of clusters of each way (None unless clustered).
 
     With ``labelled`` (a model fitted on a pandas DataFrame) params, bse, z and pvalues are, as
-    statsmodels gives them for pandas input, pandas Series indexed by the term names ("const" and
-    the feature names) for a scalar family, and for softmax DataFrames with the terms as rows and
-    the non-reference classes as columns; conf_int() is a DataFrame with columns 0 (lower) and 1
-    (upper), and for softmax rows indexed by (class, term) and columns "lower", "upper"
-    (statsmodels' MNLogit). Otherwise they are numpy arrays. ``arrays()`` gives the numpy arrays
-    in either case.
+    statsmodels gives them for pandas input, pandas Series indexed by the term names
+    (``INTERCEPT_NAME``, "const", and the feature names) for a scalar family, and for softmax
+    DataFrames with the terms as rows and the non-reference classes as columns; conf_int() is a
+    DataFrame with columns 0 (lower) and 1 (upper), and for softmax rows indexed by (class, term)
+    and columns "lower", "upper" (statsmodels' MNLogit). Otherwise they are numpy arrays.
+    ``arrays()`` gives the numpy arrays in either case.
 
     ``alpha`` (default 0.05) is the level of the intervals that conf_int(), arrays(), summary() and
     marginal_effects() give unless told another (``model.inference(alpha=0.10)``: 90% intervals;
@@ -189,7 +194,7 @@ class Inference:
             cov = _masked(generalised, identified)
         llnull = sums.measure - sums.null_loss
         deviance = None if family.is_vector else 2 * (sums.loss - sums.saturated)
-        names = (["const"] if intercept else []) + list(
+        names = ([INTERCEPT_NAME] if intercept else []) + list(
             getattr(model, "feature_names_in_", [f"x{j + 1}" for j in range(X.shape[1])]))
         penalised = model._l2(1.0) > 0 or model._l1(1.0) > 0
         labels = names if params.ndim == 1 else [f"{name} (y={model.classes_[k + 1]})"

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .inference import INTERCEPT_NAME
+
 PLOT = "convergence.png"
 EVALUATION_PLOT = "roc_calibration.png"
 PATH_PLOT = "path.png"
@@ -170,7 +172,7 @@ def nonzero_coefficients(coef, intercept, names, classes=None):
     for k in range(coef.shape[0]):
         tag = f" [class {classes[k]}]" if per_class else ""
         if intercept is not None:
-            rows.append((f"(intercept){tag}", float(intercept[k])))
+            rows.append((f"{INTERCEPT_NAME}{tag}", float(intercept[k])))
         rows += [(f"{name}{tag}", float(b)) for name, b in zip(names, coef[k]) if b != 0]
     return rows, int((coef == 0).sum()), int(coef.size)
 

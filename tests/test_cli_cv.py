@@ -72,3 +72,27 @@ def test_bad_Cs_with_an_l1_term_is_one_line(data, args, needle, tmp_path):
     assert_one_line_error(invoke("fit", path, "--target", "y", "--l1-ratio", "1", "--cv", "3", *args,
                                  "--report", tmp_path / "r"), needle)
     assert not (tmp_path / "r").exists()
+
+
+def test_poisson_cv_names_a_training_fold_of_zero_counts_and_scores_a_held_out_one(tmp_path):
+    """--cv on counts: a fold whose training rows are all 0 is one line naming the fold (exit 2,
+    nothing written); a held-out fold whose counts are all 0 has no D² (scikit-learn's
+    d2_tweedie_score divides by 0 there) and is left out of D²'s mean, not a traceback."""
+    from symlogit import evaluation
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2))
+    folds = evaluation.folds(np.zeros(20), 3, 0, False)  # --cv 3 --seed 0's folds
+    y = np.zeros(20)
+    y[folds[2][1][:3]] = [4, 1, 2]  # only fold 2's held-out rows count: its training rows are all 0
+    path, out = tmp_path / "counts.csv", tmp_path / "model.json"
+    pd.DataFrame(X, columns=["a", "b"]).assign(y=y).to_csv(path, index=False)
+    result = invoke("fit", path, "--family", "poisson", "--target", "y", "--cv", "3", "--out", out, "-q")
+    assert_one_line_error(result, "the training rows of fold 2: the weighted mean of y is 0",
+                          "use fewer folds (--cv below 3) or another --seed")
+    assert not out.exists()
+    y[folds[1][1][:2]] = [3, 2]  # fold 0's held-out counts stay all 0
+    pd.DataFrame(X, columns=["a", "b"]).assign(y=y).to_csv(path, index=False)
+    result = invoke("fit", path, "--family", "poisson", "--target", "y", "--cv", "3", "-q")
+    assert result.exit_code == 0, result.output
+    assert "3-fold cross-validated mean deviance" in result.output and "D²: nan" not in result.output

@@ -332,3 +332,51 @@ def test_a_classifier_fold_with_a_nan_score_is_left_out_too(binary):
         model = LogisticRegressionCV(Cs=[1e-3, 1e-2, 1.0], cv=folds, scoring=accuracy_or_nan).fit(X, y)
     assert np.all(np.isnan(model.scores_[0])) and np.all(np.isfinite(model.scores_[1:]))
     assert model.C_ == model.Cs_[np.argmax(model.scores_[1:, 0].sum(axis=0))]
+
+
+@pytest.fixture(scope="module")
+def counts():
+    """Counts (y mean > 0) whose first 12 of 60 rows are all 0: unshuffled 5-fold KFold holds
+    them out as fold 0."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 2))
+    y = rng.poisson(np.exp(0.5 + 0.4 * X[:, 0])).astype(float)
+    y[:12] = 0
+    return X, y
+
+
+def test_a_training_fold_of_zero_counts_is_refused_naming_the_fold(counts, monkeypatch):
+    """A fold whose training rows are all 0 has no intercept-only fit: a ValueError naming the fold
+    and what to do, before any fit; all-zero y keeps the whole data's message (no fold)."""
+    def no_work(*args, **kwargs):
+        raise AssertionError("a fit ran before the folds were checked")
+
+    monkeypatch.setattr(symlogit.cv, "fold_paths", no_work)
+    X, y = counts
+    folds = [(np.arange(12), np.arange(12, 60)), (np.arange(12, 60), np.arange(12))]  # fold 0 trains on the zeros
+    with pytest.raises(ValueError, match=r"^the training rows of fold 0: the weighted mean of y is 0, .*"
+                                         r"shuffle the rows \(e\.g\. cv=KFold\(shuffle=True\)\) or use fewer folds"):
+        GLMRegressorCV(alphas=[0.1, 1.0], cv=folds).fit(X, y)
+    with pytest.raises(ValueError, match=r"^the weighted mean of y is 0, at the edge") as whole:
+        GLMRegressorCV(alphas=[0.1, 1.0], cv=folds).fit(X, np.zeros(60))
+    assert "fold" not in str(whole.value)
+    monkeypatch.undo()
+    from sklearn.exceptions import UndefinedMetricWarning
+    with pytest.warns(UndefinedMetricWarning, match=r"fold\(s\) \[1\]"):  # its held-out zeros: no D²
+        without = GLMRegressorCV(alphas=[0.1, 1.0], cv=folds, fit_intercept=False).fit(X, y)  # no null fit needed
+    assert np.all(np.isfinite(without.coef_))
+
+
+def test_a_held_out_fold_of_zero_counts_is_left_out_with_a_warning(counts):
+    """D² of a held-out fold whose y are all 0 is undefined (its null deviance is 0), as for any
+    constant fold: -inf, and the fold is left out of the choice with a warning naming it and what
+    to do, rather than the fit's 'weighted mean of y is 0' error."""
+    from sklearn.exceptions import UndefinedMetricWarning
+    X, y = counts
+    with pytest.warns(UndefinedMetricWarning, match=r"fold\(s\) \[0\] are not finite.*other folds \[1, 2, 3, 4\]; "
+                                                    r"use other folds \(e\.g\. KFold\(shuffle=True\)\)"):
+        model = GLMRegressorCV(alphas=[0.01, 0.1, 1.0], l1_ratio=0.5).fit(X, y)
+    assert np.all(np.isneginf(model.scores_[0])) and np.all(np.isfinite(model.scores_[1:]))
+    assert model.alpha_ == model.alphas_[np.argmax(model.scores_[1:, 0].sum(axis=0))]
+    fit = GLMRegressor(alpha=0.1).fit(X[12:], y[12:])
+    assert fit.score(X[:12], y[:12]) == -np.inf and np.isfinite(fit.score(X[:24], y[:24]))

@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 from symlogit import GLMClassifier, GLMRegressor, LogisticRegression
 from symlogit.family import estimator_family, kernel_coefficients
-from symlogit.inference import InferenceWarning
+from symlogit.inference import INTERCEPT_NAME, InferenceWarning
 from symlogit.solvers import L1_SOLVERS, Objective, make_solver
 from symlogit.solvers.penalty import L1Penalty, soft_threshold
 from symlogit.solvers.proximal_newton import ProximalNewton
@@ -472,6 +472,44 @@ def test_cli_fits_l1_and_refuses_bad_combinations():
     assert runner.invoke(cli, ["fit", "--dataset", "breast_cancer", "--l1-ratio", "1.5"]).exit_code != 0
 
 
+@pytest.mark.parametrize("ratio", ["1", "0.5"])
+@pytest.mark.parametrize("args", [["--cov-type", "HC0"], ["--cov-type", "nonrobust"], ["--groups", "mean radius"]],
+                         ids=["HC0", "nonrobust", "groups"])
+def test_cli_l1_refuses_standard_error_options_even_with_report(tmp_path, ratio, args):
+    """--cov-type and --groups set standard errors, which a penalised L1/elastic-net fit does not
+    give: refused in one line (exit 2, nothing written), with or without --report, and the
+    message does not send the user to --report (whose L1 section has no table either)."""
+    from test_cli_fit import assert_one_line_error, invoke
+
+    out, report = tmp_path / "model.json", tmp_path / "report"
+    for extra in ([], ["--report", report]):
+        result = invoke("fit", "--dataset", "breast_cancer", "--l1-ratio", ratio, *args, "--out", out, *extra, "-q")
+        assert_one_line_error(result, f"{args[0]} sets the standard errors",
+                              f"penalised (L1/elastic-net) fit, --l1-ratio {ratio}, are not given")
+        assert "--report" not in result.output
+        assert not out.exists() and not report.exists()
+    # an L2 fit's robust table is in the report: the hint there still names --report
+    assert_one_line_error(invoke("fit", "--dataset", "breast_cancer", "--cov-type", "HC0", "-q"),
+                          "--report DIR for the table of an L2-penalised fit")
+
+
+def test_cli_an_explicit_penalty_l2_with_an_l1_ratio_is_refused(tmp_path):
+    """--penalty l2 given beside --l1-ratio > 0 contradicts it: one line, exit 2, nothing written;
+    --penalty's default (not given) is the L2 part that --l1-ratio mixes, and keeps working."""
+    from test_cli_fit import assert_one_line_error, invoke
+
+    out = tmp_path / "model.json"
+    for ratio, asked in (("1", "L1"), ("0.5", "the elastic net")):
+        result = invoke("fit", "--dataset", "breast_cancer", "--l1-ratio", ratio, "--penalty", "l2", "--out", out)
+        assert_one_line_error(result, f"--penalty l2 is the pure L2 penalty; --l1-ratio {ratio} asks for {asked}",
+                              "drop --penalty")
+        assert not out.exists()
+    default = invoke("fit", "--dataset", "breast_cancer", "--l1-ratio", "1", "--C", "0.1", "-q")
+    assert default.exit_code == 0 and "penalty: l1 (C=0.1)" in default.output, default.output
+    plain = invoke("fit", "--dataset", "breast_cancer", "--l1-ratio", "0", "--penalty", "l2", "-q")
+    assert plain.exit_code == 0 and "penalty: l2 (C=1)" in plain.output, plain.output
+
+
 @pytest.mark.parametrize("args, penalty", [(["--l1-ratio", "1"], "l1"), (["--l1-ratio", "0.5"], "elasticnet"),
                                            ([], "l2")], ids=["l1", "elasticnet", "l2"])
 def test_cli_model_file_records_the_penalty_fitted(tmp_path, args, penalty):
@@ -513,10 +551,31 @@ def test_cli_l1_fit_lists_its_nonzero_coefficients_in_stdout_and_the_report(tmp_
     assert count in result.output and count in text and "std err" not in text
     listed = {line.split(" | ")[0].lstrip("| "): float(line.split(" | ")[1].rstrip(" |"))
               for line in text.splitlines() if line.startswith("| ") and not line.startswith("| term")}
-    assert listed.pop("(intercept)") == pytest.approx(np.ravel(saved["intercept"])[0], rel=1e-5)
+    assert listed.pop(INTERCEPT_NAME) == pytest.approx(np.ravel(saved["intercept"])[0], rel=1e-5)
     assert listed == pytest.approx({name: b for name, b in zip(names, coef) if b != 0}, rel=1e-5)
     shown = [line.split()[:-1] for line in result.output.splitlines() if line.startswith("  ")]
-    assert [" ".join(words) for words in shown] == ["(intercept)", *listed]
+    assert [" ".join(words) for words in shown] == [INTERCEPT_NAME, *listed]
+
+
+def test_the_l1_listing_and_the_coefficient_table_name_the_intercept_alike():
+    """One name for the intercept (``INTERCEPT_NAME``, statsmodels' const) in the coefficient table
+    (Inference.summary, an unpenalised fit) and in the listing of an L1 fit's nonzero
+    coefficients, per class for a multinomial fit."""
+    from symlogit.report import nonzero_coefficient_lines
+
+    frame = load_breast_cancer(as_frame=True).frame
+    X, y = (frame.iloc[:, :4] - frame.iloc[:, :4].mean()) / frame.iloc[:, :4].std(), frame["target"]
+    table = LogisticRegression(penalty=None).fit(X, y).inference().summary()
+    l1 = LogisticRegression(l1_ratio=1.0, C=0.1).fit(X, y)
+    listing = nonzero_coefficient_lines(l1.coef_, l1.intercept_, list(X.columns))
+    assert [line.split()[0] for line in table.splitlines() if line.split()[:1] == [INTERCEPT_NAME]]
+    assert listing[1].split() == [INTERCEPT_NAME, f"{l1.intercept_[0]:.6g}"]
+    iris = load_iris()
+    multi = LogisticRegression(l1_ratio=1.0, C=0.5).fit(iris.data, iris.target)
+    terms = [line.rsplit(None, 1)[0].strip() for line in nonzero_coefficient_lines(
+        multi.coef_, multi.intercept_, iris.feature_names, multi.classes_)[1:]]
+    assert [term for term in terms if term.startswith(INTERCEPT_NAME)] == [f"{INTERCEPT_NAME} [class {c}]"
+                                                                            for c in multi.classes_]
 
 
 def test_random_small_problems_converge_to_the_kkt_point():
