@@ -193,11 +193,19 @@ class ScalarSparseKernels:
     def grad_hess(self, X, y, beta, sample_weight=None, intercept=True, offset=None, expected=False):
         return self.loss_grad_hess(X, y, beta, sample_weight, intercept, offset, expected)[1:]
 
+    def curvature(self, X, y, beta, sample_weight=None, intercept=True, offset=None):
+        """What H v needs of beta: w h'' (N,) at beta (one pass over X)."""
+        _, rw = self._weights_at(X, y, beta, intercept, offset)
+        return _weights(sample_weight, X.shape[0]) * rw[2]
+
+    @staticmethod
+    def hessp_with(X, curvature, v, intercept=True):
+        """H v = X̂ᵀ (w h'' ⊙ X̂ v), given ``curvature`` (two passes over X)."""
+        return _transposed_times(X, curvature * _times(X, v, intercept), intercept)
+
     def hessp(self, X, y, beta, v, sample_weight=None, intercept=True, offset=None):
         """H v = X̂ᵀ (w h'' ⊙ X̂ v)."""
-        w = _weights(sample_weight, X.shape[0])
-        _, rw = self._weights_at(X, y, beta, intercept, offset)
-        return _transposed_times(X, w * rw[2] * _times(X, v, intercept), intercept)
+        return self.hessp_with(X, self.curvature(X, y, beta, sample_weight, intercept, offset), v, intercept)
 
     def means(self, X, beta, intercept=True, offset=None):
         return self.module.means_from_scores(self.scores(X, beta, intercept, offset))
@@ -265,13 +273,22 @@ class VectorSparseKernels:
     def grad_hess(self, X, Y, B, sample_weight=None, intercept=True):
         return self.loss_grad_hess(X, Y, B, sample_weight, intercept)[1:]
 
-    def hessp(self, X, Y, B, V, sample_weight=None, intercept=True):
-        """H vec(V), shaped like B: X̂ᵀ [w p_k (z_k - Σ_l p_l z_l)]_k with Z = X̂ V."""
-        U = self.scores(X, B, intercept)
-        P, w = self._from_scores("probabilities", U), _weights(sample_weight, X.shape[0])
+    def curvature(self, X, Y, B, sample_weight=None, intercept=True):
+        """What H v needs of B: (P, w P) at B, each (N, K) (one pass over X)."""
+        P = self._from_scores("probabilities", self.scores(X, B, intercept))
+        return P, _weights(sample_weight, X.shape[0])[:, None] * P
+
+    @staticmethod
+    def hessp_with(X, curvature, V, intercept=True):
+        """H vec(V), shaped like B: X̂ᵀ [w p_k (z_k - Σ_l p_l z_l)]_k with Z = X̂ V, given
+        ``curvature`` (two passes over X)."""
+        P, wP = curvature
         Z = _times(X, V, intercept)
-        Q = w[:, None] * P * (Z - (P * Z).sum(axis=1, keepdims=True))
-        return _transposed_times(X, Q, intercept)
+        return _transposed_times(X, wP * (Z - (P * Z).sum(axis=1, keepdims=True)), intercept)
+
+    def hessp(self, X, Y, B, V, sample_weight=None, intercept=True):
+        """H vec(V), shaped like B (``hessp_with`` at B)."""
+        return self.hessp_with(X, self.curvature(X, Y, B, sample_weight, intercept), V, intercept)
 
     def probabilities(self, X, B, intercept=True):
         return self._from_scores("probabilities", self.scores(X, B, intercept))
