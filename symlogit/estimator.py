@@ -238,7 +238,7 @@ class _GLM(BaseEstimator):
         in_memory = make_objective is not DaskObjective
         offset = _check_offset(offset, X.shape[0], family)
         l2, l1 = self._l2(float(weights.sum())), self._l1(float(weights.sum()))
-        null = family.null_scores(targets.values, weights, offset) if (
+        null = family.null_scores(targets.values, weights, offset)[0] if (
             self.fit_intercept and not family.is_vector and in_memory) else None
 
         def objective_for(pin_reference):
@@ -313,15 +313,15 @@ class _GLM(BaseEstimator):
 
     def _start(self, objective, family, targets, null):
         """θ0: the previous fit's coefficients (warm_start, same classes and features), else zero
-        slopes with the intercept of the intercept-only fit (scalar families, as scikit-learn's
-        GLMs start), else zeros."""
+        slopes with the intercept of the intercept-only fit (``null``: its score at row 0; scalar
+        families, as scikit-learn's GLMs start), else zeros."""
         if self.warm_start and hasattr(self, "coef_") and self._same_problem(targets, objective):
             B = self._internal_coef()
             return objective.theta(B if self.fit_intercept else B[1:])
         theta = np.zeros(objective.n_params)
         if null is not None and self.fit_intercept:
             offset = 0.0 if objective.offset is None else objective.offset[0]
-            theta[0] = null[0] - offset
+            theta[0] = null - offset
         return theta
 
     def _set_fitted(self, objective, targets, result, name, shape, family):

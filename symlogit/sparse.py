@@ -122,7 +122,9 @@ def _times(X, B, intercept):
         raise ValueError(f"coefficients must have {X.shape[1] + intercept} rows for X with {X.shape[1]} columns"
                          f"{' and an intercept' if intercept else ''}, got shape {B.shape}")
     U = np.asarray(X @ B[intercept:], dtype=np.float64)
-    return U + B[0] if intercept else U
+    if intercept:
+        U += B[0]  # (in place: U is the product's own array)
+    return U
 
 
 def _transposed_times(X, R, intercept):
@@ -142,6 +144,10 @@ def _gram(X, s, intercept, left=None):
     H = np.empty((core.shape[0] + 1,) * 2)
     H[0, 0], H[0, 1:], H[1:, 0], H[1:, 1:] = s.sum(), column, column, core
     return H
+
+
+#: Rows of the per-row weights computed at once on sparse X (``ScalarSparseKernels._weighted``)
+ROW_BLOCK = 1 << 14
 
 
 def _weights(sample_weight, n):
@@ -175,11 +181,21 @@ class ScalarSparseKernels:
         return self.module.loss_from_scores(self.scores(X, beta, intercept, offset), y,
                                             _weights(sample_weight, X.shape[0]))
 
+    def _weighted(self, u, y, w, row):
+        """(Σ_i w_i h_i, w ⊙ row_weights(u, y)[row]), the second written over u; a block of
+        ROW_BLOCK rows at a time, so the (4, N) row weights are never whole."""
+        loss = 0.0
+        for start in range(0, u.shape[0], ROW_BLOCK):
+            rows = slice(start, start + ROW_BLOCK)
+            rw = self.module.row_weights(u[rows], y[rows])
+            loss += float(w[rows] @ rw[0])
+            u[rows] = w[rows] * rw[row]
+        return loss, u
+
     def loss_grad(self, X, y, beta, sample_weight=None, intercept=True, offset=None):
         """(loss, gradient X̂ᵀ (w h'))."""
-        w = _weights(sample_weight, X.shape[0])
-        _, rw = self._weights_at(X, y, beta, intercept, offset)
-        return float(w @ rw[0]), _transposed_times(X, w * rw[1], intercept)
+        loss, r = self._weighted(self.scores(X, beta, intercept, offset), y, _weights(sample_weight, X.shape[0]), 1)
+        return loss, _transposed_times(X, r, intercept)
 
     def loss_grad_hess(self, X, y, beta, sample_weight=None, intercept=True, offset=None, expected=False):
         """(loss, gradient, Hessian X̂ᵀ diag(w h'') X̂ (p, p)); ``expected``: E[h''] for h''."""
@@ -195,8 +211,7 @@ class ScalarSparseKernels:
 
     def curvature(self, X, y, beta, sample_weight=None, intercept=True, offset=None):
         """What H v needs of beta: w h'' (N,) at beta (one pass over X)."""
-        _, rw = self._weights_at(X, y, beta, intercept, offset)
-        return _weights(sample_weight, X.shape[0]) * rw[2]
+        return self._weighted(self.scores(X, beta, intercept, offset), y, _weights(sample_weight, X.shape[0]), 2)[1]
 
     @staticmethod
     def hessp_with(X, curvature, v, intercept=True):

@@ -279,6 +279,7 @@ class SparseObjective(Objective):
         for many products at one θ): two passes over X a product instead of three."""
         cached = self._curvature
         if cached is None or cached[0] is not self.X or not np.array_equal(cached[1], theta):
+            self._curvature = None  # (freed before the next is made)
             curvature = self.kernels.curvature(self.X, self.targets, self.coef(theta), self.weights,
                                                self.fit_intercept, **self._extra)
             self._curvature = cached = (self.X, np.array(theta), curvature)
