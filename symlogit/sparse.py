@@ -133,16 +133,39 @@ def _transposed_times(X, R, intercept):
     return np.concatenate([R.sum(axis=0, keepdims=True), G]) if intercept else G
 
 
-def _gram(X, s, intercept, left=None):
-    """X̂ᵀ diag(s) X̂, dense (p, p): the sparse product's p×p result is the only dense part.
-    ``left``: diag(s) X already formed (reused across the softmax blocks)."""
-    scaled = scale_rows(X, s) if left is None else left
-    core = (X.T @ scaled).toarray()
-    if not intercept:
-        return core
-    column = np.asarray(scaled.sum(axis=0)).ravel()
-    H = np.empty((core.shape[0] + 1,) * 2)
-    H[0, 0], H[0, 1:], H[1:, 0], H[1:, 1:] = s.sum(), column, column, core
+#: Stored entries of the CSR row blocks a sparse Hessian is added up over (``_gram``)
+GRAM_BLOCK_ENTRIES = 1 << 18
+
+
+def csr_row_views(X, entries=None):
+    """(rows, X[rows]) over blocks of consecutive rows of a CSR X, each block about ``entries``
+    (GRAM_BLOCK_ENTRIES) stored entries, at least one row: CSR matrices on slices of X's own
+    arrays, no copy."""
+    n = X.shape[0]
+    block = max(1, int((entries or GRAM_BLOCK_ENTRIES) * n // max(X.nnz, 1)))
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        start, stop = X.indptr[lo], X.indptr[hi]
+        view = scipy.sparse.csr_matrix((X.data[start:stop], X.indices[start:stop], X.indptr[lo:hi + 1] - start),
+                                       shape=(hi - lo, X.shape[1]))
+        yield slice(lo, hi), view
+
+
+def _gram(X, s, intercept):
+    """X̂ᵀ diag(s) X̂, dense (p, p), added up over blocks of rows (``csr_row_views``): besides
+    the result, memory O(block), never a scaled copy of X."""
+    d = X.shape[1]
+    H = np.zeros((d + intercept,) * 2)
+    core = H[intercept:, intercept:]
+    for rows, block in csr_row_views(X):
+        scaled = scale_rows(block, s[rows])
+        product = (block.T @ scaled).tocoo()  # canonical: each (row, col) once
+        core[product.row, product.col] += product.data
+        if intercept:
+            H[0, 1:] += np.asarray(scaled.sum(axis=0)).ravel()
+    if intercept:
+        H[0, 0] = s.sum()
+        H[1:, 0] = H[0, 1:]
     return H
 
 

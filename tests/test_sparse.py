@@ -53,9 +53,19 @@ def _fit(make, X, y, **kw):
 
 # ---- the kernels -----------------------------------------------------------------------------
 
+@pytest.fixture(params=["whole", "blocks"])
+def small_blocks(request, monkeypatch):
+    """Per-row weights and Hessians added up over X whole, or over many small row blocks."""
+    import symlogit.sparse
+
+    if request.param == "blocks":
+        monkeypatch.setattr(symlogit.sparse, "ROW_BLOCK", 37)
+        monkeypatch.setattr(symlogit.sparse, "GRAM_BLOCK_ENTRIES", 50)
+
+
 @pytest.mark.parametrize("family", ["logit", "probit", "cloglog", "poisson"])
 @pytest.mark.parametrize("intercept", [True, False])
-def test_scalar_kernels_equal_the_dense_kernels(family, intercept):
+def test_scalar_kernels_equal_the_dense_kernels(family, intercept, small_blocks):
     X, rng = _data(1)
     f = get_family(family)
     dense, sparse = f.kernels, sparse_kernels(f)
@@ -78,7 +88,7 @@ def test_scalar_kernels_equal_the_dense_kernels(family, intercept):
 
 
 @pytest.mark.parametrize("intercept", [True, False])
-def test_softmax_kernels_equal_the_dense_kernels(intercept):
+def test_softmax_kernels_equal_the_dense_kernels(intercept, small_blocks):
     X, rng = _data(2)
     f = get_family("softmax")
     dense, sparse = f.kernels, sparse_kernels(f)
