@@ -427,7 +427,8 @@ def d2_score(model, X, y, sample_weight=None):
     """A fitted regressor's D² = 1 - D(y, μ̂)/D(y, ȳ) on dask X (numpy or sparse blocks) and y
     (``GLMRegressor.score``): the weighted sums over the chunks made on the cluster, in one pass;
     the null deviance from the total weight W and the weighted mean ȳ alone, since h is affine in
-    y (claim K1): Σ_i w_i h(c, y_i) = W h(c, ȳ)."""
+    y (claim K1): Σ_i w_i h(c, y_i) = W h(c, ȳ); 0 where the y of positive weight are all equal
+    (D² then -inf, or 1.0 where μ̂ fits them exactly, as in memory)."""
     X = check_X(X)
     family = model._fitted_family()
     k = family.kernels
@@ -436,9 +437,14 @@ def d2_score(model, X, y, sample_weight=None):
         _row_aligned("sample_weight", sample_weight, X).astype(np.float64)
     losses = da.map_blocks(_loss_rows, model.linear_predictor(X), y, k, dtype=np.float64)
     saturated = da.map_blocks(_saturated_rows, y, k, dtype=np.float64)
-    loss, saturated, total, weighted_sum = (float(v) for v in dask.compute(w @ losses, w @ saturated, w.sum(), w @ y))
+    lowest, highest = da.where(w > 0, y, np.inf).min(), da.where(w > 0, y, -np.inf).max()
+    loss, saturated, total, weighted_sum, lowest, highest = (
+        float(v) for v in dask.compute(w @ losses, w @ saturated, w.sum(), w @ y, lowest, highest))
     mean, total = np.array([weighted_sum / total]), np.array([total])
-    null_deviance = k.loss_from_scores(family.null_scores(mean, total), mean, total) - saturated
+    if lowest == highest:  # ȳ is every y: D(y, ȳ) = 0 (all 0 included, whose null model has no finite score)
+        null_deviance = 0.0
+    else:
+        null_deviance = k.loss_from_scores(family.null_scores(mean, total), mean, total) - saturated
     deviance = loss - saturated
     return 1.0 - deviance / null_deviance if null_deviance > 0 else (1.0 if deviance <= 0 else -np.inf)
 

@@ -79,6 +79,17 @@ def test_sparse_blocks_fit_and_predict_as_in_memory_sparse(kind):
     assert on_dask.score(Xd, yd, wd) == pytest.approx(memory.score(X, y, w), rel=1e-9)
 
 
+def test_d2_on_dask_of_counts_all_zero_is_minus_inf_as_in_memory():
+    """Held-out counts all 0 (a CV fold): D(y, ȳ) = 0, so D² is -inf on dask as in memory, not
+    the null model's "weighted mean of y is 0" error."""
+    X, y, w, make = _problem("poisson")
+    model = make(solver="newton").fit(X, y, sample_weight=w)
+    zeros = np.zeros_like(y)
+    Xd, yd, wd = _on_dask(X, zeros, w)
+    assert model.score(X, zeros, w) == -np.inf
+    assert model.score(Xd, yd, wd) == -np.inf
+
+
 @pytest.mark.filterwarnings("ignore:lbfgs did not converge")
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "tron"])
 def test_sparse_blocks_run_every_dask_solver(solver):
