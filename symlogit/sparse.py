@@ -151,13 +151,16 @@ def csr_row_views(X, entries=None):
         yield slice(lo, hi), view
 
 
-def _gram(X, s, intercept):
+def _gram(X, s, intercept, columns=None):
     """X̂ᵀ diag(s) X̂, dense (p, p), added up over blocks of rows (``csr_row_views``): besides
-    the result, memory O(block), never a scaled copy of X."""
-    d = X.shape[1]
+    the result, memory O(block), never a scaled copy of X. ``columns``: over those columns of X
+    only (and the intercept), (|columns| + 1)²."""
+    d = X.shape[1] if columns is None else len(columns)
     H = np.zeros((d + intercept,) * 2)
     core = H[intercept:, intercept:]
     for rows, block in csr_row_views(X):
+        if columns is not None:
+            block = block[:, columns]
         scaled = scale_rows(block, s[rows])
         product = (block.T @ scaled).tocoo()  # canonical: each (row, col) once
         core[product.row, product.col] += product.data
@@ -237,6 +240,11 @@ class ScalarSparseKernels:
         return self._weighted(self.scores(X, beta, intercept, offset), y, _weights(sample_weight, X.shape[0]), 2)[1]
 
     @staticmethod
+    def hessian_from_curvature(X, curvature, intercept=True, columns=None):
+        """X̂ᵀ diag(w h'') X̂ (p, p) given ``curvature``; over the given columns of X only."""
+        return _gram(X, curvature, intercept, columns)
+
+    @staticmethod
     def hessp_with(X, curvature, v, intercept=True):
         """H v = X̂ᵀ (w h'' ⊙ X̂ v), given ``curvature`` (two passes over X)."""
         return _transposed_times(X, curvature * _times(X, v, intercept), intercept)
@@ -298,15 +306,22 @@ class VectorSparseKernels:
             raise ValueError("sample_weight must be non-negative")
         loss = self.module.loss_from_scores(U, Y, w)
         G = _transposed_times(X, w[:, None] * (P - Y), intercept)
-        p, K = G.shape
+        return loss, G, self.hessian_from_curvature(X, (P, w[:, None] * P), intercept)
+
+    @staticmethod
+    def hessian_from_curvature(X, curvature, intercept=True, columns=None):
+        """The Hessian (K p, K p) in vec(B) order given ``curvature`` (P, w P): block (k, l) is
+        X̂ᵀ diag(w p_k (δ_kl - p_l)) X̂; over the given columns of X only."""
+        P, wP = curvature
+        K = P.shape[1]
+        p = (X.shape[1] if columns is None else len(columns)) + intercept
         H = np.empty((K * p, K * p))
         for k in range(K):
             for l in range(k, K):
-                s = w * P[:, k] * ((k == l) - P[:, l])
-                block = _gram(X, s, intercept)
+                block = _gram(X, wP[:, k] * ((k == l) - P[:, l]), intercept, columns)
                 H[k * p:(k + 1) * p, l * p:(l + 1) * p] = block
                 H[l * p:(l + 1) * p, k * p:(k + 1) * p] = block.T
-        return loss, G, H
+        return H
 
     def grad_hess(self, X, Y, B, sample_weight=None, intercept=True):
         return self.loss_grad_hess(X, Y, B, sample_weight, intercept)[1:]

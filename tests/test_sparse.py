@@ -104,6 +104,29 @@ def test_softmax_kernels_equal_the_dense_kernels(intercept, small_blocks):
         assert _relative(getattr(dense, name)(X, B, intercept), getattr(sparse, name)(Xs, B, intercept)) < 1e-13
 
 
+@pytest.mark.parametrize("family,classes,l2,intercept", [("logit", None, 1e-2, True), ("poisson", None, 0.0, False),
+                                                          ("softmax", 3, 1e-2, True), ("softmax", 3, 0.0, True),
+                                                          ("softmax", 3, 1e-2, False)])
+def test_hessian_on_columns_of_sparse_X_equals_the_dense_objectives(family, classes, l2, intercept, small_blocks):
+    """The working-set Hessian of proximal Newton: on CSR X added up over row blocks with the
+    columns taken from each block, the same rows and columns (pins, penalty) as the dense
+    objective's Hessian over a copy of those columns."""
+    from symlogit.solvers.objective import Objective, SparseObjective
+
+    X, rng = _data(3)
+    f = get_family(family).for_classes(classes or 2)
+    y = (rng.poisson(1.0, N).astype(float) if family == "poisson" else
+         np.eye(3)[rng.integers(0, 3, N)] if classes else (rng.random(N) < 0.4).astype(float))
+    w = rng.random(N) + 0.1
+    dense = Objective(X, y, w, f, intercept, l2, classes)
+    sparse = SparseObjective(as_csr(sp.csr_matrix(X)), y, w, f, intercept, l2, classes)
+    columns = np.array([1, 4, 5, 9])
+    theta = np.where(dense.on_columns_entries(columns), 0.2 * rng.normal(size=dense.n_params), 0.0)
+    expected = dense.hessian_on_columns(theta, columns)
+    assert expected.shape == (dense.on_columns_entries(columns).sum(),) * 2
+    assert _relative(sparse.hessian_on_columns(theta, columns), expected) < 1e-13
+
+
 # ---- fits equal dense fits -------------------------------------------------------------------
 
 @pytest.mark.parametrize("solver", ["lbfgs", "newton", "newton-cg", "auto"])

@@ -153,6 +153,17 @@ class Objective:
         return type(self)(self.columns_of_X(columns), self.targets, self.weights, self.family, self.fit_intercept,
                           self.l2, self.n_classes, self.pin_reference, self.offset, self.l1)
 
+    def on_columns_entries(self, columns):
+        """(p,) bool: which entries of θ ``on_columns(columns)`` keeps (the intercepts' and those
+        of the given columns of X)."""
+        owner = self.parameter_columns()
+        return (owner < 0) | np.isin(owner, columns)
+
+    def hessian_on_columns(self, theta, columns):
+        """∇²f of ``on_columns(columns)`` at θ's entries it keeps (θ's others 0): the rows and
+        columns of ∇²f for those entries."""
+        return self.on_columns(columns).value_grad_hess(theta[self.on_columns_entries(columns)])[2]
+
     def columns_of_X(self, columns):
         """The given columns of X as the kernels take them (here a C-contiguous copy)."""
         return np.ascontiguousarray(self.X[:, columns])
@@ -274,17 +285,34 @@ class SparseObjective(Objective):
         mean = counts.mean() if counts.size else 0.0
         return float(counts.std() / mean) if mean > 0 else 0.0
 
-    def hessp(self, theta, v):
-        """H v with H's per-row curvature at θ kept from the last call (Newton-CG and TRON ask
-        for many products at one θ): two passes over X a product instead of three."""
+    def _curvature_at(self, theta):
+        """The kernels' per-row curvature at θ, kept from the last call (Newton-CG and TRON ask
+        for many Hessian-vector products at one θ)."""
         cached = self._curvature
         if cached is None or cached[0] is not self.X or not np.array_equal(cached[1], theta):
             self._curvature = None  # (freed before the next is made)
             curvature = self.kernels.curvature(self.X, self.targets, self.coef(theta), self.weights,
                                                self.fit_intercept, **self._extra)
             self._curvature = cached = (self.X, np.array(theta), curvature)
-        Hv = self.kernels.hessp_with(self.X, cached[2], self.coef(v), self.fit_intercept)
+        return cached[2]
+
+    def hessp(self, theta, v):
+        """H v from the curvature at θ: two passes over X a product instead of three."""
+        Hv = self.kernels.hessp_with(self.X, self._curvature_at(theta), self.coef(v), self.fit_intercept)
         return self.free_part(Hv) / self.total_weight + self._penalty * v
+
+    def hessian_on_columns(self, theta, columns):
+        """As ``Objective.hessian_on_columns``, added up over blocks of X's rows with the given
+        columns taken from each block (``sparse.csr_row_views``): no copy of X's columns."""
+        keep = self.on_columns_entries(columns)
+        H = self.kernels.hessian_from_curvature(self.X, self._curvature_at(theta), self.fit_intercept, columns)
+        rows = np.concatenate([[0], np.asarray(columns) + 1]) if self.fit_intercept else np.asarray(columns)
+        free = self._free.reshape(self.coef_shape, order="F")[rows].ravel(order="F")
+        if not free.all():
+            H = H[np.ix_(free, free)]
+        H /= self.total_weight
+        H.flat[:: H.shape[0] + 1] += self._penalty[keep]
+        return H
 
     def rows_of_X(self, rows):
         """The given rows of X, CSR."""

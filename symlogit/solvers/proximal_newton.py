@@ -284,8 +284,8 @@ class ProximalNewton:
             H = objective.value_grad_hess(theta)[2]
         if H is not None:
             return H[np.ix_(work, work)]
-        keep = (columns < 0) | np.isin(columns, used)
-        H_sub = objective.on_columns(used).value_grad_hess(theta[keep])[2]
+        keep = objective.on_columns_entries(used)
+        H_sub = objective.hessian_on_columns(theta, used)
         local = (np.cumsum(keep) - 1)[work]
         return H_sub[np.ix_(local, local)]
 
