@@ -987,6 +987,10 @@ def _cross_validate(rows, k, source, options, stratify):
     summaries = [evaluation.summarise(figures) for figures in per_fold]
     score = "log_loss" if stratify or key == "C" else "mean_deviance"
     best = int(np.nanargmin([summary[score][0] for summary in summaries])) if len(grid) > 1 else 0
+    for name, numbers in evaluation.undefined_folds(per_fold[best]).items():
+        click.echo(f"warning: the held-out {evaluation.LABELS[name][0]} of fold {', '.join(map(str, numbers))} is "
+                   "undefined (e.g. its y all equal) and left out of the mean; use another --seed or fewer folds",
+                   err=True)
     selection = None
     if len(grid) > 1:
         _say_choice(grid, summaries, best, k)

@@ -215,6 +215,17 @@ def summarise(per_fold):
     return summary
 
 
+def undefined_folds(per_fold):
+    """{key: [fold numbers, from 0 as scikit-learn's split0]} of the figures that are NaN or
+    infinite on some folds (left out of ``summarise``'s mean)."""
+    undefined = {}
+    for key in per_fold[0]:
+        folds = [f for f, figures in enumerate(per_fold) if not np.isfinite(figures[key])]
+        if folds:
+            undefined[key] = folds
+    return undefined
+
+
 def format_figures(figures, binned=False):
     """'log-loss: 0.071234; accuracy: 0.9737; ...' (a value may be (mean, sd): '0.0712 ± 0.0110').
     ``binned``: the ROC AUC is ``binned_auc``'s, from log-odds in bins of LOG_ODDS_BIN (the dask

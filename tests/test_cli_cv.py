@@ -96,3 +96,4 @@ def test_poisson_cv_names_a_training_fold_of_zero_counts_and_scores_a_held_out_o
     result = invoke("fit", path, "--family", "poisson", "--target", "y", "--cv", "3", "-q")
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validated mean deviance" in result.output and "D²: nan" not in result.output
+    assert "held-out D² of fold 0 is undefined" in result.stderr
