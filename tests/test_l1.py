@@ -371,7 +371,8 @@ def test_objective_on_columns_is_the_full_objective_restricted(name, sparse):
 
     X, y = standardised(name)
     model = LogisticRegression(C=0.2, l1_ratio=0.7)
-    objective = smooth_objective(model, X, y)
+    weights = np.random.default_rng(1).uniform(0.2, 3.0, size=len(y))
+    objective = smooth_objective(model, X, y, sample_weight=weights)
     if sparse:
         objective = SparseObjective(sp.csr_matrix(X), objective.targets, objective.weights, objective.family, True,
                                     objective.l2, objective.n_classes, l1_strength=objective.l1)
@@ -384,6 +385,9 @@ def test_objective_on_columns_is_the_full_objective_restricted(name, sparse):
     assert f_sub == pytest.approx(f, rel=1e-13)
     assert np.allclose(g_sub, g[keep], rtol=1e-12, atol=1e-15)
     assert np.allclose(H_sub, H[np.ix_(keep, keep)], rtol=1e-12, atol=1e-15)
+    objective.BLOCK_BYTES = 8 * used.size * 50  # blocks of 50 rows (dense X), the last one shorter
+    assert np.allclose(objective.hessian_on_columns(used, theta[keep]), H[np.ix_(keep, keep)], rtol=1e-12,
+                       atol=1e-15)
 
 
 def test_wide_problem_forms_hessians_over_few_columns(monkeypatch):
@@ -392,17 +396,17 @@ def test_wide_problem_forms_hessians_over_few_columns(monkeypatch):
     X = rng.normal(size=(300, 2000))
     y = (X[:, :5] @ np.array([2.0, -1.5, 1.0, 1.0, -2.0]) + rng.logistic(size=300) > 0).astype(int)
     widths, full = [], []
-    original_columns, original_hessian = Objective.on_columns, Objective.value_grad_hess
+    original_columns, original_hessian = Objective.hessian_on_columns, Objective.value_grad_hess
 
-    def on_columns(self, columns):
+    def hessian_on_columns(self, columns, theta):
         widths.append(len(columns))
-        return original_columns(self, columns)
+        return original_columns(self, columns, theta)
 
     def value_grad_hess(self, theta):
         full.append(self.X.shape[1])
         return original_hessian(self, theta)
 
-    monkeypatch.setattr(Objective, "on_columns", on_columns)
+    monkeypatch.setattr(Objective, "hessian_on_columns", hessian_on_columns)
     monkeypatch.setattr(Objective, "value_grad_hess", value_grad_hess)
     model = LogisticRegression(C=0.05, l1_ratio=1.0, tol=1e-10).fit(X, y)
     assert model.converged_ and widths and max(widths) <= 60
@@ -597,8 +601,9 @@ def test_path_equals_cold_fits_with_fewer_iterations():
         objective = smooth_objective(cold, X, y)
         F_cold, F_path = (full_objective(objective, fitted_theta(objective, m)) for m in (cold, warm))
         assert F_path == pytest.approx(F_cold, rel=1e-12)
-        # coefficients: to 1e-6 (at C = 10, near separation, 3e-7 apart: the curvature there is ~1e-3)
-        assert np.abs(cold.coef_ - coef).max() < 1e-6 and np.array_equal(cold.coef_ == 0, coef == 0)
+        # coefficients: to 1e-5 (near separation the optimum is flat: at C = 144 the cold fit stops at
+        # stationarity 3.6e-11 <= tol, 3.4e-6 from the path's point, F equal to 4e-14 relative)
+        assert np.abs(cold.coef_ - coef).max() < 1e-5 and np.array_equal(cold.coef_ == 0, coef == 0)
     assert path.n_iter.sum() < cold_iterations
     rng = np.random.default_rng(3)
     Xp = rng.normal(size=(300, 6))

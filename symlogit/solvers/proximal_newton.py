@@ -229,7 +229,9 @@ class ProximalNewton:
     ROUND_SWEEPS = 20
 
     def __init__(self, max_sweeps=1000, inner_fraction=0.1, damping=1e-12, subset_fraction=0.5, search=None,
-                 strong_rule=None):
+                 strong_rule=None, working_set_min=20):
+        self.working_set_min = None if working_set_min is None else check_positive(
+            "working_set_min", working_set_min, integer=True)
         self.subset_fraction = check_positive("subset_fraction", subset_fraction, allow_zero=True)
         self.strong_rule = None if strong_rule is None else check_positive("strong_rule", strong_rule,
                                                                            allow_zero=True)
@@ -241,8 +243,17 @@ class ProximalNewton:
         self.search = search if search is not None else Armijo()
 
     def working_set(self, theta, grad, penalty):
-        """The indices of θ the model is solved over (step 1 of the module docstring)."""
-        return np.flatnonzero(~penalty.penalised | (theta != 0) | (np.abs(grad) > penalty.strength))
+        """The indices of θ the model is solved over (step 1 of the module docstring): the
+        unpenalised and nonzero entries, and of the violators (|∇_j f| > λ₁ at θ_j = 0) the
+        max(``working_set_min``, 2·nonzero) with the largest |∇_j f|, or all of them where
+        ``working_set_min`` is None."""
+        kept = ~penalty.penalised | (theta != 0)
+        violators = np.flatnonzero(~kept & (np.abs(grad) > penalty.strength))
+        if self.working_set_min is not None:
+            room = max(self.working_set_min, 2 * int(np.count_nonzero(theta[penalty.penalised])))
+            if violators.size > room:
+                violators = violators[np.argpartition(-np.abs(grad[violators]), room - 1)[:room]]
+        return np.union1d(np.flatnonzero(kept), violators)
 
     def model_minimiser(self, H_W, grad, theta, penalty, work, tol):
         """x: θ with x_W replaced by the minimiser of the model over W (H_W: H's rows and columns
@@ -285,7 +296,7 @@ class ProximalNewton:
         if H is not None:
             return H[np.ix_(work, work)]
         keep = (columns < 0) | np.isin(columns, used)
-        H_sub = objective.on_columns(used).value_grad_hess(theta[keep])[2]
+        H_sub = objective.hessian_on_columns(used, theta[keep])
         local = (np.cumsum(keep) - 1)[work]
         return H_sub[np.ix_(local, local)]
 
