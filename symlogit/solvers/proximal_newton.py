@@ -237,6 +237,12 @@ class ProximalNewton:
                                                                            allow_zero=True)
         #: After a screened solve: one (columns solved over, KKT violators added) pair per round.
         self.screening_ = []
+        #: ∇f at the start θ where the caller knows it (the estimator, from its last solve's
+        #: ``gradient_`` when it warm-starts on the same data): the strong rule's test then
+        #: reads it instead of making a pass over X. None: computed.
+        self.start_gradient = None
+        #: After a solve: ∇f over every parameter at the θ returned.
+        self.gradient_ = None
         self.max_sweeps = check_positive("max_sweeps", max_sweeps, integer=True)
         self.inner_fraction = check_positive("inner_fraction", inner_fraction)
         self.damping = check_positive("damping", damping, allow_zero=True)
@@ -322,7 +328,9 @@ class ProximalNewton:
         again from there until none does (see Screening in the module docstring)."""
         penalty = L1Penalty.of(objective)
         columns = objective.parameter_columns()
-        _, grad = objective.value_grad(theta)
+        grad = self.start_gradient
+        if grad is None or grad.shape != theta.shape:
+            _, grad = objective.value_grad(theta)
         screened = self.strong_set(theta, grad, penalty, columns)
         self.screening_ = []
         if not self.narrow(screened, objective.X.shape[1]):  # little to save: the plain solve
@@ -343,7 +351,7 @@ class ProximalNewton:
             if violators.size == 0 or not later.converged or result.n_iter >= max_iter:
                 break
             screened = np.union1d(screened, violators)
-        result.theta = theta
+        result.theta, self.gradient_ = theta, grad
         result.history[-1] = replace(result.history[-1], grad_max=float(np.max(np.abs(subgradient), initial=0.0)))
         if violators.size and result.converged:
             result.converged, result.message = False, f"max_iter={max_iter} reached"
@@ -359,6 +367,11 @@ class ProximalNewton:
         full = _WithL1(objective, penalty)
         columns = objective.parameter_columns()
         monitor = Monitor(callback, stop)
+
+        def done(theta, g, converged, message):
+            self.gradient_ = g
+            return monitor.result(theta, converged, message)
+
         theta = np.array(theta, dtype=np.float64)
         wide = False  # whether each new point's pass forms the whole Hessian too (W's columns were many)
         f, g, H = self.evaluate(objective, theta, wide)
@@ -368,9 +381,9 @@ class ProximalNewton:
             subgradient = penalty.subgradient(theta, g)
             stationarity = float(np.max(np.abs(subgradient), initial=0.0))
             if monitor.record(it, F, subgradient, step, theta):
-                return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
+                return done(theta, g, False, f"stopped: {monitor.stopped_by}")
             if stationarity <= tol:
-                return monitor.result(theta, True, self.converged_message)
+                return done(theta, g, True, self.converged_message)
             if it == max_iter:
                 break
             work = self.working_set(theta, g, penalty)
@@ -382,7 +395,7 @@ class ProximalNewton:
             d = x - theta
             decrease = penalty.decrease(theta, g, d)
             if not decrease < 0:
-                return monitor.result(theta, False, "no descent direction within rounding")
+                return done(theta, g, False, "no descent direction within rounding")
             full_step_first = step in (0.0, 1.0)
             if full_step_first:
                 f_1, g_1, H_1 = self.evaluate(objective, x, wide)
@@ -393,10 +406,10 @@ class ProximalNewton:
             found = self.search(full, theta, objective.scores(theta), F, decrease, d,
                                 t0=self.search.shrink if full_step_first else 1.0)
             if found is None:
-                return monitor.result(theta, False, "line search failed: no decrease within rounding")
+                return done(theta, g, False, "line search failed: no decrease within rounding")
             step, theta, _, F = found
             if step == 1.0:
                 theta = x  # θ + 1·d can miss x's exact zeros by rounding
             f, g, H = self.evaluate(objective, theta, wide)
             F = f + penalty.value(theta)
-        return monitor.result(theta, False, f"max_iter={max_iter} reached")
+        return done(theta, g, False, f"max_iter={max_iter} reached")
