@@ -5,10 +5,18 @@ JMLR 13: 1999-2030; LIBLINEAR's L1 solver).
 Each outer iteration, at θ with g = ∇f(θ) and H = ∇²f(θ) (f's generated gradient and Hessian,
 L2 term included; see Cost below for which passes over X give them):
 
-1. Working set W: the entries that are not penalised, are nonzero, or break the optimality
-   condition at 0 (|g_j| > λ₁). The others stay at 0 this iteration; since g is the full
-   gradient, an entry that becomes a violator joins W at the next iteration, and convergence
-   is tested on every entry (the KKT check over all of θ).
+1. Working set W: the entries that are not penalised or are nonzero, and of those that break
+   the optimality condition at 0 (|g_j| > λ₁) the k with the largest |g_j|, k = max(k₀, 2·the
+   nonzero penalised entries) (k₀ = ``working_set_min``; all of them where it is None, as in
+   newGLMNET). The others stay at 0 this iteration; since g is the full gradient, an entry
+   that is (still) a violator can join W at the next iteration, and convergence is tested on
+   every entry (the KKT check over all of θ). The cap is the working-set growth of Massias,
+   Gramfort and Salmon (2018), "Celer: a fast solver for the Lasso with dual extrapolation",
+   ICML, and of skglm (Bertrand et al. 2022): at θ = 0 on correlated columns most entries
+   violate (l1-dense of tools/bench_peers.py, AR(1) ρ = 0.9: 811 of 1000, against ~20-30
+   nonzero at the optimum), and W's Hessian costs N |W|² (see Cost); capped, the same 5 outer
+   iterations formed Hessians over at most 80 columns instead of two over all 1000 (N = 10^5:
+   5.4 s -> 0.5 s, one process each, shared machine).
 2. Direction: x minimises the quadratic model
        q(x) = gᵀ(x − θ) + ½ (x − θ)ᵀ H (x − θ) + λ₁ ‖x_P‖₁     over x_W (x_j = θ_j = 0 off W)
    by cyclic coordinate descent (``_coordinate_descent``, numba): coordinate j moves to
@@ -41,8 +49,9 @@ Newton's method with the Newton system solved by coordinate descent.
 
 Cost: the gradient is over all p parameters every iteration (one pass over X, for the working
 set and the KKT check; over the strong set's alone when screened, see Screening); the Hessian is
-the generated kernel's over the columns of X that W touches only (``Objective.on_columns``: N q²
-for q of them, on a copy of those columns) where they are at most half of X's, else f's whole
+the generated kernel's over the columns of X that W touches only (``Objective.hessian_on_columns``:
+N q² for q of them, summed over blocks of rows whose q columns are copied 4 MB at a time, not a
+copy of the columns whole) where they are at most half of X's, else f's whole
 p×p Hessian from the same pass as the gradient. So a wide problem with a sparse solution touches
 few columns in its Hessians; W itself must stay moderate (a dense |W|×|W| matrix, O(|W|²) a
 coordinate-descent sweep). Future work: Hessian-vector products (``objective.hessp``) inside the
@@ -55,7 +64,9 @@ predictors in lasso-type problems", JRSS-B 74: 245-266, section 5 (for the elast
 glmnet applies it, with λ₁ = l1_ratio·λ). Started from θ = β̂(λ_{k−1}), the previous optimum,
 a penalised parameter j with θ_j = 0 is kept only if |∇_j f(θ)| ≥ 2λ₁ − λ₁,prev = λ₁(2 − ρ)
 (at θ_j = 0 the L2 term adds nothing to ∇_j f, so this is the loss's gradient the rule is
-stated for); the unpenalised and nonzero parameters are always kept. The strong set S is the
+stated for); the unpenalised and nonzero parameters are always kept; the gradient at θ is the last solve's
+KKT check's where the estimator warm-starts on the same data (``start_gradient``), so the rule
+costs no pass over X along a path. The strong set S is the
 columns of X with a kept parameter (for a multinomial, a column is kept with all its K
 parameters). The solve above then runs on ``Objective.on_columns(S)`` (every pass over X reads
 S's columns alone; the Hessians over W's columns as before), the KKT conditions are checked
@@ -76,7 +87,8 @@ columns, grids from λ_max down; two cores shared with other jobs, times rough):
     the same                λ_max to λ_max/100   median 3704, max 4010   2.27e6 -> 1.61e6    60.5 s -> 55.2 s
 (the same iterations, 78-83, and the same path either way, to 7e-16; no KKT refit was needed on
 these grids.) Each screened fit still makes two passes over all of X (the rule's gradient and
-the KKT check) against about six unscreened, so the rule pays where those passes dominate
+the KKT check; one since the rule reads the previous fit's KKT gradient) against about six
+unscreened, so the rule pays where those passes dominate
 (dense X, a small support). On the sparse problem (10 stored entries a column; 1382 and 1616
 nonzeros at the end) a pass over X is cheap and the time goes to the model over W: Cholesky
 factors of H_SS for the Newton steps on a support of ~1600 and the Hessian over W's columns
@@ -218,8 +230,10 @@ class ProximalNewton:
     where they are at most this fraction of X's columns, default 0.5; 0: always the whole
     Hessian), ``search`` (an ``Armijo``), ``strong_rule`` (ρ ≥ 0: screen by the sequential
     strong rule from the start, the previous optimum of a path, see Screening; None, the
-    default: no screening). After a screened solve, ``screening_`` lists each round's (columns
-    solved over, columns of KKT violators added)."""
+    default: no screening), ``working_set_min`` (k₀ ≥ 1 of step 1: at least this many
+    violators join W, default 20; None: all of them). After a screened solve, ``screening_``
+    lists each round's (columns solved over, columns of KKT violators added); after any solve,
+    ``gradient_`` is ∇f at the θ returned."""
 
     name = "proximal-newton"
     converged_message = "converged: max|min-norm subgradient of the objective| <= tol"
