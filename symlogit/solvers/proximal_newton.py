@@ -307,11 +307,12 @@ class ProximalNewton:
         return (*objective.value_grad(theta), None)
 
     def hessian_on(self, objective, theta, work, H, columns, width):
-        """H's rows and columns for W: from the whole Hessian H where it is at hand or W's columns
-        are many, else from the objective over W's columns only (``Objective.on_columns``)."""
+        """H's rows and columns for W: from the whole Hessian H where it is at hand, W's columns
+        are many or all of ``objective``'s (a screened solve's W can span its strong set), else
+        over W's columns only (``Objective.hessian_on_columns``)."""
         used = np.unique(columns[work])
         used = used[used >= 0]
-        if H is None and not self.narrow(used, width):
+        if H is None and (not self.narrow(used, width) or used.size == objective.X.shape[1]):
             H = objective.value_grad_hess(theta)[2]
         if H is not None:
             return H[np.ix_(work, work)]
