@@ -65,12 +65,12 @@ predictors in lasso-type problems", JRSS-B 74: 245-266, section 5 (for the elast
 glmnet applies it, with λ₁ = l1_ratio·λ). Started from θ = β̂(λ_{k−1}), the previous optimum,
 a penalised parameter j with θ_j = 0 is kept only if |∇_j f(θ)| ≥ 2λ₁ − λ₁,prev = λ₁(2 − ρ)
 (at θ_j = 0 the L2 term adds nothing to ∇_j f, so this is the loss's gradient the rule is
-stated for); the unpenalised and nonzero parameters are always kept; the gradient at θ is the last solve's
-KKT check's where the estimator warm-starts on the same data (``start_gradient``), so the rule
-costs no pass over X along a path. The strong set S is the
-columns of X with a kept parameter (for a multinomial, a column is kept with all its K
-parameters). The solve above then runs on ``Objective.on_columns(S)`` (every pass over X reads
-S's columns alone; the Hessians over W's columns as before), the KKT conditions are checked
+stated for); the unpenalised and nonzero parameters are always kept. ∇f(θ) is the last solve's
+(its KKT check's) where the estimator warm-starts on the same data (``start_gradient``): along
+a path the rule costs no pass over X. The strong set S is the columns of X with a kept
+parameter (for a multinomial, a column is kept with all its K parameters). The solve above
+then runs on ``Objective.on_columns(S)`` (every pass over X reads S's columns alone; the
+Hessians over W's columns as before), the KKT conditions are checked
 over every parameter at its solution (one pass over all of X: the min-norm subgradient of F at
 each discarded parameter, |∇_j f| ≤ λ₁ + tol), and where some break them their columns join S
 and the solve goes on from there, until none does: the rule is a heuristic (it assumes the
@@ -87,9 +87,9 @@ columns, grids from λ_max down; two cores shared with other jobs, times rough):
     CSR 2000 x 20000, 0.5%  λ_max to λ_max/10    median 1468, max 2344   2.22e6 -> 1.38e6    10.6 s -> 11.4 s
     the same                λ_max to λ_max/100   median 3704, max 4010   2.27e6 -> 1.61e6    60.5 s -> 55.2 s
 (the same iterations, 78-83, and the same path either way, to 7e-16; no KKT refit was needed on
-these grids.) Each screened fit still makes two passes over all of X (the rule's gradient and
-the KKT check; one since the rule reads the previous fit's KKT gradient) against about six
-unscreened, so the rule pays where those passes dominate
+these grids.) Each screened fit made two passes over all of X (the rule's gradient and the KKT
+check; one since the rule reads the previous fit's KKT gradient) against about six unscreened,
+so the rule pays where those passes dominate
 (dense X, a small support). On the sparse problem (10 stored entries a column; 1382 and 1616
 nonzeros at the end) a pass over X is cheap and the time goes to the model over W: Cholesky
 factors of H_SS for the Newton steps on a support of ~1600 and the Hessian over W's columns
@@ -344,7 +344,7 @@ class ProximalNewton:
         again from there until none does (see Screening in the module docstring)."""
         penalty = L1Penalty.of(objective)
         columns = objective.parameter_columns()
-        grad = self.start_gradient
+        grad, self.start_gradient = self.start_gradient, None  # (for this solve only)
         if grad is None or grad.shape != theta.shape:
             _, grad = objective.value_grad(theta)
         screened = self.strong_set(theta, grad, penalty, columns)
