@@ -123,6 +123,7 @@ class DaskObjective(Objective):
     blocks numpy or scipy.sparse (``kernels_for``)."""
 
     rows_in_memory = False
+    copies_columns_for_hessian = True  # (lazily: each chunk's columns are taken on its worker)
 
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
                  offset=None, l1_strength=0.0):

@@ -238,7 +238,7 @@ class _GLM(BaseEstimator):
         in_memory = make_objective is not DaskObjective
         offset = _check_offset(offset, X.shape[0], family)
         l2, l1 = self._l2(float(weights.sum())), self._l1(float(weights.sum()))
-        null = family.null_scores(targets.values, weights, offset)[0] if (
+        null = (lambda: family.null_scores(targets.values, weights, offset)) if (
             self.fit_intercept and not family.is_vector and in_memory) else None
 
         def objective_for(pin_reference):
@@ -263,6 +263,7 @@ class _GLM(BaseEstimator):
         if not solver.pins_reference and family.is_vector:
             objective = objective_for(False)
         theta0 = self._start(objective, family, targets, null)
+        self._known_gradient(solver, theta0, (X, targets, weights, offset))
 
         # Unpenalised: the exact test, before the solve, whatever tol and the columns' scales
         hard = targets.labels if in_memory else targets.values  # (dask: the labels' codes)
@@ -292,7 +293,24 @@ class _GLM(BaseEstimator):
         # for inference() (not pickled, see __getstate__); on dask, references to the (persisted)
         # arrays, whose sums inference() reduces on the cluster
         self._training = (X, targets, weights, offset)
+        self._end_gradient = (result.theta, getattr(solver, "gradient_", None))
         return self
+
+    def _known_gradient(self, solver, theta0, training):
+        """Hand the solver ∇f at θ0 where it takes one (``start_gradient``: the proximal Newton
+        solver's strong rule, which then needs no pass over X) and this fit starts where the last
+        one ended, on the same data (the same X object; equal targets, weights and offset): the
+        last solve's ``gradient_``, e.g. from one point of a path to the next. (A stale gradient,
+        X changed in place, would cost a KKT round, not exactness: see ``proximal_newton``.)"""
+        last, previous = getattr(self, "_end_gradient", None), getattr(self, "_training", None)
+        if not hasattr(solver, "start_gradient") or last is None or last[1] is None or previous is None:
+            return
+        X, targets, weights, offset = training
+        same = (previous[0] is X and np.array_equal(previous[1].values, targets.values)
+                and np.array_equal(previous[2], weights)
+                and (offset is None if previous[3] is None else np.array_equal(previous[3], offset)))
+        if same and last[0].shape == theta0.shape and np.array_equal(last[0], theta0):
+            solver.start_gradient = last[1]
 
     def _finish(self, result, objective, objective_for, name):
         """auto's L-BFGS can stall above tol where its relative decrease reaches rounding first
@@ -313,15 +331,15 @@ class _GLM(BaseEstimator):
 
     def _start(self, objective, family, targets, null):
         """θ0: the previous fit's coefficients (warm_start, same classes and features), else zero
-        slopes with the intercept of the intercept-only fit (``null``: its score at row 0; scalar
+        slopes with the intercept of the intercept-only fit (``null()``: its scores; scalar
         families, as scikit-learn's GLMs start), else zeros."""
         if self.warm_start and hasattr(self, "coef_") and self._same_problem(targets, objective):
             B = self._internal_coef()
             return objective.theta(B if self.fit_intercept else B[1:])
         theta = np.zeros(objective.n_params)
-        if null is not None and self.fit_intercept:
+        if null is not None and self.fit_intercept:  # null(): the null model's scores
             offset = 0.0 if objective.offset is None else objective.offset[0]
-            theta[0] = null - offset
+            theta[0] = null()[0] - offset
         return theta
 
     def _set_fitted(self, objective, targets, result, name, shape, family):
@@ -449,6 +467,7 @@ class _GLM(BaseEstimator):
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_training", None)
+        state.pop("_end_gradient", None)
         state.pop("_inference", None)
         return state
 

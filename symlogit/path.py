@@ -13,6 +13,7 @@ alpha_max = G/l1_ratio.
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn import config_context, get_config
 from sklearn.base import clone, is_classifier
 
 #: How far below the largest penalty a default grid reaches (glmnet's λ_min/λ_max for N > p).
@@ -101,7 +102,10 @@ def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offse
         if screen and j > 0 and grid[j - 1] > 0 and value > 0:  # λ ∝ 1/C, or ∝ alpha
             ratio = value / grid[j - 1] if classifier else grid[j - 1] / value
             model.set_params(solver_options={**(estimator.solver_options or {}), "strong_rule": float(ratio)})
-        model.set_params(**{key: float(value)}).fit(X, y, sample_weight=sample_weight, offset=offset)
+        # X is checked for non-finite values at the first fit; the later ones, on the same X,
+        # skip that pass over it (scikit-learn's assume_finite)
+        with config_context(assume_finite=j > 0 or get_config()["assume_finite"]):
+            model.set_params(**{key: float(value)}).fit(X, y, sample_weight=sample_weight, offset=offset)
         coefs.append(np.array(model.coef_, copy=True))
         intercepts.append(np.array(model.intercept_, copy=True))
         n_iter.append(int(model.n_iter_[0]))

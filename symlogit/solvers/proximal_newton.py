@@ -5,10 +5,19 @@ JMLR 13: 1999-2030; LIBLINEAR's L1 solver).
 Each outer iteration, at θ with g = ∇f(θ) and H = ∇²f(θ) (f's generated gradient and Hessian,
 L2 term included; see Cost below for which passes over X give them):
 
-1. Working set W: the entries that are not penalised, are nonzero, or break the optimality
-   condition at 0 (|g_j| > λ₁). The others stay at 0 this iteration; since g is the full
-   gradient, an entry that becomes a violator joins W at the next iteration, and convergence
-   is tested on every entry (the KKT check over all of θ).
+1. Working set W: the entries that are not penalised or are nonzero, and of those that break
+   the optimality condition at 0 (|g_j| > λ₁) the k with the largest |g_j|, k = max(k₀, 2·the
+   nonzero penalised entries) (k₀ = ``working_set_min``; all of them where it is None, as in
+   newGLMNET). The others stay at 0 this iteration; since g is the full gradient, an entry
+   that is (still) a violator can join W at the next iteration, and convergence is tested on
+   every entry (the KKT check over all of θ). The cap is the working-set growth of Massias,
+   Gramfort and Salmon (2018), "Celer: a fast solver for the Lasso with dual extrapolation",
+   ICML, and of skglm (Bertrand et al. 2022): at θ = 0 on correlated columns most entries
+   violate (l1-dense of tools/bench_peers.py, AR(1) ρ = 0.9: 811 of 1000, against ~20-30
+   nonzero at the optimum), and W's Hessian costs N |W|² (see Cost); capped, the same 5 outer
+   iterations formed Hessians over at most 80 columns instead of two over all 1000 (N = 10^5,
+   one numba thread, medians of 2 processes: 5.50 s -> 0.60 s; README, "Sparse X and L1 against
+   scikit-learn, glum and skglm").
 2. Direction: x minimises the quadratic model
        q(x) = gᵀ(x − θ) + ½ (x − θ)ᵀ H (x − θ) + λ₁ ‖x_P‖₁     over x_W (x_j = θ_j = 0 off W)
    by cyclic coordinate descent (``_coordinate_descent``, numba): coordinate j moves to
@@ -41,8 +50,9 @@ Newton's method with the Newton system solved by coordinate descent.
 
 Cost: the gradient is over all p parameters every iteration (one pass over X, for the working
 set and the KKT check; over the strong set's alone when screened, see Screening); the Hessian is
-the generated kernel's over the columns of X that W touches only (``Objective.on_columns``: N q²
-for q of them, on a copy of those columns) where they are at most half of X's, else f's whole
+the generated kernel's over the columns of X that W touches only (``Objective.hessian_on_columns``:
+N q² for q of them, summed over blocks of rows whose q columns are copied 4 MB at a time, not a
+copy of the columns whole) where they are at most half of X's, else f's whole
 p×p Hessian from the same pass as the gradient. So a wide problem with a sparse solution touches
 few columns in its Hessians; W itself must stay moderate (a dense |W|×|W| matrix, O(|W|²) a
 coordinate-descent sweep). Future work: Hessian-vector products (``objective.hessp``) inside the
@@ -55,10 +65,12 @@ predictors in lasso-type problems", JRSS-B 74: 245-266, section 5 (for the elast
 glmnet applies it, with λ₁ = l1_ratio·λ). Started from θ = β̂(λ_{k−1}), the previous optimum,
 a penalised parameter j with θ_j = 0 is kept only if |∇_j f(θ)| ≥ 2λ₁ − λ₁,prev = λ₁(2 − ρ)
 (at θ_j = 0 the L2 term adds nothing to ∇_j f, so this is the loss's gradient the rule is
-stated for); the unpenalised and nonzero parameters are always kept. The strong set S is the
-columns of X with a kept parameter (for a multinomial, a column is kept with all its K
-parameters). The solve above then runs on ``Objective.on_columns(S)`` (every pass over X reads
-S's columns alone; the Hessians over W's columns as before), the KKT conditions are checked
+stated for); the unpenalised and nonzero parameters are always kept. ∇f(θ) is the last solve's
+(its KKT check's) where the estimator warm-starts on the same data (``start_gradient``): along
+a path the rule costs no pass over X. The strong set S is the columns of X with a kept
+parameter (for a multinomial, a column is kept with all its K parameters). The solve above
+then runs on ``Objective.on_columns(S)`` (every pass over X reads S's columns alone; the
+Hessians over W's columns as before), the KKT conditions are checked
 over every parameter at its solution (one pass over all of X: the min-norm subgradient of F at
 each discarded parameter, |∇_j f| ≤ λ₁ + tol), and where some break them their columns join S
 and the solve goes on from there, until none does: the rule is a heuristic (it assumes the
@@ -75,8 +87,9 @@ columns, grids from λ_max down; two cores shared with other jobs, times rough):
     CSR 2000 x 20000, 0.5%  λ_max to λ_max/10    median 1468, max 2344   2.22e6 -> 1.38e6    10.6 s -> 11.4 s
     the same                λ_max to λ_max/100   median 3704, max 4010   2.27e6 -> 1.61e6    60.5 s -> 55.2 s
 (the same iterations, 78-83, and the same path either way, to 7e-16; no KKT refit was needed on
-these grids.) Each screened fit still makes two passes over all of X (the rule's gradient and
-the KKT check) against about six unscreened, so the rule pays where those passes dominate
+these grids.) Each screened fit made two passes over all of X (the rule's gradient and the KKT
+check; one since the rule reads the previous fit's KKT gradient) against about six unscreened,
+so the rule pays where those passes dominate
 (dense X, a small support). On the sparse problem (10 stored entries a column; 1382 and 1616
 nonzeros at the end) a pass over X is cheap and the time goes to the model over W: Cholesky
 factors of H_SS for the Newton steps on a support of ~1600 and the Hessian over W's columns
@@ -218,8 +231,10 @@ class ProximalNewton:
     where they are at most this fraction of X's columns, default 0.5; 0: always the whole
     Hessian), ``search`` (an ``Armijo``), ``strong_rule`` (ρ ≥ 0: screen by the sequential
     strong rule from the start, the previous optimum of a path, see Screening; None, the
-    default: no screening). After a screened solve, ``screening_`` lists each round's (columns
-    solved over, columns of KKT violators added)."""
+    default: no screening), ``working_set_min`` (k₀ ≥ 1 of step 1: at least this many
+    violators join W, default 20; None: all of them). After a screened solve, ``screening_``
+    lists each round's (columns solved over, columns of KKT violators added); after any solve,
+    ``gradient_`` is ∇f at the θ returned."""
 
     name = "proximal-newton"
     converged_message = "converged: max|min-norm subgradient of the objective| <= tol"
@@ -229,20 +244,37 @@ class ProximalNewton:
     ROUND_SWEEPS = 20
 
     def __init__(self, max_sweeps=1000, inner_fraction=0.1, damping=1e-12, subset_fraction=0.5, search=None,
-                 strong_rule=None):
+                 strong_rule=None, working_set_min=20):
+        self.working_set_min = None if working_set_min is None else check_positive(
+            "working_set_min", working_set_min, integer=True)
         self.subset_fraction = check_positive("subset_fraction", subset_fraction, allow_zero=True)
         self.strong_rule = None if strong_rule is None else check_positive("strong_rule", strong_rule,
                                                                            allow_zero=True)
         #: After a screened solve: one (columns solved over, KKT violators added) pair per round.
         self.screening_ = []
+        #: ∇f at the start θ where the caller knows it (the estimator, from its last solve's
+        #: ``gradient_`` when it warm-starts on the same data): the strong rule's test then
+        #: reads it instead of making a pass over X. None: computed.
+        self.start_gradient = None
+        #: After a solve: ∇f over every parameter at the θ returned.
+        self.gradient_ = None
         self.max_sweeps = check_positive("max_sweeps", max_sweeps, integer=True)
         self.inner_fraction = check_positive("inner_fraction", inner_fraction)
         self.damping = check_positive("damping", damping, allow_zero=True)
         self.search = search if search is not None else Armijo()
 
     def working_set(self, theta, grad, penalty):
-        """The indices of θ the model is solved over (step 1 of the module docstring)."""
-        return np.flatnonzero(~penalty.penalised | (theta != 0) | (np.abs(grad) > penalty.strength))
+        """The indices of θ the model is solved over (step 1 of the module docstring): the
+        unpenalised and nonzero entries, and of the violators (|∇_j f| > λ₁ at θ_j = 0) the
+        max(``working_set_min``, 2·nonzero) with the largest |∇_j f|, or all of them where
+        ``working_set_min`` is None."""
+        kept = ~penalty.penalised | (theta != 0)
+        violators = np.flatnonzero(~kept & (np.abs(grad) > penalty.strength))
+        if self.working_set_min is not None:
+            room = max(self.working_set_min, 2 * int(np.count_nonzero(theta[penalty.penalised])))
+            if violators.size > room:
+                violators = violators[np.argpartition(-np.abs(grad[violators]), room - 1)[:room]]
+        return np.union1d(np.flatnonzero(kept), violators)
 
     def model_minimiser(self, H_W, grad, theta, penalty, work, tol):
         """x: θ with x_W replaced by the minimiser of the model over W (H_W: H's rows and columns
@@ -276,11 +308,12 @@ class ProximalNewton:
         return (*objective.value_grad(theta), None)
 
     def hessian_on(self, objective, theta, work, H, columns, width):
-        """H's rows and columns for W: from the whole Hessian H where it is at hand or W's columns
-        are many, else from the objective over W's columns only (``Objective.on_columns``)."""
+        """H's rows and columns for W: from the whole Hessian H where it is at hand, W's columns
+        are many or all of ``objective``'s (a screened solve's W can span its strong set), else
+        over W's columns only (``Objective.hessian_on_columns``)."""
         used = np.unique(columns[work])
         used = used[used >= 0]
-        if H is None and not self.narrow(used, width):
+        if H is None and (not self.narrow(used, width) or used.size == objective.X.shape[1]):
             H = objective.value_grad_hess(theta)[2]
         if H is not None:
             return H[np.ix_(work, work)]
@@ -311,7 +344,9 @@ class ProximalNewton:
         again from there until none does (see Screening in the module docstring)."""
         penalty = L1Penalty.of(objective)
         columns = objective.parameter_columns()
-        _, grad = objective.value_grad(theta)
+        grad, self.start_gradient = self.start_gradient, None  # (for this solve only)
+        if grad is None or grad.shape != theta.shape:
+            _, grad = objective.value_grad(theta)
         screened = self.strong_set(theta, grad, penalty, columns)
         self.screening_ = []
         if not self.narrow(screened, objective.X.shape[1]):  # little to save: the plain solve
@@ -332,7 +367,7 @@ class ProximalNewton:
             if violators.size == 0 or not later.converged or result.n_iter >= max_iter:
                 break
             screened = np.union1d(screened, violators)
-        result.theta = theta
+        result.theta, self.gradient_ = theta, grad
         result.history[-1] = replace(result.history[-1], grad_max=float(np.max(np.abs(subgradient), initial=0.0)))
         if violators.size and result.converged:
             result.converged, result.message = False, f"max_iter={max_iter} reached"
@@ -348,6 +383,11 @@ class ProximalNewton:
         full = _WithL1(objective, penalty)
         columns = objective.parameter_columns()
         monitor = Monitor(callback, stop)
+
+        def done(theta, g, converged, message):
+            self.gradient_ = g
+            return monitor.result(theta, converged, message)
+
         theta = np.array(theta, dtype=np.float64)
         wide = False  # whether each new point's pass forms the whole Hessian too (W's columns were many)
         f, g, H = self.evaluate(objective, theta, wide)
@@ -357,9 +397,9 @@ class ProximalNewton:
             subgradient = penalty.subgradient(theta, g)
             stationarity = float(np.max(np.abs(subgradient), initial=0.0))
             if monitor.record(it, F, subgradient, step, theta):
-                return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
+                return done(theta, g, False, f"stopped: {monitor.stopped_by}")
             if stationarity <= tol:
-                return monitor.result(theta, True, self.converged_message)
+                return done(theta, g, True, self.converged_message)
             if it == max_iter:
                 break
             work = self.working_set(theta, g, penalty)
@@ -371,7 +411,7 @@ class ProximalNewton:
             d = x - theta
             decrease = penalty.decrease(theta, g, d)
             if not decrease < 0:
-                return monitor.result(theta, False, "no descent direction within rounding")
+                return done(theta, g, False, "no descent direction within rounding")
             full_step_first = step in (0.0, 1.0)
             if full_step_first:
                 f_1, g_1, H_1 = self.evaluate(objective, x, wide)
@@ -382,10 +422,10 @@ class ProximalNewton:
             found = self.search(full, theta, objective.scores(theta), F, decrease, d,
                                 t0=self.search.shrink if full_step_first else 1.0)
             if found is None:
-                return monitor.result(theta, False, "line search failed: no decrease within rounding")
+                return done(theta, g, False, "line search failed: no decrease within rounding")
             step, theta, _, F = found
             if step == 1.0:
                 theta = x  # θ + 1·d can miss x's exact zeros by rounding
             f, g, H = self.evaluate(objective, theta, wide)
             F = f + penalty.value(theta)
-        return monitor.result(theta, False, f"max_iter={max_iter} reached")
+        return done(theta, g, False, f"max_iter={max_iter} reached")
