@@ -102,6 +102,8 @@ def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offse
         if screen and j > 0 and grid[j - 1] > 0 and value > 0:  # λ ∝ 1/C, or ∝ alpha
             ratio = value / grid[j - 1] if classifier else grid[j - 1] / value
             model.set_params(solver_options={**(estimator.solver_options or {}), "strong_rule": float(ratio)})
+        else:  # (no L1 term at alpha = 0: the solver auto picks then takes no strong rule)
+            model.set_params(solver_options=estimator.solver_options)
         # X is checked for non-finite values at the first fit; the later ones, on the same X,
         # skip that pass over it (scikit-learn's assume_finite)
         with config_context(assume_finite=j > 0 or get_config()["assume_finite"]):

@@ -669,6 +669,10 @@ def test_path_equals_cold_fits_with_fewer_iterations():
     yp = rng.poisson(np.exp(0.3 + 0.5 * Xp[:, 0]))
     poisson = regularization_path(GLMRegressor(l1_ratio=1.0, tol=1e-10), Xp, yp, [0.001, 0.1, 0.01])
     assert np.array_equal(poisson.strengths, [0.1, 0.01, 0.001]) and poisson.coefs.shape == (3, 6)
+    # alpha = 0 ends the grid unpenalised: auto's solver there takes no strong rule
+    unpenalised = regularization_path(GLMRegressor(l1_ratio=1.0, tol=1e-10), Xp, yp, [0.1, 0.01, 0.0])
+    np.testing.assert_allclose(unpenalised.coefs[-1], GLMRegressor(alpha=0.0, tol=1e-10).fit(Xp, yp).coef_,
+                               rtol=1e-8)
 
 
 @pytest.mark.parametrize("estimator, strengths, message", [
