@@ -66,6 +66,10 @@ class Objective:
     #: Whether ``hessian_on_columns`` copies the columns whole (sparse X, dask) rather than by
     #: blocks of rows of at most BLOCK_BYTES.
     copies_columns_for_hessian = False
+    #: Whether the Hessian comes from the gradient's own pass over X (the fused dense kernel;
+    #: dask's one pass on the cluster), so that a solver wanting it often takes it with every
+    #: gradient; sparse X forms it in passes of its own (``hessian_on_columns``, blocks of rows).
+    hessian_with_gradient = True
     BLOCK_BYTES = 1 << 22
 
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
@@ -235,11 +239,11 @@ class Objective:
         return loss / self.total_weight + self._penalty_value(theta), grad, self._scaled_hessian(H, self.total_weight)
 
     def _scaled_hessian(self, H, total_weight):
-        """f's Hessian from the kernel's Σ_i w_i ∇²h_i over all of B: the free entries' rows and
-        columns, divided by W, plus the L2 penalty's diagonal."""
+        """f's Hessian from the kernel's Σ_i w_i ∇²h_i over all of B (a new array, scaled in
+        place): the free entries' rows and columns, divided by W, plus the L2 penalty's diagonal."""
         if not self._free.all():
             H = H[np.ix_(self._free, self._free)]
-        H = H / total_weight
+        H /= total_weight
         H.flat[:: H.shape[0] + 1] += self._penalty  # the diagonal (flat: no index arrays per call)
         return H
 
@@ -302,6 +306,7 @@ class SparseObjective(Objective):
         super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset,
                          l1_strength)
         self.kernels = sparse_kernels(family)
+        self.hessian_with_gradient = False
         self._curvature = None  # (X, θ, the kernels' curvature at θ): hessp's cache
 
 
