@@ -421,12 +421,16 @@ def _collect_warnings(caught):
               "fits the grid as one warm-started path; the C of the best mean held-out log-loss is fitted on all "
               "rows, and --report adds the path and the CV curve.")
 @click.option("--alpha", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="L2 strength of a regression family (scikit-learn's PoissonRegressor alpha); classifiers use --C.")
+              help="Penalty strength of a regression family (scikit-learn's PoissonRegressor alpha; with --l1-ratio "
+              "> 0, of the L1 and L2 parts together); 0 is the unpenalised fit, as --penalty none. Classifiers use "
+              "--C.")
 @click.option("--penalty", type=click.Choice(["l2", "none"]), default="l2", show_default=True,
-              help="l2, or none (unpenalised); with --l1-ratio > 0 leave it out (--l1-ratio sets the mix).")
+              help="l2, or none (unpenalised, as --C inf or --alpha 0; another --C or --alpha beside it is refused, "
+              "having nothing to set); with --l1-ratio > 0 leave it out (--l1-ratio sets the mix).")
 @click.option("--l1-ratio", "l1_ratio", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="The L1 share of the penalty (scikit-learn >= 1.8's l1_ratio): 0 is L2, 1 is L1 (exact zeros: "
-              "feature selection), between is the elastic net; needs --solver auto or proximal-newton.")
+              "feature selection), between is the elastic net; needs --solver auto or proximal-newton. With --C inf "
+              "(--alpha 0) the fit is unpenalised whatever --l1-ratio, as in scikit-learn.")
 @click.option("--max-iter", type=click.IntRange(min=1), default=100, show_default=True,
               help="Iterations (epochs for sgd).")
 @click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TOL, show_default=True,
@@ -436,12 +440,12 @@ def _collect_warnings(caught):
 @click.option("--cov-type", "cov_type", type=ListedChoice(".sandwich", "COV_TYPES", case_sensitive=False),
               default="nonrobust",
               show_default=True, help="The coefficient table's covariance: the inverse information, or a robust "
-              "sandwich (HC0-HC3; cluster with --groups). Not with --l1-ratio > 0: a penalised L1/elastic-net fit "
-              "has no standard errors.")
+              "sandwich (HC0-HC3; cluster with --groups). Not with --l1-ratio > 0 (unless --C inf or --alpha 0, "
+              "the unpenalised fit): a penalised L1/elastic-net fit has no standard errors.")
 @click.option("--groups", "group_columns", default=None, metavar="COL[,COL]",
               help="Cluster-robust standard errors over the clusters of this column (two columns: two-way); "
               "implies --cov-type cluster. The columns are not features unless --features names them. Not with "
-              "--l1-ratio > 0.")
+              "--l1-ratio > 0 (unless --C inf or --alpha 0).")
 @click.option("--out", "out", type=click.Path(path_type=str), default=None, help="Write the model here (JSON).")
 @click.option("--report", "report_dir", type=click.Path(path_type=str), default=None,
               help="Write report.md and its plots into this directory (with --Cs: the path of the coefficients "
@@ -498,8 +502,9 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     given = click.get_current_context().get_parameter_source
     for option, name, for_classifiers in (("--alpha", "alpha", False), ("--C", "C", True)):
         if given(name) == click.core.ParameterSource.COMMANDLINE and classifier != for_classifiers:
-            fail(f"{option} does not apply to family {get_family(family).name!r}: its L2 strength is "
-                 f"{'--C' if classifier else '--alpha'}")
+            fail(f"{option} does not apply to family {get_family(family).name!r}: the strength of its penalty (L2, "
+                 f"L1 or their mix by --l1-ratio) is {'--C (its inverse)' if classifier else '--alpha'}")
+    _check_strength_unused(penalty, classifier, C, alpha, given)
 
     if data is not None and dataset is not None:
         fail("give either DATA or --dataset, not both")
@@ -511,7 +516,10 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     if test_size is not None and cv is not None:
         fail("give --test-size or --cv, not both")
     Cs = _check_Cs(Cs, cv, classifier, penalty, given("C") == click.core.ParameterSource.COMMANDLINE)
-    _check_l1_ratio(l1_ratio, penalty, solver, given("penalty") == click.core.ParameterSource.COMMANDLINE)
+    # --alpha 0 or --C inf is the unpenalised fit (whatever --l1-ratio, as in scikit-learn)
+    no_strength = (alpha == 0) if not classifier else (C == float("inf") and Cs is None)
+    _check_l1_ratio(l1_ratio, penalty, solver, given("penalty") == click.core.ParameterSource.COMMANDLINE,
+                    no_strength)
     if out is not None:
         _check_output_file(out, "--out")
     if report_dir is not None:
@@ -523,11 +531,9 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
     if group_columns is not None and not groups:
         fail(f"--groups needs one column name (or two, COL1,COL2, for two-way clustering); got an empty column list "
              f"{group_columns!r}")
-    if (alpha == 0) if not classifier else (C == float("inf") and Cs is None):
-        # --alpha 0 or --C inf is the unpenalised fit (whatever --l1-ratio): shown as for --penalty none
+    if no_strength:  # shown, and its table made, as for --penalty none
         penalty, l1_ratio = "none", 0.0
-    cov_type = _check_cov_type(cov_type, groups, given("cov_type") == click.core.ParameterSource.COMMANDLINE, penalty,
-                               report_dir, l1_ratio)
+    cov_type = _check_cov_type(cov_type, groups, given("cov_type") == click.core.ParameterSource.COMMANDLINE, l1_ratio)
     if engine == "dask":
         if data is None:
             fail("--engine dask needs DATA: a directory or glob of Parquet files")
@@ -557,6 +563,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
         columns = select_columns(frame.columns, source, target, split_names(feature_patterns), drop,
                                  split_names(id_columns), weight_column, offset_column)
         design = _design(frame, source, columns, formula, penalty, l1_ratio)
+        _check_table_shown(cov_type, groups, penalty, report_dir, design)
         cluster_labels = read_groups(frame, source, groups) if groups else None
         table = read_table(frame, source, columns, classes=classifier, design=design)
     except DataError as error:
@@ -582,7 +589,7 @@ def fit(data, dataset, target, family, feature_patterns, drop_patterns, formula,
                                                                                        n_classes is not None)
     summary = _summary(model, source, every.X.shape, table.target, options, seconds, figures, held_out,
                        fitted=len(rows.y))
-    inference, note = _inference(model, penalty, report_dir, cov_type, rows.groups)
+    inference, note = _inference(model, penalty, report_dir, cov_type, rows.groups, design)
     if out is not None:
         _save_model(out, model, table.feature_names, table.target, dict(options, data=source), seconds, figures,
                     held_out, design)
@@ -675,12 +682,12 @@ def _fit_and_evaluate(every, source, options, quiet, stratify):
     return model, seconds, rows, figures, held_out, curves, selection
 
 
-def _check_cov_type(cov_type, groups, given, penalty, report_dir, l1_ratio=0.0):
+def _check_cov_type(cov_type, groups, given, l1_ratio=0.0):
     """The covariance of the coefficient table: "cluster" where --groups names one or two columns;
     a one-line failure for --cov-type or --groups with an L1 term (--l1-ratio > 0: no standard
     errors at all, ``estimator.L1_INFERENCE``), --groups with another --cov-type, cluster without
-    --groups, more than two columns, or a robust covariance where no table is made (an L2-penalised
-    fit without --report)."""
+    --groups, or more than two columns. (A robust covariance where no table is made is refused once
+    the design is known: ``_check_table_shown``.)"""
     if l1_ratio and (given or groups):
         option = "--groups" if groups else "--cov-type"
         fail(f"{option} sets the standard errors of the coefficient table; standard errors of a penalised "
@@ -697,17 +704,37 @@ def _check_cov_type(cov_type, groups, given, penalty, report_dir, l1_ratio=0.0):
         cov_type = "cluster"
     elif cov_type == "cluster":
         fail("--cov-type cluster needs --groups COL (or COL1,COL2 for two-way clustering)")
-    if cov_type != "nonrobust" and penalty != "none" and report_dir is None:
-        fail(f"--{'groups' if groups else 'cov-type'} sets the coefficient table's standard errors, shown for an "
-             "unpenalised fit: add --penalty none (or --alpha 0 for a regression family; or --report DIR for the "
-             "table of an L2-penalised fit)")
     return cov_type
 
 
-def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
+def _every_level(design):
+    """Whether ``design`` one-hot encodes categorical columns with a column for every level (an
+    L2 fit: ``_drop_reference``): the levels of a column then sum to the intercept's column."""
+    from .design import ColumnDesign
+
+    return isinstance(design, ColumnDesign) and bool(design.levels) and not design.drop_reference
+
+
+def _check_table_shown(cov_type, groups, penalty, report_dir, design):
+    """A one-line failure, once the design is known and before the fit, for a robust covariance
+    (--cov-type, --groups) where no table is made: an L2-penalised fit without --report. The hint
+    names --report only where its table would have standard errors: not where every level of a
+    categorical column is encoded (``_every_level``), whose levels and intercept the likelihood
+    does not separate."""
+    if cov_type == "nonrobust" or penalty == "none" or report_dir is not None:
+        return
+    hint = ("), which drops each categorical column's reference level so that every coefficient has a standard "
+            "error" if _every_level(design) else "; or --report DIR for the table of an L2-penalised fit)")
+    fail(f"--{'groups' if groups else 'cov-type'} sets the coefficient table's standard errors, shown for an "
+         f"unpenalised fit: add --penalty none (or --alpha 0 for a regression family{hint}")
+
+
+def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None, design=None):
     """(inference or None, a note for the report): the coefficient table, printed for --penalty
     none, with the ``cov_type`` covariance (clustered on ``groups``: labels (N,) or (N, 2) of
-    the fitted rows); none where the fit found no finite optimum (its warning said so)."""
+    the fitted rows); none where the fit found no finite optimum (its warning said so). Where
+    ``design`` encodes every level of its categorical columns, the note says why their standard
+    errors are NaN (``_levels_note``)."""
     import warnings
 
     if model.separation_ is not None:
@@ -731,7 +758,39 @@ def _inference(model, penalty, report_dir, cov_type="nonrobust", groups=None):
     if penalty == "none":
         _collect_warnings(caught)
         click.echo(inference.summary())
-    return inference, " ".join(str(w.message) for w in caught) or None
+    from .inference import SingularInformationWarning
+
+    notes = [_levels_note(design, inference) if issubclass(w.category, SingularInformationWarning) and
+             _every_level(design) else str(w.message) for w in caught]
+    return inference, " ".join(note for note in notes if note) or None
+
+
+def _levels_note(design, inference):
+    """The report's note where every level of the categorical columns of ``design`` has a
+    coefficient (``_every_level``) and the information is singular: the levels of a column sum to
+    the intercept's column, so the likelihood, whose curvature gives the standard errors, does not
+    identify the intercept and the levels apart; --penalty none drops a reference level of each
+    column. Other terms not identified (collinear features) are named with the generic advice."""
+    import numpy as np
+
+    from .inference import INTERCEPT_NAME
+
+    shape = inference.arrays()[0].shape  # (p,), or (p, K - 1) for softmax; cov is over the transpose's order
+    unidentified = np.isnan(np.diag(inference.cov)).reshape(shape[::-1]).T.reshape(shape[0], -1).any(axis=1)
+    terms = [str(name) for name, nan in zip(inference.names, unidentified) if nan]
+    levels = {name: {f"{name}[{level}]" for level in values} for name, values in design.levels.items()}
+    shared = [term for term in terms if term == INTERCEPT_NAME or any(term in names for names in levels.values())]
+    others = [term for term in terms if term not in shared]
+    columns = [name for name, names in levels.items() if names & set(shared)]
+    text = (f"The standard errors of {', '.join(shared)} are NaN: under the L2 penalty every level of a categorical "
+            f"column ({', '.join(columns)}) has its own coefficient, so the "
+            "levels and the intercept are not separately identified by the likelihood, whose curvature gives the "
+            "standard errors. Fit with --penalty none for a full table: it drops each column's reference (first) "
+            "level.")
+    if others:
+        text += (f" The coefficient(s) of {', '.join(others)} are not identified either (collinear, duplicated or "
+                 "constant features): drop or combine those features.")
+    return text
 
 
 def _sparse(model):
@@ -830,21 +889,35 @@ def _split(rows, test_size, seed, stratify):
         fail(f"--test-size {test_size:g}: {error}")
 
 
-def _check_l1_ratio(l1_ratio, penalty, solver, penalty_given=False):
+def _check_strength_unused(penalty, classifier, C, alpha, given):
+    """A one-line failure for --penalty none with a penalty strength given on the command line that
+    it would ignore (--C other than inf, --alpha other than 0; the estimators warn of the same), as
+    the other options that would do nothing (--Cs, --l1-ratio with --penalty none) are refused."""
+    name, value, none = ("C", C, float("inf")) if classifier else ("alpha", alpha, 0.0)
+    option = f"--{name}"
+    if penalty == "none" and given(name) == click.core.ParameterSource.COMMANDLINE and value != none:
+        fail(f"--penalty none fits without a penalty, so {option} {value:g} would be ignored: drop {option}, or "
+             f"drop --penalty none for a fit penalised with {option} {value:g}")
+
+
+def _check_l1_ratio(l1_ratio, penalty, solver, penalty_given=False, no_strength=False):
     """A one-line failure, before the data are read, for --l1-ratio > 0 with --penalty none, with
     --penalty l2 given on the command line (its default, l2, is the one --l1-ratio mixes), or with
-    a solver that cannot minimise an L1 term. (On the dask engine an L1 fit's Hessian is held on the
-    client: ``distributed.CLIENT_MAX_PARAMS`` parameters at most, checked once X's width is known.)"""
+    a solver that cannot minimise an L1 term, unless the strength says there is no penalty
+    (``no_strength``: --C inf or --alpha 0, the unpenalised fit whatever --l1-ratio, as in
+    scikit-learn). (On the dask engine an L1 fit's Hessian is held on the client:
+    ``distributed.CLIENT_MAX_PARAMS`` parameters at most, checked once X's width is known.)"""
     if not l1_ratio:
         return
     from .solvers import L1_SOLVERS
 
     if penalty == "none":
-        fail(f"--l1-ratio {l1_ratio:g} mixes the penalty: it does not combine with --penalty none")
+        fail(f"--l1-ratio {l1_ratio:g} mixes the penalty: it does not combine with --penalty none (drop --l1-ratio; "
+             "--C inf or --alpha 0 is the unpenalised fit whatever --l1-ratio)")
     if penalty_given:
         fail(f"--penalty {penalty} is the pure L2 penalty; --l1-ratio {l1_ratio:g} asks for "
              f"{'L1' if l1_ratio == 1 else 'the elastic net'}: drop --penalty (--l1-ratio sets the penalty's mix)")
-    if solver not in ("auto", *L1_SOLVERS):
+    if solver not in ("auto", *L1_SOLVERS) and not no_strength:
         fail(f"--l1-ratio {l1_ratio:g} > 0 needs a solver that minimises an L1 term: --solver auto or "
              f"{' or '.join(L1_SOLVERS)}, not {solver}")
 
@@ -1204,6 +1277,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
             labels = read_groups(dask_data.read_columns(data, groups, "groups"), data, groups) if groups else None
             X, y, names, target, weights, design = dask_data.read_parquet_dataset(
                 data, **columns, drop_reference=_drop_reference(options["penalty"], options["l1_ratio"]))
+            _check_table_shown(cov_type, groups, options["penalty"], report_dir, design)
             # N values: every later graph then shares their chunks (no key read two ways)
             y, weights = dask.persist(y, weights)
         except DataError as error:
@@ -1217,7 +1291,7 @@ def _fit_on_dask(data, scheduler, options, report_dir=None, columns=None, cov_ty
         figures, histogram = distributed.figures(model, X, y, weights)
         model.feature_names_in_ = np.asarray(names, dtype=object)  # for the coefficient table
         summary = _summary(model, data, X.shape, target, options, seconds, figures, binned=True)
-        inference, note = _inference(model, options["penalty"], report_dir, cov_type, labels)
+        inference, note = _inference(model, options["penalty"], report_dir, cov_type, labels, design)
         if out is not None:
             _save_model(out, model, names, target, dict(options, data=data, engine="dask"), seconds, figures,
                         design=design)

@@ -218,6 +218,9 @@ class FormulaDesign:
         try:
             parsed = Formula(formula)
         except (FormulaicError, ValueError, SyntaxError) as error:
+            if _has_dot(formula):  # formulaic's message names its internals (the data it needs for '.')
+                raise DataError(f"formula {formula!r}: '.' (every other column) is not supported; name the columns, "
+                                "as 'y ~ x1 + x2 + C(region)'") from None
             raise DataError(f"formula {formula!r} is malformed: {_first_line(error)}") from None
         lhs = getattr(parsed, "lhs", None)
         terms = [str(term) for term in lhs] if lhs is not None else []
@@ -357,6 +360,18 @@ def _json_value(value):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def _has_dot(formula):
+    """Whether ``formula`` uses formulaic's '.' operator (every column not otherwise used), a
+    token of its own (not the dot of 1.5, np.log or a column name), by formulaic's tokenizer."""
+    from formulaic.errors import FormulaicError
+    from formulaic.parser.algos.tokenize import tokenize
+
+    try:
+        return any(token.kind.value == "value" and str(token) == "." for token in tokenize(formula))
+    except FormulaicError:  # a formula the tokenizer refuses (an unclosed quote) is malformed, '.' or not
+        return False
 
 
 def _first_line(error):

@@ -51,6 +51,11 @@ class InferenceWarning(UserWarning):
     """The standard errors are not what they would be for an unpenalised, regular fit."""
 
 
+class SingularInformationWarning(InferenceWarning):
+    """The information matrix is singular: some coefficients are not identified by the likelihood
+    (their standard errors are NaN)."""
+
+
 class TestResult(NamedTuple):
     """A test's statistic, p-value and degrees of freedom (χ²); unpacks as statsmodels'
     ``compare_lr_test`` tuple (lr_stat, p_value, df_diff)."""
@@ -203,7 +208,8 @@ class Inference:
             warnings.warn(f"The {information} information is singular: the coefficient(s) of "
                           f"{', '.join(str(labels[i]) for i in np.flatnonzero(~identified))} are not identified "
                           "(collinear, duplicated or constant features); their standard errors, z, p-values and "
-                          "intervals are NaN. Drop or combine those features.", InferenceWarning, stacklevel=3)
+                          "intervals are NaN. Drop or combine those features.", SingularInformationWarning,
+                          stacklevel=3)
         negative = np.diag(cov) < 0
         if negative.any():
             warnings.warn(f"The {cov_type} covariance has negative variances for "

@@ -29,3 +29,18 @@ def counts_csv(tmp_path):
     path = tmp_path / "counts.csv"
     pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "log_exposure": np.log(exposure), "n": y}).to_csv(path, index=False)
     return path
+
+
+@pytest.fixture
+def mixed_csv(tmp_path):
+    """mixed.csv: numeric x1, x2, text region (4 levels) and color (3 levels), binary y (300 rows)."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
+                          "region": rng.choice(["east", "north", "south", "west"], n),
+                          "color": rng.choice(["blue", "green", "red"], n)})
+    u = 0.5 * frame.x1 - 0.3 * frame.x2 + 0.6 * (frame.region == "south")
+    frame["y"] = (rng.uniform(size=n) < 1 / (1 + np.exp(-u))).astype(int)
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    return path

@@ -278,12 +278,25 @@ def test_a_formula_model_refuses_unseen_levels_unless_asked(formula_data, tmp_pa
     (("--formula", "w ~ x"), ("no target column 'w'", "columns are region, x, z, y")),
     (("--formula", "y ~ x", "--target", "y"), ("does not combine with --target",)),
     (("--formula", "y ~ x", "--drop", "z"), ("does not combine with --drop",)),
+    # formulaic's own message for '.' names its internals (__formulaic_variables_available__)
+    (("--formula", "y ~ ."), ("--formula 'y ~ .': '.' (every other column) is not supported", "name the columns")),
+    (("--formula", "y ~ x + . - z"), ("--formula 'y ~ x + . - z': '.' (every other column) is not supported",)),
 ])
 def test_bad_formulas_are_one_line_exit_2_and_write_nothing(formula_data, tmp_path, args, needles):
     path, _ = formula_data
     out = tmp_path / "m.json"
-    assert_one_line_error(invoke("fit", path, *args, "--out", out), *needles)
+    result = invoke("fit", path, *args, "--out", out)
+    assert_one_line_error(result, *needles)
+    assert "formulaic" not in result.output and "LayeredMapping" not in result.output
     assert not out.exists()
+
+
+def test_only_formulaics_dot_operator_is_taken_for_every_other_column():
+    """The dot of a number, a function or a column name is not the '.' operator."""
+    from symlogit.design import _has_dot
+
+    assert _has_dot("y ~ .") and _has_dot("y~x+.-z")
+    assert not any(_has_dot(f) for f in ("y ~ 1.5 * x", "y ~ np.log(x)", "y ~ `x.1` + x.2", "y ~ x +"))
 
 
 def test_formula_design_round_trips_through_its_dict(formula_data):
@@ -369,3 +382,80 @@ def test_both_engines_decide_the_reference_level_by_one_rule():
     from symlogit.cli import _drop_reference
     assert [_drop_reference(p, r) for p, r in [("none", 0.0), ("l2", 1.0), ("l2", 0.5), ("l2", 0.0)]] == [
         True, True, False, False]
+
+
+def _report_table(report):
+    """({term: std err} of a report.md's coefficient table, the note above it or None)."""
+    text = report.read_text()
+    section = text.split("## Coefficients")[1].split("## Derivation")[0]
+    note = next((line for line in section.splitlines() if line.startswith("> ")), None)
+    rows = [line.split("|")[1:4] for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    return {term.strip(): float(se) for term, _, se in rows[1:]}, note
+
+
+def test_an_l2_report_says_why_every_level_and_the_intercept_have_no_standard_error(mixed_csv, tmp_path):
+    """Under L2 every level has a column, so a column's levels sum to the intercept's column and the
+    likelihood's curvature (the standard errors) is singular there: the note says so and points to
+    --penalty none, not the generic 'drop or combine'."""
+    report = tmp_path / "report"
+    result = invoke("fit", mixed_csv, "--target", "y", "--report", report, "-q")
+    assert result.exit_code == 0, result.output
+    bse, note = _report_table(report / "report.md")
+    levels = ["const", "region[east]", "region[north]", "region[south]", "region[west]", "color[blue]",
+              "color[green]", "color[red]"]
+    assert all(np.isnan(bse[term]) for term in levels) and np.isfinite([bse["x1"], bse["x2"]]).all()
+    assert f"The standard errors of {', '.join(levels)} are NaN" in note
+    assert "every level of a categorical column (region, color) has its own coefficient" in note
+    assert "not separately identified by the likelihood" in note and "--penalty none" in note
+    assert "drop or combine" not in note.lower()
+    # --penalty none: a reference level dropped, every standard error finite
+    full = tmp_path / "full"
+    assert invoke("fit", mixed_csv, "--target", "y", "--penalty", "none", "--report", full, "-q").exit_code == 0
+    bse, _ = _report_table(full / "report.md")
+    assert "region[east]" not in bse and np.isfinite(list(bse.values())).all()
+
+
+def test_a_collinear_numeric_feature_beside_the_levels_keeps_the_generic_advice(mixed_csv, tmp_path):
+    frame = pd.read_csv(mixed_csv)
+    frame["x1_twice"] = 2 * frame.x1
+    path = tmp_path / "collinear.csv"
+    frame.to_csv(path, index=False)
+    result = invoke("fit", path, "--target", "y", "--report", tmp_path / "report", "-q")
+    assert result.exit_code == 0, result.output
+    _, note = _report_table(tmp_path / "report" / "report.md")
+    assert "(region, color) has its own coefficient" in note
+    assert "The coefficient(s) of x1, x1_twice are not identified either" in note and "drop or combine" in note
+
+
+def test_a_robust_table_of_categorical_data_is_sent_to_penalty_none_not_to_the_report(mixed_csv, tmp_path):
+    """The hint for --cov-type/--groups without --penalty none names --report only where the report's
+    table would have standard errors (numeric features only)."""
+    out = tmp_path / "m.json"
+    for args in (["--cov-type", "HC0"], ["--groups", "color", "--features", "x1,x2,region"]):
+        result = invoke("fit", mixed_csv, "--target", "y", *args, "--out", out, "-q")
+        assert_one_line_error(result, "add --penalty none", "drops each categorical column's reference level")
+        assert "--report" not in result.output and not out.exists()
+    numeric = invoke("fit", mixed_csv, "--target", "y", "--features", "x1,x2", "--cov-type", "HC0", "-q")
+    assert_one_line_error(numeric, "--report DIR for the table of an L2-penalised fit")
+    full = invoke("fit", mixed_csv, "--target", "y", "--penalty", "none", "--cov-type", "HC0", "-q")
+    assert full.exit_code == 0 and "Covariance type:                 HC0" in full.output, full.output
+    assert "region[north]" in full.output and " nan " not in full.output
+
+
+def test_the_readmes_formulaic_recipe_keeps_the_term_names():
+    """The README's Python block with formulaic, run as written: the summary names the terms as
+    formulaic does (Intercept, C(region)[T.north], x), not x1..x5."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = next(code for code in re.findall(r"```python\n(.*?)```", readme, re.S) if "model_matrix(" in code)
+    frame = _frame(n=400, seed=5)
+    scope = {"pd": pd, "frame": frame, "new": frame.iloc[:10].drop(columns="y")}
+    exec(compile(block, "README.md", "exec"), scope)
+    summary = scope["model"].inference().summary()
+    for term in ("Intercept", "C(region)[T.north]", "C(region)[T.west]", "x "):
+        assert term in summary, summary
+    assert "x1 " not in summary and scope["p"].shape == (10, 2)
+    reference = smf.logit("y ~ C(region) + x", frame).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(scope["model"].coef_.ravel(), reference.params.to_numpy(), rtol=1e-5)

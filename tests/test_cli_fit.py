@@ -316,3 +316,51 @@ def test_C_inf_is_the_unpenalised_fit_and_says_so(extra):
     plain = invoke("fit", "--dataset", "iris", "--penalty", "none")
     training = [line for line in result.output.splitlines() if line.startswith("training")]
     assert training and training == [line for line in plain.output.splitlines() if line.startswith("training")]
+
+
+@pytest.mark.parametrize("args, option", [(["--C", "0.01"], "--C 0.01"), (["--C", "1"], "--C 1"),
+                                          (["--family", "poisson", "--alpha", "0.5"], "--alpha 0.5")],
+                         ids=["C", "C-default-value", "alpha"])
+def test_penalty_none_refuses_a_strength_it_would_ignore(mixed_csv, tmp_path, args, option):
+    """--penalty none with --C (or --alpha) given: one line, exit 2, nothing written, as the other
+    options that would do nothing; --C inf and --alpha 0 say the same as --penalty none."""
+    out = tmp_path / "m.json"
+    result = invoke("fit", mixed_csv, "--target", "y", "--penalty", "none", *args, "--out", out, "-q")
+    assert_one_line_error(result, f"--penalty none fits without a penalty, so {option} would be ignored",
+                          f"drop {option.split()[0]}")
+    assert not out.exists()
+    same = ["--C", "inf"] if "--C" in args else ["--family", "poisson", "--alpha", "0"]
+    agreed = invoke("fit", mixed_csv, "--target", "y", "--penalty", "none", *same, "-q")
+    assert agreed.exit_code == 0 and "penalty: none" in agreed.output, agreed.output
+
+
+def test_C_inf_with_an_l1_ratio_is_unpenalised_with_its_table_and_any_solver(mixed_csv):
+    """--C inf is the unpenalised fit whatever --l1-ratio (scikit-learn's C=np.inf): --cov-type is
+    accepted and the table is --penalty none's; no L1 solver is needed; --help says so."""
+    plain = invoke("fit", mixed_csv, "--target", "y", "--penalty", "none", "--cov-type", "HC0", "-q")
+    assert plain.exit_code == 0, plain.output
+    table = plain.output[plain.output.index("Logit results"):]
+    for ratio in ("1", "0.5"):
+        result = invoke("fit", mixed_csv, "--target", "y", "--l1-ratio", ratio, "--C", "inf", "--cov-type", "HC0",
+                        "-q")
+        assert result.exit_code == 0, result.output
+        assert result.output[result.output.index("Logit results"):] == table
+    lbfgs = invoke("fit", mixed_csv, "--target", "y", "--l1-ratio", "1", "--C", "inf", "--solver", "lbfgs", "-q")
+    assert lbfgs.exit_code == 0 and "penalty: none (C=inf)" in lbfgs.output, lbfgs.output
+    assert_one_line_error(invoke("fit", mixed_csv, "--target", "y", "--l1-ratio", "1", "--solver", "lbfgs", "-q"),
+                          "needs a solver that minimises an L1 term")
+    assert_one_line_error(invoke("fit", mixed_csv, "--target", "y", "--l1-ratio", "1", "--penalty", "none"),
+                          "does not combine with --penalty none", "--C inf or --alpha 0 is the unpenalised fit")
+    text = " ".join(invoke("fit", "--help").output.split())
+    assert "Not with --l1-ratio > 0 (unless --C inf or --alpha 0, the unpenalised fit)" in text
+    assert "With --C inf (--alpha 0) the fit is unpenalised whatever --l1-ratio" in text
+
+
+def test_a_strength_for_the_other_kind_of_family_names_the_whole_penalty(mixed_csv):
+    """With an L1 term --C is the strength of the whole penalty, not only of its L2 part."""
+    for args, right in ((["--l1-ratio", "1", "--alpha", "0.5"], "is --C"),
+                        (["--family", "poisson", "--l1-ratio", "1", "--C", "0.5"], "is --alpha")):
+        result = invoke("fit", mixed_csv, "--target", "y", *args, "-q")
+        assert_one_line_error(result, "does not apply to family",
+                              f"the strength of its penalty (L2, L1 or their mix by --l1-ratio) {right}")
+        assert "L2 strength" not in result.output

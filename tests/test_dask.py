@@ -465,6 +465,18 @@ def test_cli_dask_fits_categorical_parquet_as_in_memory(client, tmp_path, penalt
                                pd.read_csv(io.StringIO(expected.output)).to_numpy(), rtol=1e-9)
 
 
+def test_cli_dask_robust_table_of_categorical_parquet_is_sent_to_penalty_none(client, tmp_path):
+    """As in memory: with every level encoded (L2) the hint for --cov-type names --penalty none, not
+    --report (whose table has no standard errors for the levels); refused before the fit."""
+    parts = _categorical_parts(tmp_path / "parts")
+    out = tmp_path / "m.json"
+    for engine in (["--engine", "dask", "--scheduler", client.scheduler.address], []):
+        result = _invoke("fit", parts, *engine, "--cov-type", "HC0", "--out", out, "-q")
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert "add --penalty none" in result.output and "--report" not in result.output
+        assert not out.exists()
+
+
 def test_cli_dask_categorical_column_with_an_empty_cell_is_one_line(client, tmp_path):
     import pandas as pd
 
