@@ -526,10 +526,10 @@ def test_auto_on_sparse_picks_newton_only_for_a_small_hessian():
     assert newton_affordable(1000, 50, params_per_row=5.0)
 
 
-def test_auto_on_sparse_picks_tron_for_skewed_columns_and_enough_rows():
+def test_auto_on_sparse_picks_newton_cg_for_skewed_columns_and_enough_rows():
     # (N, p, q, spread) cells of tools/bench_auto.py --sparse; the rule in symlogit.solvers
-    assert choose_solver(200_000, 1698, params_per_row=18.0, column_spread=7.8) == "tron"  # one-hot, Zipf levels
-    assert choose_solver(20_000, 5001, params_per_row=104.0, column_spread=3.1) == "tron"  # text, N = 4 p ≥ 3 p
+    assert choose_solver(200_000, 1698, params_per_row=18.0, column_spread=7.8) == "newton-cg"  # one-hot, Zipf
+    assert choose_solver(20_000, 5001, params_per_row=104.0, column_spread=3.1) == "newton-cg"  # text, N ≥ 3 p
     assert choose_solver(20_000, 20_001, params_per_row=53.0, column_spread=7.7) == "lbfgs"  # wide text: N < 3 p
     assert choose_solver(100_000, 1001, params_per_row=31.0, column_spread=0.02) == "lbfgs"  # uniform columns
     assert choose_solver(100_000, 211, params_per_row=16.0, column_spread=2.9) == "lbfgs"  # p < 500
@@ -558,10 +558,10 @@ def test_column_spread_is_the_coefficient_of_variation_of_column_counts():
     assert LogisticRegression().fit(equal, np.arange(20) % 2)._loss_objective()[0].column_spread() == 0.0
 
 
-def test_auto_runs_tron_on_skewed_sparse_columns_and_reaches_the_optimum():
+def test_auto_runs_newton_cg_on_skewed_sparse_columns_and_reaches_the_optimum():
     X, y = _skewed_onehot(4000, (5, 20, 60, 150, 400))  # p = 636, N ≥ 3 p, spread ≈ 5
     auto = LogisticRegression(tol=1e-8).fit(X, y)
-    reference = LogisticRegression(solver="newton-cg", tol=1e-10).fit(X, y)
-    assert auto.solver_ == "tron" and auto.converged_
+    reference = LogisticRegression(solver="tron", tol=1e-10).fit(X, y)
+    assert auto.solver_ == "newton-cg" and auto.converged_
     assert np.max(np.abs(auto.coef_ - reference.coef_)) < 1e-5
-    assert LogisticRegression().fit(X[:1000], y[:1000]).solver_ == "lbfgs"  # N < 3 p: not tron
+    assert LogisticRegression().fit(X[:1000], y[:1000]).solver_ == "lbfgs"  # N < 3 p: not newton-cg

@@ -66,29 +66,27 @@ NEWTON_MAX_HESSIAN_WORK = 2e11  # m p² multiply-adds, several seconds an iterat
 SPARSE_NEWTON_SMALL_HESSIAN = 5e6
 SPARSE_NEWTON_MAX_PARAMS = 2000
 
-# TRON on sparse X (issue 17, item 3; ``tools/bench_auto.py --sparse``, 2026-11-29, binary logit,
-# C = 1, medians of 5 (3 at tol 1e-10) on two shared cores under a load of 5-6, so ±30% between
-# runs). Where Newton is not cheap, the cells split by the spread of X's column counts (the
+# Newton-type solvers from the start on sparse X (issue 17, item 3; ``tools/bench_auto.py
+# --sparse``). Where Newton is not cheap, the cells split by the spread of X's column counts (the
 # coefficient of variation of the stored entries per column, ``SparseObjective.column_spread``):
-# uniform columns (tall random X, spread ≤ 0.02) never stall L-BFGS, which was fastest or within
-# noise (N = 10^5, d = 1000, 30 a row: lbfgs 0.64 s, tron 1.56 s; d = 3000: auto 1.35 s, tron
-# 2.11 s). Skewed columns (one-hot with Zipf levels, text with a Zipf vocabulary: spread 2.9 to
-# 22) make L-BFGS stop above tol (badly conditioned rare columns), and auto's lbfgs + newton-cg
-# then cost 1.3-4x a Newton-type method from the start when N ≥ 4p: one-hot N = 2x10^5, p = 1698
-# tron 1.44 / 4.56 / 2.44 s against auto's 6.14 / 6.03 / 5.19 s (three runs); N = 10^5, p = 17614
-# tron 4.32 / 6.29 s, auto 6.11 / 6.64 s; text N = 2x10^4, d = 5000, 100 a row tron 4.13 / 4.82 s,
-# auto 5.68 / 6.29 s; one-hot p = 1011 tron 0.90 s, auto 1.28 s. Below ~500 parameters it did not
-# pay (one-hot p = 211: tron 0.58 s, auto's lbfgs 0.37 s), nor on wide X, d ≥ N/2, where L-BFGS
-# converged at tol 1e-8 and was fastest (text N = 5x10^4, d = 10^5: lbfgs 5.98 s, tron 11.70 s;
-# N = d = 2x10^4: lbfgs 1.04 s, tron 1.84 s); the threshold N ≥ 3p lies between those cells and
-# the text cell of N = 4p. newton-cg
-# from the start measured the same as tron within noise (median ratio tron / newton-cg 1.05 over
-# these cells); tron is taken for its trust region (no line search, LIBLINEAR's solver for this
-# problem). So: tron where p ≥ SPARSE_TRON_MIN_PARAMS, N ≥ SPARSE_TRON_ROWS_PER_PARAM p and the
-# spread is ≥ SPARSE_TRON_MIN_SPREAD; measured on binary fits only.
-SPARSE_TRON_MIN_PARAMS = 500
-SPARSE_TRON_ROWS_PER_PARAM = 3
-SPARSE_TRON_MIN_SPREAD = 1.0
+# uniform columns (tall random X, spread ≤ 0.02) never stall L-BFGS, which is fastest. Skewed
+# columns (one-hot with Zipf levels, text with a Zipf vocabulary: spread 2.9 to 22) made L-BFGS
+# stop above tol, and auto's lbfgs + newton-cg then cost 1.3-4x a Newton-type method from the
+# start when N ≥ 3p (first measured 2026-11-29 under load, TRON against newton-cg within noise,
+# TRON taken). Remeasured 2026-11-30 (binary logit, C = 1, default tol, medians of 3, quiet VM)
+# after the sparse whitening took out the columns' mean and Hessian-vector products kept the
+# curvature at a point: on one-hot X L-BFGS still stalls (N = 2x10^5, p = 1698: lbfgs 0.670 s
+# stalled, tron 0.396 s, newton-cg 0.246 s; N = 10^5, p = 17614: 0.594 s stalled, 0.493 s,
+# 0.399 s), newton-cg now ahead of tron (fewer products: one-hot N = 10^6, p = 17538, 88 against
+# 134, 3.5 s against 5.3 s), while on text L-BFGS converges and is fastest (N = 2x10^4, d = 5000:
+# lbfgs 0.066 s, tron 0.103 s, newton-cg 0.118 s; d = 10^5, N = 5x10^4: 0.230, 0.311, 0.237 s)
+# and below ~500 parameters (one-hot p = 211: lbfgs 0.056 s, newton-cg 0.074 s). So: newton-cg
+# where p ≥ SPARSE_CG_MIN_PARAMS, N ≥ SPARSE_CG_ROWS_PER_PARAM p and the spread is ≥
+# SPARSE_CG_MIN_SPREAD; measured on binary fits only. (Text with N ≥ 3p is the cell this rule
+# gets wrong, 1.8x lbfgs there: the spread does not tell Zipf vocabularies from Zipf levels.)
+SPARSE_CG_MIN_PARAMS = 500
+SPARSE_CG_ROWS_PER_PARAM = 3
+SPARSE_CG_MIN_SPREAD = 1.0
 
 
 def _hessian_rows(n_samples, n_params):
@@ -111,9 +109,9 @@ def newton_affordable(n_samples, n_params, params_per_row=None):
     return n_params <= NEWTON_MAX_PARAMS and rows * n_params ** 2 <= NEWTON_MAX_HESSIAN_WORK
 
 
-def _sparse_tron(n_samples, n_params, column_spread):
-    return (column_spread is not None and column_spread >= SPARSE_TRON_MIN_SPREAD and n_params >= SPARSE_TRON_MIN_PARAMS
-            and n_samples >= SPARSE_TRON_ROWS_PER_PARAM * n_params)
+def _sparse_newton_cg(n_samples, n_params, column_spread):
+    return (column_spread is not None and column_spread >= SPARSE_CG_MIN_SPREAD and n_params >= SPARSE_CG_MIN_PARAMS
+            and n_samples >= SPARSE_CG_ROWS_PER_PARAM * n_params)
 
 
 def choose_solver(n_samples, n_params, params_per_row=None, column_spread=None):
@@ -126,13 +124,13 @@ def choose_solver(n_samples, n_params, params_per_row=None, column_spread=None):
     Sparse X (params_per_row = q, the parameters a row's scores touch on average; column_spread,
     the coefficient of variation of X's stored entries per column; see above): newton when p ≤
     NEWTON_ALWAYS_PARAMS, or when m q² + p³/3 ≤ SPARSE_NEWTON_SMALL_HESSIAN and p ≤
-    SPARSE_NEWTON_MAX_PARAMS; else tron when p ≥ SPARSE_TRON_MIN_PARAMS, N ≥
-    SPARSE_TRON_ROWS_PER_PARAM p and column_spread ≥ SPARSE_TRON_MIN_SPREAD (skewed columns, where
+    SPARSE_NEWTON_MAX_PARAMS; else newton-cg when p ≥ SPARSE_CG_MIN_PARAMS, N ≥
+    SPARSE_CG_ROWS_PER_PARAM p and column_spread ≥ SPARSE_CG_MIN_SPREAD (skewed columns, where
     L-BFGS stalls); lbfgs otherwise."""
     if params_per_row is not None:
         if _sparse_newton_cheap(n_samples, n_params, params_per_row):
             return "newton"
-        return "tron" if _sparse_tron(n_samples, n_params, column_spread) else "lbfgs"
+        return "newton-cg" if _sparse_newton_cg(n_samples, n_params, column_spread) else "lbfgs"
     if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
     rows = _hessian_rows(n_samples, n_params)
