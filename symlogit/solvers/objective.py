@@ -63,8 +63,8 @@ class Objective:
 
     #: Whether X's rows can be sampled here (``rows_of_X``; sampled curvature): not for dask.
     rows_in_memory = True
-    #: Whether ``hessian_on_columns`` copies the columns whole (sparse X, dask) rather than by
-    #: blocks of rows of at most BLOCK_BYTES.
+    #: Whether ``hessian_on_columns`` copies the columns whole (dask) rather than by blocks of
+    #: rows of at most BLOCK_BYTES.
     copies_columns_for_hessian = False
     #: Whether the Hessian comes from the gradient's own pass over X (the fused dense kernel;
     #: dask's one pass on the cluster), so that a solver wanting it often takes it with every
@@ -238,13 +238,16 @@ class Objective:
         grad = self.free_part(G) / self.total_weight + self._penalty * theta
         return loss / self.total_weight + self._penalty_value(theta), grad, self._scaled_hessian(H, self.total_weight)
 
-    def _scaled_hessian(self, H, total_weight):
+    def _scaled_hessian(self, H, total_weight, free=None, penalty=None):
         """f's Hessian from the kernel's Σ_i w_i ∇²h_i over all of B (a new array, scaled in
-        place): the free entries' rows and columns, divided by W, plus the L2 penalty's diagonal."""
-        if not self._free.all():
-            H = H[np.ix_(self._free, self._free)]
+        place): the free entries' rows and columns, divided by W, plus the L2 penalty's diagonal.
+        ``free``, ``penalty``: for a Hessian over some of B's rows, their entries' (default: this
+        objective's ``_free`` and ``_penalty``)."""
+        free = self._free if free is None else free
+        if not free.all():
+            H = H[np.ix_(free, free)]
         H /= total_weight
-        H.flat[:: H.shape[0] + 1] += self._penalty  # the diagonal (flat: no index arrays per call)
+        H.flat[:: H.shape[0] + 1] += self._penalty if penalty is None else penalty  # (flat: no index arrays)
         return H
 
     def hessp(self, theta, v):
@@ -301,14 +304,14 @@ class SparseObjective(Objective):
     Hessian-vector products through ``sparse_kernels``; row samples (sampled curvature) stay
     sparse."""
 
+    hessian_with_gradient = False
+
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
                  offset=None, l1_strength=0.0):
         super().__init__(X, targets, weights, family, fit_intercept, l2_strength, n_classes, pin_reference, offset,
                          l1_strength)
         self.kernels = sparse_kernels(family)
-        self.hessian_with_gradient = False
         self._curvature = None  # (X, θ, the kernels' curvature at θ): hessp's cache
-
 
     def params_per_row(self):
         """q = (nnz/N + 1) K: the parameters one row's scores touch on average (no 1 without an
@@ -342,15 +345,10 @@ class SparseObjective(Objective):
     def hessian_on_columns(self, theta, columns):
         """As ``Objective.hessian_on_columns``, added up over blocks of X's rows with the given
         columns taken from each block (``sparse.csr_row_views``): no copy of X's columns."""
-        keep = self.on_columns_entries(columns)
         H = self.kernels.hessian_from_curvature(self.X, self._curvature_at(theta), self.fit_intercept, columns)
         rows = np.concatenate([[0], np.asarray(columns) + 1]) if self.fit_intercept else np.asarray(columns)
         free = self._free.reshape(self.coef_shape, order="F")[rows].ravel(order="F")
-        if not free.all():
-            H = H[np.ix_(free, free)]
-        H /= self.total_weight
-        H.flat[:: H.shape[0] + 1] += self._penalty[keep]
-        return H
+        return self._scaled_hessian(H, self.total_weight, free, self._penalty[self.on_columns_entries(columns)])
 
     def rows_of_X(self, rows):
         """The given rows of X, CSR."""
