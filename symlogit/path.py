@@ -74,7 +74,9 @@ def regularization_path(estimator, X, y, strengths=30, sample_weight=None, offse
     of consecutive penalties, see ``solvers.proximal_newton``), the KKT conditions over every
     feature checked after each fit: the same optima, with passes over the strong set's columns
     of X only. each: called as ``each(j, model)`` after the j-th fit (j in the order fitted),
-    e.g. to score the fit on held-out rows (``symlogit.cv``). Returns a ``Path``."""
+    e.g. to score the fit on held-out rows (``symlogit.cv``). Returns a ``Path``: its
+    ``strengths`` are the grid in the order fitted (C ascending, alpha descending), which need
+    not be the order given; ``coefs[j]`` is the fit at ``strengths[j]``."""
     if not isinstance(strong_rules, (bool, np.bool_)):
         raise ValueError(f"strong_rules must be True or False, got {strong_rules!r}")
     classifier = is_classifier(estimator)
