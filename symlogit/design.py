@@ -366,8 +366,11 @@ def _has_dot(formula):
     """Whether ``formula`` uses formulaic's '.' operator (every column not otherwise used), a
     token of its own (not the dot of 1.5, np.log or a column name), by formulaic's tokenizer."""
     from formulaic.errors import FormulaicError
-    from formulaic.parser.algos.tokenize import tokenize
 
+    try:  # (a module of formulaic's parser, not its public API: where it moves, no '.' is recognised)
+        from formulaic.parser.algos.tokenize import tokenize
+    except ImportError:
+        return False
     try:
         return any(token.kind.value == "value" and str(token) == "." for token in tokenize(formula))
     except FormulaicError:  # a formula the tokenizer refuses (an unclosed quote) is malformed, '.' or not
