@@ -90,7 +90,7 @@ def check_training_folds(family, y, folds, sample_weight=None, advice="shuffle t
     with the same message but no fold named; ``advice`` says what to do. Where every row has
     none, the whole data's message, unchanged. family: a scalar regression family; y (N,) its
     checked targets; folds: (train, test) index pairs; sample_weight (N,) or None."""
-    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    weights = check_sample_weight(sample_weight, len(y))
     family.null_scores(y, weights)  # the whole data: its own message
     for f, (train, _) in enumerate(folds):
         try:
