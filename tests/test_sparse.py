@@ -397,6 +397,51 @@ def test_a_wide_fit_needs_less_memory_than_a_copy_of_X(solver):
     assert peak < 0.5 * storage, (peak, storage)
 
 
+@pytest.mark.parametrize("solver", ["tron", "newton-cg"])
+def test_a_tall_sparse_newton_type_fit_holds_under_five_row_vectors(solver):
+    """Issue 17's memory target on tall X (N = 10^5 rows, p = 2000: an (N,) float64 vector is 50
+    p-vectors): a Newton-type fit holds y, the weights, the curvature at θ and one product X v,
+    besides labels of one byte each, and no more (before: int64 labels and np.unique's inverse,
+    the curvature held beside the next point's scores, H v's product copied; 6.6 vectors)."""
+    rng = np.random.default_rng(1)
+    n, d, per_row = 100_000, 2000, 5
+    X = as_csr(sp.csr_matrix((rng.random(n * per_row), (np.repeat(np.arange(n), per_row),
+                                                         rng.integers(0, d, n * per_row))), shape=(n, d)))
+    y = (X @ rng.normal(size=d) + rng.normal(size=n) > 0).astype(int)
+    LogisticRegression(solver=solver).fit(X[:50], y[:50])  # kernels loaded before tracing
+    tracemalloc.start()
+    try:
+        model = LogisticRegression(solver=solver).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert model.converged_
+    assert peak < 5 * 8 * n, peak / (8 * n)
+
+
+def test_labels_are_coded_in_the_smallest_unsigned_type():
+    from symlogit.targets import encode_targets
+
+    rng = np.random.default_rng(2)
+    for k in (2, 5, 40):  # (40: by searchsorted, beyond CODED_BY_COMPARISON)
+        y = rng.choice([f"c{j:02d}" for j in range(k)], size=500)
+        targets = encode_targets(y)
+        assert targets.labels.dtype == np.uint8
+        np.testing.assert_array_equal(targets.labels, np.unique(y, return_inverse=True)[1])
+    y = rng.integers(0, 300, size=3000) * 2 - 7
+    assert encode_targets(y).labels.dtype == np.uint16
+    np.testing.assert_array_equal(encode_targets(y).labels, np.unique(y, return_inverse=True)[1])
+
+
+def test_stored_nan_is_found_across_blocks():
+    from symlogit.sparse import _first_not_finite
+
+    values = np.arange(20.0)
+    assert _first_not_finite(values, block=4) is None
+    values[[13, 17]] = [np.inf, np.nan]
+    assert _first_not_finite(values, block=4) == 13
+
+
 # ---- separation and inference ----------------------------------------------------------------
 
 @pytest.mark.parametrize("family", FAMILIES)

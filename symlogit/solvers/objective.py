@@ -337,10 +337,21 @@ class SparseObjective(Objective):
             self._curvature = cached = (self.X, np.array(theta), curvature)
         return cached[2]
 
+    def value_grad(self, theta):
+        """As ``Objective.value_grad``; the curvature kept from another θ is let go first, so that
+        its (N,) or (N, K) array and this pass's scores are never held together (a solver moving
+        to θ asks for f and ∇f there first; TRON's rejected step costs one pass to make it again)."""
+        if self._curvature is not None and not np.array_equal(self._curvature[1], theta):
+            self._curvature = None
+        return super().value_grad(theta)
+
     def hessp(self, theta, v):
         """H v from the curvature at θ: two passes over X a product instead of three."""
-        Hv = self.kernels.hessp_with(self.X, self._curvature_at(theta), self.coef(v), self.fit_intercept)
-        return self.free_part(Hv) / self.total_weight + self._penalty * v
+        V = v.reshape(self.coef_shape, order="F") if self.n_params == self._free.shape[0] else self.coef(v)
+        Hv = self.free_part(self.kernels.hessp_with(self.X, self._curvature_at(theta), V, self.fit_intercept))
+        Hv /= self.total_weight  # (in place: free_part's array is a copy)
+        Hv += self._penalty * v
+        return Hv
 
     def hessian_on_columns(self, theta, columns):
         """As ``Objective.hessian_on_columns``, added up over blocks of X's rows with the given

@@ -60,7 +60,8 @@ def steihaug_cg(hessp, g, radius, precondition, forcing=0.1, max_cg=200):
         rz = rz_next
         sp = beta * (sp + alpha * pp)
         pp = rz + beta * beta * pp
-        p = z + beta * p
+        p *= beta
+        p += z
     return s, r, np.sqrt(max(ss, 0.0))
 
 
