@@ -236,16 +236,13 @@ class FormulaDesign:
         (an unknown column, an empty cell: formulaic's na_action="raise") or a state that
         cannot be stored."""
         from formulaic import model_matrix
-        from formulaic.errors import FormulaicError
 
         target, rhs = cls.parse(formula)
         if target not in frame.columns:
             raise DataError(f"{source}: the formula's target column {target!r} is not in the data; columns are "
                             f"{', '.join(map(str, frame.columns))}")
-        try:
-            matrix = model_matrix(rhs, frame, output="sparse", na_action="raise")
-        except (FormulaicError, ValueError, TypeError, NameError) as error:
-            raise DataError(f"{source}: formula {formula!r}: {_first_line(error)}") from None
+        matrix, X, _ = _evaluated(lambda na_action: model_matrix(rhs, frame, output="sparse", na_action=na_action),
+                                  source, formula)
         spec = matrix.model_spec
         for factor, (kind, _) in spec.encoder_state.items():  # C(column) declares a category; a bare column
             if kind.value == "categorical" and factor in frame.columns:  # of text may be numbers written as text
@@ -261,27 +258,25 @@ class FormulaDesign:
         design = cls(formula, target, "Intercept" in spec.column_names, encoder, transform)
         rows = frame.iloc[:1000]
         again = design.transform(rows, source)
-        head = _without_intercept(matrix[: len(rows)], spec.column_names)[0]
+        head = X[: len(rows)]
         if again.shape != head.shape or abs(again - head).max() > 0:
             raise DataError(f"formula {formula!r}: formulaic's state for it does not rebuild the same columns; "
                             "use plain columns, C(), interactions and numeric transforms")
         return design
 
-    def _spec(self):
+    def _spec(self, na_action="raise"):
         from formulaic import ModelSpec
         from formulaic.parser.types import Factor
 
         _, rhs = self.parse(self.formula)
         encoder = {factor: (Factor.Kind(kind), dict(state)) for factor, (kind, state) in self.encoder_state.items()}
         return ModelSpec(formula=rhs, encoder_state=encoder, transform_state=self.transform_state,
-                         output="sparse", na_action="raise")
+                         output="sparse", na_action=na_action)
 
     def transform(self, frame, source="data", unseen="error"):
         """X (N, p) CSR float64 for ``frame``; sets ``names``. DataError for a missing column
         or empty cell, or (``unseen="error"``) a level the fit never saw."""
         import warnings
-
-        from formulaic.errors import FormulaicError
 
         _check_unseen(unseen)
         if unseen == "reference":
@@ -290,13 +285,10 @@ class FormulaDesign:
                             "coding)")
         if unseen == "error":
             self._check_levels(frame, source)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # formulaic's DataMismatchWarning: --unseen zero asked for it
-                matrix = self._spec().get_model_matrix(frame)
-        except (FormulaicError, ValueError, TypeError, NameError) as error:
-            raise DataError(f"{source}: formula {self.formula!r}: {_first_line(error)}") from None
-        X, names = _without_intercept(matrix, matrix.model_spec.column_names)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # formulaic's DataMismatchWarning: --unseen zero asked for it
+            _, X, names = _evaluated(lambda na_action: self._spec(na_action).get_model_matrix(frame), source,
+                                     self.formula)
         if self.names is not None and names != self.names:
             raise DataError(f"{source}: formula {self.formula!r} gives other columns on these data than on the fit's "
                             f"({len(names)} against {len(self.names)})")
@@ -335,6 +327,47 @@ class FormulaDesign:
         design = cls(str(data["formula"]), target, intercept, data["encoder_state"], data["transform_state"])
         design.names = [str(name) for name in data["names"]]
         return design
+
+
+def _evaluated(evaluate, source, formula):
+    """(formulaic's model matrix, X CSR float64 without its Intercept column, X's column names)
+    of ``evaluate(na_action)``, formulaic's matrix of ``formula`` on a frame, with NumPy's
+    floating-point warnings off: a term that is not finite on some row (np.log(x) of an x <= 0,
+    I(a / b) of a b = 0) is refused by a DataError naming X's column and the row, not warned
+    about. formulaic (na_action="raise") refuses an empty cell or a term evaluating to NaN without
+    naming the row; that row is then found on the matrix evaluated with na_action="ignore" (where
+    none is found, an empty categorical cell, formulaic's message stands). DataError, too, for
+    formulaic's other errors (an unknown column or function)."""
+    from formulaic.errors import FormulaicError
+
+    errors = (FormulaicError, ValueError, TypeError, NameError)
+    with np.errstate(all="ignore"):
+        try:
+            matrix = evaluate("raise")
+        except errors as error:
+            message = f"{source}: formula {formula!r}: {_first_line(error)}"
+            try:
+                again = evaluate("ignore")
+            except errors:
+                again = None
+            if again is not None:
+                _check_finite(*_without_intercept(again, again.model_spec.column_names), source, formula)
+            raise DataError(message) from None
+    X, names = _without_intercept(matrix, matrix.model_spec.column_names)
+    _check_finite(X, names, source, formula)
+    return matrix, X, names
+
+
+def _check_finite(X, names, source, formula):
+    """DataError naming the first row (and its column of X) where the CSR matrix X is not finite."""
+    bad = ~np.isfinite(X.data)
+    if bad.any():
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[bad]
+        first = int(np.argmin(rows))  # entries are stored row by row: the first bad one is the first row's
+        row, column, value = int(rows[first]), int(X.indices[bad][first]), X.data[bad][first]
+        raise DataError(f"{source}: formula {formula!r}: column {names[column]!r} is {value} at row {row + 1} (data "
+                        "rows count from 1); expected finite numbers (drop those rows or change the term, as "
+                        "np.log(x) needs x > 0)")
 
 
 def _without_intercept(matrix, names):

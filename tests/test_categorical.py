@@ -3,10 +3,12 @@ in `symlogit fit` and `predict`, numbers written as text refused, --formula thro
 the Python API (design.design_matrix); parity with statsmodels' formula fits."""
 
 import json
+import re
 import subprocess
 import sys
 import time
 import tracemalloc
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -333,6 +335,29 @@ def test_a_formula_refuses_numbers_written_as_text_unless_c_declares_a_category(
                   "y": [0, 1, 0, 1, 1, 0]}).to_csv(path, index=False)
     assert_one_line_error(invoke("fit", path, "--formula", "y ~ x + income"), "'1,200' at row 1", "thousands")
     assert invoke("fit", path, "--formula", "y ~ x + C(income)", "-q").exit_code == 0
+
+
+@pytest.mark.parametrize("formula, needle", [
+    ("y ~ np.log(x)", "column 'np.log(x)' is nan at row 3"),  # log of -1.0: NaN, which formulaic refuses
+    ("y ~ np.log(x + 1)", "column 'np.log(x + 1)' is -inf at row 3"),  # log of 0: -inf, which it lets through
+    ("y ~ I(z / (x + 1))", "column 'I(z / (x + 1))' is inf at row 3"),
+])
+def test_a_formula_term_not_finite_is_one_line_naming_the_row_without_numpys_warning(tmp_path, formula, needle):
+    """User trial: `--formula 'y ~ np.log(x1)'` with x1 < 0 printed numpy's two-line RuntimeWarning
+    to stderr before the error. In-process, a warning shown on stderr is a recorded one."""
+    path = tmp_path / "d.csv"
+    frame = pd.DataFrame({"x": [0.5, 1.5, -1.0, 2.0, 0.1, -0.3], "z": [1.0, 2.0, 1.0, 0.5, 0.3, 0.2],
+                          "y": [0, 1, 0, 1, 1, 0]})
+    frame.to_csv(path, index=False)
+    out = tmp_path / "m.json"
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        result = invoke("fit", path, "--formula", formula, "--out", out)
+        with pytest.raises(ValueError, match=re.escape(needle)):
+            FormulaDesign.fit(frame, formula)  # the Python API: the same ValueError (DataError)
+    assert [str(w.message) for w in shown] == []
+    assert_one_line_error(result, needle, "expected finite numbers")
+    assert not out.exists()
 
 
 def test_a_column_with_another_level_in_every_row_is_flagged_as_a_likely_identifier(tmp_path):
