@@ -661,6 +661,27 @@ def test_largest_penalty_zeros_every_coefficient_and_no_weaker_one_does():
     assert GLMRegressor(alpha=0.999 * alpha_max, l1_ratio=0.7).fit(Xp, yp).coef_.any()
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_at_exactly_the_largest_penalty_every_coefficient_is_exactly_0(seed):
+    """User trial: a weighted 3-class L1 fit at C = C_max itself kept one coefficient at ~1e-11..1e-9
+    (here seeds 0 and 3 did, -6.6e-11 and 2.8e-17): the last proximal Newton step's model left it
+    there, within tol. At C_max the optimum is all zeros (scikit-learn's and glum's fits end
+    there); at 1.01 C_max one coefficient is not 0, and both fits meet the KKT conditions."""
+    from symlogit.path import largest_penalty
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(300, 6)) * rng.uniform(0.5, 5, 6) + rng.normal(size=6)
+    y, w = rng.integers(0, 3, 300), rng.uniform(0.2, 3, 300)
+    C_max = largest_penalty(LogisticRegression(l1_ratio=1.0), X, y, sample_weight=w)
+    at = LogisticRegression(C=C_max, l1_ratio=1.0).fit(X, y, sample_weight=w)
+    above = LogisticRegression(C=1.01 * C_max, l1_ratio=1.0).fit(X, y, sample_weight=w)
+    assert np.count_nonzero(at.coef_) == 0, at.coef_
+    assert np.count_nonzero(above.coef_) > 0
+    for model in (at, above):
+        objective = smooth_objective(model, X, y, w)
+        assert kkt_violation(objective, fitted_theta(objective, model)) <= model.tol
+
+
 def test_path_equals_cold_fits_with_fewer_iterations():
     """Each point of a warm-started path is the cold fit's optimum (objective to 1e-12 relative,
     the same zeros), in fewer iterations all told."""
