@@ -7,7 +7,8 @@ back), so that ``symlogit predict`` rebuilds the same columns on new data:
 ``ColumnDesign``: the feature columns of a table, numeric ones as they are and categorical ones
 (text, booleans, pandas' categorical dtype) one-hot encoded in place, one column per level,
 named ``column[level]``. Levels are compared as text (``str`` of each value) and sorted (a
-categorical dtype keeps its categories' order); with ``drop_reference`` (an unpenalised fit
+categorical dtype keeps its categories' order; a table read in parts, the order of the parts
+joined by pandas.concat, ``merged_levels``); with ``drop_reference`` (an unpenalised fit
 with an intercept) the first level is the reference and has no column, as patsy's and
 statsmodels' Treatment coding; otherwise every level has a column (an L2 penalty identifies
 them). An empty cell in a categorical column is an error (no silent level or dropped row).
@@ -63,27 +64,33 @@ def _as_text(column, name, source):
 
 def level_sets(frame, columns, source="data"):
     """{categorical column among ``columns``: (its levels present in ``frame``, as text, sorted;
-    its categorical dtype's order of categories, or None)}: one part's share of the levels of a
-    table read in parts (``merged_levels``). DataError as ``categorical_columns`` and at an empty
-    cell."""
+    its pandas categorical dtype, or None)}: one part's share of the levels of a table read in
+    parts (``merged_levels``). DataError as ``categorical_columns`` and at an empty cell."""
     sets = {}
     for name in categorical_columns(frame, columns, source):
         column = frame[name]
-        order = [str(c) for c in column.cat.categories] if isinstance(column.dtype, pd.CategoricalDtype) else None
-        sets[name] = (sorted(set(_as_text(column, name, source))), order)
+        dtype = column.dtype if isinstance(column.dtype, pd.CategoricalDtype) else None
+        sets[name] = (sorted(set(_as_text(column, name, source))), dtype)
     return sets
 
 
 def merged_levels(parts):
-    """{column: levels} from the ``level_sets`` of the parts of a table, as for the parts joined
-    (pandas.concat): a categorical dtype's order where every part has the same one (the levels
-    that occur), else every level that occurs, sorted as text."""
+    """{column: levels} from the ``level_sets`` of the parts of a table (in the table's order), the
+    levels of the parts joined by pandas.concat, as ``data.read_frame`` joins Parquet files: where
+    the joined column is categorical, its categories' order (the levels that occur); else every
+    level that occurs, sorted as text. pandas itself decides the joined dtype (a concat of an empty
+    column of each part's dtype): categorical where every part's is equal, unordered categories
+    being equal as sets (the first part's order then stands: files that store 'north, east, south'
+    and 'south, north, east' give north as the first level, the reference where one is dropped),
+    ordered ones only in the same order; text otherwise (so the levels sorted, east first)."""
     levels = {}
     for name in dict.fromkeys(name for part in parts for name in part):
         present = set().union(*(part[name][0] for part in parts if name in part))
-        orders = [part[name][1] if name in part else None for part in parts]
-        if orders[0] is not None and all(order == orders[0] for order in orders):
-            levels[name] = [c for c in orders[0] if c in present]
+        dtypes = [part[name][1] if name in part else None for part in parts]
+        joined = pd.concat([pd.Series([], dtype=object if dtype is None else dtype) for dtype in dtypes],
+                           ignore_index=True).dtype
+        if isinstance(joined, pd.CategoricalDtype):
+            levels[name] = [text for text in map(str, joined.categories) if text in present]
         else:
             levels[name] = sorted(present)
     return levels

@@ -223,3 +223,37 @@ def test_parquet_levels_are_read_once_in_one_pass_over_those_columns(tmp_path, m
     assert design.to_dict() == expected.to_dict()
     memory = LogisticRegression(tol=1e-10).fit(expected.transform(frame), frame["label"])
     assert _relative(fitted.coef_, memory.coef_) < 1e-8
+
+
+@pytest.mark.parametrize("orders, reference", [
+    ((["north", "east", "south"], ["south", "north", "east"]), "north"),  # the same set: the first file's order
+    ((["north", "east", "south"], ["south", "north", "east", "west"]), "east"),  # other sets: text, sorted
+])
+def test_parquet_files_with_categories_in_other_orders_give_memorys_reference_level(tmp_path, orders, reference):
+    """User trial: files storing one categorical column's categories in different orders gave the
+    dask engine a reference level (sorted: east) other than memory's (pandas.concat keeps the first
+    file's order where the categories are equal as sets: north). Both now take pandas' joined dtype
+    (design.merged_levels); the unpenalised fits' names and coefficients agree."""
+    import pandas as pd
+
+    from symlogit import dask_data
+    from symlogit.data import read_frame
+    from symlogit.design import ColumnDesign
+
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    rng = np.random.default_rng(0)
+    for i, categories in enumerate(orders):
+        region = rng.choice(["east", "north", "south"], 200)
+        x = rng.normal(size=200)
+        y = (rng.uniform(size=200) < 1 / (1 + np.exp(-(x + (region == "south") - 0.5 * (region == "east"))))).astype(int)
+        pd.DataFrame({"region": pd.Categorical(region, categories=categories), "x": x, "label": y}).to_parquet(
+            parts / f"part{i}.parquet", row_group_size=100)
+    X, y, names, _, _, design = dask_data.read_parquet_dataset(str(parts), "label", drop_reference=True)
+    frame = read_frame(parts)
+    memory = ColumnDesign.fit(frame, ["region", "x"], drop_reference=True)
+    assert design.to_dict() == memory.to_dict() and names == memory.names
+    assert design.to_dict()["categorical"][0]["reference"] == reference
+    on_dask = LogisticRegression(C=np.inf, tol=1e-10).fit(X, y)
+    in_memory = LogisticRegression(C=np.inf, tol=1e-10).fit(memory.transform(frame), frame["label"])
+    assert _relative(on_dask.coef_, in_memory.coef_) < 1e-8
