@@ -373,8 +373,8 @@ def _check_finite(X, names, source, formula):
         first = int(np.argmin(rows))  # entries are stored row by row: the first bad one is the first row's
         row, column, value = int(rows[first]), int(X.indices[bad][first]), X.data[bad][first]
         raise DataError(f"{source}: formula {formula!r}: column {names[column]!r} is {value} at row {row + 1} (data "
-                        "rows count from 1); expected finite numbers (drop those rows or change the term, as "
-                        "np.log(x) needs x > 0)")
+                        "rows count from 1); expected finite numbers: an empty cell, or a term undefined there "
+                        "(np.log of x <= 0, a division by 0); drop or impute those rows, or change the term")
 
 
 def _without_intercept(matrix, names):
