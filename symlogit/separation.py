@@ -288,7 +288,7 @@ class _Vector(_Scalar):
         if scipy.sparse.issparse(X):
             return self._sparse_constraints(X, labels, row, other)
         m, cols = row.size, np.arange(p)
-        own_cols = labels[row][:, None] * p + cols
+        own_cols = labels[row].astype(np.intp)[:, None] * p + cols  # (labels may be uint8: Targets' codes)
         other_cols = other[:, None] * p + cols
         values = X[row]
         A = scipy.sparse.csr_matrix(
@@ -304,7 +304,7 @@ class _Vector(_Scalar):
         at, cols, data = values.coords[0], values.coords[1], values.data
         A = scipy.sparse.csr_array(
             (np.concatenate([data, -data]),
-             (np.concatenate([at, at]), np.concatenate([labels[row][at] * p + cols, other[at] * p + cols]))),
+             (np.concatenate([at, at]), np.concatenate([labels[row][at].astype(np.intp) * p + cols, other[at] * p + cols]))),
             shape=(row.size, K * p))
         return A[:, p:], scipy.sparse.csr_array((0, self.n_vars))
 

@@ -433,6 +433,17 @@ def test_labels_are_coded_in_the_smallest_unsigned_type():
     np.testing.assert_array_equal(encode_targets(y).labels, np.unique(y, return_inverse=True)[1])
 
 
+@pytest.mark.parametrize("layout", [np.asarray, sp.csr_matrix])
+def test_separation_of_many_classes_and_columns_with_byte_labels(layout):
+    """Labels are uint8 codes; the separation test's constraint indices (label p + column) need
+    more than a byte where p > 255 (an OverflowError before)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 300)), rng.integers(0, 3, 60)  # p > N: separable
+    with pytest.warns(SeparationWarning):
+        model = LogisticRegression(penalty=None, max_iter=50).fit(layout(X), y)
+    assert model.separation_ is not None and not model.converged_
+
+
 def test_stored_nan_is_found_across_blocks():
     from symlogit.sparse import _first_not_finite
 
