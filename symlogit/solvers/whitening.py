@@ -20,7 +20,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-from ..sparse import per_column
+from ..sparse import largest_per_column, per_column
 
 SAMPLE_ROWS = 20_000  # the Gram matrix of d up to a few hundred columns is well estimated by then
 DIAGONAL_ABOVE = 1000  # sparse X with more columns (p = d + 1): a diagonal T (see Whitening)
@@ -73,15 +73,24 @@ class Whitening:
         X = objective.X
         n = max(X.shape[0], 1)
         curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
-        mean = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() / n
-        variance = np.maximum(per_column(X, squares=True) / n - mean * mean, 0.0)
-        H0 = curvature * variance + objective.l2
+        # Per column in units of its scale s_j (``_binary_scale``): mean m_j = s_j m'_j, variance
+        # v_j = s_j² v'_j, and sqrt(h'' v_j + λ) = hypot(s_j sqrt(h'' v'_j), sqrt(λ)), so that
+        # no sum, square or root overflows or underflows for entries from 1e-308 to 1e308.
+        scale = _binary_scale(largest_per_column(X))
+        mean = per_column(X, power=1, scale=scale) / n
+        spread = np.sqrt(curvature * np.maximum(per_column(X, power=2, scale=scale) / n - mean * mean, 0.0))
+        mean *= scale
+        root = np.hypot(scale * spread, np.sqrt(objective.l2))  # sqrt(H0_j)
         if objective.fit_intercept and _intercepts_free(objective):
             self.centre = mean
-            H0 = np.concatenate([[curvature], H0])
         elif objective.fit_intercept:  # (the mean's coupling with the intercept left out)
-            H0 = np.concatenate([[curvature], H0 + curvature * mean * mean])
-        self.diagonal = 1.0 / np.sqrt(np.where(H0 > 0, H0, 1.0))
+            root = np.hypot(root, np.sqrt(curvature) * np.abs(mean))
+        # 1/sqrt(H0); where H0 is 0 (a constant column, no penalty) or its root's inverse would
+        # overflow, 1/max(s_j, 1) (as the dense path's scaling)
+        fallback = 1.0 / np.maximum(scale, 1.0)
+        self.diagonal = np.divide(1.0, root, out=fallback, where=root >= np.finfo(np.float64).tiny)
+        if objective.fit_intercept:
+            self.diagonal = np.concatenate([[1.0 / np.sqrt(curvature)], self.diagonal])
         if not objective.fit_intercept:
             v = self.diagonal * np.sqrt(curvature) * mean
             size = float(v @ v)
@@ -149,9 +158,7 @@ def _scaled_sample_gram(X, rows, fit_intercept):
         sample = X[rows]
         if fit_intercept:
             sample = scipy.sparse.hstack([np.ones((len(rows), 1)), sample], format="csr")
-        largest = abs(sample).max(axis=0)
-        scale = np.maximum(np.asarray(largest.toarray() if scipy.sparse.issparse(largest) else largest,
-                                      dtype=np.float64).ravel(), 1.0)
+        scale = np.maximum(largest_per_column(sample), 1.0)
         sample = sample @ scipy.sparse.diags_array(1.0 / scale)
         return (sample.T @ sample).toarray(), scale
     sample = np.asarray(X[rows], dtype=np.float64)
@@ -160,6 +167,13 @@ def _scaled_sample_gram(X, rows, fit_intercept):
     scale = np.maximum(np.abs(sample).max(axis=0, initial=0.0), 1.0)
     sample = sample / scale
     return sample.T @ sample, scale
+
+
+def _binary_scale(largest):
+    """The power of two s with s <= largest < 2 s per entry of ``largest`` (>= 0); 1 where it is
+    0. Entries divided by s are exact (|x / s| < 2), so on ordinary data the scaled sums differ
+    from the unscaled ones only by the same power of two."""
+    return np.where(largest > 0, np.ldexp(1.0, np.frexp(largest)[1] - 1), 1.0)
 
 
 def _intercepts_free(objective):
