@@ -94,15 +94,19 @@ def per_column(X, power=0, scale=None, block=1 << 16):
     (``power`` 0 counts them, 1 sums them, 2 sums their squares); ``scale`` (d,), default 1,
     keeps sums and squares of entries up to 1.8e308 finite (``largest_per_column``). In blocks
     of ``block`` stored entries, O(d + block) memory (one bincount over all of X.indices copies
-    them as int64, and ``X.multiply(X)`` copies X: a sparse fit's peak was twice X's own storage)."""
+    them as int64, and ``X.multiply(X)`` copies X: a sparse fit's peak was twice X's own storage).
+    Sums are added in X's order (``np.add.at``), so they have the bits of ``X.sum(axis=0)``."""
     sums = np.zeros(X.shape[1])
     for start in range(0, X.nnz, block):
         columns = X.indices[start:start + block]
-        values = None
-        if power:
-            values = X.data[start:start + block] if scale is None else X.data[start:start + block] / scale[columns]
-            values = values * values if power == 2 else values
-        sums += np.bincount(columns, weights=values, minlength=X.shape[1])
+        if power == 0:
+            sums += np.bincount(columns, minlength=X.shape[1])
+            continue
+        values = X.data[start:start + block] if scale is None else X.data[start:start + block] / scale[columns]
+        if power == 1:
+            np.add.at(sums, columns, values)
+        else:
+            sums += np.bincount(columns, weights=values * values, minlength=X.shape[1])
     return sums
 
 

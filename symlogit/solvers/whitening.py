@@ -73,22 +73,28 @@ class Whitening:
         X = objective.X
         n = max(X.shape[0], 1)
         curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
-        # Per column in units of its scale s_j (``_binary_scale``): mean m_j = s_j m'_j, variance
-        # v_j = s_j² v'_j, and sqrt(h'' v_j + λ) = hypot(s_j sqrt(h'' v'_j), sqrt(λ)), so that
-        # no sum, square or root overflows or underflows for entries from 1e-308 to 1e308.
+        # Per column in units of its scale s_j = 2^k_j (``_binary_scale``): m_j = s_j m'_j,
+        # v_j = s_j² v'_j and sqrt(H0_j) = s_j sqrt(h'' v'_j + λ / s_j²). Powers of two scale
+        # exactly, so these are the unscaled formulas' bits wherever those neither overflow nor
+        # underflow; no sum, square or root does, for any finite entries.
         scale = _binary_scale(largest_per_column(X))
         mean = per_column(X, power=1, scale=scale) / n
-        spread = np.sqrt(curvature * np.maximum(per_column(X, power=2, scale=scale) / n - mean * mean, 0.0))
+        H0 = curvature * np.maximum(per_column(X, power=2, scale=scale) / n - mean * mean, 0.0)
+        exponent = np.frexp(scale)[1] - 1
+        # λ / s_j² above 2^999 (tiny columns): h'' v'_j <= 4 h'' is lost beside it, sqrt(H0_j) = sqrt(λ)
+        ridge_only = (objective.l2 > 0) & (np.frexp(objective.l2)[1] - 2 * exponent > 1000)
+        H0 += np.ldexp(objective.l2, np.where(ridge_only, 0, -2 * exponent))
+        centred = objective.fit_intercept and _intercepts_free(objective)
+        if objective.fit_intercept and not centred:  # (the mean's coupling with the intercept left out)
+            H0 += curvature * mean * mean
+        root = np.where(ridge_only, np.sqrt(objective.l2), scale * np.sqrt(H0))
         mean *= scale
-        root = np.hypot(scale * spread, np.sqrt(objective.l2))  # sqrt(H0_j)
-        if objective.fit_intercept and _intercepts_free(objective):
+        if centred:
             self.centre = mean
-        elif objective.fit_intercept:  # (the mean's coupling with the intercept left out)
-            root = np.hypot(root, np.sqrt(curvature) * np.abs(mean))
-        # 1/sqrt(H0); where H0 is 0 (a constant column, no penalty) or its root's inverse would
-        # overflow, 1/max(s_j, 1) (as the dense path's scaling)
-        fallback = 1.0 / np.maximum(scale, 1.0)
-        self.diagonal = np.divide(1.0, root, out=fallback, where=root >= np.finfo(np.float64).tiny)
+        # 1/sqrt(H0); where H0 is 0 (a constant column, no penalty) or 1/sqrt(H0) would overflow,
+        # 1/max(s_j, 1), as the dense path's scaling
+        self.diagonal = np.divide(1.0, root, out=1.0 / np.maximum(scale, 1.0),
+                                  where=root >= np.finfo(np.float64).tiny)
         if objective.fit_intercept:
             self.diagonal = np.concatenate([[1.0 / np.sqrt(curvature)], self.diagonal])
         if not objective.fit_intercept:
@@ -155,7 +161,7 @@ def _scaled_sample_gram(X, rows, fit_intercept):
     if hasattr(X, "compute"):
         X, rows = X[rows].compute(), np.arange(len(rows))
     if scipy.sparse.issparse(X):
-        sample = X[rows]
+        sample = X[rows].tocsr()  # (a dask X's rows may come in another format)
         if fit_intercept:
             sample = scipy.sparse.hstack([np.ones((len(rows), 1)), sample], format="csr")
         scale = np.maximum(largest_per_column(sample), 1.0)
