@@ -89,17 +89,34 @@ def _first_not_finite(values, block=1 << 20):
     return None
 
 
-def per_column(X, squares=False, block=1 << 16):
-    """Per column of a CSR X (d,): the count of stored entries, or with ``squares`` Σ_i x_ij²;
-    in blocks of ``block`` stored entries, O(d + block) memory (one bincount over all of
-    X.indices copies them as int64, and ``X.multiply(X)`` copies X: a sparse fit's peak was
-    twice X's own storage)."""
+def per_column(X, power=0, scale=None, block=1 << 16):
+    """Per column of a CSR X (d,): Σ_i (x_ij / scale_j)^power over the column's stored entries
+    (``power`` 0 counts them, 1 sums them, 2 sums their squares); ``scale`` (d,), default 1,
+    keeps sums and squares of entries up to 1.8e308 finite (``largest_per_column``). In blocks
+    of ``block`` stored entries, O(d + block) memory (one bincount over all of X.indices copies
+    them as int64, and ``X.multiply(X)`` copies X: a sparse fit's peak was twice X's own storage).
+    Sums are added in X's order (``np.add.at``), so they have the bits of ``X.sum(axis=0)``."""
     sums = np.zeros(X.shape[1])
     for start in range(0, X.nnz, block):
-        values = X.data[start:start + block] if squares else None
-        sums += np.bincount(X.indices[start:start + block], weights=None if values is None else values * values,
-                            minlength=X.shape[1])
+        columns = X.indices[start:start + block]
+        if power == 0:
+            sums += np.bincount(columns, minlength=X.shape[1])
+            continue
+        values = X.data[start:start + block] if scale is None else X.data[start:start + block] / scale[columns]
+        if power == 1:
+            np.add.at(sums, columns, values)
+        else:
+            sums += np.bincount(columns, weights=values * values, minlength=X.shape[1])
     return sums
+
+
+def largest_per_column(X, block=1 << 16):
+    """max_i |x_ij| per column of a CSR X (d,), 0 for a column without stored entries; in blocks
+    of ``block`` stored entries, O(d + block) memory (``abs(X).max(axis=0)`` copies X's values)."""
+    largest = np.zeros(X.shape[1])
+    for start in range(0, X.nnz, block):
+        np.maximum.at(largest, X.indices[start:start + block], np.abs(X.data[start:start + block]))
+    return largest
 
 
 #: Entries of the dense row blocks that robust covariances and marginal effects take from a sparse

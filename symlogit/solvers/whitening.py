@@ -20,7 +20,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-from ..sparse import per_column
+from ..sparse import largest_per_column, per_column
 
 SAMPLE_ROWS = 20_000  # the Gram matrix of d up to a few hundred columns is well estimated by then
 DIAGONAL_ABOVE = 1000  # sparse X with more columns (p = d + 1): a diagonal T (see Whitening)
@@ -73,15 +73,30 @@ class Whitening:
         X = objective.X
         n = max(X.shape[0], 1)
         curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
-        mean = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() / n
-        variance = np.maximum(per_column(X, squares=True) / n - mean * mean, 0.0)
-        H0 = curvature * variance + objective.l2
-        if objective.fit_intercept and _intercepts_free(objective):
+        # Per column in units of its scale s_j = 2^k_j (``_binary_scale``): m_j = s_j m'_j,
+        # v_j = s_j² v'_j and sqrt(H0_j) = s_j sqrt(h'' v'_j + λ / s_j²). Powers of two scale
+        # exactly, so these are the unscaled formulas' bits wherever those neither overflow nor
+        # underflow; no sum, square or root does, for any finite entries.
+        scale = _binary_scale(largest_per_column(X))
+        mean = per_column(X, power=1, scale=scale) / n
+        H0 = curvature * np.maximum(per_column(X, power=2, scale=scale) / n - mean * mean, 0.0)
+        exponent = np.frexp(scale)[1] - 1
+        # λ / s_j² above 2^999 (tiny columns): h'' v'_j <= 4 h'' is lost beside it, sqrt(H0_j) = sqrt(λ)
+        ridge_only = (objective.l2 > 0) & (np.frexp(objective.l2)[1] - 2 * exponent > 1000)
+        H0 += np.ldexp(objective.l2, np.where(ridge_only, 0, -2 * exponent))
+        centred = objective.fit_intercept and _intercepts_free(objective)
+        if objective.fit_intercept and not centred:  # (the mean's coupling with the intercept left out)
+            H0 += curvature * mean * mean
+        root = np.where(ridge_only, np.sqrt(objective.l2), scale * np.sqrt(H0))
+        mean *= scale
+        if centred:
             self.centre = mean
-            H0 = np.concatenate([[curvature], H0])
-        elif objective.fit_intercept:  # (the mean's coupling with the intercept left out)
-            H0 = np.concatenate([[curvature], H0 + curvature * mean * mean])
-        self.diagonal = 1.0 / np.sqrt(np.where(H0 > 0, H0, 1.0))
+        # 1/sqrt(H0); where H0 is 0 (a constant column, no penalty) or 1/sqrt(H0) would overflow,
+        # 1/max(s_j, 1), as the dense path's scaling
+        self.diagonal = np.divide(1.0, root, out=1.0 / np.maximum(scale, 1.0),
+                                  where=root >= np.finfo(np.float64).tiny)
+        if objective.fit_intercept:
+            self.diagonal = np.concatenate([[1.0 / np.sqrt(curvature)], self.diagonal])
         if not objective.fit_intercept:
             v = self.diagonal * np.sqrt(curvature) * mean
             size = float(v @ v)
@@ -146,12 +161,10 @@ def _scaled_sample_gram(X, rows, fit_intercept):
     if hasattr(X, "compute"):
         X, rows = X[rows].compute(), np.arange(len(rows))
     if scipy.sparse.issparse(X):
-        sample = X[rows]
+        sample = X[rows].tocsr()  # (a dask X's rows may come in another format)
         if fit_intercept:
             sample = scipy.sparse.hstack([np.ones((len(rows), 1)), sample], format="csr")
-        largest = abs(sample).max(axis=0)
-        scale = np.maximum(np.asarray(largest.toarray() if scipy.sparse.issparse(largest) else largest,
-                                      dtype=np.float64).ravel(), 1.0)
+        scale = np.maximum(largest_per_column(sample), 1.0)
         sample = sample @ scipy.sparse.diags_array(1.0 / scale)
         return (sample.T @ sample).toarray(), scale
     sample = np.asarray(X[rows], dtype=np.float64)
@@ -160,6 +173,13 @@ def _scaled_sample_gram(X, rows, fit_intercept):
     scale = np.maximum(np.abs(sample).max(axis=0, initial=0.0), 1.0)
     sample = sample / scale
     return sample.T @ sample, scale
+
+
+def _binary_scale(largest):
+    """The power of two s with s <= largest < 2 s per entry of ``largest`` (>= 0); 1 where it is
+    0. Entries divided by s are exact (|x / s| < 2), so on ordinary data the scaled sums differ
+    from the unscaled ones only by the same power of two."""
+    return np.where(largest > 0, np.ldexp(1.0, np.frexp(largest)[1] - 1), 1.0)
 
 
 def _intercepts_free(objective):
