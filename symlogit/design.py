@@ -372,6 +372,11 @@ def _check_finite(X, names, source, formula):
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[bad]
         first = int(np.argmin(rows))  # entries are stored row by row: the first bad one is the first row's
         row, column, value = int(rows[first]), int(X.indices[bad][first]), X.data[bad][first]
+        if np.count_nonzero(X.indices[bad] == column) == X.shape[0] > 1:  # every row: a transform's state
+            raise DataError(f"{source}: formula {formula!r}: column {names[column]!r} is not finite at any row; "
+                            "expected finite numbers: a stateful transform (center, scale, poly) spreads a term "
+                            "undefined on some row (np.log of x <= 0, a division by 0, an empty cell) to every row; "
+                            "find those rows of the inner term, drop or impute them, or change the term")
         raise DataError(f"{source}: formula {formula!r}: column {names[column]!r} is {value} at row {row + 1} (data "
                         "rows count from 1); expected finite numbers: an empty cell, or a term undefined there "
                         "(np.log of x <= 0, a division by 0); drop or impute those rows, or change the term")

@@ -341,6 +341,8 @@ def test_a_formula_refuses_numbers_written_as_text_unless_c_declares_a_category(
     ("y ~ np.log(x)", "column 'np.log(x)' is nan at row 3"),  # log of -1.0: NaN, which formulaic refuses
     ("y ~ np.log(x + 1)", "column 'np.log(x + 1)' is -inf at row 3"),  # log of 0: -inf, which it lets through
     ("y ~ I(z / (x + 1))", "column 'I(z / (x + 1))' is inf at row 3"),
+    # center's mean is -inf: every row is, and no row is to blame alone (row 1 was named)
+    ("y ~ center(np.log(x + 1)) + z", "column 'center(np.log(x + 1))' is not finite at any row"),
 ])
 def test_a_formula_term_not_finite_is_one_line_naming_the_row_without_numpys_warning(tmp_path, formula, needle):
     """User trial: `--formula 'y ~ np.log(x1)'` with x1 < 0 printed numpy's two-line RuntimeWarning

@@ -34,6 +34,24 @@ def test_quasi_separation_is_detected():
     assert np.all(np.isfinite(model.coef_))
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_multinomial_separating_direction_from_the_fits_uint8_label_codes(sparse):
+    """encode_targets codes labels in uint8; the LP's flat column y_i * p + j wrapped past 255
+    (here 2 * 141), so the direction found did not separate (a row's margin -6.9)."""
+    import scipy.sparse
+
+    from symlogit.targets import encode_targets
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(30, 140)), np.arange(30) % 3
+    labels = encode_targets(y).labels
+    assert labels.dtype == np.uint8
+    D = separating_direction(scipy.sparse.csr_matrix(X) if sparse else X, labels, 3, np.ones(30))
+    scores = np.c_[np.ones(30), X] @ D
+    margins = scores[np.arange(30), y][:, None] - scores
+    assert margins.min() >= -1e-9 and margins.max() > 1e-6
+
+
 def test_zero_counts_cut_off_by_a_hyperplane_have_no_finite_optimum():
     """Poisson: every row with indicator 0 has y = 0, so the intercept falls to -inf and the
     indicator's coefficient rises to +inf (it was reported converged, with finite bse)."""
