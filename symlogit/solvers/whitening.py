@@ -62,14 +62,18 @@ class Whitening:
     def _diagonal_and_mean(self, objective):
         """The wide sparse T: the columns' mean m_j = mean_i x_ij handled exactly, their
         covariances left out. H0 = h'' E[x̂ x̂ᵀ] + λ P, E[x xᵀ] ≈ diag(v_j) + m mᵀ, v_j the
-        column variances. With an intercept whose entries are free (or pinned with their whole
-        column), T = C D: D = diag(h'' v_j + λ)^(-1/2) (the intercept's h''^(-1/2)) and C the
-        centring b_0 = d_0 z_0 - Σ_j m_j b_j, so that Z sees the centred columns x_j - m_j,
-        uncorrelated with the intercept. Without an intercept, T = D (I + α v vᵀ) with
-        v = D sqrt(h'') m and (1 + α‖v‖²)² (1 + ‖v‖²) = 1, which makes Tᵀ H0 T = I along v
-        as well. Either way O(p) per product. On tf-idf text (all x ≥ 0, so the mean is
-        H0's leading direction) L-BFGS's iterations fall from 92 to 10 with an intercept and
-        from 40 to 8 without (N = 2x10^5, d = 10^5, tools/bench_peers.py's text case)."""
+        column variances, D = diag(h'' v_j + λ)^(-1/2) (the intercept's h''^(-1/2)). Per class:
+        where its intercept is free, T = C D with C the centring b_0 = d_0 z_0 - Σ_j m_j b_j,
+        so that Z sees the centred columns x_j - m_j, uncorrelated with the intercept; without
+        an intercept, or where it is pinned (a vector family's reference class under Newton-type
+        solvers), T = D (I + α v vᵀ) with v = D sqrt(h'') m and (1 + α‖v‖²)² (1 + ‖v‖²) = 1,
+        which makes Tᵀ H0 T = I along v as well. Either way Tᵀ H0 T = I for this model of H0,
+        at O(p) per product. On tf-idf text (all x ≥ 0, so the mean is H0's leading direction)
+        L-BFGS's iterations fall from 92 to 10 with an intercept and from 40 to 8 without
+        (N = 2x10^5, d = 10^5, tools/bench_peers.py's text case); Newton-CG's products on
+        unnormalised tf-idf with K = 3 (N = 3000, d = 20000) from 971 to 452 once the pinned
+        class took its mean by the rank-one factor instead of a diagonal of second moments
+        (TRON: 967 to 296; without any preconditioner 250 and 151, see newton_cg.py)."""
         X = objective.X
         n = max(X.shape[0], 1)
         curvature = objective.family.hessian_at_zero(objective.n_classes or 2)
@@ -91,25 +95,21 @@ class Whitening:
         # λ / s_j² above 2^999 (tiny columns): h'' v'_j <= 4 h'' is lost beside it, sqrt(H0_j) = sqrt(λ)
         ridge_only = (objective.l2 > 0) & (np.frexp(objective.l2)[1] - 2 * exponent > 1000)
         H0 += np.ldexp(objective.l2, np.where(ridge_only, 0, -2 * exponent))
-        centred = objective.fit_intercept and _intercepts_free(objective)
-        if objective.fit_intercept and not centred:  # (the mean's coupling with the intercept left out)
-            H0 += curvature * mean * mean
         root = np.where(ridge_only, np.sqrt(objective.l2), scale * np.sqrt(H0))
         mean *= scale
-        if centred:
-            self.centre = mean
         # 1/sqrt(H0); where H0 is 0 (a constant column, no penalty) or 1/sqrt(H0) would overflow,
         # 1/max(s_j, 1), as the dense path's scaling
-        self.diagonal = np.divide(1.0, root, out=1.0 / np.maximum(scale, 1.0),
-                                  where=root >= np.finfo(np.float64).tiny)
-        if objective.fit_intercept:
-            self.diagonal = np.concatenate([[1.0 / np.sqrt(curvature)], self.diagonal])
-        if not objective.fit_intercept:
-            v = self.diagonal * np.sqrt(curvature) * mean
-            size = float(v @ v)
-            if size > 0:
-                alpha = (1.0 / np.sqrt(1.0 + size) - 1.0) / size
-                self.rank_one = (v, alpha, -alpha / (1.0 + alpha * size))
+        slopes = np.divide(1.0, root, out=1.0 / np.maximum(scale, 1.0), where=root >= np.finfo(np.float64).tiny)
+        intercept = [1.0 / np.sqrt(curvature)] if objective.fit_intercept else []
+        self.diagonal = np.concatenate([intercept, slopes])
+        free = _free_intercepts(objective)
+        if free.any():  # centred against their intercepts
+            self.centre, self.centred = mean, _class_mask(free)
+        v = np.concatenate([np.zeros(len(intercept)), slopes * np.sqrt(curvature) * mean])
+        size = float(v @ v)
+        if not free.all() and size > 0:  # the others: the rank-one factor along the mean
+            alpha = (1.0 / np.sqrt(1.0 + size) - 1.0) / size
+            self.rank_one = (v, alpha, -alpha / (1.0 + alpha * size), _class_mask(~free))
 
     def _scaled(self, B):
         return self.diagonal[:, None] * B if B.ndim == 2 else self.diagonal * B
@@ -118,24 +118,24 @@ class Whitening:
         """(I + α v vᵀ) Y, or with ``inverse`` its inverse (I + β v vᵀ) Y; Y itself without a rank-one part."""
         if self.rank_one is None:
             return Y
-        v, alpha, beta = self.rank_one
-        return Y + np.multiply.outer(v, (beta if inverse else alpha) * (v @ Y))
+        v, alpha, beta, classes = self.rank_one
+        return Y + np.multiply.outer(v, (beta if inverse else alpha) * (v @ Y) * classes)
 
     def _times_T(self, Z):
         B = self._scaled(self._along_mean(Z))
         if self.centre is not None:  # b_0 = d_0 z_0 - Σ_j m_j b_j: the columns are centred in Z
-            B[0] -= self.centre @ B[1:]
+            B[0] -= (self.centre @ B[1:]) * self.centred
         return B
 
     def _times_T_transposed(self, G):
         if self.centre is not None:
             G = G.copy()
-            G[1:] -= np.multiply.outer(self.centre, G[0])
+            G[1:] -= np.multiply.outer(self.centre, G[0] * self.centred)
         return self._along_mean(self._scaled(G))
 
     def _solve_T(self, B):
         if self.centre is not None:
-            B[0] += self.centre @ B[1:]
+            B[0] += (self.centre @ B[1:]) * self.centred
         return self._along_mean(B / (self.diagonal[:, None] if B.ndim == 2 else self.diagonal), inverse=True)
 
     def theta(self, z):
@@ -196,12 +196,19 @@ def _binary_scale(largest):
     return np.where(largest > 0, np.ldexp(1.0, np.frexp(largest)[1] - 1), 1.0)
 
 
-def _intercepts_free(objective):
-    """Whether centring keeps the pinned entries at 0: each class's intercept is free, or its
-    whole column is pinned (b_0 = d_0 z_0 - Σ_j m_j b_j is 0 when every b_j is)."""
-    free = objective._free.reshape(objective.coef_shape, order="F")
-    free = free[:, None] if free.ndim == 1 else free
-    return bool(np.all(free[0] | ~free[1:].any(axis=0)))
+def _free_intercepts(objective):
+    """(K,) bool, (1,) for a scalar family: whether each class's intercept is free (all False
+    without an intercept). Centring class k (b_0k = d_0 z_0k - Σ_j m_j b_jk) needs its intercept
+    free; a class whose intercept is pinned (a vector family's reference class) or absent takes
+    the mean by the rank-one factor instead, which leaves its intercept row alone."""
+    if not objective.fit_intercept:
+        return np.zeros(1, dtype=bool)
+    return np.atleast_1d(objective._free.reshape(objective.coef_shape, order="F")[0])
+
+
+def _class_mask(classes):
+    """1.0 where every class is in (a scalar: broadcasts over any B), else the (K,) 0/1 floats."""
+    return 1.0 if classes.all() else classes.astype(np.float64)
 
 
 def _inverse_transposed_ul_factor(G):
