@@ -257,7 +257,7 @@ class FormulaDesign:
         encoder = {factor: [kind.value, {key: _json_value(value) for key, value in state.items() if key != "contrasts"}]
                    for factor, (kind, state) in spec.encoder_state.items()}
         try:
-            transform = json.loads(json.dumps(spec.transform_state, default=_json_value))
+            transform = json.loads(json.dumps(_json_value(spec.transform_state)))
             json.dumps(encoder)
         except (TypeError, ValueError) as error:
             raise DataError(f"formula {formula!r}: its state cannot be stored in a model file ({error}); "
@@ -277,7 +277,7 @@ class FormulaDesign:
 
         _, rhs = self.parse(self.formula)
         encoder = {factor: (Factor.Kind(kind), dict(state)) for factor, (kind, state) in self.encoder_state.items()}
-        return ModelSpec(formula=rhs, encoder_state=encoder, transform_state=self.transform_state,
+        return ModelSpec(formula=rhs, encoder_state=encoder, transform_state=_from_json(self.transform_state),
                          output="sparse", na_action=na_action)
 
     def transform(self, frame, source="data", unseen="error"):
@@ -392,8 +392,14 @@ def _without_intercept(matrix, names):
     return X.tocsr(), [names[j] for j in keep]
 
 
+#: How a dict whose keys are not all strings is stored (JSON would turn its keys into strings:
+#: formulaic's poly() state is keyed by the integers 0, 1, 2, ...)
+ITEMS = "__dict_items__"
+
+
 def _json_value(value):
-    """numpy scalars and arrays, tuples, as JSON values; TypeError for anything else."""
+    """numpy scalars and arrays, tuples, as JSON values; a dict with a key that is not a string
+    as {ITEMS: [[key, value], ...]} (``_from_json`` reads it back); TypeError for anything else."""
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -401,10 +407,23 @@ def _json_value(value):
     if isinstance(value, (list, tuple)):
         return [_json_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
+        if all(isinstance(k, str) for k in value):
+            return {k: _json_value(v) for k, v in value.items()}
+        return {ITEMS: [[_json_value(k), _json_value(v)] for k, v in value.items()]}
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def _from_json(value):
+    """The inverse of ``_json_value`` on what JSON gives back: dicts of any keys restored."""
+    if isinstance(value, dict):
+        if set(value) == {ITEMS}:
+            return {_from_json(k): _from_json(v) for k, v in value[ITEMS]}
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
 
 
 def _has_dot(formula):

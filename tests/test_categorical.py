@@ -301,11 +301,19 @@ def test_only_formulaics_dot_operator_is_taken_for_every_other_column():
     assert not any(_has_dot(f) for f in ("y ~ 1.5 * x", "y ~ np.log(x)", "y ~ `x.1` + x.2", "y ~ x +"))
 
 
-def test_formula_design_round_trips_through_its_dict(formula_data):
+@pytest.mark.parametrize("formula", ["y ~ center(x) + C(region) + x:z",
+                                     # poly's state is keyed by integers, which JSON turns into text
+                                     # (KeyError 0 on rebuilding: every poly() formula was refused)
+                                     "y ~ poly(x, 2) + C(region)"])
+def test_formula_design_round_trips_through_its_dict(formula_data, formula):
+    from formulaic import model_matrix
+
     _, frame = formula_data
-    design = FormulaDesign.fit(frame, "y ~ center(x) + C(region) + x:z")
+    design = FormulaDesign.fit(frame, formula)
     again = design_from_dict(json.loads(json.dumps(design.to_dict())))
     assert abs(again.transform(frame) - design.transform(frame)).max() == 0 and again.names == design.names
+    direct = model_matrix(formula.split("~")[1], frame, output="pandas")
+    np.testing.assert_allclose(again.transform(frame).toarray(), direct.drop(columns="Intercept").values, rtol=1e-12)
     with pytest.raises(ValueError, match="kind"):
         design_from_dict({"kind": "pickle"})
 
