@@ -249,7 +249,7 @@ class FormulaDesign:
             raise DataError(f"{source}: the formula's target column {target!r} is not in the data; columns are "
                             f"{', '.join(map(str, frame.columns))}")
         matrix, X, _ = _evaluated(lambda na_action: model_matrix(rhs, frame, output="sparse", na_action=na_action),
-                                  source, formula)
+                                  frame, source, formula)
         spec = matrix.model_spec
         for factor, (kind, _) in spec.encoder_state.items():  # C(column) declares a category; a bare column
             if kind.value == "categorical" and factor in frame.columns:  # of text may be numbers written as text
@@ -294,7 +294,7 @@ class FormulaDesign:
             self._check_levels(frame, source)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # formulaic's DataMismatchWarning: --unseen zero asked for it
-            _, X, names = _evaluated(lambda na_action: self._spec(na_action).get_model_matrix(frame), source,
+            _, X, names = _evaluated(lambda na_action: self._spec(na_action).get_model_matrix(frame), frame, source,
                                      self.formula)
         if self.names is not None and names != self.names:
             raise DataError(f"{source}: formula {self.formula!r} gives other columns on these data than on the fit's "
@@ -336,15 +336,16 @@ class FormulaDesign:
         return design
 
 
-def _evaluated(evaluate, source, formula):
+def _evaluated(evaluate, frame, source, formula):
     """(formulaic's model matrix, X CSR float64 without its Intercept column, X's column names)
     of ``evaluate(na_action)``, formulaic's matrix of ``formula`` on a frame, with NumPy's
     floating-point warnings off: a term that is not finite on some row (np.log(x) of an x <= 0,
     I(a / b) of a b = 0) is refused by a DataError naming X's column and the row, not warned
     about. formulaic (na_action="raise") refuses an empty cell or a term evaluating to NaN without
-    naming the row; that row is then found on the matrix evaluated with na_action="ignore" (where
-    none is found, an empty categorical cell, formulaic's message stands). DataError, too, for
-    formulaic's other errors (an unknown column or function)."""
+    naming the row; that row is then found on the matrix evaluated with na_action="ignore", or
+    else (an empty categorical cell, which "ignore" would code as zeros) among ``frame``'s cells
+    of the formula's columns. DataError, too, for formulaic's other errors (an unknown column or
+    function)."""
     from formulaic.errors import FormulaicError
 
     errors = (FormulaicError, ValueError, TypeError, NameError)
@@ -359,10 +360,27 @@ def _evaluated(evaluate, source, formula):
                 again = None
             if again is not None:
                 _check_finite(*_without_intercept(again, again.model_spec.column_names), source, formula)
+            _check_cells(frame, formula, source)
             raise DataError(message) from None
     X, names = _without_intercept(matrix, matrix.model_spec.column_names)
     _check_finite(X, names, source, formula)
     return matrix, X, names
+
+
+def _check_cells(frame, formula, source):
+    """DataError naming the first empty cell (and its column) among ``frame``'s columns that the
+    formula reads; nothing where there is none or the formula cannot be parsed."""
+    from formulaic import Formula
+
+    try:
+        used = [name for name in frame.columns if name in Formula(FormulaDesign.parse(formula)[1]).required_variables]
+    except Exception:  # (its own error is the message then)
+        return
+    empty = frame[used].isna().to_numpy()
+    if empty.any():
+        row = int(np.argmax(empty.any(axis=1)))
+        raise DataError(f"{source}: formula {formula!r}: column {used[int(np.argmax(empty[row]))]!r} is empty at row "
+                        f"{row + 1} (data rows count from 1); drop or fill those rows")
 
 
 def _check_finite(X, names, source, formula):

@@ -370,6 +370,18 @@ def test_a_formula_term_not_finite_is_one_line_naming_the_row_without_numpys_war
     assert not out.exists()
 
 
+@pytest.mark.parametrize("formula", ["y ~ C(g) + x", "y ~ g + x"])
+def test_an_empty_categorical_cell_in_a_formula_names_its_row(tmp_path, formula):
+    """User trial: formulaic refuses the empty cell without a row; "ignore" would code it as zeros."""
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"g": ["a", "b", None, "a", "b", "a"], "x": [0.5, 1.5, -1.0, 2.0, 0.1, -0.3],
+                  "y": [0, 1, 0, 1, 1, 0]}).to_csv(path, index=False)
+    out = tmp_path / "m.json"
+    result = invoke("fit", path, "--formula", formula, "--out", out)
+    assert_one_line_error(result, "column 'g' is empty at row 3")
+    assert not out.exists()
+
+
 def test_a_column_with_another_level_in_every_row_is_flagged_as_a_likely_identifier(tmp_path):
     path = tmp_path / "d.csv"
     pd.DataFrame({"customer": [f"c{i}" for i in range(6)], "x": [0.5, 1.5, -1.0, 2.0, 0.1, -0.3],
