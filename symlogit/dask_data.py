@@ -30,7 +30,8 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     known row chunks, one per Parquet row group. The columns' roles as ``data.select_columns``
     assigns them (target default: the last column; features: every column without another role,
     or the names and globs of ``features``, less ``drop``; ``ids`` and ``weight`` kept out of the
-    features). Every file's schema must agree with the first; raise DataError otherwise.
+    features). Every file's schema must agree with the first (``_agree``: text may be categories in
+    another file); raise DataError otherwise.
 
     Numeric features only: X's blocks are numpy (N_g, d) float64, design None. With text, boolean
     or categorical feature columns: their levels are read once, before anything else, in one pass
@@ -51,7 +52,7 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
             raise DataError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
     first = schemas[0]
     for path, schema in zip(files[1:], schemas[1:]):
-        if not schema.equals(first, check_metadata=False):
+        if not _agree(first, schema):
             ours, theirs = {f.name: str(f.type) for f in first}, {f.name: str(f.type) for f in schema}
             differ = sorted(set(ours.items()) ^ set(theirs.items()))
             raise DataError(f"Parquet schemas disagree: {path.name} differs from {files[0].name} in "
@@ -101,6 +102,25 @@ def _numpy_dtype(kind):
     import pyarrow as pa
 
     return np.dtype((kind.value_type if pa.types.is_dictionary(kind) else kind).to_pandas_dtype())
+
+
+def _agree(first, schema):
+    """Whether a file's Parquet schema agrees with the first's: the same columns in the same order,
+    each of the same type, but for text stored as text in one file and as categories (a dictionary
+    of text) in another, or categories in another order: the in-memory engine's pandas.concat
+    joins those (``data.read_frame``), and both engines take its levels (``design.merged_levels``)."""
+    if first.names != schema.names:
+        return False
+    return all(a.type.equals(b.type) or (_text(a.type) and _text(b.type)) for a, b in zip(first, schema))
+
+
+def _text(kind):
+    """Whether an arrow type holds text: string, large_string, or a dictionary of them."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def _numeric(kind):
