@@ -23,7 +23,7 @@ ROW_SUM_TOLERANCE = 1e-6
 class Targets:
     classes: np.ndarray
     values: np.ndarray              # what the kernels take (see module docstring)
-    labels: np.ndarray | None       # integer codes in [0, K) for hard labels; None for soft targets
+    labels: np.ndarray | None       # codes in [0, K) for hard labels (unsigned, ``_codes``); None for soft
 
     @property
     def n_classes(self):
@@ -69,7 +69,9 @@ CODED_BY_COMPARISON = 16
 
 def _codes(y, classes):
     """Labels' codes in [0, K), (N,), the smallest unsigned integer type that holds K - 1 (uint8
-    up to 256 classes: 1/8 of int64's memory, held for the whole fit)."""
+    up to 256 classes: 1/8 of int64's memory, held for the whole fit). Arithmetic on them stays in
+    that type and wraps (NumPy 2: uint8 codes times a Python int 300 are uint8): cast to np.intp
+    first, as the separation test's flat indices do."""
     dtype = np.min_scalar_type(len(classes) - 1)
     if len(classes) > CODED_BY_COMPARISON:
         return np.searchsorted(classes, y).astype(dtype)
