@@ -53,10 +53,8 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     first = schemas[0]
     for path, schema in zip(files[1:], schemas[1:]):
         if not _agree(first, schema):
-            ours, theirs = {f.name: str(f.type) for f in first}, {f.name: str(f.type) for f in schema}
-            differ = sorted(set(ours.items()) ^ set(theirs.items()))
             raise DataError(f"Parquet schemas disagree: {path.name} differs from {files[0].name} in "
-                            + ", ".join(f"{name} ({kind})" for name, kind in differ[:6]))
+                            f"{_disagreement(first, schema)}")
     roles = select_columns([field.name for field in first], source, target, features, drop, ids, weight)
     names, target = roles.features, roles.target
     if weight is not None and not _numeric(first.field(weight).type):
@@ -111,7 +109,23 @@ def _agree(first, schema):
     joins those (``data.read_frame``), and both engines take its levels (``design.merged_levels``)."""
     if first.names != schema.names:
         return False
-    return all(a.type.equals(b.type) or (_text(a.type) and _text(b.type)) for a, b in zip(first, schema))
+    return all(_same_kind(a.type, b.type) for a, b in zip(first, schema))
+
+
+def _same_kind(a, b):
+    """Whether two arrow types agree: equal, or both text (``_text``)."""
+    return a.equals(b) or (_text(a) and _text(b))
+
+
+def _disagreement(first, schema):
+    """What ``_agree`` refused, in words: the columns (up to 6) that one file lacks or stores as a
+    type the other's does not agree with, each with its two types, or else the columns' order."""
+    ours, theirs = {f.name: f.type for f in first}, {f.name: f.type for f in schema}
+    differ = [f"{name} ({ours.get(name, 'absent')} vs {theirs.get(name, 'absent')})"
+              for name in sorted(set(ours) | set(theirs))
+              if name not in ours or name not in theirs
+              or not _same_kind(ours[name], theirs[name])]
+    return ", ".join(differ[:6]) or "the order of its columns"
 
 
 def _text(kind):

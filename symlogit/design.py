@@ -266,7 +266,7 @@ class FormulaDesign:
         rows = frame.iloc[:1000]
         again = design.transform(rows, source)
         head = X[: len(rows)]
-        if again.shape != head.shape or abs(again - head).max() > 0:
+        if again.shape != head.shape or (again != head).nnz > 0:
             raise DataError(f"formula {formula!r}: formulaic's state for it does not rebuild the same columns; "
                             "use plain columns, C(), interactions and numeric transforms")
         return design

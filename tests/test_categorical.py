@@ -283,6 +283,9 @@ def test_a_formula_model_refuses_unseen_levels_unless_asked(formula_data, tmp_pa
     # formulaic's own message for '.' names its internals (__formulaic_variables_available__)
     (("--formula", "y ~ ."), ("--formula 'y ~ .': '.' (every other column) is not supported", "name the columns")),
     (("--formula", "y ~ x + . - z"), ("--formula 'y ~ x + . - z': '.' (every other column) is not supported",)),
+    # no column but the intercept: the rebuild check compared an empty matrix (a traceback, exit 1)
+    (("--formula", "y ~ 1"), ("0 feature",)),
+    (("--formula", "y ~ poly(x, 0)"), ("0 feature",)),
 ])
 def test_bad_formulas_are_one_line_exit_2_and_write_nothing(formula_data, tmp_path, args, needles):
     path, _ = formula_data

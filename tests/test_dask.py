@@ -598,3 +598,26 @@ def test_bad_dask_weights_name_the_row_and_value_as_in_memory(client, bad, messa
         LogisticRegression().fit(X, y, sample_weight=w)
     with pytest.raises(ValueError, match=message.replace(".", r"\.")):
         LogisticRegression().fit(_dask(X), _dask(y), sample_weight=_dask(w))
+
+
+@pytest.mark.parametrize("second, needle", [
+    (lambda t: t.select(["y", "x", "g"]), "in the order of its columns"),
+    (lambda t: t.set_column(1, "x", t["x"].cast("int32")), "in x (int64 vs int32)"),
+    (lambda t: t.drop_columns(["x"]), "in x (int64 vs absent)"),
+])
+def test_disagreeing_parquet_schemas_name_only_what_disagrees(tmp_path, second, needle):
+    # the message had listed every differing type, text columns that agree (string vs large_string)
+    # among them, and nothing at all for columns in another order
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from symlogit.data import DataError
+    from symlogit.dask_data import read_parquet_dataset
+
+    table = pa.table({"g": pa.array(["a", "b", "a"], pa.large_string()), "x": pa.array([1, 2, 3], pa.int64()),
+                      "y": pa.array([0, 1, 0], pa.int64())})
+    pq.write_table(table, tmp_path / "part0.parquet")
+    pq.write_table(second(table.set_column(0, "g", table["g"].cast(pa.string()))), tmp_path / "part1.parquet")
+    with pytest.raises(DataError, match="part1.parquet differs from part0.parquet") as raised:
+        read_parquet_dataset(tmp_path, "y")
+    assert str(raised.value).endswith(needle) and "string" not in str(raised.value)
