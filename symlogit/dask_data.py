@@ -104,17 +104,21 @@ def _numpy_dtype(kind):
 
 def _agree(first, schema):
     """Whether a file's Parquet schema agrees with the first's: the same columns in the same order,
-    each of the same type, but for text stored as text in one file and as categories (a dictionary
-    of text) in another, or categories in another order: the in-memory engine's pandas.concat
-    joins those (``data.read_frame``), and both engines take its levels (``design.merged_levels``)."""
+    each of the same kind (``_same_kind``): text stored as text in one file and as categories (a
+    dictionary of text) in another, or categories in another order, or numbers of other widths
+    (int32 and int64, float32 and float64) agree, as the in-memory engine's pandas.concat joins
+    them (``data.read_frame``); both engines take a text column's levels from
+    ``design.merged_levels``."""
     if first.names != schema.names:
         return False
     return all(_same_kind(a.type, b.type) for a, b in zip(first, schema))
 
 
 def _same_kind(a, b):
-    """Whether two arrow types agree: equal, or both text (``_text``)."""
-    return a.equals(b) or (_text(a) and _text(b))
+    """Whether two arrow types agree: equal, both text (``_text``), or both numbers (integers or
+    floats of any width: features and weights are read as float64, and pandas.concat joins them
+    in memory)."""
+    return a.equals(b) or (_text(a) and _text(b)) or (_numeric(a) and _numeric(b))
 
 
 def _disagreement(first, schema):
