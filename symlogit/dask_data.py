@@ -14,7 +14,7 @@ import dask
 import dask.array as da
 import numpy as np
 
-from .data import DataError, parquet_files, select_columns
+from .data import DataError, number_type, parquet_files, parquet_schema, select_columns
 
 
 class SchedulerConnectionError(ConnectionError):
@@ -30,8 +30,8 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     known row chunks, one per Parquet row group. The columns' roles as ``data.select_columns``
     assigns them (target default: the last column; features: every column without another role,
     or the names and globs of ``features``, less ``drop``; ``ids`` and ``weight`` kept out of the
-    features). Every file's schema must agree with the first (``_agree``: text may be categories in
-    another file); raise DataError otherwise.
+    features). Every file's schema must agree with the first (``data.parquet_schema``); raise
+    DataError otherwise.
 
     Numeric features only: X's blocks are numpy (N_g, d) float64, design None. With text, boolean
     or categorical feature columns: their levels are read once, before anything else, in one pass
@@ -40,24 +40,13 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     table); then each row group is encoded by that one ``ColumnDesign`` into a CSR block
     (``drop_reference``: the first level of each column has none, for an unpenalised fit), and the
     feature names are the design's (``column[level]``)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     files = parquet_files(source)
-    schemas = []
-    for path in files:
-        try:
-            schemas.append(pq.read_schema(path))
-        except (pa.ArrowInvalid, OSError) as error:
-            raise DataError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
-    first = schemas[0]
-    for path, schema in zip(files[1:], schemas[1:]):
-        if not _agree(first, schema):
-            raise DataError(f"Parquet schemas disagree: {path.name} differs from {files[0].name} in "
-                            f"{_disagreement(first, schema)}")
+    first = parquet_schema(files)
     roles = select_columns([field.name for field in first], source, target, features, drop, ids, weight)
     names, target = roles.features, roles.target
-    if weight is not None and not _numeric(first.field(weight).type):
+    if weight is not None and not number_type(first.field(weight).type):
         raise DataError(f"{source}: the weight column {weight} is not numeric ({first.field(weight).type}); weights "
                         "must be numbers")
     # One chunk per Parquet row group, read by the workers; the row counts come from the files'
@@ -71,7 +60,7 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     # key reached the scheduler with two different tasks ("Detected different `run_spec`").
     parts = tuple((path, g) for path, g, rows in groups if rows)
     rows = tuple(rows for _, _, rows in groups if rows)
-    categorical = [f.name for f in first if f.name in names and not _numeric(f.type)]
+    categorical = [f.name for f in first if f.name in names and not number_type(f.type)]
     design = _read_design(parts, names, categorical, drop_reference) if categorical else None
     if design is None:
         X = da.map_blocks(functools.partial(_read_block, _read_features, parts, names), chunks=(rows, (len(names),)),
@@ -100,52 +89,6 @@ def _numpy_dtype(kind):
     import pyarrow as pa
 
     return np.dtype((kind.value_type if pa.types.is_dictionary(kind) else kind).to_pandas_dtype())
-
-
-def _agree(first, schema):
-    """Whether a file's Parquet schema agrees with the first's: the same columns in the same order,
-    each of the same kind (``_same_kind``): text stored as text in one file and as categories (a
-    dictionary of text) in another, or categories in another order, or numbers of other widths
-    (int32 and int64, float32 and float64) agree, as the in-memory engine's pandas.concat joins
-    them (``data.read_frame``); both engines take a text column's levels from
-    ``design.merged_levels``."""
-    if first.names != schema.names:
-        return False
-    return all(_same_kind(a.type, b.type) for a, b in zip(first, schema))
-
-
-def _same_kind(a, b):
-    """Whether two arrow types agree: equal, both text (``_text``), or both numbers (integers or
-    floats of any width: features and weights are read as float64, and pandas.concat joins them
-    in memory)."""
-    return a.equals(b) or (_text(a) and _text(b)) or (_numeric(a) and _numeric(b))
-
-
-def _disagreement(first, schema):
-    """What ``_agree`` refused, in words: the columns (up to 6) that one file lacks or stores as a
-    type the other's does not agree with, each with its two types, or else the columns' order."""
-    ours, theirs = {f.name: f.type for f in first}, {f.name: f.type for f in schema}
-    differ = [f"{name} ({ours.get(name, 'absent')} vs {theirs.get(name, 'absent')})"
-              for name in sorted(set(ours) | set(theirs))
-              if name not in ours or name not in theirs
-              or not _same_kind(ours[name], theirs[name])]
-    return ", ".join(differ[:6]) or "the order of its columns"
-
-
-def _text(kind):
-    """Whether an arrow type holds text: string, large_string, or a dictionary of them."""
-    import pyarrow as pa
-
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
-
-
-def _numeric(kind):
-    """Whether a Parquet column of arrow type ``kind`` is a number (not text, boolean, categorical)."""
-    import pyarrow as pa
-
-    return pa.types.is_integer(kind) or pa.types.is_floating(kind)
 
 
 def _read_design(parts, names, categorical, drop_reference):

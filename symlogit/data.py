@@ -103,12 +103,8 @@ def read_frame(path):
             frame = pd.read_csv(path)
         else:
             files = parquet_files(text)
+            parquet_schema(files)  # (the same rule as the dask engine's, before reading any data)
             frames = [pd.read_parquet(file) for file in files]
-            for file, part in zip(files[1:], frames[1:]):
-                if list(part.columns) != list(frames[0].columns):
-                    differ = sorted(set(map(str, part.columns)) ^ set(map(str, frames[0].columns)))
-                    raise DataError(f"Parquet schemas disagree: {file.name} differs from {files[0].name} in "
-                                    f"{', '.join(differ[:6]) or 'the order of its columns'}")
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     except DataError:
         raise
@@ -130,6 +126,63 @@ def read_frame(path):
             raise DataError(f"{path}: one column named {str(frame.columns[0])!r}: the file looks separated by "
                             f"{separator!r}, expected commas; write it comma-separated")
     return frame
+
+
+def parquet_schema(files):
+    """The arrow schema of Parquet ``files`` (the first's), after checking that every file's
+    agrees with it: the same columns in the same order, each of the same kind (``_same_kind``).
+    Text stored as text in one file and as categories (a dictionary of text) in another, or
+    categories in another order, and numbers of other widths (int32 and int64, float32 and
+    float64) agree: pandas.concat joins them (``read_frame``), and both engines take a text
+    column's levels from ``design.merged_levels``. DataError for an unreadable file, or naming
+    the file and the columns that disagree, with both types."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = []
+    for path in files:
+        try:
+            schemas.append(pq.read_schema(path))
+        except (pa.ArrowInvalid, OSError) as error:
+            raise DataError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
+    first = schemas[0]
+    for path, schema in zip(files[1:], schemas[1:]):
+        if first.names != schema.names or not all(_same_kind(a.type, b.type) for a, b in zip(first, schema)):
+            raise DataError(f"Parquet schemas disagree: {Path(path).name} differs from {Path(files[0]).name} in "
+                            f"{_disagreement(first, schema)}")
+    return first
+
+
+def _same_kind(a, b):
+    """Whether two arrow types agree: equal, both text (``text_type``), or both numbers
+    (``number_type``: features and weights are read as float64)."""
+    return a.equals(b) or (text_type(a) and text_type(b)) or (number_type(a) and number_type(b))
+
+
+def _disagreement(first, schema):
+    """What ``parquet_schema`` refused, in words: the columns (up to 6) that one file lacks or
+    stores as a type that does not agree, each with its two types, or else the columns' order."""
+    ours, theirs = {f.name: f.type for f in first}, {f.name: f.type for f in schema}
+    differ = [f"{name} ({ours.get(name, 'absent')} vs {theirs.get(name, 'absent')})"
+              for name in sorted(set(ours) | set(theirs))
+              if name not in ours or name not in theirs or not _same_kind(ours[name], theirs[name])]
+    return ", ".join(differ[:6]) or "the order of its columns"
+
+
+def text_type(kind):
+    """Whether an arrow type holds text: string, large_string, or a dictionary of them."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def number_type(kind):
+    """Whether a Parquet column of arrow type ``kind`` is a number (not text, boolean, categorical)."""
+    import pyarrow as pa
+
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind)
 
 
 def parquet_files(source):

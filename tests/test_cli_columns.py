@@ -264,7 +264,8 @@ def test_a_parquet_folder_whose_files_disagree_is_named(customers, tmp_path):
     frame.iloc[:100].to_parquet(folder / "a.parquet")
     frame.iloc[100:].rename(columns={"x_b": "x_c"}).to_parquet(folder / "b.parquet")
     assert_one_line_error(invoke("fit", folder, "--target", "label", "--drop", "note_1,customer"),
-                          "Parquet schemas disagree: b.parquet differs from a.parquet in x_b, x_c")
+                          "Parquet schemas disagree: b.parquet differs from a.parquet in x_b (double vs absent), "
+                          "x_c (absent vs double)")
 
 
 @pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="needs a directory no file can be created in")

@@ -600,6 +600,23 @@ def test_bad_dask_weights_name_the_row_and_value_as_in_memory(client, bad, messa
         LogisticRegression().fit(_dask(X), _dask(y), sample_weight=_dask(w))
 
 
+def test_both_engines_refuse_a_column_of_numbers_in_one_file_and_text_in_another(tmp_path):
+    """User trial: the in-memory engine joined them (pandas.concat: object) into one categorical
+    column with levels 1, 2, 3, a, b, c, where the dask engine refused; one rule now
+    (``data.parquet_schema``) refuses both, before reading any data."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from symlogit.data import DataError, read_frame
+    from symlogit.dask_data import read_parquet_dataset
+
+    pq.write_table(pa.table({"g": pa.array([1, 2, 3]), "y": pa.array([0, 1, 0])}), tmp_path / "part0.parquet")
+    pq.write_table(pa.table({"g": pa.array(["a", "b", "c"]), "y": pa.array([1, 0, 1])}), tmp_path / "part1.parquet")
+    for read in (read_frame, lambda path: read_parquet_dataset(path, "y")):
+        with pytest.raises(DataError, match=r"part1.parquet differs from part0.parquet in g \(int64 vs string\)"):
+            read(tmp_path)
+
+
 def test_parquet_numbers_of_other_widths_fit_as_in_memory(tmp_path):
     """User trial: int32 in one file and int64 in another (float32 and float64 the same) fitted in
     memory (pandas.concat) while the dask engine refused the schemas."""
