@@ -440,6 +440,28 @@ def test_whitened_solvers_reach_the_optimum_with_a_column_of_huge_or_tiny_entrie
     assert _relative(reference.coef_, coef) < 1e-6
     assert model.intercept_[0] == pytest.approx(reference.intercept_[0], abs=1e-6)
 
+def test_tron_takes_norms_without_overflow_on_a_column_of_huge_entries(monkeypatch):
+    """A column of entries near 1e200 gives gradient entries near 1e180, whose squares overflow:
+    np.linalg.norm(g) was inf, so TRON's CG (stopping at ‖r‖ ≤ 0.1 ‖g‖) stopped after one step,
+    with an overflow RuntimeWarning at each. With BLAS nrm2 (``solvers.base.norm``) no warning
+    is raised and TRON reaches the optimum (see the test above for the reference)."""
+    import symlogit.solvers.whitening as whitening
+
+    monkeypatch.setattr(whitening, "DIAGONAL_ABOVE", 5)
+    X, rng = _data(3)
+    y = (X @ rng.normal(size=D) + rng.normal(size=N) > 0).astype(int)
+    reference = LogisticRegression(solver="newton", penalty=None, tol=1e-10).fit(X, y)
+    scaled = X.copy()
+    scaled[:, 4] *= 2.0 ** 664
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # (max|∇f| ≤ tol is not scale-invariant)
+        warnings.simplefilter("error", RuntimeWarning)
+        model = LogisticRegression(solver="tron", penalty=None).fit(sp.csr_matrix(scaled), y)
+    coef = model.coef_.copy()
+    coef[0, 4] *= 2.0 ** 664
+    assert _relative(reference.coef_, coef) < 1e-8
+
+
 @pytest.mark.parametrize("d", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
 def test_a_matrix_far_too_large_to_be_dense_fits_in_seconds(d):
     """10^4 rows, 10^5 (10^6: slow) columns, ~10 entries a row: 8 (80) GB dense, 1.3 MB sparse.

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.linalg
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,13 @@ class Monitor:
     def result(self, theta, converged, message):
         n_iter = self.history[-1].iteration if self.history else 0
         return Result(theta, n_iter, converged, message, self.history, self.stopped_by)
+
+
+def norm(v):
+    """‖v‖₂ of a 1-D float array without overflow or underflow (BLAS nrm2 scales as it sums):
+    np.linalg.norm squares first, so a gradient entry beyond about 1e154 (a column of 1e200) made
+    it inf, and TRON's CG, stopping at ‖r‖ ≤ 0.1 ‖g‖, stopped after one step."""
+    return float(scipy.linalg.norm(v, check_finite=False))
 
 
 def check_positive(name, value, integer=False, allow_zero=False):

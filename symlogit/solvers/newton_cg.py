@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from .base import check_positive
+from .base import check_positive, norm
 from .newton import Newton
 from .whitening import Whitening
 
@@ -58,7 +58,7 @@ class NewtonCG(Newton):
             return -g  # not used: the solve stops
         n = objective.n_params
         H = scipy.sparse.linalg.LinearOperator((n, n), matvec=lambda v: objective.hessp(theta, v), dtype=float)
-        forcing = min(0.5, float(np.sqrt(np.linalg.norm(g))))
+        forcing = min(0.5, float(np.sqrt(norm(g))))
         d, _ = scipy.sparse.linalg.cg(H, -g, rtol=forcing, maxiter=self.max_cg, M=preconditioner)
         if not np.all(np.isfinite(d)) or np.dot(g, d) >= 0:
             d = -g

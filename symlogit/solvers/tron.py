@@ -21,7 +21,7 @@ whose actual and predicted decrease are both below 64 ε |f| is taken when it lo
 
 import numpy as np
 
-from .base import Monitor, check_positive
+from .base import Monitor, check_positive, norm
 from .newton_cg import NewtonCG
 
 ETA = (1e-4, 0.25, 0.75)
@@ -37,7 +37,7 @@ def steihaug_cg(hessp, g, radius, precondition, forcing=0.1, max_cg=200):
     z = M(r)
     p, rz = z.copy(), float(r @ z)
     ss, sp, pp = 0.0, 0.0, rz  # sᵀM⁻¹s, sᵀM⁻¹p, pᵀM⁻¹p
-    stop = forcing * np.linalg.norm(g)
+    stop = forcing * norm(g)
 
     def to_boundary():
         return (-sp + np.sqrt(max(sp * sp + pp * (radius * radius - ss), 0.0))) / pp
@@ -52,7 +52,7 @@ def steihaug_cg(hessp, g, radius, precondition, forcing=0.1, max_cg=200):
         s += alpha * p
         r -= alpha * Hp
         ss += 2 * alpha * sp + alpha * alpha * pp
-        if np.linalg.norm(r) <= stop:
+        if norm(r) <= stop:
             break
         z = M(r)
         rz_next = float(r @ z)
@@ -119,8 +119,8 @@ class TrustRegionNewtonCG(NewtonCG):
                 if np.isfinite(f_trial) and (actual > ETA[0] * predicted or (
                         within_rounding and np.max(np.abs(g_trial)) < np.max(np.abs(g)))):
                     break
-                if not np.isfinite(radius) or radius <= EPS * max(np.linalg.norm(theta), 1.0) or (
+                if not np.isfinite(radius) or radius <= EPS * max(norm(theta), 1.0) or (
                         within_rounding):
                     return monitor.result(theta, False, "trust region collapsed: no decrease within rounding")
-            theta, f, g, step = trial, f_trial, g_trial, float(np.linalg.norm(s))
+            theta, f, g, step = trial, f_trial, g_trial, float(norm(s))
             it += 1
