@@ -60,6 +60,8 @@ def read_parquet_dataset(source, target, features=None, drop=None, ids=None, wei
     # key reached the scheduler with two different tasks ("Detected different `run_spec`").
     parts = tuple((path, g) for path, g, rows in groups if rows)
     rows = tuple(rows for _, _, rows in groups if rows)
+    if not rows:  # (the in-memory engine's words: data.read_frame)
+        raise DataError(f"{source}: no data rows, expected a header row and at least one data row")
     categorical = [f.name for f in first if f.name in names and not number_type(f.type)]
     design = _read_design(parts, names, categorical, drop_reference) if categorical else None
     if design is None:

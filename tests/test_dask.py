@@ -600,6 +600,21 @@ def test_bad_dask_weights_name_the_row_and_value_as_in_memory(client, bad, messa
         LogisticRegression().fit(_dask(X), _dask(y), sample_weight=_dask(w))
 
 
+def test_a_parquet_dataset_without_rows_is_refused_as_in_memory(tmp_path):
+    """Fresh-user trial: files of 0 rows in all gave the dask engine a traceback (dask refuses
+    empty chunks) where the in-memory engine names the file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from symlogit.data import DataError, read_frame
+    from symlogit.dask_data import read_parquet_dataset
+
+    pq.write_table(pa.table({"x": pa.array([], pa.float64()), "y": pa.array([], pa.int64())}), tmp_path / "p.parquet")
+    for read in (read_frame, lambda path: read_parquet_dataset(path, "y")):
+        with pytest.raises(DataError, match="no data rows"):
+            read(tmp_path)
+
+
 def test_both_engines_refuse_a_column_of_numbers_in_one_file_and_text_in_another(tmp_path):
     """User trial: the in-memory engine joined them (pandas.concat: object) into one categorical
     column with levels 1, 2, 3, a, b, c, where the dask engine refused; one rule now

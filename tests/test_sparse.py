@@ -462,6 +462,22 @@ def test_tron_takes_norms_without_overflow_on_a_column_of_huge_entries(monkeypat
     assert _relative(reference.coef_, coef) < 1e-8
 
 
+def test_lbfgs_takes_its_step_length_without_overflow_on_a_column_of_tiny_entries(monkeypatch):
+    """A column of entries near 1e-200 has a coefficient near 1e200: L-BFGS's reported step
+    ‖Δθ‖ by np.linalg.norm squared it to inf with an overflow RuntimeWarning (fresh-user trial)."""
+    import symlogit.solvers.whitening as whitening
+
+    monkeypatch.setattr(whitening, "DIAGONAL_ABOVE", 5)
+    X, rng = _data(3)
+    y = (X @ rng.normal(size=D) + rng.normal(size=N) > 0).astype(int)
+    scaled = X.copy()
+    scaled[:, 4] *= 2.0 ** -664
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = LogisticRegression(solver="lbfgs", penalty=None).fit(sp.csr_matrix(scaled), y)
+    assert np.isfinite(model.history_["step"]).all()
+
+
 @pytest.mark.parametrize("d", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
 def test_a_matrix_far_too_large_to_be_dense_fits_in_seconds(d):
     """10^4 rows, 10^5 (10^6: slow) columns, ~10 entries a row: 8 (80) GB dense, 1.3 MB sparse.

@@ -11,7 +11,7 @@ stall as such rather than as convergence.
 import numpy as np
 import scipy.optimize
 
-from .base import Monitor, check_positive
+from .base import Monitor, check_positive, norm
 from .whitening import Whitening
 
 
@@ -60,7 +60,7 @@ class LBFGS:
                 fun(z)
             x, f, g = last["x"], last["f"], last["g"]
             state["it"] += 1
-            step = float(np.linalg.norm(x - state["x"]))
+            step = norm(x - state["x"])
             state["x"] = x.copy()
             state["stopped"] = monitor.record(state["it"], f, g, step, x)
             state["converged"] = monitor.history[-1].grad_max <= tol
@@ -77,7 +77,7 @@ class LBFGS:
         theta = coordinates.theta(result.x)
         if not np.array_equal(theta, state["x"]):  # SciPy returned a point it did not report
             f, g = objective.value_grad(theta)
-            if monitor.record(state["it"], f, g, float(np.linalg.norm(theta - state["x"])), theta):
+            if monitor.record(state["it"], f, g, norm(theta - state["x"]), theta):
                 return monitor.result(theta, False, f"stopped: {monitor.stopped_by}")
         converged = monitor.history[-1].grad_max <= tol
         message = "converged: max|gradient| <= tol" if converged else f"L-BFGS-B stopped: {result.message}"
