@@ -48,7 +48,7 @@ from .solvers import L1_SOLVERS, NAMES, Objective, choose_solver, make_solver, n
 from .solvers.objective import SparseObjective
 from .solvers.objective import one_blas_thread
 from .sparse import as_csr, check_indices, is_sparse, sparse_kernels
-from .targets import Targets, check_sample_weight, encode_targets, per_class_weights
+from .targets import Targets, check_sample_weight, class_totals, encode_targets, per_class_weights
 
 #: ``penalty``: "auto" (the default) takes the penalty from ``l1_ratio`` and ``C`` alone, as
 #: scikit-learn >= 1.8 does with ``penalty`` left unset; the others keep the old parameter working
@@ -238,11 +238,12 @@ class _GLM(BaseEstimator):
         in_memory = make_objective is not DaskObjective
         offset = _check_offset(offset, X.shape[0], family)
         l2, l1 = self._l2(float(weights.sum())), self._l1(float(weights.sum()))
-        null = (lambda: family.null_scores(targets.values, weights, offset)) if (
+        null = (lambda: family.null_intercept(targets.kernel_values, weights, offset)) if (
             self.fit_intercept and not family.is_vector and in_memory) else None
 
         def objective_for(pin_reference):
-            return make_objective(X, targets.values, weights, family, bool(self.fit_intercept), l2, targets.n_classes,
+            values = targets.kernel_values if make_objective is SparseObjective else targets.values
+            return make_objective(X, values, weights, family, bool(self.fit_intercept), l2, targets.n_classes,
                                   pin_reference=pin_reference, offset=offset, l1_strength=l1)
 
         objective = objective_for(True)
@@ -262,14 +263,15 @@ class _GLM(BaseEstimator):
         solver = make_solver(name, getattr(self, "solver_options", None), getattr(self, "random_state", None))
         if not solver.pins_reference and family.is_vector:
             objective = objective_for(False)
-        theta0 = self._start(objective, family, targets, null)
-        self._known_gradient(solver, theta0, (X, targets, weights, offset))
+        start = [self._start(objective, family, targets, null)]  # (handed over below: see minimize)
+        self._known_gradient(solver, start[0], (X, targets, weights, offset))
 
         # Unpenalised: the exact test, before the solve, whatever tol and the columns' scales
         hard = targets.labels if in_memory else targets.values  # (dask: the labels' codes)
         with one_blas_thread():
             separation = _Separation(objective, targets, hard, weights) if not objective.penalises else None
-            result = solver.minimize(objective, theta0, float(self.tol), int(self.max_iter),
+            # θ0 handed over (popped), so that only the solver holds it: p floats less once it moves on
+            result = solver.minimize(objective, start.pop(), float(self.tol), int(self.max_iter),
                                      callback=self._report_iteration,
                                      stop=separation.during_fit if separation else None)
             if separation is None or separation.direction is None:
@@ -331,15 +333,14 @@ class _GLM(BaseEstimator):
 
     def _start(self, objective, family, targets, null):
         """θ0: the previous fit's coefficients (warm_start, same classes and features), else zero
-        slopes with the intercept of the intercept-only fit (``null()``: its scores; scalar
-        families, as scikit-learn's GLMs start), else zeros."""
+        slopes with the intercept of the intercept-only fit (``null()``, scalar families, as
+        scikit-learn's GLMs start), else zeros."""
         if self.warm_start and hasattr(self, "coef_") and self._same_problem(targets, objective):
             B = self._internal_coef()
             return objective.theta(B if self.fit_intercept else B[1:])
         theta = np.zeros(objective.n_params)
-        if null is not None and self.fit_intercept:  # null(): the null model's scores
-            offset = 0.0 if objective.offset is None else objective.offset[0]
-            theta[0] = null()[0] - offset
+        if null is not None and self.fit_intercept:
+            theta[0] = null()
         return theta
 
     def _set_fitted(self, objective, targets, result, name, shape, family):
@@ -586,9 +587,9 @@ class GLMClassifier(ClassifierMixin, _GLM):
             if targets.labels is None:
                 raise ValueError("class_weight needs hard class labels; with soft targets use sample_weight")
             per_class = per_class_weights(self.class_weight, targets.classes,
-                                          np.bincount(targets.labels, weights, targets.n_classes))
+                                          class_totals(targets.labels, weights, targets.n_classes))
             weights = weights * per_class[targets.labels]
-            if not (np.all(np.isfinite(weights)) and np.all(np.bincount(targets.labels, weights) > 0)):
+            if not (np.all(np.isfinite(weights)) and np.all(class_totals(targets.labels, weights, targets.n_classes) > 0)):
                 raise ValueError(f"sample_weight times class_weight overflows or underflows (class weights "
                                  f"{per_class.tolist()}); rescale sample_weight to a smaller range")
         return targets, weights, family

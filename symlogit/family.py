@@ -6,7 +6,7 @@ know about a model, read from its generated module (facts printed from its row o
     family.kernels.loss_grad(X, y, beta)      the generated kernels
     family.curvature_bound                    sup h'' (None: unbounded), SGD's step scale
     family.hessian_at_zero(K)                 E[h''] at u = 0, whitening's H0 per unit x̂x̂ᵀ
-    family.null_scores(y, w, offset)          the intercept-only fit, for llnull and a start
+    family.null_scores(y, w, offset)          the intercept-only fit, for llnull (null_intercept: a start)
     family.for_classes(K)                     the family a classifier uses for K classes
 
 No code outside this module and the family table asks which model it is.
@@ -186,11 +186,12 @@ class Family:
         if self.is_vector:
             shares = np.maximum(weights @ y / weights.sum(), 1e-300)
             return np.ascontiguousarray(np.broadcast_to(np.log(shares), y.shape))
-        c = self._null_intercept(y, weights, offset)
+        c = self.null_intercept(y, weights, offset)
         return c + (0.0 if offset is None else offset) + np.zeros(y.shape[0])
 
-    def _null_intercept(self, y, weights, offset):
-        """argmin_c sum_i w_i h(c + o_i, y_i). Without offsets, mean(c) = the weighted mean of y
+    def null_intercept(self, y, weights, offset=None):
+        """The intercept of the intercept-only fit of a scalar family (``null_scores`` without its
+        (N,) array: a fit's start): argmin_c sum_i w_i h(c + o_i, y_i). Without offsets, mean(c) = the weighted mean of y
         (calibration, claim K1, with h' affine in y), found by bisection on the monotone mean.
         With offsets: the root of the slope g(c) = sum_i w_i h'(c + o_i, y_i), increasing in c
         (convexity, claim K2), bracketed from c - mean(o) (the answer for a constant offset) by

@@ -22,12 +22,25 @@ ROW_SUM_TOLERANCE = 1e-6
 @dataclass
 class Targets:
     classes: np.ndarray
-    values: np.ndarray              # what the kernels take (see module docstring)
+    stored: np.ndarray | None       # what the kernels take (see module docstring); None: made from the codes
     labels: np.ndarray | None       # codes in [0, K) for hard labels (unsigned, ``_codes``); None for soft
 
     @property
     def n_classes(self):
         return len(self.classes)
+
+    @property
+    def values(self):
+        """What the kernels take (see the module docstring). Binary hard labels' (N,) floats are
+        made from their codes on each use, not kept: a sparse fit takes the codes themselves
+        (``kernel_values``), and so holds 1 byte a row instead of 9."""
+        return self.labels.astype(np.float64) if self.stored is None else self.stored
+
+    @property
+    def kernel_values(self):
+        """``values``, or where they would be made from binary hard labels the codes (N,) 0/1
+        themselves, one byte each (the sparse kernels convert them a block of rows at a time)."""
+        return self.labels if self.stored is None else self.stored
 
 
 def encode_targets(y, weights=None):
@@ -56,9 +69,9 @@ def encode_targets(y, weights=None):
                          "or an (N, K) probability matrix")
     classes = np.unique(y)
     labels = _codes(y, classes)
-    check_class_totals(classes, None if weights is None else np.bincount(labels, weights, len(classes)))
+    check_class_totals(classes, None if weights is None else class_totals(labels, weights, len(classes)))
     if len(classes) == 2:
-        return Targets(classes, labels.astype(np.float64), labels)
+        return Targets(classes, None, labels)
     return Targets(classes, np.eye(len(classes))[labels], labels)
 
 
@@ -79,6 +92,17 @@ def _codes(y, classes):
     for k in range(1, len(classes)):
         codes[y == classes[k]] = k
     return codes
+
+
+def class_totals(labels, weights, n_classes, block=1 << 16):
+    """(K,) Σ of the weights over each class's rows, from codes ``labels`` (N,) in [0, K): in blocks
+    of ``block`` rows (np.bincount converts its whole input to intp and float64: two (N,) arrays
+    at once where the labels are a byte each and unit weights a broadcast of 1.0)."""
+    totals = np.zeros(n_classes)
+    for start in range(0, labels.shape[0], block):
+        rows = slice(start, start + block)
+        totals += np.bincount(labels[rows], weights[rows], n_classes)
+    return totals
 
 
 def check_class_totals(classes, totals=None):
@@ -195,9 +219,11 @@ def _probability_rows(Y, weights):
 
 
 def check_sample_weight(sample_weight, n_samples):
-    """(N,) float64 weights: finite, ≥ 0, positive sum; ones when None."""
+    """(N,) float64 weights: finite, ≥ 0, positive sum. Unit weights when None, as a read-only
+    broadcast of 1.0 (``np.broadcast_to``: 8 bytes, not N floats; a dense ``Objective`` makes
+    them an array, a sparse one never does)."""
     if sample_weight is None:
-        return np.ones(n_samples)
+        return np.broadcast_to(np.float64(1.0), (n_samples,))
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim == 0:
         w = np.full(n_samples, float(w))

@@ -378,15 +378,27 @@ def test_steihaug_cg_solves_inside_the_region_and_stops_on_its_boundary():
     A = rng.normal(size=(8, 8))
     H, g = A @ A.T + 0.1 * np.eye(8), rng.normal(size=8)
     D = 1 / np.diag(H)  # a diagonal preconditioner M; the region is measured in sᵀM⁻¹s
-    s, r, norm = steihaug_cg(lambda v: H @ v, g, 1e6, lambda v: D * v, forcing=1e-12, max_cg=100)
+
+    def hessp(v, out):
+        out[:] = H @ v
+        return out
+
+    def precondition(v, out):
+        return np.multiply(D, v, out=out)
+
+    s, predicted, gs, norm = steihaug_cg(hessp, -g, 1e6, precondition, forcing=1e-12, max_cg=100)
     np.testing.assert_allclose(s, -np.linalg.solve(H, g), rtol=1e-8)
-    np.testing.assert_allclose(r, -g - H @ s, atol=1e-10)
+    assert predicted == pytest.approx(-(g @ s + 0.5 * s @ H @ s), rel=1e-10) and gs == pytest.approx(g @ s, rel=1e-10)
     assert norm == pytest.approx(np.sqrt(s @ (s / D)), rel=1e-8)
-    s, r, norm = steihaug_cg(lambda v: H @ v, g, 0.05, lambda v: D * v)
+    r = -g
+    s, predicted, gs, norm = steihaug_cg(hessp, r, 0.05, precondition)
     assert np.sqrt(s @ (s / D)) == pytest.approx(0.05, rel=1e-10) and norm == 0.05
-    assert g @ s + 0.5 * s @ H @ s < 0
-    s, _, norm = steihaug_cg(lambda v: -v, g, 2.0, None)  # H = -I: negative curvature at once
-    assert np.linalg.norm(s) == pytest.approx(2.0) and g @ s < 0
+    assert predicted == pytest.approx(-(g @ s + 0.5 * s @ H @ s), rel=1e-10) and predicted > 0
+    assert gs == pytest.approx(g @ s, rel=1e-10)
+    np.testing.assert_allclose(r, -g - H @ s, atol=1e-12)  # (r is CG's residual, in place)
+    s, predicted, gs, norm = steihaug_cg(lambda v, out: np.negative(v, out=out), -g, 2.0, None)  # H = -I: at once
+    assert np.linalg.norm(s) == pytest.approx(2.0) and g @ s < 0 and norm == 2.0
+    assert predicted == pytest.approx(-(g @ s - 0.5 * s @ s), rel=1e-10) and gs == pytest.approx(g @ s, rel=1e-12)
 
 
 def test_tron_on_wide_sparse_data_reaches_the_lbfgs_optimum():
@@ -405,3 +417,22 @@ def test_tron_on_wide_sparse_data_reaches_the_lbfgs_optimum():
     # max|∇f| <= 1e-9 with strong convexity λ = 1/(C N) = 2.5e-4 leaves each solution within
     # about 1e-9 / λ = 4e-6 of the optimum
     np.testing.assert_allclose(tron.coef_, lbfgs.coef_, atol=5e-6)
+
+
+def test_axpy_adds_in_place_where_blas_cannot_write_to_the_array():
+    """The penalty's gradient is added by BLAS axpy with no temporary. An array BLAS cannot take
+    as it is (not aligned: a dask worker's unpickled gradient was one) is worked on as a copy by
+    SciPy's wrapper; the sum must still land in the array (it was lost: the dask engine's Newton
+    ran 100 iterations without the penalty's gradient and did not converge)."""
+    from symlogit.solvers.base import axpy
+
+    raw = bytearray(8 * 5 + 1)
+    y = np.frombuffer(raw, dtype=np.float64, count=5, offset=1)  # writeable, not aligned
+    y[:] = np.arange(5.0)
+    assert not y.flags.aligned and y.flags.writeable
+    out = axpy(2.0, np.ones(5), y)
+    assert out is y
+    np.testing.assert_array_equal(y, np.arange(5.0) + 2.0)
+    z = np.arange(5.0)
+    axpy(-1.0, np.ones(4), z[1:])  # a view: in place
+    np.testing.assert_array_equal(z, [0.0, 0.0, 1.0, 2.0, 3.0])

@@ -59,7 +59,7 @@ def small_blocks(request, monkeypatch):
     import symlogit.sparse
 
     if request.param == "blocks":
-        monkeypatch.setattr(symlogit.sparse, "ROW_BLOCK", 37)
+        monkeypatch.setattr(symlogit.sparse, "PASS_BLOCK_ENTRIES", 37)
         monkeypatch.setattr(symlogit.sparse, "GRAM_BLOCK_ENTRIES", 50)
 
 
@@ -85,6 +85,28 @@ def test_scalar_kernels_equal_the_dense_kernels(family, intercept, small_blocks)
         assert _relative(dense.loss_grad(X, y, beta, w, intercept, offset=o)[1],
                          sparse.loss_grad(Xs, y, beta, w, intercept, offset=o)[1]) < 1e-13
         assert _relative(dense.means(X, beta, intercept, offset=o), sparse.means(Xs, beta, intercept, offset=o)) < 1e-14
+
+
+@pytest.mark.parametrize("family", ["logit", "probit", "cloglog"])
+def test_scalar_kernels_take_label_codes_and_broadcast_unit_weights(family, small_blocks):
+    """A sparse fit hands the kernels binary labels as their one-byte codes and unit weights as a
+    broadcast of 1.0 (never N floats): the same loss, gradient, curvature and Hessian as float
+    labels and an array of ones, bit for bit."""
+    from symlogit.targets import check_sample_weight, encode_targets
+
+    X, rng = _data(4)
+    f = sparse_kernels(get_family(family))
+    Xs = as_csr(sp.csr_matrix(X))
+    targets = encode_targets(np.where(rng.random(N) < 0.4, "yes", "no"))
+    codes, unit = targets.kernel_values, check_sample_weight(None, N)
+    assert codes.dtype == np.uint8 and unit.strides == (0,) and targets.values.dtype == np.float64
+    beta = 0.3 * rng.normal(size=D + 1)
+    a = f.loss_grad_hess(Xs, targets.values, beta, np.ones(N))
+    b = f.loss_grad_hess(Xs, codes, beta, unit)
+    for x, z in zip(a, b):
+        np.testing.assert_array_equal(x, z)
+    np.testing.assert_array_equal(f.curvature(Xs, targets.values, beta, np.ones(N)), f.curvature(Xs, codes, beta, unit))
+    assert f.loss(Xs, codes, beta, np.full(N, 2.0)) == pytest.approx(2 * f.loss(Xs, codes, beta, unit), rel=1e-14)
 
 
 @pytest.mark.parametrize("intercept", [True, False])
@@ -533,17 +555,18 @@ def test_a_wide_fit_needs_less_memory_than_a_copy_of_X(solver):
 
 
 @pytest.mark.parametrize("solver", ["tron", "newton-cg"])
-def test_a_tall_sparse_newton_type_fit_holds_under_five_row_vectors(solver):
+def test_a_tall_sparse_newton_type_fit_holds_under_two_row_vectors(solver):
     """Issue 17's memory target on tall X (N = 10^5 rows, p = 2000: an (N,) float64 vector is 50
-    p-vectors): a Newton-type fit holds y, the weights, the curvature at θ and one product X v,
-    besides labels of one byte each, and no more (before: int64 labels and np.unique's inverse,
-    the curvature held beside the next point's scores, H v's product copied; 6.6 vectors)."""
+    p-vectors): a Newton-type fit holds the curvature at θ and labels of one byte, and no more:
+    no float copy of y, no array of unit weights, no product X v (H v is one pass that scatters
+    each row's term at once). Before: 6.6 vectors (int64 labels and np.unique's inverse, the
+    curvature beside the next point's scores), then 4.7 (y, the weights, the curvature, X v)."""
     rng = np.random.default_rng(1)
     n, d, per_row = 100_000, 2000, 5
     X = as_csr(sp.csr_matrix((rng.random(n * per_row), (np.repeat(np.arange(n), per_row),
                                                          rng.integers(0, d, n * per_row))), shape=(n, d)))
     y = (X @ rng.normal(size=d) + rng.normal(size=n) > 0).astype(int)
-    LogisticRegression(solver=solver).fit(X[:50], y[:50])  # kernels loaded before tracing
+    LogisticRegression(solver=solver).fit(X, y)  # kernels loaded before tracing
     tracemalloc.start()
     try:
         model = LogisticRegression(solver=solver).fit(X, y)
@@ -551,7 +574,30 @@ def test_a_tall_sparse_newton_type_fit_holds_under_five_row_vectors(solver):
     finally:
         tracemalloc.stop()
     assert model.converged_
-    assert peak < 5 * 8 * n, peak / (8 * n)
+    assert peak < 2 * 8 * n, peak / (8 * n)
+
+
+def test_a_wide_sparse_tron_fit_holds_about_eight_coefficient_vectors():
+    """Issue 17's memory target on wide X (text: p = d + 1 = 50001 > N = 20000): TRON holds θ,
+    ∇f, CG's four vectors (s, r, the direction, and one for H p and M r in turn), the
+    preconditioner's diagonal and the columns' mean (8 p-vectors), the curvature (N,) and one
+    byte per label; L-BFGS's history alone is 20. Before: 16.6 p-vectors (a float y, unit
+    weights, X v, CG's and the preconditioner's temporaries, the penalty's diagonal)."""
+    rng = np.random.default_rng(2)
+    n, d, per_row = 20_000, 50_000, 20
+    X = as_csr(sp.csr_matrix((rng.random(n * per_row), (np.repeat(np.arange(n), per_row),
+                                                         rng.integers(0, d, n * per_row))), shape=(n, d)))
+    y = (X @ rng.normal(size=d) + rng.normal(size=n) > 0).astype(int)
+    LogisticRegression(solver="tron").fit(X, y)  # kernels loaded before tracing
+    tracemalloc.start()
+    try:
+        model = LogisticRegression(solver="tron").fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert model.converged_
+    p_vectors = (peak - 9 * n) / (8 * (d + 1))  # (less the curvature and the codes)
+    assert p_vectors < 9, p_vectors
 
 
 def test_labels_are_coded_in_the_smallest_unsigned_type():

@@ -15,8 +15,9 @@ binary logit, C = 1, default tol, on text-like X (``bench_peers.make_text``: Zip
 tf-idf, unit rows), one-hot X (``bench_peers.make_onehot``: 10 numeric columns and categorical
 blocks) and tall sparse X of few columns (uniform positions and N(0, 1) values); each of tron,
 lbfgs, newton-cg and newton (newton only where its dense p x p Hessian is at most 2000 wide) and
-auto at --tol, median of --repeats (5 is better than the default 3 on a shared machine). "!": did
-not converge.
+auto at --tol, median of --repeats (5 is better than the default 3 on a shared machine), and the
+peak memory of its first fit above X (MB, ``bench_peers.PeakMemory``: the resident set's
+high-water mark). "!": did not converge.
 """
 
 import argparse
@@ -78,7 +79,7 @@ def sparse_problem(kind, n, shape, per_row, seed=0):
 
 
 def sparse_main(repeats, tol):
-    print("| N | X | p | q | auto runs | auto | tron | lbfgs | newton-cg | newton | best |")
+    print("| N | X | p | q | auto runs | auto | tron | lbfgs | newton-cg | newton | fastest |")
     print("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     LogisticRegression().fit(*sparse_problem("tall", 200, 5, 2)[:2])  # load the kernels before timing
     for kind, n, shape, per_row in SPARSE:
@@ -86,25 +87,29 @@ def sparse_main(repeats, tol):
         p, q = X.shape[1] + 1, X.nnz / n + 1
         results = {s: timed(s, X, y, repeats, tol) for s in ("tron", "lbfgs", "newton-cg", "newton")
                    if s != "newton" or p <= 2000}
-        seconds, auto = timed("auto", X, y, repeats, tol)
-        cells = [f"{results[s][0]:.3f} s{'' if results[s][1].converged_ else ' !'}" if s in results else "skipped"
-                 for s in ("tron", "lbfgs", "newton-cg", "newton")]
-        best = min((t, s) for s, (t, m) in results.items() if m.converged_)[1]
-        print(f"| {n} | {description} | {p} | {q:.0f} | {auto.solver_} | {seconds:.3f} s | {' | '.join(cells)} "
-              f"| {best} |", flush=True)
+        seconds, auto, megabytes = timed("auto", X, y, repeats, tol)
+        cells = [f"{results[s][0]:.3f} s, {results[s][2]:.0f} MB{'' if results[s][1].converged_ else ' !'}"
+                 if s in results else "skipped" for s in ("tron", "lbfgs", "newton-cg", "newton")]
+        best = min((t, s) for s, (t, m, _) in results.items() if m.converged_)[1]
+        print(f"| {n} | {description} | {p} | {q:.0f} | {auto.solver_} | {seconds:.3f} s, {megabytes:.0f} MB | "
+              f"{' | '.join(cells)} | {best} |", flush=True)
 
 
 def timed(solver, X, y, repeats, tol=DEFAULT_TOL):
-    times, model = [], None
+    """(median seconds, the last model, the first fit's peak memory above X in MB)."""
+    from bench_peers import PeakMemory
+
+    times, model, peak = [], None, None
     for _ in range(repeats):
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), PeakMemory() as memory:
             warnings.simplefilter("ignore")
             start = time.perf_counter()
             model = LogisticRegression(solver=solver, tol=tol).fit(X, y)
             times.append(time.perf_counter() - start)
+        peak = memory.increase / 2**20 if peak is None else peak
         if times[0] > 10.0:
             break
-    return float(np.median(times)), model
+    return float(np.median(times)), model, peak
 
 
 def main():
@@ -133,8 +138,8 @@ def main():
                 rows = sample_size("auto", n, p) or n
                 if solver == "newton" and (p > 5000 or rows * p ** 2 > 2e11):
                     continue  # the Hessian would take minutes per iteration: not a contender
-                results[solver] = timed(solver, X, y, args.repeats)
-            seconds, auto = timed("auto", X, y, args.repeats)
+                results[solver] = timed(solver, X, y, args.repeats)[:2]
+            seconds, auto = timed("auto", X, y, args.repeats)[:2]
             best = min(t for t, m in results.values() if m.converged_) if any(
                 m.converged_ for _, m in results.values()) else float("nan")
             cells = [f"{results[s][0]:.3f} s{'' if results[s][1].converged_ else ' !'}" if s in results else "skipped"

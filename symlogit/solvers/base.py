@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,13 @@ def check_positive(name, value, integer=False, allow_zero=False):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be {what} {bound}, got {value!r}")
     return value
+
+
+def axpy(a, x, y):
+    """y += a x in place (BLAS daxpy: no temporary a x), x and y float64 (n,). Where y is an array
+    BLAS cannot write to (not aligned, as arrays unpickled from a dask worker can be), SciPy's
+    wrapper works on a copy: the result is then copied back."""
+    result = scipy.linalg.blas.daxpy(x, y, a=a)
+    if result is not y:
+        y[...] = result
+    return y

@@ -39,14 +39,21 @@ class NewtonCG(Newton):
             raise ValueError(f"precondition must be True or False, got {precondition!r}")
         self.precondition = precondition
 
-    def prepare(self, objective):
-        """Newton's row sample, and CG's preconditioner H0⁻¹ (None when off or too wide)."""
+    def prepare_whitening(self, objective):
+        """Newton's row sample, and the ``Whitening`` whose T Tᵀ = H0⁻¹ preconditions CG (None
+        when off or too wide)."""
         objective, _ = super().prepare(objective)
         columns = objective.X.shape[1] + (1 if objective.fit_intercept else 0)
         wide = columns > PRECONDITION_MAX_COLUMNS and not scipy.sparse.issparse(objective.X)
         if not self.precondition or wide:  # (a wide sparse X gets Whitening's diagonal H0⁻¹)
             return objective, None
-        whitening = Whitening(objective)
+        return objective, Whitening(objective)
+
+    def prepare(self, objective):
+        """Newton's row sample, and CG's preconditioner H0⁻¹ as SciPy's cg takes it (or None)."""
+        objective, whitening = self.prepare_whitening(objective)
+        if whitening is None:
+            return objective, None
         n = objective.n_params
         return objective, scipy.sparse.linalg.LinearOperator((n, n), matvec=whitening.precondition, dtype=float)
 
@@ -57,7 +64,7 @@ class NewtonCG(Newton):
         if self.converged(g, None, tol):
             return -g  # not used: the solve stops
         n = objective.n_params
-        H = scipy.sparse.linalg.LinearOperator((n, n), matvec=lambda v: objective.hessp(theta, v), dtype=float)
+        H = scipy.sparse.linalg.LinearOperator((n, n), matvec=objective.hessian_product(theta), dtype=float)
         forcing = min(0.5, float(np.sqrt(norm(g))))
         d, _ = scipy.sparse.linalg.cg(H, -g, rtol=forcing, maxiter=self.max_cg, M=preconditioner)
         if not np.all(np.isfinite(d)) or np.dot(g, d) >= 0:

@@ -25,6 +25,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from ..sparse import as_csr, per_column, sparse_kernels
+from .base import axpy, norm
 
 
 REFERENCE_CLASS = 0
@@ -74,7 +75,7 @@ class Objective:
 
     def __init__(self, X, targets, weights, family, fit_intercept, l2_strength, n_classes=None, pin_reference=True,
                  offset=None, l1_strength=0.0):
-        self.X, self.targets, self.weights = X, targets, weights
+        self.X, self.targets, self.weights = X, targets, self._kernel_weights(weights)
         self.family, self.fit_intercept = family, fit_intercept
         self.n_classes = n_classes if family.is_vector else None
         self.kernels = family.kernels
@@ -99,8 +100,21 @@ class Objective:
                 free[0, REFERENCE_CLASS] = False
         self._free = free.ravel(order="F")
         self.penalised = penalised.ravel(order="F")[self._free]
-        self._penalty = (self.penalised & (self.l2 > 0)) * self.l2
+        # θ's penalised entries as one slice where they are (a scalar family's all but the
+        # intercept; everything without an intercept), else None (a vector family's intercepts
+        # are one entry per class)
+        self._penalised_slice = slice(1 if fit_intercept else 0, None) if (
+            not family.is_vector or not fit_intercept) else None
         self.n_params = int(self._free.sum())
+        self._all_free = self.n_params == self._free.shape[0]
+
+    @staticmethod
+    def _kernel_weights(weights):
+        """The weights as this objective's kernels take them: the dense kernels a contiguous
+        array (unit weights come as a broadcast of 1.0, ``targets.check_sample_weight``)."""
+        if isinstance(weights, np.ndarray) and not weights.flags.c_contiguous:
+            return np.ascontiguousarray(weights)
+        return weights
 
     @property
     def penalises(self):
@@ -126,8 +140,13 @@ class Objective:
         return B.ravel(order="F")[self._free].copy()
 
     def free_part(self, G):
-        """The free entries of a coefficient-shaped array (the inverse of ``coef``)."""
+        """The free entries of a coefficient-shaped array (the inverse of ``coef``), a copy."""
         return np.asarray(G).ravel(order="F")[self._free]
+
+    def _free_part_of_own(self, G):
+        """``free_part`` of an array no one else holds (a kernel's result): a view of it where every
+        entry is free (no copy), else the copy."""
+        return np.asarray(G).ravel(order="F") if self._all_free else self.free_part(G)
 
     def on_rows(self, rows):
         """The same objective (penalty, pins, scaling) over the given rows only, their weights
@@ -214,8 +233,38 @@ class Objective:
         return np.ascontiguousarray(self.X[rows])
 
     # ---- values and derivatives -----------------------------------------------------------------
+    @property
+    def _penalty(self):
+        """(p,) the L2 penalty's Hessian diagonal: λ on the penalised entries, else 0 (made on
+        each use, for the Hessians that solvers form; f and ∇f take the penalty in place)."""
+        return (self.penalised & (self.l2 > 0)) * self.l2
+
     def _penalty_value(self, theta):
-        return 0.5 * float(np.dot(self._penalty * theta, theta))
+        """(λ/2) ‖θ_P‖², θ_P the penalised entries."""
+        if self.l2 == 0:
+            return 0.0
+        penalised = theta[self._penalised_slice] if self._penalised_slice is not None else theta[self.penalised]
+        root = np.sqrt(self.l2) * norm(penalised)  # (sqrt(λ)‖θ_P‖ squared: finite wherever (λθ)ᵀθ is)
+        return 0.5 * root * root
+
+    def _add_penalty(self, out, theta):
+        """out += λ θ on the penalised entries (the penalty's gradient, or its Hessian times θ),
+        in place: no p-vector is made where the penalised entries are one slice (BLAS axpy)."""
+        if self.l2 == 0:
+            return out
+        where = self._penalised_slice
+        if where is not None and out.dtype == theta.dtype == np.float64 and out.flags.c_contiguous and (
+                theta.flags.c_contiguous):
+            axpy(self.l2, theta[where], out[where])
+        else:
+            out += self._penalty * theta
+        return out
+
+    def _value_and_gradient(self, loss, G, theta):
+        """(f, ∇f) from the kernel's loss and gradient over all of B (G: the kernel's own array)."""
+        grad = self._free_part_of_own(G)
+        grad /= self.total_weight
+        return loss / self.total_weight + self._penalty_value(theta), self._add_penalty(grad, theta)
 
     def value(self, theta):
         loss = self.kernels.loss(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept,
@@ -225,8 +274,7 @@ class Objective:
     def value_grad(self, theta):
         loss, G = self.kernels.loss_grad(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept,
                                          **self._extra)
-        grad = self.free_part(G) / self.total_weight + self._penalty * theta
-        return loss / self.total_weight + self._penalty_value(theta), grad
+        return self._value_and_gradient(loss, G, theta)
 
     def value_grad_hess(self, theta):
         """(f, ∇f, ∇²f) at θ from one pass over X. Best run inside ``one_blas_thread()`` (the
@@ -235,8 +283,7 @@ class Objective:
         than they save (digits, K = 10: Newton 1.7 s with them, 0.4 s without)."""
         loss, G, H = self.kernels.loss_grad_hess(self.X, self.targets, self.coef(theta), self.weights,
                                                  self.fit_intercept, **self._extra)
-        grad = self.free_part(G) / self.total_weight + self._penalty * theta
-        return loss / self.total_weight + self._penalty_value(theta), grad, self._scaled_hessian(H, self.total_weight)
+        return (*self._value_and_gradient(loss, G, theta), self._scaled_hessian(H, self.total_weight))
 
     def _scaled_hessian(self, H, total_weight, free=None, penalty=None):
         """f's Hessian from the kernel's Σ_i w_i ∇²h_i over all of B (a new array, scaled in
@@ -253,7 +300,21 @@ class Objective:
     def hessp(self, theta, v):
         Hv = self.kernels.hessp(self.X, self.targets, self.coef(theta), self.coef(v), self.weights,
                                 self.fit_intercept, **self._extra)
-        return self.free_part(Hv) / self.total_weight + self._penalty * v
+        Hv = self._free_part_of_own(Hv)
+        Hv /= self.total_weight
+        return self._add_penalty(Hv, v)
+
+    def hessian_product(self, theta):
+        """v, out=None -> ∇²f(θ) v (p,), written into ``out`` where given: the Hessian-vector
+        products at one θ (Newton-CG's and TRON's conjugate gradients), from whatever of θ they
+        share (``SparseObjective``: the per-row curvature, held only as long as the function)."""
+        def product(v, out=None):
+            Hv = self.hessp(theta, v)
+            if out is None:
+                return Hv
+            out[:] = Hv
+            return out
+        return product
 
     # ---- along a line: reuse scores ------------------------------------------------------------
     def scores(self, theta):
@@ -313,6 +374,12 @@ class SparseObjective(Objective):
         self.kernels = sparse_kernels(family)
         self._curvature = None  # (X, θ, the kernels' curvature at θ): hessp's cache
 
+    @staticmethod
+    def _kernel_weights(weights):
+        """The weights as they are: unit weights stay a broadcast of 1.0, which the sparse kernels
+        take as 1 without making N floats (``sparse.ScalarSparseKernels``)."""
+        return weights
+
     def params_per_row(self):
         """q = (nnz/N + 1) K: the parameters one row's scores touch on average (no 1 without an
         intercept; K = 1 for a scalar family)."""
@@ -346,11 +413,30 @@ class SparseObjective(Objective):
         return super().value_grad(theta)
 
     def hessp(self, theta, v):
-        """H v from the curvature at θ: two passes over X a product instead of three."""
-        V = v.reshape(self.coef_shape, order="F") if self.n_params == self._free.shape[0] else self.coef(v)
-        Hv = self.free_part(self.kernels.hessp_with(self.X, self._curvature_at(theta), V, self.fit_intercept))
-        Hv /= self.total_weight  # (in place: free_part's array is a copy)
-        Hv += self._penalty * v
+        """H v from the curvature at θ (kept for the next product at θ): one pass over X a product."""
+        return self._product(self._curvature_at(theta), v)
+
+    def hessian_product(self, theta):
+        """As ``Objective.hessian_product``: the curvature at θ made once (one pass over X) and
+        held by the returned function only, each product one pass over X with no (N,) vector
+        besides it; a scalar family's product is written into ``out`` with no p-vector made."""
+        self._curvature = None
+        curvature = self.kernels.curvature(self.X, self.targets, self.coef(theta), self.weights, self.fit_intercept,
+                                           **self._extra)
+        return lambda v, out=None: self._product(curvature, v, out)
+
+    def _product(self, curvature, v, out=None):
+        """∇²f v given the kernels' curvature, into ``out`` where given."""
+        scalar = self._all_free and len(self.coef_shape) == 1
+        V = v if scalar else v.reshape(self.coef_shape, order="F") if self._all_free else self.coef(v)
+        Hv = (self.kernels.hessp_with(self.X, curvature, V, self.fit_intercept, out=out) if scalar else
+              self.kernels.hessp_with(self.X, curvature, V, self.fit_intercept))
+        Hv = self._free_part_of_own(Hv)
+        Hv /= self.total_weight  # (in place: the kernel's or free_part's own array)
+        self._add_penalty(Hv, v)
+        if out is not None and Hv is not out:
+            out[:] = Hv
+            return out
         return Hv
 
     def hessian_on_columns(self, theta, columns):

@@ -21,7 +21,7 @@ whose actual and predicted decrease are both below 64 ε |f| is taken when it lo
 
 import numpy as np
 
-from .base import Monitor, check_positive, norm
+from .base import Monitor, axpy, check_positive, norm
 from .newton_cg import NewtonCG
 
 ETA = (1e-4, 0.25, 0.75)
@@ -29,32 +29,45 @@ SIGMA = (0.25, 0.5, 4.0)
 EPS = np.finfo(np.float64).eps
 
 
-def steihaug_cg(hessp, g, radius, precondition, forcing=0.1, max_cg=200):
-    """(s, r, ‖s‖_M⁻¹): an approximate minimiser s of gᵀs + ½ sᵀH s with ‖s‖_M⁻¹ ≤ radius,
-    and the residual r = -g - H s. ``precondition(v)`` is M v (identity if None)."""
-    M = precondition or (lambda v: v)
-    s, r = np.zeros_like(g), -g.copy()
-    z = M(r)
-    p, rz = z.copy(), float(r @ z)
+def _identity(v, out):
+    out[:] = v
+    return out
+
+
+def steihaug_cg(hessp, r, radius, precondition=None, forcing=0.1, max_cg=200):
+    """(s, -q(s), gᵀs, ‖s‖_M⁻¹): an approximate minimiser s of q(s) = gᵀs + ½ sᵀH s with
+    ‖s‖_M⁻¹ ≤ radius, the decrease it predicts, and gᵀs. ``r`` is -g, and CG's residual
+    r = -g - H s in place (its values are lost). ``hessp(v, out)`` writes H v into out,
+    ``precondition(v, out)`` M v (identity if None). Four p-vectors: r, s, the direction, and one
+    that holds H p and then M r in turn; q(s) and sᵀH s are carried as numbers (each step's
+    change from pᵀr, pᵀH p and sᵀH p), so g itself is not needed."""
+    s, work = np.zeros_like(r), np.empty_like(r)
+    M = precondition or _identity
+    M(r, work)
+    p = work.copy()
+    rz = float(r @ p)
     ss, sp, pp = 0.0, 0.0, rz  # sᵀM⁻¹s, sᵀM⁻¹p, pᵀM⁻¹p
-    stop = forcing * norm(g)
-
-    def to_boundary():
-        return (-sp + np.sqrt(max(sp * sp + pp * (radius * radius - ss), 0.0))) / pp
-
+    q, sHs = 0.0, 0.0  # q(s) and sᵀH s
+    stop = forcing * norm(r)
+    step_norm = None
     for _ in range(max_cg):
-        Hp = hessp(p)
+        Hp = hessp(p, work)
         curvature = float(p @ Hp)
         alpha = rz / curvature if curvature > 0 else np.inf
         if curvature <= 0 or ss + 2 * alpha * sp + alpha * alpha * pp >= radius * radius:
-            tau = to_boundary()
-            return s + tau * p, r - tau * Hp, radius
-        s += alpha * p
-        r -= alpha * Hp
+            alpha = (-sp + np.sqrt(max(sp * sp + pp * (radius * radius - ss), 0.0))) / pp  # to the boundary
+            step_norm = radius
+        # q(s + α p) = q(s) - α pᵀr + ½ α² pᵀH p, with r = -(g + H s)
+        q += alpha * (0.5 * alpha * curvature - float(p @ r))
+        sHs += alpha * (2.0 * float(s @ Hp) + alpha * curvature)
+        axpy(alpha, p, s)
+        axpy(-alpha, Hp, r)
+        if step_norm is not None:
+            break
         ss += 2 * alpha * sp + alpha * alpha * pp
         if norm(r) <= stop:
             break
-        z = M(r)
+        z = M(r, work)
         rz_next = float(r @ z)
         beta = rz_next / rz
         rz = rz_next
@@ -62,7 +75,7 @@ def steihaug_cg(hessp, g, radius, precondition, forcing=0.1, max_cg=200):
         pp = rz + beta * beta * pp
         p *= beta
         p += z
-    return s, r, np.sqrt(max(ss, 0.0))
+    return s, -q, q - 0.5 * sHs, np.sqrt(max(ss, 0.0)) if step_norm is None else step_norm
 
 
 def next_radius(radius, ratio_terms, step_norm, first):
@@ -91,11 +104,11 @@ class TrustRegionNewtonCG(NewtonCG):
     def minimize(self, objective, theta, tol, max_iter, callback=None, stop=None):
         check_positive("tol", tol)
         check_positive("max_iter", max_iter, integer=True)
-        curvature_objective, preconditioner = self.prepare(objective)
-        precondition = None if preconditioner is None else preconditioner.matvec
+        curvature_objective, whitening = self.prepare_whitening(objective)
+        precondition = None if whitening is None else whitening.precondition_into
         monitor = Monitor(callback, stop)
         f, g = objective.value_grad(theta)
-        radius = np.sqrt(max(float(g @ (precondition(g) if precondition else g)), 0.0))
+        radius = np.sqrt(max(float(g @ (whitening.precondition(g) if whitening else g)), 0.0))
         step, it, first = 0.0, 0, True
         while True:
             if monitor.record(it, f, g, step, theta):
@@ -104,12 +117,17 @@ class TrustRegionNewtonCG(NewtonCG):
                 return monitor.result(theta, True, self.converged_message)
             if it == max_iter:
                 return monitor.result(theta, False, f"max_iter={max_iter} reached")
+            hessp = curvature_objective.hessian_product(theta)
             while True:  # shrink the region until a step is taken
-                s, r, step_norm = steihaug_cg(lambda v: curvature_objective.hessp(theta, v), g, radius, precondition,
-                                              max_cg=self.max_cg)
-                gs = float(g @ s)
-                predicted = -0.5 * (gs - float(s @ r))
-                trial = theta + s
+                largest = np.max(np.abs(g))
+                # (g's array becomes CG's residual: one p-vector fewer while CG runs; a rejected
+                # step takes g again from a pass over X)
+                s, predicted, gs, step_norm = steihaug_cg(hessp, np.negative(g, out=g), radius, precondition,
+                                                          max_cg=self.max_cg)
+                del g
+                s_norm = norm(s)
+                trial = s
+                trial += theta  # (s is not needed past gᵀs and ‖s‖: the trial point takes its place)
                 f_trial, g_trial = objective.value_grad(trial)
                 actual = f - f_trial
                 radius = next_radius(radius, (actual, predicted, gs, f_trial - f), step_norm, first)
@@ -117,10 +135,13 @@ class TrustRegionNewtonCG(NewtonCG):
                 rounding = 64 * EPS * max(abs(f), 1.0)
                 within_rounding = abs(actual) <= rounding and abs(predicted) <= rounding
                 if np.isfinite(f_trial) and (actual > ETA[0] * predicted or (
-                        within_rounding and np.max(np.abs(g_trial)) < np.max(np.abs(g)))):
+                        within_rounding and np.max(np.abs(g_trial)) < largest)):
                     break
+                del trial, g_trial
                 if not np.isfinite(radius) or radius <= EPS * max(norm(theta), 1.0) or (
                         within_rounding):
                     return monitor.result(theta, False, "trust region collapsed: no decrease within rounding")
-            theta, f, g, step = trial, f_trial, g_trial, float(norm(s))
+                f, g = objective.value_grad(theta)
+            del hessp  # (the curvature at θ, (N,), before the next is made)
+            theta, f, g, step = trial, f_trial, g_trial, s_norm
             it += 1
