@@ -252,7 +252,7 @@ class _GLM(BaseEstimator):
             name = L1_SOLVERS[0]
         elif name == "auto":
             name = choose_solver(X.shape[0], objective.n_params, objective.params_per_row(),
-                                 column_spread=objective.column_spread())
+                                 column_spread=objective.column_spread(), vector_family=family.is_vector)
         if name in L1_SOLVERS and not in_memory:
             from .distributed import check_client_hessian
             check_client_hessian(objective.n_params, name)

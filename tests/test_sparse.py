@@ -795,7 +795,8 @@ def test_auto_on_sparse_picks_newton_only_for_a_small_hessian():
     assert choose_solver(1000, 10, params_per_row=3.0) == "newton"
     assert choose_solver(100_000, 201, params_per_row=6.0) == "newton"  # one-hot, 5 columns of 40 levels
     assert choose_solver(100_000, 1001, params_per_row=11.0) == "lbfgs"  # p³/3 alone is 3e8
-    assert choose_solver(10_000, 1_000_001, params_per_row=9.0) == "lbfgs"
+    assert choose_solver(10_000, 1_000_001, params_per_row=9.0) == "tron"  # wide: TRON's memory
+    assert choose_solver(10_000, 1_000_001, params_per_row=9.0, vector_family=True) == "lbfgs"
     assert choose_solver(1_000_000, 101) == "newton"  # the dense rule is unchanged
     assert not newton_affordable(20_000, 2001, params_per_row=18.0)
     assert newton_affordable(1000, 50, params_per_row=5.0)
@@ -805,7 +806,8 @@ def test_auto_on_sparse_picks_newton_cg_for_skewed_columns_and_enough_rows():
     # (N, p, q, spread) cells of tools/bench_auto.py --sparse; the rule in symlogit.solvers
     assert choose_solver(200_000, 1698, params_per_row=18.0, column_spread=7.8) == "newton-cg"  # one-hot, Zipf
     assert choose_solver(20_000, 5001, params_per_row=104.0, column_spread=3.1) == "newton-cg"  # text, N ≥ 3 p
-    assert choose_solver(20_000, 20_001, params_per_row=53.0, column_spread=7.7) == "lbfgs"  # wide text: N < 3 p
+    assert choose_solver(20_000, 20_001, params_per_row=53.0, column_spread=7.7) == "tron"  # wide text: N < 3 p
+    assert choose_solver(20_000, 9_001, params_per_row=53.0, column_spread=7.7) == "lbfgs"  # p < 10^4
     assert choose_solver(100_000, 1001, params_per_row=31.0, column_spread=0.02) == "lbfgs"  # uniform columns
     assert choose_solver(100_000, 211, params_per_row=16.0, column_spread=2.9) == "lbfgs"  # p < 500
     assert choose_solver(100_000, 201, params_per_row=6.0, column_spread=2.9) == "newton"  # Newton cheap first
@@ -840,3 +842,20 @@ def test_auto_runs_newton_cg_on_skewed_sparse_columns_and_reaches_the_optimum():
     assert auto.solver_ == "newton-cg" and auto.converged_
     assert np.max(np.abs(auto.coef_ - reference.coef_)) < 1e-5
     assert LogisticRegression().fit(X[:1000], y[:1000]).solver_ == "lbfgs"  # N < 3 p: not newton-cg
+
+
+def test_auto_runs_tron_on_wide_sparse_data_of_a_scalar_family_and_reaches_the_optimum():
+    """p ≥ 10^4 on sparse X (text-like), outside the newton-cg cell: tron, whose memory is about 8
+    p-vectors where L-BFGS's history alone is 20; a multinomial fit stays with lbfgs."""
+    rng = np.random.default_rng(3)
+    n, d = 3000, 12_000
+    X = sp.random(n, d, density=0.004, format="csr", random_state=rng)
+    scores = X @ rng.normal(size=(d, 3)) * 3
+    y = np.argmax(scores + rng.gumbel(size=scores.shape), axis=1)
+    binary = y > 0
+    auto = LogisticRegression(tol=1e-8).fit(X, binary)
+    reference = LogisticRegression(solver="newton-cg", tol=1e-11).fit(X, binary)
+    assert auto.solver_ == "tron" and auto.converged_
+    # max|∇f| ≤ tol puts θ within tol / λ of the optimum, λ = 1 / (C N) the curvature's floor
+    assert np.max(np.abs(auto.coef_ - reference.coef_)) < 1e-8 * n
+    assert LogisticRegression().fit(X, y).solver_.startswith("lbfgs")

@@ -88,6 +88,18 @@ SPARSE_CG_MIN_PARAMS = 500
 SPARSE_CG_ROWS_PER_PARAM = 3
 SPARSE_CG_MIN_SPREAD = 1.0
 
+# Wide sparse X, scalar families, outside the newton-cg cell: TRON, for memory at L-BFGS's speed.
+# Once a scalar family's sparse passes ran over row blocks in cache and H v in one pass on two
+# threads (and TRON's CG in place: ``tron.py``), TRON holds about 8 p-vectors and the (N,)
+# curvature where L-BFGS holds its history of 2m = 20 p-vectors and SciPy's workspace.
+# Measured 2026-11-30 (quiet VM, binary logit, C = 1, default tol, medians of 3; peak above X):
+# text N = 2x10^4, d = 2x10^4: tron 0.040 s, 2 MB; lbfgs 0.048 s, 8 MB; N = 5x10^4, d = 10^5:
+# tron 0.245 s, 9 MB; lbfgs 0.223 s, 39 MB; the benchmark's text (N = 2x10^5, d = 10^5): tron
+# 0.83 s, 8.2 MB; lbfgs 0.76 s, 38-42 MB. Below ~10^4 parameters the history is small and lbfgs
+# is as fast or faster (d = 5000: 0.070 against 0.085 s). A vector family's sparse products
+# (scipy's, on (N, K) arrays) are not lean: lbfgs.
+SPARSE_TRON_MIN_PARAMS = 10_000
+
 
 def _hessian_rows(n_samples, n_params):
     return sample_size("auto", n_samples, n_params) or n_samples
@@ -114,7 +126,7 @@ def _sparse_newton_cg(n_samples, n_params, column_spread):
             and n_samples >= SPARSE_CG_ROWS_PER_PARAM * n_params)
 
 
-def choose_solver(n_samples, n_params, params_per_row=None, column_spread=None):
+def choose_solver(n_samples, n_params, params_per_row=None, column_spread=None, vector_family=False):
     """The solver ``auto`` runs first: newton when p ≤ NEWTON_ALWAYS_PARAMS, or when its Hessian
     (m p² multiply-adds, m the rows its curvature uses: ``curvature.sample_size``) is at most
     NEWTON_SMALL_HESSIAN or costs at most NEWTON_HESSIAN_PASSES passes over X (m p ≤ 10 N), and
@@ -126,11 +138,15 @@ def choose_solver(n_samples, n_params, params_per_row=None, column_spread=None):
     NEWTON_ALWAYS_PARAMS, or when m q² + p³/3 ≤ SPARSE_NEWTON_SMALL_HESSIAN and p ≤
     SPARSE_NEWTON_MAX_PARAMS; else newton-cg when p ≥ SPARSE_CG_MIN_PARAMS, N ≥
     SPARSE_CG_ROWS_PER_PARAM p and column_spread ≥ SPARSE_CG_MIN_SPREAD (skewed columns, where
-    L-BFGS stalls); lbfgs otherwise."""
+    L-BFGS stalls); else tron for a scalar family (not ``vector_family``) with p ≥
+    SPARSE_TRON_MIN_PARAMS (its memory, a quarter of L-BFGS's, at about its speed); lbfgs
+    otherwise."""
     if params_per_row is not None:
         if _sparse_newton_cheap(n_samples, n_params, params_per_row):
             return "newton"
-        return "newton-cg" if _sparse_newton_cg(n_samples, n_params, column_spread) else "lbfgs"
+        if _sparse_newton_cg(n_samples, n_params, column_spread):
+            return "newton-cg"
+        return "tron" if n_params >= SPARSE_TRON_MIN_PARAMS and not vector_family else "lbfgs"
     if n_params <= NEWTON_ALWAYS_PARAMS:
         return "newton"
     rows = _hessian_rows(n_samples, n_params)
