@@ -45,7 +45,7 @@ from .estimator import (GLMClassifier, GLMRegressor, LogisticRegression, _check_
                         _validated)
 from .family import estimator_family
 from .path import largest_penalty, regularization_path
-from .targets import check_sample_weight, encode_targets, per_class_weights
+from .targets import check_sample_weight, class_totals, encode_targets, per_class_weights
 
 
 def fold_paths(estimator, X, y, folds, grids, l1_ratios, sample_weight=None, offset=None, visit=None):
@@ -385,8 +385,7 @@ class GLMClassifierCV(ClassifierMixin, _CrossValidated):
                              "class); got probabilities")
         self._classes = targets.classes  # classes_ once the fit succeeds
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
-            w = np.ones(len(y)) if sample_weight is None else sample_weight
-            totals = np.bincount(targets.labels, w, targets.n_classes)
+            totals = class_totals(targets.labels, check_sample_weight(sample_weight, len(y)), targets.n_classes)
             per_class = per_class_weights("balanced", targets.classes, totals)
             base.set_params(class_weight=dict(zip(targets.classes.tolist(), per_class)))
         return base

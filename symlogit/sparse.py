@@ -16,8 +16,8 @@ on the scores), the products with X from CSR loops here (a scalar family) or sci
 with X̂ = [1, X] (no column of ones without an intercept). X is never densified. A scalar
 family's loss, gradient and curvature take one pass over X's rows in blocks that stay in cache
 (scores, the generated row weights, then the gradient's scatter: ``ScalarSparseKernels``), and
-H v one pass with no (N,) vector (``_hessp_rows``; over two halves of the rows on two threads
-where X is large); softmax's products are scipy's CSR-times-dense and transposed
+H v one pass with no (N,) vector (``_hessp_rows``; over two halves of the rows at once, on
+two threads, where X is large); softmax's products are scipy's CSR-times-dense and transposed
 CSR-times-dense; the Hessian is a sparse Gram whose (d+1)×(d+1) result only is made dense (for
 Newton, where d is small). Everything runs in a fixed order (H v's halves are added last), so a
 fit gives the same bits on any number of threads. The kernels' call signatures are the
@@ -29,9 +29,12 @@ or integer values; int32/int64 indices) into one canonical CSR float64 copy at m
 entries are summed (as scipy does), indices are checked, NaN and infinity refused.
 """
 
+import concurrent.futures
+import os
+
 import numpy as np
 import scipy.sparse
-from numba import njit, prange
+from numba import njit
 
 
 def is_sparse(X):
@@ -235,10 +238,11 @@ def _rows_transposed_add(indptr, indices, data, lo, hi, r, intercept, out):
         out[0] += total
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _hessp_rows(indptr, indices, data, curvature, v, intercept, lo, hi, out):
     """out = X̂[lo:hi]ᵀ (c ⊙ X̂[lo:hi] v) in one pass over those rows: each row's t_i = c_i x̂_iᵀ v
-    is scattered into out as soon as it is known, so no (N,) vector is made."""
+    is scattered into out as soon as it is known, so no (N,) vector is made. (Without the GIL:
+    ``hessp_with`` runs two halves of X's rows at once.)"""
     out[:] = 0.0
     slopes, products = (v[1:], out[1:]) if intercept else (v, out)
     total = 0.0
@@ -255,24 +259,22 @@ def _hessp_rows(indptr, indices, data, curvature, v, intercept, lo, hi, out):
         out[0] = total
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
-def _hessp_halves(indptr, indices, data, curvature, v, intercept, split, out, second):
-    """``_hessp_rows`` over rows [0, split) into out and [split, N) into ``second``, on two
-    threads where there are, then out += second: the same sums in the same order on any number of
-    threads."""
-    n = indptr.shape[0] - 1
-    for half in prange(2):
-        if half == 0:
-            _hessp_rows(indptr, indices, data, curvature, v, intercept, 0, split, out)
-        else:
-            _hessp_rows(indptr, indices, data, curvature, v, intercept, split, n, second)
-    out += second
-
-
-#: Stored entries from which H v runs over two halves of X's rows at once (``_hessp_halves``: one
-#: p-vector more, and 2x faster on two cores: text benchmark, 52 -> 27 ms); below it one pass on
-#: the calling thread (waking numba's threads costs ~1-2 ms a call).
+#: Stored entries from which H v runs over two halves of X's rows at once, the second on a thread
+#: of its own (``_second_half``): one p-vector more, and 2x faster on two cores (text benchmark:
+#: 52 -> 27 ms); below it one pass on the calling thread.
 HESSP_HALVES_ENTRIES = 1 << 18
+_threads = {}
+
+
+def _second_half():
+    """The thread that runs H v's second half (started at first use; a forked child starts its own:
+    the parent's thread does not exist there)."""
+    if "pool" not in _threads:
+        _threads["pool"] = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="symlogit-hessp")
+    return _threads["pool"]
+
+
+os.register_at_fork(after_in_child=_threads.clear)
 
 
 #: Stored entries (at most) and rows (at most) of the blocks of rows a scalar family's pass takes
@@ -392,9 +394,14 @@ class ScalarSparseKernels:
         out = np.empty_like(v) if out is None else out
         if X.nnz < HESSP_HALVES_ENTRIES:
             _hessp_rows(X.indptr, X.indices, X.data, curvature, v, intercept, 0, X.shape[0], out)
-        else:  # (split where half of X's entries are: the halves take the same time)
+        else:  # two halves at once (split where half of X's entries are), added in a fixed order
             split = int(np.searchsorted(X.indptr, X.indptr.dtype.type(X.nnz // 2)))  # (of its type: no int64 copy)
-            _hessp_halves(X.indptr, X.indices, X.data, curvature, v, intercept, split, out, np.empty_like(v))
+            second = np.empty_like(v)
+            later = _second_half().submit(_hessp_rows, X.indptr, X.indices, X.data, curvature, v, intercept, split,
+                                          X.shape[0], second)
+            _hessp_rows(X.indptr, X.indices, X.data, curvature, v, intercept, 0, split, out)
+            later.result()
+            out += second
         return out
 
     def hessp(self, X, y, beta, v, sample_weight=None, intercept=True, offset=None):

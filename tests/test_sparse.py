@@ -110,6 +110,25 @@ def test_scalar_kernels_take_label_codes_and_broadcast_unit_weights(family, smal
 
 
 @pytest.mark.parametrize("intercept", [True, False])
+def test_hessian_vector_product_over_two_halves_of_the_rows(intercept, monkeypatch):
+    """On large X, H v runs over two halves of the rows at once (the second on a thread of its
+    own) and adds them: the dense product to rounding, the same bits on every call."""
+    import symlogit.sparse
+
+    X, rng = _data(5)
+    f = get_family("logit")
+    Xs = as_csr(sp.csr_matrix(X))
+    beta, v, w = 0.3 * rng.normal(size=D + intercept), rng.normal(size=D + intercept), rng.random(N) + 0.1
+    y = (rng.random(N) < 0.4).astype(float)
+    monkeypatch.setattr(symlogit.sparse, "HESSP_HALVES_ENTRIES", 0)
+    kernels = sparse_kernels(f)
+    first = kernels.hessp(Xs, y, beta, v, w, intercept)
+    assert _relative(f.kernels.hessp(X, y, beta, v, w, intercept), first) < 1e-13
+    for _ in range(3):
+        np.testing.assert_array_equal(kernels.hessp(Xs, y, beta, v, w, intercept), first)
+
+
+@pytest.mark.parametrize("intercept", [True, False])
 def test_softmax_kernels_equal_the_dense_kernels(intercept, small_blocks):
     X, rng = _data(2)
     f = get_family("softmax")
