@@ -4,8 +4,9 @@
     soft binary y, floats in [0, 1] not all 0/1      -> classes_ = [0, 1], targets y
     soft (N, K) probability matrix, K ≥ 2            -> classes_ = [0, ..., K-1], targets rows
 
-Kernel targets: binary (N,) float64 in [0, 1] (probability of classes_[1]); multinomial
-(N, K) float64 probability rows (one-hot for hard labels).
+Kernel targets: binary (N,) float64 in [0, 1] (probability of classes_[1]; for hard labels made
+from their one-byte codes on each use, which the sparse kernels take as they are:
+``Targets.kernel_values``); multinomial (N, K) float64 probability rows (one-hot for hard labels).
 """
 
 import numbers
