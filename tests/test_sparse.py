@@ -674,6 +674,56 @@ def test_wide_whitening_of_a_pinned_softmax_is_exact_for_its_diagonal_model():
         np.testing.assert_allclose(T.T @ H[np.ix_(rows, rows)] @ T, np.eye(len(rows)), atol=1e-9)
 
 
+@pytest.mark.parametrize("family, intercept", [("logit", True), ("logit", False), ("poisson", True),
+                                               ("softmax", True)])
+def test_wide_whitening_preconditions_in_place_as_it_does_by_copies(family, intercept):
+    """TRON's preconditioner M v = T Tᵀ v on wide sparse X is applied in place for a scalar family
+    (the centring with an intercept, the rank-one factor without one) and by the general path
+    otherwise: both must give ``precondition``'s M v (a wrong in-place M would only slow TRON)."""
+    from symlogit.solvers.objective import SparseObjective
+    from symlogit.solvers.whitening import DIAGONAL_ABOVE, Whitening
+
+    rng = np.random.default_rng(6)
+    n, d, K = 300, DIAGONAL_ABOVE + 100, 3
+    X = as_csr(sp.random(n, d, density=0.02, random_state=6, data_rvs=lambda k: 1 + 3 * rng.random(k)))
+    f = get_family(family)
+    y = np.eye(K)[rng.integers(0, K, n)] if f.is_vector else rng.integers(0, 2, n).astype(float)
+    objective = SparseObjective(X, y, np.ones(n), f, intercept, 0.01, K if f.is_vector else None)
+    whitening = Whitening(objective)
+    assert whitening.diagonal is not None and (whitening.centre is not None) == intercept
+    v = rng.normal(size=objective.n_params)
+    out = np.full_like(v, np.nan)
+    assert whitening.precondition_into(v, out) is out
+    expected = whitening.precondition(v)
+    assert _relative(expected, out) < 1e-13
+
+
+def test_the_second_half_of_a_product_runs_in_a_forked_child():
+    """H v's second half runs on a thread of this process; a child forked after it has run (a
+    'fork' pool, dask's nanny) must start its own thread, not wait on the parent's: the child's
+    product finishes and equals the parent's."""
+    import multiprocessing
+
+    import symlogit.sparse
+
+    X, rng = _data(7)
+    Xs, c, v = as_csr(sp.csr_matrix(X)), rng.random(N), rng.normal(size=D + 1)
+    kernels = sparse_kernels(get_family("logit"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(symlogit.sparse, "HESSP_HALVES_ENTRIES", 0)
+        expected = kernels.hessp_with(Xs, c, v)  # (the thread started here)
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=lambda: queue.put(kernels.hessp_with(Xs, c, v)))
+        child.start()
+        child.join(timeout=60)
+        alive = child.is_alive()
+        if alive:
+            child.kill()
+        assert not alive and child.exitcode == 0
+        np.testing.assert_array_equal(queue.get(timeout=5), expected)
+
+
 def test_stored_nan_is_found_across_blocks():
     from symlogit.sparse import _first_not_finite
 
